@@ -1,0 +1,110 @@
+# Needlewatch: build, test, install.
+#   make            build bin/needlewatchd, bin/needlewatchctl
+#   make run        deps + build + private PostgreSQL + migrate + demo data + daemon (foreground)
+#   make check      deps + build + every unit, integration and schema test
+#   make check SANITIZE=1   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench      benchmarks (scripts/bench.sh)
+
+CC      ?= gcc
+PREFIX  ?= /usr/local
+SYSCONFDIR ?= /etc/needlewatch
+SANITIZE ?= 0
+
+PKGS    := libmicrohttpd libcjson gnutls libpq
+CSTD    := -std=c11 -D_GNU_SOURCE
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wno-format-nonliteral -Wvla
+OPT     := -O2 -g
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(SANITIZE),1)
+BUILD   := build/asan
+SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT     := -O1 -g
+else
+BUILD   := build/release
+SAN     :=
+endif
+BIN     := $(BUILD)/bin
+
+CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -pthread -Idaemon/core -Idaemon/server $(PKG_CFLAGS)
+LDFLAGS += $(SAN) -pthread
+LIBS    := $(PKG_LIBS) -lm
+
+CORE_SRC   := $(wildcard daemon/core/*.c)
+SERVER_SRC := $(wildcard daemon/server/*.c)
+CTL_SRC    := $(wildcard daemon/ctl/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
+SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
+CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run check unit integration clean install lint format fuzz bench
+
+all: $(BIN)/needlewatchd $(BIN)/needlewatchctl
+	@mkdir -p bin && ln -sf ../$(BIN)/needlewatchd bin/needlewatchd && ln -sf ../$(BIN)/needlewatchctl bin/needlewatchctl
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BIN)/needlewatchd: $(SERVER_OBJ) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BIN)/needlewatchctl: $(CTL_OBJ) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LIBS) -lcmocka
+
+deps:
+	@scripts/deps.sh
+
+unit: $(UNIT_BIN)
+	@tests/run-unit.sh $(UNIT_BIN)
+
+# The whole suite: dependencies, build, unit tests, then integration tests
+# against a private PostgreSQL and a real needlewatchd; one total at the end.
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@BUILD=$(BUILD) tests/run-all.sh $(UNIT_BIN)
+
+integration: all
+	@BUILD=$(BUILD) tests/integration/run.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/run-dev.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(PREFIX)/share/needlewatch/schema
+	install -m 0755 $(BIN)/needlewatchd $(BIN)/needlewatchctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 schema/*.sql $(DESTDIR)$(PREFIX)/share/needlewatch/schema/
+	install -m 0644 config/vocabulary.json config/postcode-regions.tsv $(DESTDIR)$(SYSCONFDIR)/
+	test -e $(DESTDIR)$(SYSCONFDIR)/needlewatchd.conf || \
+		install -m 0640 config/needlewatchd.conf.example $(DESTDIR)$(SYSCONFDIR)/needlewatchd.conf
+	install -d $(DESTDIR)/lib/systemd/system
+	install -m 0644 config/needlewatchd.service $(DESTDIR)/lib/systemd/system/
+
+lint:
+	clang-tidy $(CORE_SRC) $(SERVER_SRC) $(CTL_SRC) -- $(CSTD) -Idaemon/core -Idaemon/server $(PKG_CFLAGS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--suppress=missingIncludeSystem -Idaemon/core daemon
+
+format:
+	clang-format -i daemon/*/*.c daemon/*/*.h tests/unit/*.c
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,65 @@
+/* Configuration: needlewatchd.conf, shared by needlewatchd and needlewatchctl.
+ *
+ * One table (config.c) drives parsing, defaults, --dump-config and the
+ * reload rules. Fields are written only by config_load(); everything else
+ * reads them. Strings are owned by the struct and freed by config_free(). */
+#ifndef NW_CONFIG_H
+#define NW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/needlewatch/needlewatchd.conf"
+
+enum log_format { LOG_FORMAT_TEXT, LOG_FORMAT_JSON };
+
+struct config {
+	char *listen_address;           /* "127.0.0.1" */
+	int listen_port;                /* 8443 */
+	char *tls_cert_file;            /* required by the daemon */
+	char *tls_key_file;             /* required by the daemon */
+	char *tls_client_ca_file;       /* optional, NULL when unset */
+	char *tls_priorities;           /* GnuTLS priority string, TLS 1.2+ only */
+	char *db_conninfo;              /* required: the daemon's (needlewatch_app) */
+	char *db_admin_conninfo;        /* needlewatchctl's (needlewatch_owner); defaults to db_conninfo */
+	int db_pool_size;               /* writer connections, 4 */
+	size_t max_body_bytes;          /* 4 MiB */
+	int max_connections;            /* 256 */
+	int per_ip_connection_limit;    /* 64 */
+	int connection_timeout_s;       /* 30 */
+	int rate_limit_per_token;       /* requests per minute, 0 = unlimited */
+	int batch_max_reports;          /* group commit size, 256 */
+	int batch_max_wait_ms;          /* group commit wait, 2 */
+	int max_batch_reports;          /* items per batch request, 1000 */
+	int summary_refresh_interval_s; /* 300 */
+	int suppression_threshold;      /* 5 */
+	char *pseudonym_key_file;       /* required by the daemon */
+	char *vocabulary_file;          /* /etc/needlewatch/vocabulary.json */
+	char *postcode_regions_file;    /* /etc/needlewatch/postcode-regions.tsv */
+	int log_level;                  /* enum log_level from log.h, LOG_INFO */
+	enum log_format log_format;     /* text */
+	bool metrics_allow_remote;      /* false: /metrics answers loopback only */
+	int http_threads;               /* libmicrohttpd thread pool, 2 */
+};
+
+/* Fills *cfg with defaults, then reads path. On failure returns -EINVAL (or
+ * -errno for an unreadable file) and writes "path:line: reason" into err.
+ * Unknown keys, duplicate keys and bad values are errors. *cfg is left
+ * fully defaulted-and-freed-safe either way: always call config_free(). */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* Checks the keys only the daemon needs (certificate, key, pseudonym key,
+ * db_conninfo). Returns 0 or -EINVAL with "path: reason" in err. */
+int config_require_daemon(const struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* True when key cannot change on SIGHUP (listen address, port, pool size...). */
+bool config_key_needs_restart(const char *key);
+
+/* Writes every key = value, secrets-bearing values (db conninfo passwords) masked. */
+void config_dump(const struct config *cfg, FILE *out);
+
+/* Frees the strings; the struct itself belongs to the caller. Accepts NULL. */
+void config_free(struct config *cfg);
+
+#endif

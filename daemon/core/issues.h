@@ -1,0 +1,29 @@
+/* Field issues: the per-field errors and warnings that problem+json reports. */
+#ifndef NW_ISSUES_H
+#define NW_ISSUES_H
+
+#include <stddef.h>
+
+struct arena;
+
+/* One problem with one field. field is a path such as "complications[0].onset_days"
+ * ("" for the document as a whole); message follows PostgreSQL's style: short,
+ * factual, lower case, no trailing period. */
+struct issue {
+	const char *field;
+	const char *message;
+};
+
+/* A growable list of issues, its memory owned by the arena given to issues_init(). */
+struct issues {
+	struct arena *arena;
+	struct issue *v;
+	size_t n, cap;
+};
+
+void issues_init(struct issues *list, struct arena *a);
+/* Appends one issue; the strings are copied into the arena. Returns 0 or -ENOMEM. */
+int issues_add(struct issues *list, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,425 @@
+/* Logging: one event per line on stderr, key=value text or JSON.
+ *
+ * Design: a line is built whole in a stack buffer and handed to stdio in one
+ * fwrite(), so lines from different threads never interleave (stdio locks the
+ * stream per call) and no lock of ours is held while formatting. Callers write
+ * key=value pairs with printf; a small tokenizer splits them again, to escape
+ * stray control characters (one event stays one line) and to build the JSON
+ * object. A line that would not fit loses its last pairs and says so with
+ * truncated=true. */
+#include "log.h"
+
+#include <cJSON.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* One line, newline included. Below PIPE_BUF, so even a write straight to a
+ * pipe is atomic, and enough for any event we log. */
+#define LOG_LINE_MAX 2048
+/* Longest key kept in JSON output; keys are literals in our own formats. */
+#define LOG_KEY_MAX 64
+
+/* The module's only state, written by log_setup() alone. Atomic because a
+ * SIGHUP reload may call log_setup() while workers log; relaxed because a
+ * line racing the reload may use either the old or the new setting. */
+static atomic_int log_min_level = LOG_INFO;
+static atomic_bool log_json;
+
+static const char *const log_level_names[] = {"debug", "info", "warning", "error"};
+
+enum escape_mode {
+	ESCAPE_ALL,	 /* log_quote(): quotes and backslashes too */
+	ESCAPE_CONTROLS, /* text already written as key=value: only what would break the line */
+};
+
+/* A pair as the caller wrote it: "key=value", "key=\"quoted value\"" or a bare word. */
+struct log_pair {
+	const char *start; /* the whole token */
+	size_t len;
+	size_t keylen;	   /* the key is start[0, keylen) */
+	const char *value; /* NULL for a bare word; inside the quotes when quoted */
+	size_t valuelen;
+};
+
+void log_setup(enum log_level min_level, bool json)
+{
+	atomic_store_explicit(&log_min_level, (int)min_level, memory_order_relaxed);
+	atomic_store_explicit(&log_json, json, memory_order_relaxed);
+}
+
+int log_level_from_string(const char *s)
+{
+	if (!s)
+		return -1;
+	for (int i = LOG_DEBUG; i <= LOG_ERROR; i++)
+		if (strcasecmp(s, log_level_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+bool log_enabled(enum log_level level)
+{
+	return (int)level >= atomic_load_explicit(&log_min_level, memory_order_relaxed);
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes available), 0 when invalid:
+ * overlong forms, surrogates and code points past U+10FFFF are invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned int cp;
+	size_t len;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1fu;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = s[0] & 0x0fu;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07u;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3fu);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/* The escaped form of the character at s into out (at least 5 bytes), its
+ * length in *ret_out; returns how many input bytes it stands for. Invalid
+ * UTF-8 is escaped byte by byte so a JSON line stays valid. */
+static size_t escape_one(const char *s, size_t n, enum escape_mode mode, char *out, size_t *ret_out)
+{
+	unsigned char c = (unsigned char)s[0];
+	size_t len;
+
+	*ret_out = 2;
+	out[0] = '\\';
+	if (c == '\n' || c == '\t' || c == '\r') {
+		out[1] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
+		return 1;
+	}
+	if (mode == ESCAPE_ALL && (c == '"' || c == '\\')) {
+		out[1] = (char)c;
+		return 1;
+	}
+	if (c < 0x20 || c == 0x7f) {
+		*ret_out = (size_t)snprintf(out, 5, "\\x%02x", c);
+		return 1;
+	}
+	len = utf8_len((const unsigned char *)s, n);
+	if (!len) {
+		*ret_out = (size_t)snprintf(out, 5, "\\x%02x", c);
+		return 1;
+	}
+	memcpy(out, s, len);
+	*ret_out = len;
+	return len;
+}
+
+/* Escapes n bytes of s into dst (cap bytes, NUL included), never cutting an
+ * escape or a UTF-8 sequence in two. Returns the bytes written, NUL excluded;
+ * *ret_all says whether all of s fit. */
+static size_t log_escape(char *dst, size_t cap, const char *s, size_t n, enum escape_mode mode,
+			 bool *ret_all)
+{
+	size_t used = 0, i = 0;
+
+	while (i < n) {
+		char piece[5];
+		size_t plen, consumed = escape_one(s + i, n - i, mode, piece, &plen);
+
+		if (used + plen >= cap)
+			break;
+		memcpy(dst + used, piece, plen);
+		used += plen;
+		i += consumed;
+	}
+	if (cap)
+		dst[used] = '\0';
+	*ret_all = i == n;
+	return used;
+}
+
+const char *log_quote(char *buf, size_t buflen, const char *s)
+{
+	bool all;
+
+	if (!buf || !buflen)
+		return buf;
+	if (!s)
+		s = "";
+	log_escape(buf, buflen, s, strlen(s), ESCAPE_ALL, &all);
+	return buf;
+}
+
+/* Splits the next pair off *cursor; false at the end. Pairs are separated by
+ * spaces; inside quotes a backslash protects the next character. */
+static bool log_next_pair(const char **cursor, struct log_pair *p)
+{
+	const char *s = *cursor;
+
+	while (*s == ' ')
+		s++;
+	if (!*s)
+		return false;
+	memset(p, 0, sizeof(*p));
+	p->start = s;
+	while (*s && *s != ' ' && *s != '=')
+		s++;
+	p->keylen = (size_t)(s - p->start);
+	if (*s == '=' && s[1] == '"') {
+		p->value = s += 2;
+		for (; *s && *s != '"'; s++)
+			if (*s == '\\' && s[1])
+				s++;
+		p->valuelen = (size_t)(s - p->value);
+		if (*s == '"')
+			s++;
+	} else if (*s == '=') {
+		p->value = ++s;
+		while (*s && *s != ' ')
+			s++;
+		p->valuelen = (size_t)(s - p->value);
+	}
+	p->len = (size_t)(s - p->start);
+	*cursor = s;
+	return true;
+}
+
+/* "2026-11-27T10:00:00.123Z": RFC 3339, UTC, milliseconds. */
+static void log_timestamp(char *buf, size_t len)
+{
+	struct timespec now;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%03ldZ", now.tv_nsec / 1000000);
+}
+
+/* Room kept at the end of a text line for the marker and the newline. */
+#define LOG_TRUNCATED " truncated=true"
+
+/* The text line: "ts=... level=... event=... k=v ...\n", pairs as written.
+ * cut says the pairs were already cut short by the formatting buffer, so the
+ * last one may be partial and is dropped. Returns the line's length. */
+static size_t log_text_line(char *line, const char *ts, const char *level, const char *event,
+			    const char *pairs, bool cut)
+{
+	size_t room = LOG_LINE_MAX - sizeof(LOG_TRUNCATED) - 1; /* marker, '\n', NUL */
+	struct log_pair p, next;
+	const char *cursor = pairs;
+	bool all, more;
+	size_t len;
+
+	len = (size_t)snprintf(line, room, "ts=%s level=%s event=", ts, level);
+	len += log_escape(line + len, room - len, event, strlen(event), ESCAPE_CONTROLS, &all);
+	more = log_next_pair(&cursor, &p);
+	while (all && more) {
+		size_t before = len;
+
+		more = log_next_pair(&cursor, &next);
+		if (cut && !more) {
+			all = false;
+			break;
+		}
+		line[len++] = ' ';
+		len += log_escape(line + len, room - len, p.start, p.len, ESCAPE_CONTROLS, &all);
+		if (!all)
+			len = before;
+		p = next;
+	}
+	if (!all) {
+		memcpy(line + len, LOG_TRUNCATED, sizeof(LOG_TRUNCATED) - 1);
+		len += sizeof(LOG_TRUNCATED) - 1;
+	}
+	line[len++] = '\n';
+	line[len] = '\0';
+	return len;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Undoes log_quote()'s escapes for JSON, where cJSON escapes again. \xNN
+ * stays as text when NN is 00 (it would end the C string) or above 7f (alone
+ * it is invalid UTF-8, so invalid JSON); raw invalid UTF-8 becomes \xNN text
+ * for the same reason. Cut at cap - 1. */
+static void log_unescape(char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t used = 0, i = 0;
+
+	while (i < n && used + 4 < cap) { /* room for \xNN or a UTF-8 sequence, and the NUL */
+		int hi, lo;
+
+		if (s[i] == '\\' && i + 1 < n && s[i + 1] && strchr("nrt\"\\", s[i + 1])) {
+			char e = s[i + 1];
+			dst[used++] = e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e;
+			i += 2;
+		} else if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x' &&
+			   (hi = hex_digit(s[i + 2])) >= 0 && (lo = hex_digit(s[i + 3])) >= 0 &&
+			   hi < 8 && (hi | lo)) {
+			dst[used++] = (char)(hi << 4 | lo);
+			i += 4;
+		} else if (utf8_len((const unsigned char *)s + i, n - i) == 0) {
+			used += (size_t)snprintf(dst + used, 5, "\\x%02x", (unsigned char)s[i]);
+			i++;
+		} else {
+			size_t len = utf8_len((const unsigned char *)s + i, n - i);
+
+			memcpy(dst + used, s + i, len);
+			used += len;
+			i += len;
+		}
+	}
+	dst[used] = '\0';
+}
+
+/* Adds one caller pair; a later duplicate replaces the earlier value, and a
+ * key that would hide ts, level or event gets a leading '_'. A bare word is
+ * a flag, true, as in logfmt. */
+static void log_json_add(cJSON *obj, const struct log_pair *p, char *scratch, size_t cap)
+{
+	char key[LOG_KEY_MAX + 2] = "_";
+	size_t keylen = p->keylen < LOG_KEY_MAX ? p->keylen : LOG_KEY_MAX;
+	char *k = key + 1;
+	cJSON *item;
+	cJSON_bool ok;
+
+	memcpy(k, p->start, keylen);
+	k[keylen] = '\0';
+	if (!strcmp(k, "ts") || !strcmp(k, "level") || !strcmp(k, "event"))
+		k = key;
+	if (p->value) {
+		log_unescape(scratch, cap, p->value, p->valuelen);
+		item = cJSON_CreateString(scratch);
+	} else {
+		item = cJSON_CreateTrue();
+	}
+	if (!item)
+		return;
+	if (cJSON_GetObjectItemCaseSensitive(obj, k))
+		ok = cJSON_ReplaceItemInObjectCaseSensitive(obj, k, item);
+	else
+		ok = cJSON_AddItemToObject(obj, k, item);
+	if (!ok)
+		cJSON_Delete(item);
+}
+
+/* Prints obj into line, dropping pairs from the end until it fits. The
+ * first three members (ts, level, event) always stay. */
+static bool log_json_print(cJSON *obj, char *line, bool truncated)
+{
+	if (truncated && !cJSON_AddTrueToObject(obj, "truncated"))
+		return false;
+	while (!cJSON_PrintPreallocated(obj, line, LOG_LINE_MAX - 1, false)) {
+		int n = cJSON_GetArraySize(obj);
+
+		if (!truncated) {
+			if (!cJSON_AddTrueToObject(obj, "truncated"))
+				return false;
+			truncated = true;
+			n++;
+		}
+		if (n <= 4)
+			return false;
+		cJSON_DeleteItemFromArray(obj, n - 2);
+	}
+	return true;
+}
+
+/* The JSON line, {"ts":...,"level":...,"event":...,"k":"v"}\n. Returns its
+ * length, or 0 when cJSON could not allocate (the caller falls back to text). */
+static size_t log_json_line(char *line, const char *ts, const char *level, const char *event,
+			    const char *pairs, bool cut)
+{
+	char scratch[LOG_LINE_MAX];
+	const char *cursor = pairs;
+	struct log_pair p, next;
+	cJSON *obj = cJSON_CreateObject();
+	bool more, ok;
+	size_t len;
+
+	if (!obj || !cJSON_AddStringToObject(obj, "ts", ts) ||
+	    !cJSON_AddStringToObject(obj, "level", level) ||
+	    !cJSON_AddStringToObject(obj, "event", event)) {
+		cJSON_Delete(obj);
+		return 0;
+	}
+	more = log_next_pair(&cursor, &p);
+	while (more) {
+		more = log_next_pair(&cursor, &next);
+		if (cut && !more)
+			break;
+		log_json_add(obj, &p, scratch, sizeof(scratch));
+		p = next;
+	}
+	ok = log_json_print(obj, line, cut);
+	cJSON_Delete(obj);
+	if (!ok)
+		return 0;
+	len = strlen(line);
+	line[len++] = '\n';
+	line[len] = '\0';
+	return len;
+}
+
+void log_event(enum log_level level, const char *event, const char *fmt, ...)
+{
+	char pairs[LOG_LINE_MAX], line[LOG_LINE_MAX], ts[32];
+	const char *name;
+	va_list ap;
+	size_t len = 0;
+	int n = 0;
+	bool cut;
+
+	if (!log_enabled(level))
+		return;
+	if ((int)level < LOG_DEBUG || (int)level > LOG_ERROR)
+		level = LOG_ERROR;
+	name = log_level_names[level];
+	pairs[0] = '\0';
+	if (fmt) {
+		va_start(ap, fmt);
+		n = vsnprintf(pairs, sizeof(pairs), fmt, ap);
+		va_end(ap);
+	}
+	cut = n < 0 || (size_t)n >= sizeof(pairs);
+	if (n < 0)
+		pairs[0] = '\0';
+	log_timestamp(ts, sizeof(ts));
+	if (!event)
+		event = "unnamed";
+	if (atomic_load_explicit(&log_json, memory_order_relaxed))
+		len = log_json_line(line, ts, name, event, pairs, cut);
+	if (!len)
+		len = log_text_line(line, ts, name, event, pairs, cut);
+	fwrite(line, 1, len, stderr);
+	fflush(stderr);
+}

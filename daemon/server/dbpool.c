@@ -1,0 +1,198 @@
+/* Database pool: a fixed set of read connections behind one mutex. */
+#include "dbpool.h"
+#include "log.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* After a failed connect, wait this long before trying again, doubling up to
+ * the cap: a database that is down is not hammered by every request. */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+
+struct slot {
+	PGconn *conn;
+	bool busy;
+};
+
+/* Everything below `lock` is guarded by it. */
+struct dbpool {
+	char *conninfo;
+	int size;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	struct slot *slots;
+	long long next_attempt_ms;  /* monotonic time before which no connect is tried */
+	int backoff_ms;
+	unsigned long reconnects;
+	bool ever_connected;
+};
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct dbpool *dbpool_new(const char *conninfo, int size)
+{
+	struct dbpool *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->conninfo = strdup(conninfo);
+	p->slots = calloc((size_t)size, sizeof(*p->slots));
+	if (!p->conninfo || !p->slots) {
+		free(p->conninfo);
+		free(p->slots);
+		free(p);
+		return NULL;
+	}
+	p->size = size;
+	p->backoff_ms = BACKOFF_MIN_MS;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->freed, NULL);
+	return p;
+}
+
+void dbpool_free(struct dbpool *p)
+{
+	if (!p)
+		return;
+	for (int i = 0; i < p->size; i++)
+		if (p->slots[i].conn)
+			PQfinish(p->slots[i].conn);
+	pthread_cond_destroy(&p->freed);
+	pthread_mutex_destroy(&p->lock);
+	free(p->slots);
+	free(p->conninfo);
+	free(p);
+}
+
+/* Opens a connection for slot s, outside the lock. Returns NULL on failure. */
+static PGconn *connect_now(struct dbpool *p)
+{
+	PGconn *c = PQconnectdb(p->conninfo);
+	if (PQstatus(c) == CONNECTION_OK)
+		return c;
+	char msg[256];
+	const char *err = PQerrorMessage(c);
+	size_t n = strcspn(err, "\n");
+	snprintf(msg, sizeof(msg), "%.*s", (int)n, err);
+	char q[300];
+	log_event(LOG_WARNING, "db_connect_failed", "pool=read reason=\"%s\"", log_quote(q, sizeof(q), msg));
+	PQfinish(c);
+	return NULL;
+}
+
+static int claim_slot(struct dbpool *p, int timeout_ms)
+{
+	struct timespec deadline;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	for (;;) {
+		int free_idx = -1;
+		for (int i = 0; i < p->size; i++) {
+			if (p->slots[i].busy)
+				continue;
+			if (p->slots[i].conn) {
+				free_idx = i;
+				break;
+			}
+			if (free_idx < 0)
+				free_idx = i;
+		}
+		if (free_idx >= 0) {
+			p->slots[free_idx].busy = true;
+			return free_idx;
+		}
+		if (pthread_cond_timedwait(&p->freed, &p->lock, &deadline) == ETIMEDOUT)
+			return -1;
+	}
+}
+
+PGconn *dbpool_get(struct dbpool *p, int timeout_ms)
+{
+	pthread_mutex_lock(&p->lock);
+	int i = claim_slot(p, timeout_ms);
+	if (i < 0) {
+		pthread_mutex_unlock(&p->lock);
+		return NULL;
+	}
+	PGconn *c = p->slots[i].conn;
+	if (c) {
+		pthread_mutex_unlock(&p->lock);
+		return c;
+	}
+	if (now_ms() < p->next_attempt_ms) {
+		p->slots[i].busy = false;
+		pthread_mutex_unlock(&p->lock);
+		return NULL;
+	}
+	pthread_mutex_unlock(&p->lock);
+
+	c = connect_now(p);
+
+	pthread_mutex_lock(&p->lock);
+	if (!c) {
+		p->next_attempt_ms = now_ms() + p->backoff_ms;
+		p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff_ms * 2;
+		p->slots[i].busy = false;
+		pthread_cond_signal(&p->freed);
+	} else {
+		if (p->ever_connected)
+			p->reconnects++;
+		p->ever_connected = true;
+		p->backoff_ms = BACKOFF_MIN_MS;
+		p->next_attempt_ms = 0;
+		p->slots[i].conn = c;
+	}
+	pthread_mutex_unlock(&p->lock);
+	return c;
+}
+
+void dbpool_put(struct dbpool *p, PGconn *conn, bool broken)
+{
+	if (!conn)
+		return;
+	pthread_mutex_lock(&p->lock);
+	for (int i = 0; i < p->size; i++) {
+		if (p->slots[i].conn != conn)
+			continue;
+		if (broken || PQstatus(conn) != CONNECTION_OK) {
+			PQfinish(conn);
+			p->slots[i].conn = NULL;
+		}
+		p->slots[i].busy = false;
+		break;
+	}
+	pthread_cond_signal(&p->freed);
+	pthread_mutex_unlock(&p->lock);
+}
+
+unsigned long dbpool_reconnects(struct dbpool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	unsigned long n = p->reconnects;
+	pthread_mutex_unlock(&p->lock);
+	return n;
+}
+
+bool db_result_is_connection_error(PGconn *conn, const PGresult *res)
+{
+	if (!res || PQstatus(conn) != CONNECTION_OK)
+		return true;
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	/* Class 08: connection exception; 57P01..03: the server is shutting down. */
+	if (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0))
+		return true;
+	return false;
+}

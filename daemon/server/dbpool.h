@@ -1,0 +1,32 @@
+/* Database pool: the read connections request threads borrow (authentication,
+ * GET /v1/reports/{id}, readiness). Writes never go through here: they go to
+ * the writer. A lost connection is reconnected on the next borrow, no more
+ * often than the backoff allows, so a dead database costs each request one
+ * quick failure rather than a hang. */
+#ifndef NW_DBPOOL_H
+#define NW_DBPOOL_H
+
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+
+struct dbpool;
+
+/* size connections to conninfo, opened lazily. NULL on out of memory. */
+struct dbpool *dbpool_new(const char *conninfo, int size);
+/* Closes every connection. All borrowed connections must have been returned. Accepts NULL. */
+void dbpool_free(struct dbpool *p);
+
+/* A healthy connection, waiting up to timeout_ms for one to be free; NULL when
+ * the database is unreachable (or none frees up in time). Return it with
+ * dbpool_put(); pass broken = true when a query on it failed at connection level. */
+PGconn *dbpool_get(struct dbpool *p, int timeout_ms);
+void dbpool_put(struct dbpool *p, PGconn *conn, bool broken);
+
+/* Number of reconnects made so far (for /metrics). */
+unsigned long dbpool_reconnects(struct dbpool *p);
+
+/* True when a result's SQLSTATE (or a NULL result) means the connection, not the query, failed. */
+bool db_result_is_connection_error(PGconn *conn, const PGresult *res);
+
+#endif

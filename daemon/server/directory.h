@@ -1,0 +1,34 @@
+/* Directory: who is who — accounts by token hash, premises by code — read
+ * through the pool of read connections. */
+#ifndef NW_DIRECTORY_H
+#define NW_DIRECTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct dbpool;
+
+enum role { ROLE_NONE = 0, ROLE_REPORTER, ROLE_REGULATOR, ROLE_ADMIN };
+
+struct account {
+	long long id;
+	enum role role;
+	long long premises_id;      /* reporters only */
+	char premises_setting[24];  /* the reporting premises' registered setting */
+};
+
+/* Resolves an Authorization header value ("Bearer <token>"). Returns 0 with
+ * *ret filled, -EACCES for a missing, malformed, unknown or revoked token,
+ * -EAGAIN when the database cannot be asked. Only the token's SHA-256 is
+ * sent to the database; the token itself is never stored or logged. */
+int directory_account_by_token(struct dbpool *pool, const char *authorization,
+			       struct account *ret);
+
+/* A registered premises by its code: 0 with id and setting, -ENOENT, or -EAGAIN. */
+int directory_premises_by_code(struct dbpool *pool, const char *code, long long *ret_id,
+			       char *ret_setting, size_t setting_len);
+
+/* SELECT 1 on a pooled connection: true when the database answers. */
+bool directory_ping(struct dbpool *pool);
+
+#endif

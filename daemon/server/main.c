@@ -1,0 +1,247 @@
+/* needlewatchd: the HTTPS receiver. Runs in the foreground (systemd style),
+ * logs to stderr, exits 0 after a clean SIGTERM/SIGINT. */
+#include "config.h"
+#include "dbpool.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "pseudonym.h"
+#include "region.h"
+#include "server.h"
+#include "vocab.h"
+#include "writer.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NW_VERSION "0.1.0"
+#define EX_OK 0
+#define EX_USAGE 64
+#define EX_SOFTWARE 70
+#define EX_OSERR 71
+#define EX_CONFIG 78
+/* How long SIGTERM waits for requests in flight before stopping anyway. */
+#define DRAIN_TIMEOUT_MS 15000
+
+struct options {
+	const char *config_path;
+	bool check_only;
+	bool dump;
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: needlewatchd [-c FILE] [--check-config] [--dump-config]\n"
+	      "  -c, --config FILE   configuration (default " CONFIG_DEFAULT_PATH ")\n"
+	      "      --check-config  validate the configuration and exit (0, or 78)\n"
+	      "      --dump-config   print the effective configuration, secrets masked\n"
+	      "  -h, --help          this text\n"
+	      "      --version       print the version\n",
+	      out);
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'k'},
+		{"dump-config", no_argument, NULL, 'd'},  {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+	};
+	int ch;
+	o->config_path = CONFIG_DEFAULT_PATH;
+	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': o->config_path = optarg; break;
+		case 'k': o->check_only = true; break;
+		case 'd': o->dump = true; break;
+		case 'h': usage(stdout); exit(EX_OK);
+		case 'V': puts("needlewatchd " NW_VERSION); exit(EX_OK);
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Loads everything a config names (vocabulary, regions, key): used at start
+ * and, for the vocabulary and regions, on SIGHUP. */
+static int load_tables(const struct config *cfg, struct vocab **ret_vocab,
+		       struct region_table **ret_regions, char *err, size_t errlen)
+{
+	struct vocab *v = vocab_load(cfg->vocabulary_file, err, errlen);
+	if (!v)
+		return -EINVAL;
+	struct region_table *r = region_load(cfg->postcode_regions_file, err, errlen);
+	if (!r) {
+		vocab_free(v);
+		return -EINVAL;
+	}
+	*ret_vocab = v;
+	*ret_regions = r;
+	return 0;
+}
+
+static void reload(struct server *s)
+{
+	char err[512], q[600];
+	struct vocab *v;
+	struct region_table *r;
+	if (load_tables(s->cfg, &v, &r, err, sizeof(err)) < 0) {
+		log_event(LOG_WARNING, "reload_failed", "reason=\"%s\" kept=previous",
+			  log_quote(q, sizeof(q), err));
+		return;
+	}
+	pthread_rwlock_wrlock(&s->vocab_lock);
+	struct vocab *old_v = s->vocab;
+	struct region_table *old_r = s->regions;
+	s->vocab = v;
+	s->regions = r;
+	pthread_rwlock_unlock(&s->vocab_lock);
+	vocab_free(old_v);
+	region_free(old_r);
+	log_event(LOG_INFO, "reloaded", "vocabulary=%s", log_quote(q, sizeof(q), s->cfg->vocabulary_file));
+}
+
+static int signal_fd(void)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	/* Blocked before any thread starts, so every thread inherits the mask and
+	 * signals are only ever read here, in the main loop. */
+	pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, &mask, SFD_CLOEXEC);
+}
+
+static int next_signal(int sfd, int timeout_ms)
+{
+	struct pollfd p = {.fd = sfd, .events = POLLIN};
+	if (poll(&p, 1, timeout_ms) <= 0)
+		return 0;
+	struct signalfd_siginfo si;
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return 0;
+	return (int)si.ssi_signo;
+}
+
+/* Stop accepting, let requests in flight finish, drain the writer. */
+static void drain(struct server *s, struct http *h, int sfd)
+{
+	atomic_store(&s->stopping, true);
+	http_quiesce(h);
+	for (int waited = 0; atomic_load(&s->active_requests) > 0 && waited < DRAIN_TIMEOUT_MS;
+	     waited += 50) {
+		int sig = next_signal(sfd, 50);
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_event(LOG_WARNING, "shutdown_forced", "in_flight=%d",
+				  atomic_load(&s->active_requests));
+			_exit(1);
+		}
+	}
+	writer_stop(s->writer);
+}
+
+static void run(struct server *s, struct http *h, int sfd)
+{
+	for (;;) {
+		int sig = next_signal(sfd, -1);
+		if (sig == SIGHUP) {
+			reload(s);
+			continue;
+		}
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_event(LOG_INFO, "shutdown", "signal=%s in_flight=%d",
+				  sig == SIGTERM ? "TERM" : "INT", atomic_load(&s->active_requests));
+			drain(s, h, sfd);
+			return;
+		}
+	}
+}
+
+static int start(struct server *s, const struct config *cfg)
+{
+	char err[512], q[600];
+	if (pseudonym_key_load(&s->key, cfg->pseudonym_key_file, err, sizeof(err)) < 0 ||
+	    load_tables(cfg, &s->vocab, &s->regions, err, sizeof(err)) < 0) {
+		fprintf(stderr, "needlewatchd: %s\n", err);
+		return EX_CONFIG;
+	}
+	int sfd = signal_fd(); /* before any thread starts */
+	pthread_rwlock_init(&s->vocab_lock, NULL);
+	s->metrics = metrics_new();
+	s->readers = dbpool_new(cfg->db_conninfo, cfg->http_threads + 1);
+	s->writer = writer_new(cfg->db_conninfo, cfg->db_pool_size, cfg->batch_max_reports,
+			       cfg->batch_max_wait_ms);
+	if (!s->metrics || !s->readers || !s->writer)
+		return EX_OSERR;
+	struct http *h = http_start(s, err, sizeof(err));
+	if (!h || sfd < 0) {
+		fprintf(stderr, "needlewatchd: %s\n", h ? "signalfd failed" : err);
+		return EX_OSERR;
+	}
+	log_event(LOG_INFO, "listening", "address=%s port=%d threads=%d writers=%d",
+		  log_quote(q, sizeof(q), cfg->listen_address), cfg->listen_port,
+		  cfg->http_threads, cfg->db_pool_size);
+	run(s, h, sfd);
+	http_stop(h);
+	close(sfd);
+	log_event(LOG_INFO, "stopped", "status=0");
+	return EX_OK;
+}
+
+static void server_cleanup(struct server *s)
+{
+	if (s->writer) {
+		writer_stop(s->writer);
+		writer_free(s->writer);
+	}
+	dbpool_free(s->readers);
+	metrics_free(s->metrics);
+	vocab_free(s->vocab);
+	region_free(s->regions);
+	explicit_bzero(&s->key, sizeof(s->key));
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = {0};
+	struct config cfg = {0};
+	struct server s = {0};
+	char err[512];
+
+	if (parse_options(argc, argv, &o) < 0)
+		return EX_USAGE;
+	if (config_load(&cfg, o.config_path, err, sizeof(err)) < 0 ||
+	    config_require_daemon(&cfg, o.config_path, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		config_free(&cfg);
+		return EX_CONFIG;
+	}
+	if (o.dump)
+		config_dump(&cfg, stdout);
+	if (o.check_only || o.dump) {
+		config_free(&cfg);
+		return EX_OK;
+	}
+	log_setup((enum log_level)cfg.log_level, cfg.log_format == LOG_FORMAT_JSON);
+	s.cfg = &cfg;
+	s.config_path = o.config_path;
+	int rc = start(&s, &cfg);
+	server_cleanup(&s);
+	config_free(&cfg);
+	return rc;
+}

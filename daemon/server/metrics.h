@@ -1,0 +1,26 @@
+/* Metrics: counters for /metrics, in Prometheus text format (DESIGN §9).
+ * All counters are atomics: request threads bump them without a lock. */
+#ifndef NW_METRICS_H
+#define NW_METRICS_H
+
+#include <stddef.h>
+
+#include "request.h"
+
+struct server;
+
+enum report_outcome { OUTCOME_ACCEPTED, OUTCOME_DUPLICATE, OUTCOME_REJECTED, OUTCOME_COUNT };
+
+struct metrics;
+
+struct metrics *metrics_new(void);
+void metrics_free(struct metrics *m);
+
+void metrics_count_request(struct metrics *m, enum route route, unsigned status);
+void metrics_count_report(struct metrics *m, enum report_outcome o, unsigned long n);
+void metrics_count_unknown_terms(struct metrics *m, unsigned long n);
+
+/* The exposition text for the whole server, malloc'd (caller frees). */
+char *metrics_render(struct metrics *m, struct server *s);
+
+#endif

@@ -1,0 +1,101 @@
+/* Responses: MHD response construction in one place (cf. journal-remote's microhttpd-util). */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "issues.h"
+#include "respond.h"
+
+enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const char *content_type,
+			     const char *body, size_t len, const struct respond_extra *extra)
+{
+	/* MUST_COPY: body is usually a temporary; MHD keeps its own copy. */
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
+								 MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (extra && extra->retry_after_s > 0) {
+		char v[16];
+		snprintf(v, sizeof(v), "%d", extra->retry_after_s);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, v);
+	}
+	if (extra && extra->www_authenticate)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"needlewatch\"");
+	if (extra && extra->location)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, extra->location);
+	enum MHD_Result ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, const cJSON *json,
+			     const struct respond_extra *extra)
+{
+	char *s = cJSON_PrintUnformatted(json);
+	if (!s)
+		return MHD_NO;
+	size_t n = strlen(s);
+	s[n] = '\0';
+	/* A trailing newline makes curl output readable; it is harmless to JSON parsers. */
+	char *withnl = realloc(s, n + 2);
+	if (withnl) {
+		s = withnl;
+		s[n++] = '\n';
+		s[n] = '\0';
+	}
+	enum MHD_Result ret = respond_text(c, status, "application/json", s, n, extra);
+	free(s);
+	return ret;
+}
+
+cJSON *issues_json(const struct issues *list)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; arr && list && i < list->n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "field", list->v[i].field);
+		cJSON_AddStringToObject(o, "message", list->v[i].message);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+cJSON *problem_json(unsigned status, const char *type, const char *title, const char *detail,
+		    const struct issues *errors)
+{
+	char urn[96];
+	cJSON *o = cJSON_CreateObject();
+	if (!o)
+		return NULL;
+	snprintf(urn, sizeof(urn), "urn:needlewatch:problem:%s", type);
+	cJSON_AddStringToObject(o, "type", urn);
+	cJSON_AddStringToObject(o, "title", title);
+	cJSON_AddNumberToObject(o, "status", status);
+	if (detail)
+		cJSON_AddStringToObject(o, "detail", detail);
+	if (errors && errors->n)
+		cJSON_AddItemToObject(o, "errors", issues_json(errors));
+	return o;
+}
+
+enum MHD_Result respond_problem(struct MHD_Connection *c, unsigned status, const char *type,
+				const char *title, const char *detail, const struct issues *errors,
+				const struct respond_extra *extra)
+{
+	cJSON *o = problem_json(status, type, title, detail, errors);
+	if (!o)
+		return MHD_NO;
+	char *s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!s)
+		return MHD_NO;
+	enum MHD_Result ret = respond_text(c, status, "application/problem+json", s, strlen(s),
+					   extra);
+	free(s);
+	return ret;
+}

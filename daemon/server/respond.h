@@ -1,0 +1,35 @@
+/* Responses: every answer the daemon queues goes through these helpers, so
+ * status, content type and the problem+json shape (RFC 9457) are uniform. */
+#ifndef NW_RESPOND_H
+#define NW_RESPOND_H
+
+#include <cJSON.h>
+#include <microhttpd.h>
+
+struct issues;
+
+/* Extra headers some problems need. */
+struct respond_extra {
+	int retry_after_s;        /* > 0: Retry-After */
+	bool www_authenticate;    /* WWW-Authenticate: Bearer */
+	const char *location;     /* Location */
+};
+
+/* Queues body (copied) with the given status and content type. */
+enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const char *content_type,
+			     const char *body, size_t len, const struct respond_extra *extra);
+/* Queues json (not consumed) as application/json. */
+enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, const cJSON *json,
+			     const struct respond_extra *extra);
+/* Queues an application/problem+json answer: type is a short slug
+ * ("invalid-report") turned into a URN; errors may be NULL. */
+enum MHD_Result respond_problem(struct MHD_Connection *c, unsigned status, const char *type,
+				const char *title, const char *detail, const struct issues *errors,
+				const struct respond_extra *extra);
+/* The problem+json object itself, for embedding in batch results. Caller owns it. */
+cJSON *problem_json(unsigned status, const char *type, const char *title, const char *detail,
+		    const struct issues *errors);
+/* The issues as a JSON array of {"field", "message"}. Caller owns it. */
+cJSON *issues_json(const struct issues *list);
+
+#endif

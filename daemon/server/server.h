@@ -1,0 +1,39 @@
+/* The daemon's shared context: configuration, vocabulary, pools, writer.
+ *
+ * Built by main() before any thread starts. Everything here is read-only
+ * for request threads except the vocabulary and region table, which SIGHUP
+ * replaces under `vocab_lock` (read-locked for the length of one
+ * normalisation, write-locked only for the pointer swap). */
+#ifndef NW_SERVER_H
+#define NW_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "config.h"
+#include "pseudonym.h"
+
+struct dbpool;
+struct writer;
+struct vocab;
+struct region_table;
+struct metrics;
+
+struct server {
+	const struct config *cfg;
+	const char *config_path;
+	struct pseudonym_key key;
+	struct dbpool *readers;
+	struct writer *writer;
+	struct metrics *metrics;
+
+	pthread_rwlock_t vocab_lock;
+	struct vocab *vocab;
+	struct region_table *regions;
+
+	atomic_int active_requests;   /* requests between first call and completion */
+	atomic_bool stopping;
+};
+
+#endif

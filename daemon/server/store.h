@@ -1,0 +1,58 @@
+/* Store: the SQL that writes one normalised report, and its parameters.
+ *
+ * Parameters are built by the request thread (store_item_init, in the
+ * request's arena), so the writer thread only sends them: no allocation
+ * and no formatting while a transaction is open. */
+#ifndef NW_STORE_H
+#define NW_STORE_H
+
+#include <stdbool.h>
+
+#include <libpq-fe.h>
+
+struct arena;
+struct report;
+
+enum store_status {
+	STORE_PENDING = 0,
+	STORE_ACCEPTED,     /* inserted: 201 */
+	STORE_DUPLICATE,    /* same key, same body: 200 with the existing id */
+	STORE_CONFLICT,     /* same key, different body: 409 */
+	STORE_UNAVAILABLE,  /* database unreachable or commit unknown: 503, retry safe */
+	STORE_FAILED,       /* the database refused the row: 500 */
+};
+
+#define STORE_NPARAMS 38
+
+/* One report on its way to PostgreSQL. */
+struct store_item {
+	const char *params[STORE_NPARAMS];
+	enum store_status status;
+	long long id;
+};
+
+/* Where the report came from and where its procedure was done, resolved by
+ * the request thread before the report is queued. */
+struct store_origin {
+	long long premises_id;            /* the reporting premises (from the token) */
+	long long account_id;
+	long long procedure_premises_id;  /* 0: unregistered place */
+	const char *setting;              /* effective setting */
+	const char *format;               /* "json", "csv", "fhir" */
+};
+
+/* Fills item->params from r. body is the stored verbatim body, normalised and
+ * warnings are JSON texts. Returns 0 or -ENOMEM. */
+int store_item_init(struct store_item *item, struct arena *a, const struct report *r,
+		    const struct store_origin *o, const char *body, const char *normalised,
+		    const char *warnings);
+
+/* Prepares the statements on a fresh connection. 0, or -EIO with the reason logged. */
+int store_prepare(PGconn *conn);
+
+/* Inserts one item inside the caller's open transaction and sets item->status
+ * and item->id. Returns 0, -EIO when the statement failed (the transaction
+ * is then aborted; *ret_connection_lost tells whether the connection died). */
+int store_insert(PGconn *conn, struct store_item *item, bool *ret_connection_lost);
+
+#endif

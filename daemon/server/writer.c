@@ -1,0 +1,354 @@
+/* Writer: group commit of queued reports, one connection per writer thread.
+ *
+ * The queue is a singly linked FIFO of jobs guarded by one mutex; it is the
+ * only state writer threads share with request threads. A thread takes whole
+ * jobs (a batch request is never split across transactions) until it holds
+ * batch_max_reports reports or batch_max_wait_ms has passed since it took the
+ * first one. If a statement fails for a reason other than the connection, the
+ * transaction is rolled back and each job is retried in a transaction of its
+ * own, so one bad row cannot fail its neighbours. */
+#include "writer.h"
+#include "dbpool.h"
+#include "log.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define RECONNECT_MIN_MS 100
+#define RECONNECT_MAX_MS 5000
+
+struct writer;
+
+struct writer_thread {
+	struct writer *w;
+	pthread_t tid;
+	int index;
+	PGconn *conn;
+	long long next_connect_ms;
+	int backoff_ms;
+	bool ever_connected;
+};
+
+struct writer {
+	char *conninfo;
+	int batch_max_reports;
+	int batch_max_wait_ms;
+	int nthreads;
+	struct writer_thread *threads;
+
+	pthread_mutex_t lock;        /* guards everything below */
+	pthread_cond_t queued;
+	struct write_job *head, *tail;
+	bool stopping;
+	struct writer_stats stats;
+};
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void deadline_after_ms(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static bool ensure_connection(struct writer_thread *t)
+{
+	if (t->conn && PQstatus(t->conn) == CONNECTION_OK)
+		return true;
+	if (t->conn) {
+		PQfinish(t->conn);
+		t->conn = NULL;
+	}
+	if (mono_ms() < t->next_connect_ms)
+		return false;
+	PGconn *c = PQconnectdb(t->w->conninfo);
+	if (PQstatus(c) != CONNECTION_OK || store_prepare(c) < 0) {
+		char q[300];
+		const char *err = PQerrorMessage(c);
+		log_event(LOG_WARNING, "db_connect_failed", "pool=writer thread=%d reason=\"%s\"",
+			  t->index, log_quote(q, sizeof(q), err));
+		PQfinish(c);
+		t->next_connect_ms = mono_ms() + t->backoff_ms;
+		t->backoff_ms = t->backoff_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : t->backoff_ms * 2;
+		return false;
+	}
+	t->conn = c;
+	t->backoff_ms = RECONNECT_MIN_MS;
+	if (t->ever_connected) {
+		pthread_mutex_lock(&t->w->lock);
+		t->w->stats.reconnects++;
+		pthread_mutex_unlock(&t->w->lock);
+		log_event(LOG_INFO, "db_reconnected", "pool=writer thread=%d", t->index);
+	}
+	t->ever_connected = true;
+	return true;
+}
+
+static bool exec_simple(PGconn *conn, const char *sql)
+{
+	PGresult *res = PQexec(conn, sql);
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	return ok;
+}
+
+static void set_status(struct write_job *jobs, enum store_status s)
+{
+	for (struct write_job *j = jobs; j; j = j->next)
+		for (size_t i = 0; i < j->n; i++)
+			j->items[i].status = s;
+}
+
+enum batch_outcome { BATCH_COMMITTED, BATCH_LOST, BATCH_STATEMENT_FAILED };
+
+/* One transaction over the given jobs (one job when stop_after_first). */
+static enum batch_outcome commit_jobs(PGconn *conn, struct write_job *jobs, bool stop_after_first)
+{
+	bool lost = false;
+	if (!exec_simple(conn, "BEGIN"))
+		return BATCH_LOST;
+	for (struct write_job *j = jobs; j; j = stop_after_first ? NULL : j->next) {
+		for (size_t i = 0; i < j->n; i++) {
+			if (store_insert(conn, &j->items[i], &lost) == 0)
+				continue;
+			if (lost)
+				return BATCH_LOST;
+			exec_simple(conn, "ROLLBACK");
+			return BATCH_STATEMENT_FAILED;
+		}
+	}
+	if (!exec_simple(conn, "COMMIT"))
+		return BATCH_LOST;
+	return BATCH_COMMITTED;
+}
+
+/* The batch failed on a statement: isolate the bad job(s), one transaction each. */
+static void commit_one_by_one(struct writer_thread *t, struct write_job *jobs)
+{
+	for (struct write_job *j = jobs; j; j = j->next) {
+		for (size_t i = 0; i < j->n; i++)
+			j->items[i].status = STORE_PENDING;
+		if (!ensure_connection(t)) {
+			set_status(j, STORE_UNAVAILABLE);
+			continue;
+		}
+		enum batch_outcome o = commit_jobs(t->conn, j, /* stop_after_first= */ true);
+		if (o == BATCH_STATEMENT_FAILED) {
+			for (size_t i = 0; i < j->n; i++)
+				j->items[i].status = STORE_FAILED;
+		} else if (o == BATCH_LOST) {
+			for (size_t i = 0; i < j->n; i++)
+				j->items[i].status = STORE_UNAVAILABLE;
+		}
+	}
+}
+
+static size_t count_items(struct write_job *jobs)
+{
+	size_t n = 0;
+	for (struct write_job *j = jobs; j; j = j->next)
+		n += j->n;
+	return n;
+}
+
+static void record_stats(struct writer *w, size_t n, double ms, bool ok)
+{
+	static const double ms_bounds[] = {1, 2, 5, 10, 25, 50, 100};
+	static const size_t size_bounds[] = {1, 10, 50, 100, 500};
+	size_t b = 0;
+
+	pthread_mutex_lock(&w->lock);
+	if (!ok)
+		w->stats.commit_failures++;
+	w->stats.batches++;
+	w->stats.reports += n;
+	w->stats.commit_ms_total += ms;
+	while (b < 7 && ms > ms_bounds[b])
+		b++;
+	w->stats.commit_ms_buckets[b]++;
+	b = 0;
+	while (b < 5 && n > size_bounds[b])
+		b++;
+	w->stats.batch_size_buckets[b]++;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void process_batch(struct writer_thread *t, struct write_job *jobs)
+{
+	size_t n = count_items(jobs);
+	long long start = mono_ms();
+	enum batch_outcome o = BATCH_LOST;
+
+	if (ensure_connection(t))
+		o = commit_jobs(t->conn, jobs, /* stop_after_first= */ false);
+	if (o == BATCH_LOST) {
+		/* Connection gone, or COMMIT's outcome unknown: the client retries
+		 * with the same idempotency key, which makes either case safe. */
+		set_status(jobs, STORE_UNAVAILABLE);
+		if (t->conn && PQstatus(t->conn) != CONNECTION_OK) {
+			PQfinish(t->conn);
+			t->conn = NULL;
+		}
+	} else if (o == BATCH_STATEMENT_FAILED) {
+		commit_one_by_one(t, jobs);
+	}
+	record_stats(t->w, n, (double)(mono_ms() - start), o == BATCH_COMMITTED);
+	log_event(LOG_DEBUG, "batch_committed", "thread=%d reports=%zu ok=%d ms=%lld", t->index,
+		  n, o == BATCH_COMMITTED, mono_ms() - start);
+}
+
+/* Takes whole jobs from the queue into a private list, up to the batch size. */
+static struct write_job *take_batch(struct writer *w)
+{
+	struct write_job *first = NULL, *last = NULL;
+	size_t n = 0;
+	struct timespec deadline;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->head && !w->stopping)
+		pthread_cond_wait(&w->queued, &w->lock);
+	deadline_after_ms(&deadline, w->batch_max_wait_ms);
+	for (;;) {
+		while (w->head && (n == 0 || n + w->head->n <= (size_t)w->batch_max_reports)) {
+			struct write_job *j = w->head;
+			w->head = j->next;
+			if (!w->head)
+				w->tail = NULL;
+			j->next = NULL;
+			if (last)
+				last->next = j;
+			else
+				first = j;
+			last = j;
+			n += j->n;
+		}
+		if (!first || w->stopping || w->head || n >= (size_t)w->batch_max_reports ||
+		    w->batch_max_wait_ms == 0)
+			break;
+		if (pthread_cond_timedwait(&w->queued, &w->lock, &deadline) == ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return first;
+}
+
+static void *writer_main(void *arg)
+{
+	struct writer_thread *t = arg;
+	struct writer *w = t->w;
+
+	for (;;) {
+		struct write_job *jobs = take_batch(w);
+		if (!jobs)
+			break; /* stopping and the queue is empty */
+		process_batch(t, jobs);
+		while (jobs) {
+			struct write_job *next = jobs->next;
+			jobs->next = NULL;
+			jobs->done(jobs, jobs->arg);
+			jobs = next;
+		}
+	}
+	if (t->conn)
+		PQfinish(t->conn);
+	t->conn = NULL;
+	return NULL;
+}
+
+struct writer *writer_new(const char *conninfo, int threads, int batch_max_reports,
+			  int batch_max_wait_ms)
+{
+	struct writer *w = calloc(1, sizeof(*w));
+	if (!w)
+		return NULL;
+	w->conninfo = strdup(conninfo);
+	w->threads = calloc((size_t)threads, sizeof(*w->threads));
+	if (!w->conninfo || !w->threads)
+		goto fail;
+	w->batch_max_reports = batch_max_reports;
+	w->batch_max_wait_ms = batch_max_wait_ms;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->queued, NULL);
+	for (int i = 0; i < threads; i++) {
+		struct writer_thread *t = &w->threads[i];
+		t->w = w;
+		t->index = i;
+		t->backoff_ms = RECONNECT_MIN_MS;
+		if (pthread_create(&t->tid, NULL, writer_main, t) != 0) {
+			writer_stop(w);
+			writer_free(w);
+			return NULL;
+		}
+		w->nthreads++;
+	}
+	return w;
+fail:
+	free(w->conninfo);
+	free(w->threads);
+	free(w);
+	return NULL;
+}
+
+int writer_submit(struct writer *w, struct write_job *job)
+{
+	job->next = NULL;
+	pthread_mutex_lock(&w->lock);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->lock);
+		return -ESHUTDOWN;
+	}
+	if (w->tail)
+		w->tail->next = job;
+	else
+		w->head = job;
+	w->tail = job;
+	pthread_cond_signal(&w->queued);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
+void writer_stop(struct writer *w)
+{
+	pthread_mutex_lock(&w->lock);
+	bool already = w->stopping;
+	w->stopping = true;
+	pthread_cond_broadcast(&w->queued);
+	pthread_mutex_unlock(&w->lock);
+	if (already)
+		return;
+	for (int i = 0; i < w->nthreads; i++)
+		pthread_join(w->threads[i].tid, NULL);
+}
+
+void writer_free(struct writer *w)
+{
+	if (!w)
+		return;
+	pthread_cond_destroy(&w->queued);
+	pthread_mutex_destroy(&w->lock);
+	free(w->threads);
+	free(w->conninfo);
+	free(w);
+}
+
+void writer_get_stats(struct writer *w, struct writer_stats *ret)
+{
+	pthread_mutex_lock(&w->lock);
+	*ret = w->stats;
+	pthread_mutex_unlock(&w->lock);
+}

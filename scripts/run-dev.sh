@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `make run`: a private PostgreSQL, the schema, a development certificate, a
+# demo premises with a reporter and a regulator token, then needlewatchd on
+# https://localhost:8443 in the foreground. Ctrl-C stops it.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-build/release}
+BIN="$ROOT/$BUILD/bin"
+KEY=$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)
+STATE="${TMPDIR:-/tmp}/needlewatch-dev-$KEY"   # outside the checkout, like the cluster
+PORT=${NW_PORT:-8443}
+mkdir -p "$STATE"
+
+"$ROOT/scripts/pg-dev.sh" start
+APP=$("$ROOT/scripts/pg-dev.sh" env)
+OWNER=$(NW_PG_ROLE=needlewatch_owner "$ROOT/scripts/pg-dev.sh" env)
+"$ROOT/scripts/dev-cert.sh" "$STATE/tls"
+if [ ! -s "$STATE/pseudonym.key" ]; then
+	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$STATE/pseudonym.key"
+	chmod 0600 "$STATE/pseudonym.key"
+fi
+CONF="$STATE/needlewatchd.conf"
+cat >"$CONF" <<CONF
+# Written by scripts/run-dev.sh for `make run`; see config/needlewatchd.conf.example.
+listen_address = 127.0.0.1
+listen_port = $PORT
+tls_cert_file = $STATE/tls/server.crt
+tls_key_file = $STATE/tls/server.key
+db_conninfo = $APP
+db_admin_conninfo = $OWNER
+pseudonym_key_file = $STATE/pseudonym.key
+vocabulary_file = $ROOT/config/vocabulary.json
+postcode_regions_file = $ROOT/config/postcode-regions.tsv
+CONF
+CTL=("$BIN/needlewatchctl" -c "$CONF")
+"${CTL[@]}" migrate
+
+# The demo premises and tokens are made once and remembered.
+if [ ! -s "$STATE/demo.env" ]; then
+	PREMISES=$("${CTL[@]}" premises add --name "Glow Beauty (demo)" --setting salon --postcode LS6 | tail -1)
+	REPORTER=$("${CTL[@]}" token create --role reporter --premises "$PREMISES" | tail -1)
+	REGULATOR=$("${CTL[@]}" token create --role regulator --name "Demo regulator" | tail -1)
+	printf 'REPORTER=%s\nREGULATOR=%s\n' "$REPORTER" "$REGULATOR" >"$STATE/demo.env"
+	chmod 0600 "$STATE/demo.env"
+fi
+. "$STATE/demo.env"
+cp "$ROOT/tests/fixtures/example-report.json" "$STATE/example-report.json"
+
+cat <<MSG
+
+needlewatchd is starting on https://localhost:$PORT (Ctrl-C to stop).
+Reporter token:  $REPORTER
+Regulator token: $REGULATOR
+Submit the example report from another terminal:
+
+  curl --cacert $STATE/tls/server.crt -H "Authorization: Bearer $REPORTER" -H "Content-Type: application/json" --data-binary @$STATE/example-report.json https://localhost:$PORT/v1/reports
+
+MSG
+exec "$BIN/needlewatchd" -c "$CONF"
