@@ -9,6 +9,7 @@ CC      ?= gcc
 PREFIX  ?= /usr/local
 SYSCONFDIR ?= /etc/needlewatch
 SANITIZE ?= 0
+VERSION := 0.1.0
 
 PKGS    := libmicrohttpd libcjson gnutls libpq
 CSTD    := -std=c11 -D_GNU_SOURCE
@@ -28,24 +29,29 @@ SAN     :=
 endif
 BIN     := $(BUILD)/bin
 
-CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -pthread -Idaemon/core -Idaemon/server $(PKG_CFLAGS)
+CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -pthread -Idaemon/core -Idaemon/server $(PKG_CFLAGS) \
+           -DNW_SCHEMA_DIR='"$(PREFIX)/share/needlewatch/schema"' -DNW_VERSION='"$(VERSION)"'
 LDFLAGS += $(SAN) -pthread
 LIBS    := $(PKG_LIBS) -lm
 
 CORE_SRC   := $(wildcard daemon/core/*.c)
 SERVER_SRC := $(wildcard daemon/server/*.c)
 CTL_SRC    := $(wildcard daemon/ctl/*.c)
+UPLOAD_SRC := $(wildcard daemon/upload/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
+UPLOAD_OBJ := $(UPLOAD_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run check unit integration clean install lint format fuzz bench
 
-all: $(BIN)/needlewatchd $(BIN)/needlewatchctl
-	@mkdir -p bin && ln -sf ../$(BIN)/needlewatchd bin/needlewatchd && ln -sf ../$(BIN)/needlewatchctl bin/needlewatchctl
+PROGRAMS   := $(BIN)/needlewatchd $(BIN)/needlewatchctl $(if $(UPLOAD_SRC),$(BIN)/needlewatch-upload)
+
+all: $(PROGRAMS)
+	@mkdir -p bin && for p in $(PROGRAMS); do ln -sf ../$$p bin/; done
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -58,6 +64,10 @@ $(BIN)/needlewatchd: $(SERVER_OBJ) $(CORE_OBJ)
 $(BIN)/needlewatchctl: $(CTL_OBJ) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BIN)/needlewatch-upload: $(UPLOAD_OBJ) $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcurl
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -82,13 +92,17 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/run-dev.sh
 
+# libFuzzer targets (clang): FUZZ_SECONDS each, default 30.
+fuzz: deps
+	@scripts/fuzz.sh
+
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/bench.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(PREFIX)/share/needlewatch/schema
-	install -m 0755 $(BIN)/needlewatchd $(BIN)/needlewatchctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 schema/*.sql $(DESTDIR)$(PREFIX)/share/needlewatch/schema/
 	install -m 0644 config/vocabulary.json config/postcode-regions.tsv $(DESTDIR)$(SYSCONFDIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/needlewatchd.conf || \
@@ -97,7 +111,7 @@ install: all
 	install -m 0644 config/needlewatchd.service $(DESTDIR)/lib/systemd/system/
 
 lint:
-	clang-tidy $(CORE_SRC) $(SERVER_SRC) $(CTL_SRC) -- $(CSTD) -Idaemon/core -Idaemon/server $(PKG_CFLAGS)
+	clang-tidy $(CORE_SRC) $(SERVER_SRC) $(CTL_SRC) $(UPLOAD_SRC) -- $(CSTD) -Idaemon/core -Idaemon/server $(PKG_CFLAGS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--suppress=missingIncludeSystem -Idaemon/core daemon
 

@@ -167,8 +167,12 @@ struct region_table *region_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	struct region_table *t = calloc(1, sizeof(*t));
-	int rc =
-	    t ? parse_file(t, f, path, err, errlen) : fail(err, errlen, "%s: out of memory", path);
+	if (!t) {
+		fclose(f);
+		fail(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	int rc = parse_file(t, f, path, err, errlen);
 	fclose(f);
 	if (rc < 0) {
 		region_free(t);

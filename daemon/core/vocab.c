@@ -77,14 +77,16 @@ static int fail(const struct loader *ld, const char *fmt, ...)
  * callers can "return fail(...)". */
 static int fail(const struct loader *ld, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
+	if (!ld->err || !ld->errlen)
+		return -EINVAL;
+	int n = snprintf(ld->err, ld->errlen, "%s: ", ld->path);
+	if (n < 0 || (size_t)n >= ld->errlen)
+		return -EINVAL;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(ld->err + n, ld->errlen - (size_t)n, fmt, ap);
 	va_end(ap);
-	if (ld->err && ld->errlen)
-		snprintf(ld->err, ld->errlen, "%s: %s", ld->path, msg);
 	return -EINVAL;
 }
 
@@ -202,14 +204,8 @@ static int name_ok(const char *s)
 {
 	size_t len = strlen(s);
 
-	if (len == 0 || len > VOCAB_CODE_MAX || !(s[0] >= 'a' && s[0] <= 'z'))
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-			return 0;
-	}
-	return 1;
+	return len > 0 && len <= VOCAB_CODE_MAX && s[0] >= 'a' && s[0] <= 'z' &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == len;
 }
 
 /* The whole file, NUL-terminated, in malloc'd memory owned by the caller. */
@@ -221,12 +217,15 @@ static char *read_text(const struct loader *ld, size_t *ret_len)
 		return NULL;
 	}
 	char *text = malloc(VOCAB_FILE_MAX + 1);
-	size_t len = 0;
+	if (!text) {
+		fclose(f);
+		fail(ld, "out of memory");
+		return NULL;
+	}
+	size_t len = fread(text, 1, VOCAB_FILE_MAX + 1, f);
 	int rc = 0;
 
-	if (!text)
-		rc = fail(ld, "out of memory");
-	else if ((len = fread(text, 1, VOCAB_FILE_MAX + 1, f)) > VOCAB_FILE_MAX)
+	if (len > VOCAB_FILE_MAX)
 		rc = fail(ld, "larger than %d bytes", VOCAB_FILE_MAX);
 	else if (ferror(f))
 		rc = fail(ld, "cannot read: %s", strerror(errno));

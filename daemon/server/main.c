@@ -8,6 +8,7 @@
 #include "pseudonym.h"
 #include "region.h"
 #include "server.h"
+#include "store.h"
 #include "vocab.h"
 #include "writer.h"
 
@@ -22,7 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifndef NW_VERSION
 #define NW_VERSION "0.1.0"
+#endif
 #define EX_OK 0
 #define EX_USAGE 64
 #define EX_SOFTWARE 70
@@ -172,6 +175,13 @@ static void run(struct server *s, struct http *h, int sfd)
 	}
 }
 
+/* Every writer connection prepares the statements of every module that
+ * writes through the writer. */
+static int prepare_writer_connection(PGconn *conn)
+{
+	return store_prepare(conn);
+}
+
 static int start(struct server *s, const struct config *cfg)
 {
 	char err[512], q[600];
@@ -185,7 +195,7 @@ static int start(struct server *s, const struct config *cfg)
 	s->metrics = metrics_new();
 	s->readers = dbpool_new(cfg->db_conninfo, cfg->http_threads + 1);
 	s->writer = writer_new(cfg->db_conninfo, cfg->db_pool_size, cfg->batch_max_reports,
-			       cfg->batch_max_wait_ms);
+			       cfg->batch_max_wait_ms, prepare_writer_connection);
 	if (!s->metrics || !s->readers || !s->writer)
 		return EX_OSERR;
 	struct http *h = http_start(s, err, sizeof(err));

@@ -164,15 +164,6 @@ static const char *normalised_text(struct request *rq, const struct store_origin
 	return s;
 }
 
-static void on_committed(struct write_job *job, void *arg)
-{
-	struct request *rq = arg;
-	(void)job;
-	atomic_store(&rq->state, RQ_RESUMED);
-	MHD_resume_connection(rq->conn);
-	request_unref(rq);
-}
-
 static enum MHD_Result problem(struct request *rq, unsigned status, const char *type,
 			       const char *title, const char *detail, const struct issues *errors)
 {
@@ -198,22 +189,11 @@ static int normalise_locked(struct request *rq, const cJSON *doc, struct issues 
 	return r;
 }
 
-/* Queues the report; the connection stays suspended until on_committed(). */
+/* Queues the report; the connection stays suspended until the commit. */
 static enum MHD_Result submit(struct request *rq)
 {
-	rq->job.items = &rq->item;
-	rq->job.n = 1;
-	rq->job.done = on_committed;
-	rq->job.arg = rq;
-	atomic_fetch_add(&rq->refs, 1);
-	atomic_store(&rq->state, RQ_SUSPENDED);
-	/* Suspend before queueing: the writer may resume as soon as it has the job. */
-	MHD_suspend_connection(rq->conn);
-	if (writer_submit(rq->server->writer, &rq->job) < 0) {
-		rq->item.status = STORE_UNAVAILABLE;
-		on_committed(&rq->job, rq);
-	}
-	return MHD_YES;
+	store_job_init(&rq->job, &rq->item, 1, request_resume, rq);
+	return request_submit(rq, &rq->job.job);
 }
 
 static enum MHD_Result prepare_and_submit(struct request *rq, cJSON *doc, struct issues *warnings)

@@ -11,10 +11,12 @@
 
 #include "directory.h"
 #include "report.h"
+#include "store.h"
 #include "writer.h"
 
 struct server;
 struct arena;
+struct request;
 
 enum route {
 	ROUTE_UNKNOWN = 0,
@@ -23,7 +25,27 @@ enum route {
 	ROUTE_METRICS,
 	ROUTE_REPORTS_POST,
 	ROUTE_REPORT_GET,
+	ROUTE_ACTIVITY_POST,
+	ROUTE_SUMMARIES_GET,
 	ROUTE_COUNT
+};
+
+/* A route: what it matches, who may call it, and its handlers. routes.c
+ * holds the table; each handler lives in the module named for its resource. */
+struct route_def {
+	enum route id;
+	const char *name;         /* for metrics and logs */
+	const char *method;       /* "GET" (also answers HEAD) or "POST" */
+	const char *path;         /* exact, or a prefix when prefix is set */
+	bool prefix;              /* path + "{arg}": the rest is route_arg */
+	int role;                 /* enum role needed; ROLE_NONE: no token */
+	/* After the guards (and auth): may queue an answer (GET routes do) or
+	 * return MHD_YES with nothing queued to receive the body. */
+	enum MHD_Result (*begin)(struct request *rq);
+	/* POST routes: the whole body is in rq->body. */
+	enum MHD_Result (*finish)(struct request *rq);
+	/* After the writer resumed the connection: queue the answer. */
+	enum MHD_Result (*answer)(struct request *rq);
 };
 
 enum rq_state {
@@ -36,6 +58,7 @@ struct request {
 	struct server *server;
 	struct MHD_Connection *conn;
 	struct arena *arena;
+	const struct route_def *def;  /* NULL until matched */
 	enum route route;
 	const char *route_arg;        /* "{id}" of /v1/reports/{id} */
 	struct account account;
@@ -49,11 +72,12 @@ struct request {
 	atomic_int refs;
 
 	/* A single report on its way through the writer. */
-	struct write_job job;
+	struct store_job job;
 	struct store_item item;
 	struct report report;
 	const char *normalised;       /* JSON text */
 	const char *warnings;         /* JSON text */
+	void *handler_state;          /* a handler's own per-request state, in the arena */
 	long long start_us;
 };
 
@@ -61,5 +85,12 @@ struct request {
 struct request *request_new(struct server *s, struct MHD_Connection *conn);
 /* Drops one reference; the last one frees the request. */
 void request_unref(struct request *rq);
+
+/* Hands job to the writer and suspends the connection; the route's answer()
+ * runs once the writer is done. job->done must be request_resume and
+ * job->arg the request. Always returns MHD_YES. */
+enum MHD_Result request_submit(struct request *rq, struct write_job *job);
+/* The writer's done() for request jobs: resumes the connection. */
+void request_resume(struct write_job *job, void *arg);
 
 #endif

@@ -6,7 +6,9 @@
 #include "directory.h"
 #include "log.h"
 #include "metrics.h"
+#include "activity.h"
 #include "reports.h"
+#include "summaries.h"
 #include "request.h"
 #include "respond.h"
 #include "server.h"
@@ -46,6 +48,28 @@ struct request *request_new(struct server *s, struct MHD_Connection *conn)
 	return rq;
 }
 
+void request_resume(struct write_job *job, void *arg)
+{
+	struct request *rq = arg;
+	(void)job;
+	atomic_store(&rq->state, RQ_RESUMED);
+	MHD_resume_connection(rq->conn);
+	request_unref(rq);
+}
+
+enum MHD_Result request_submit(struct request *rq, struct write_job *job)
+{
+	atomic_fetch_add(&rq->refs, 1);
+	atomic_store(&rq->state, RQ_SUSPENDED);
+	/* Suspend before queueing: the writer may resume as soon as it has the job. */
+	MHD_suspend_connection(rq->conn);
+	if (writer_submit(rq->server->writer, job) < 0) {
+		job->fail(job, STORE_UNAVAILABLE);
+		request_resume(job, rq);
+	}
+	return MHD_YES;
+}
+
 void request_unref(struct request *rq)
 {
 	if (!rq || atomic_fetch_sub(&rq->refs, 1) != 1)
@@ -54,30 +78,6 @@ void request_unref(struct request *rq)
 	free(rq->body);
 	arena_free(rq->arena);
 	free(rq);
-}
-
-/* Matches method and path to a route; *ret_arg gets a path parameter. */
-static enum route match_route(const char *method, const char *url, const char **ret_arg,
-			      bool *ret_method_ok)
-{
-	*ret_method_ok = true;
-	*ret_arg = NULL;
-	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-		   strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-	enum route r = ROUTE_UNKNOWN;
-
-	if (strcmp(url, "/healthz") == 0)
-		r = ROUTE_HEALTHZ, *ret_method_ok = get;
-	else if (strcmp(url, "/readyz") == 0)
-		r = ROUTE_READYZ, *ret_method_ok = get;
-	else if (strcmp(url, "/metrics") == 0)
-		r = ROUTE_METRICS, *ret_method_ok = get;
-	else if (strcmp(url, "/v1/reports") == 0)
-		r = ROUTE_REPORTS_POST, *ret_method_ok = post;
-	else if (strncmp(url, "/v1/reports/", 12) == 0 && url[12])
-		r = ROUTE_REPORT_GET, *ret_method_ok = get, *ret_arg = url + 12;
-	return r;
 }
 
 static enum MHD_Result answer_status(struct request *rq, unsigned status, const char *state)
@@ -162,42 +162,96 @@ static enum MHD_Result guard_auth(struct request *rq, enum role needed, bool *re
 	return MHD_YES;
 }
 
+static enum MHD_Result serve_healthz(struct request *rq)
+{
+	return answer_status(rq, MHD_HTTP_OK, "ok");
+}
+
+static enum MHD_Result serve_readyz(struct request *rq)
+{
+	if (directory_ping(rq->server->readers))
+		return answer_status(rq, MHD_HTTP_OK, "ready");
+	return answer_status(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+}
+
+/* The API. A new route is one row here and its handlers in its own module. */
+static const struct route_def ROUTES[] = {
+	{ROUTE_HEALTHZ, "healthz", "GET", "/healthz", false, ROLE_NONE, serve_healthz, NULL, NULL},
+	{ROUTE_READYZ, "readyz", "GET", "/readyz", false, ROLE_NONE, serve_readyz, NULL, NULL},
+	{ROUTE_METRICS, "metrics", "GET", "/metrics", false, ROLE_NONE, serve_metrics, NULL, NULL},
+	{ROUTE_REPORTS_POST, "reports_post", "POST", "/v1/reports", false, ROLE_REPORTER,
+	 reports_post_begin, reports_post_finish, reports_post_answer},
+	{ROUTE_REPORT_GET, "report_get", "GET", "/v1/reports/", true, ROLE_REPORTER, reports_get,
+	 NULL, NULL},
+	{ROUTE_ACTIVITY_POST, "activity_post", "POST", "/v1/activity", false, ROLE_REPORTER,
+	 activity_post_begin, activity_post_finish, activity_post_answer},
+	{ROUTE_SUMMARIES_GET, "summaries_get", "GET", "/v1/summaries", false, ROLE_REGULATOR,
+	 summaries_get, NULL, NULL},
+};
+
+static bool path_matches(const struct route_def *d, const char *url, const char **ret_arg)
+{
+	size_t n = strlen(d->path);
+	if (!d->prefix)
+		return strcmp(url, d->path) == 0;
+	if (strncmp(url, d->path, n) != 0 || url[n] == '\0')
+		return false;
+	*ret_arg = url + n;
+	return true;
+}
+
+static bool method_matches(const struct route_def *d, const char *method)
+{
+	if (strcmp(method, d->method) == 0)
+		return true;
+	return strcmp(d->method, "GET") == 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+}
+
+/* The route for url; *ret_method_ok says whether the method fits it. */
+static const struct route_def *match_route(const char *method, const char *url,
+					   const char **ret_arg, bool *ret_method_ok)
+{
+	*ret_arg = NULL;
+	*ret_method_ok = false;
+	const struct route_def *found = NULL;
+	for (size_t i = 0; i < sizeof(ROUTES) / sizeof(ROUTES[0]); i++) {
+		const char *arg = NULL;
+		if (!path_matches(&ROUTES[i], url, &arg))
+			continue;
+		found = &ROUTES[i];
+		*ret_arg = arg;
+		if (method_matches(found, method)) {
+			*ret_method_ok = true;
+			return found;
+		}
+	}
+	return found;
+}
+
 /* First call: the headers are in, no body yet. */
 static enum MHD_Result begin(struct request *rq, const char *method, const char *url)
 {
 	bool method_ok, answered;
-	rq->route = match_route(method, url, &rq->route_arg, &method_ok);
+	const struct route_def *d = match_route(method, url, &rq->route_arg, &method_ok);
 
-	if (rq->route == ROUTE_UNKNOWN) {
+	if (!d) {
 		rq->status = MHD_HTTP_NOT_FOUND;
 		return respond_problem(rq->conn, rq->status, "not-found", "no such resource",
 				       "see the API in README.md", NULL, NULL);
 	}
+	rq->route = d->id;
 	if (!method_ok) {
 		rq->status = MHD_HTTP_METHOD_NOT_ALLOWED;
 		return respond_problem(rq->conn, rq->status, "method-not-allowed",
 				       "method not allowed", NULL, NULL, NULL);
 	}
-	switch (rq->route) {
-	case ROUTE_HEALTHZ:
-		return answer_status(rq, MHD_HTTP_OK, "ok");
-	case ROUTE_READYZ:
-		if (directory_ping(rq->server->readers))
-			return answer_status(rq, MHD_HTTP_OK, "ready");
-		return answer_status(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable");
-	case ROUTE_METRICS:
-		return serve_metrics(rq);
-	case ROUTE_REPORT_GET: {
-		enum MHD_Result r = guard_auth(rq, ROLE_REPORTER, &answered);
-		return answered ? r : reports_get(rq);
+	rq->def = d;
+	if (d->role != ROLE_NONE) {
+		enum MHD_Result r = guard_auth(rq, (enum role)d->role, &answered);
+		if (answered)
+			return r;
 	}
-	case ROUTE_REPORTS_POST: {
-		enum MHD_Result r = guard_auth(rq, ROLE_REPORTER, &answered);
-		return answered ? r : reports_post_begin(rq);
-	}
-	default:
-		return MHD_NO;
-	}
+	return d->begin(rq);
 }
 
 /* Appends a chunk of body; the limit was checked against Content-Length
@@ -247,19 +301,14 @@ enum MHD_Result routes_access(void *cls, struct MHD_Connection *conn, const char
 		return begin(rq, method, url);
 	}
 	if (atomic_load(&rq->state) == RQ_RESUMED)
-		return reports_post_answer(rq);
+		return rq->def->answer(rq);
 	if (*upload_data_size)
 		return take_body(rq, upload_data, upload_data_size);
 	if (rq->status)
 		return MHD_YES; /* answered before or during the body */
-	return reports_post_finish(rq);
-}
-
-static const char *route_name(enum route r)
-{
-	static const char *const names[ROUTE_COUNT] = {
-		"other", "healthz", "readyz", "metrics", "reports_post", "report_get"};
-	return r < ROUTE_COUNT ? names[r] : "other";
+	if (!rq->def || !rq->def->finish)
+		return MHD_NO;
+	return rq->def->finish(rq);
 }
 
 void routes_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -275,7 +324,7 @@ void routes_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	if (rq->route != ROUTE_HEALTHZ && rq->route != ROUTE_METRICS)
 		log_event(toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? LOG_INFO : LOG_WARNING,
 			  "request", "route=%s status=%u account=%lld ms=%.1f end=%s",
-			  route_name(rq->route), rq->status, rq->account.id,
+			  rq->def ? rq->def->name : "other", rq->status, rq->account.id,
 			  (double)(now_us() - rq->start_us) / 1000.0,
 			  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted");
 	request_unref(rq);

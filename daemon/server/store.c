@@ -5,9 +5,11 @@
 #include "log.h"
 #include "pseudonym.h"
 #include "report.h"
+#include "writer.h"
 
 #include <cJSON.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -264,4 +266,40 @@ int store_insert(PGconn *conn, struct store_item *item, bool *ret_connection_los
 	}
 	PQclear(res);
 	return classify_existing(conn, item, ret_connection_lost);
+}
+
+static struct store_job *as_store_job(struct write_job *job)
+{
+	return (struct store_job *)((char *)job - offsetof(struct store_job, job));
+}
+
+static int run_reports(PGconn *conn, struct write_job *job, bool *ret_lost)
+{
+	struct store_job *sj = as_store_job(job);
+	for (size_t i = 0; i < sj->n; i++) {
+		sj->items[i].status = STORE_PENDING;
+		if (store_insert(conn, &sj->items[i], ret_lost) < 0)
+			return -EIO;
+	}
+	return 0;
+}
+
+static void fail_reports(struct write_job *job, enum store_status status)
+{
+	struct store_job *sj = as_store_job(job);
+	for (size_t i = 0; i < sj->n; i++)
+		sj->items[i].status = status;
+}
+
+void store_job_init(struct store_job *sj, struct store_item *items, size_t n,
+		    void (*done)(struct write_job *, void *), void *arg)
+{
+	memset(&sj->job, 0, sizeof(sj->job));
+	sj->items = items;
+	sj->n = n;
+	sj->job.run = run_reports;
+	sj->job.fail = fail_reports;
+	sj->job.done = done;
+	sj->job.arg = arg;
+	sj->job.weight = n;
 }

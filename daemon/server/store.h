@@ -9,18 +9,12 @@
 #include <stdbool.h>
 
 #include <libpq-fe.h>
+#include <stddef.h>
+
+#include "writer.h"
 
 struct arena;
 struct report;
-
-enum store_status {
-	STORE_PENDING = 0,
-	STORE_ACCEPTED,     /* inserted: 201 */
-	STORE_DUPLICATE,    /* same key, same body: 200 with the existing id */
-	STORE_CONFLICT,     /* same key, different body: 409 */
-	STORE_UNAVAILABLE,  /* database unreachable or commit unknown: 503, retry safe */
-	STORE_FAILED,       /* the database refused the row: 500 */
-};
 
 #define STORE_NPARAMS 38
 
@@ -54,5 +48,18 @@ int store_prepare(PGconn *conn);
  * and item->id. Returns 0, -EIO when the statement failed (the transaction
  * is then aborted; *ret_connection_lost tells whether the connection died). */
 int store_insert(PGconn *conn, struct store_item *item, bool *ret_connection_lost);
+
+/* A writer job that stores reports: one (single POST) or many (a batch). */
+struct store_job {
+	struct write_job job;
+	struct store_item *items;
+	size_t n;
+};
+
+/* Makes sj a report job over items[0..n): its run() inserts each item in
+ * order, its fail() sets every item's status. done/arg as in struct write_job;
+ * submit &sj->job to the writer. */
+void store_job_init(struct store_job *sj, struct store_item *items, size_t n,
+		    void (*done)(struct write_job *, void *), void *arg);
 
 #endif

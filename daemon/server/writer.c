@@ -36,6 +36,7 @@ struct writer_thread {
 
 struct writer {
 	char *conninfo;
+	int (*on_connect)(PGconn *conn);
 	int batch_max_reports;
 	int batch_max_wait_ms;
 	int nthreads;
@@ -77,7 +78,7 @@ static bool ensure_connection(struct writer_thread *t)
 	if (mono_ms() < t->next_connect_ms)
 		return false;
 	PGconn *c = PQconnectdb(t->w->conninfo);
-	if (PQstatus(c) != CONNECTION_OK || store_prepare(c) < 0) {
+	if (PQstatus(c) != CONNECTION_OK || t->w->on_connect(c) < 0) {
 		char q[300];
 		const char *err = PQerrorMessage(c);
 		log_event(LOG_WARNING, "db_connect_failed", "pool=writer thread=%d reason=\"%s\"",
@@ -107,11 +108,10 @@ static bool exec_simple(PGconn *conn, const char *sql)
 	return ok;
 }
 
-static void set_status(struct write_job *jobs, enum store_status s)
+static void fail_all(struct write_job *jobs, enum store_status s)
 {
 	for (struct write_job *j = jobs; j; j = j->next)
-		for (size_t i = 0; i < j->n; i++)
-			j->items[i].status = s;
+		j->fail(j, s);
 }
 
 enum batch_outcome { BATCH_COMMITTED, BATCH_LOST, BATCH_STATEMENT_FAILED };
@@ -123,38 +123,32 @@ static enum batch_outcome commit_jobs(PGconn *conn, struct write_job *jobs, bool
 	if (!exec_simple(conn, "BEGIN"))
 		return BATCH_LOST;
 	for (struct write_job *j = jobs; j; j = stop_after_first ? NULL : j->next) {
-		for (size_t i = 0; i < j->n; i++) {
-			if (store_insert(conn, &j->items[i], &lost) == 0)
-				continue;
-			if (lost)
-				return BATCH_LOST;
-			exec_simple(conn, "ROLLBACK");
-			return BATCH_STATEMENT_FAILED;
-		}
+		if (j->run(conn, j, &lost) == 0)
+			continue;
+		if (lost)
+			return BATCH_LOST;
+		exec_simple(conn, "ROLLBACK");
+		return BATCH_STATEMENT_FAILED;
 	}
 	if (!exec_simple(conn, "COMMIT"))
 		return BATCH_LOST;
 	return BATCH_COMMITTED;
 }
 
-/* The batch failed on a statement: isolate the bad job(s), one transaction each. */
+/* The batch failed on a statement: isolate the bad job(s), one transaction
+ * each; a job's run() resets its own items before it starts. */
 static void commit_one_by_one(struct writer_thread *t, struct write_job *jobs)
 {
 	for (struct write_job *j = jobs; j; j = j->next) {
-		for (size_t i = 0; i < j->n; i++)
-			j->items[i].status = STORE_PENDING;
 		if (!ensure_connection(t)) {
-			set_status(j, STORE_UNAVAILABLE);
+			j->fail(j, STORE_UNAVAILABLE);
 			continue;
 		}
 		enum batch_outcome o = commit_jobs(t->conn, j, /* stop_after_first= */ true);
-		if (o == BATCH_STATEMENT_FAILED) {
-			for (size_t i = 0; i < j->n; i++)
-				j->items[i].status = STORE_FAILED;
-		} else if (o == BATCH_LOST) {
-			for (size_t i = 0; i < j->n; i++)
-				j->items[i].status = STORE_UNAVAILABLE;
-		}
+		if (o == BATCH_STATEMENT_FAILED)
+			j->fail(j, STORE_FAILED);
+		else if (o == BATCH_LOST)
+			j->fail(j, STORE_UNAVAILABLE);
 	}
 }
 
@@ -162,7 +156,7 @@ static size_t count_items(struct write_job *jobs)
 {
 	size_t n = 0;
 	for (struct write_job *j = jobs; j; j = j->next)
-		n += j->n;
+		n += j->weight;
 	return n;
 }
 
@@ -199,7 +193,7 @@ static void process_batch(struct writer_thread *t, struct write_job *jobs)
 	if (o == BATCH_LOST) {
 		/* Connection gone, or COMMIT's outcome unknown: the client retries
 		 * with the same idempotency key, which makes either case safe. */
-		set_status(jobs, STORE_UNAVAILABLE);
+		fail_all(jobs, STORE_UNAVAILABLE);
 		if (t->conn && PQstatus(t->conn) != CONNECTION_OK) {
 			PQfinish(t->conn);
 			t->conn = NULL;
@@ -224,7 +218,7 @@ static struct write_job *take_batch(struct writer *w)
 		pthread_cond_wait(&w->queued, &w->lock);
 	deadline_after_ms(&deadline, w->batch_max_wait_ms);
 	for (;;) {
-		while (w->head && (n == 0 || n + w->head->n <= (size_t)w->batch_max_reports)) {
+		while (w->head && (n == 0 || n + w->head->weight <= (size_t)w->batch_max_reports)) {
 			struct write_job *j = w->head;
 			w->head = j->next;
 			if (!w->head)
@@ -235,7 +229,7 @@ static struct write_job *take_batch(struct writer *w)
 			else
 				first = j;
 			last = j;
-			n += j->n;
+			n += j->weight;
 		}
 		if (!first || w->stopping || w->head || n >= (size_t)w->batch_max_reports ||
 		    w->batch_max_wait_ms == 0)
@@ -271,7 +265,7 @@ static void *writer_main(void *arg)
 }
 
 struct writer *writer_new(const char *conninfo, int threads, int batch_max_reports,
-			  int batch_max_wait_ms)
+			  int batch_max_wait_ms, int (*on_connect)(PGconn *conn))
 {
 	struct writer *w = calloc(1, sizeof(*w));
 	if (!w)
@@ -281,6 +275,7 @@ struct writer *writer_new(const char *conninfo, int threads, int batch_max_repor
 	if (!w->conninfo || !w->threads)
 		goto fail;
 	w->batch_max_reports = batch_max_reports;
+	w->on_connect = on_connect;
 	w->batch_max_wait_ms = batch_max_wait_ms;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->queued, NULL);

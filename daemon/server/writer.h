@@ -8,17 +8,28 @@
 #ifndef NW_WRITER_H
 #define NW_WRITER_H
 
+#include <libpq-fe.h>
+#include <stdbool.h>
 #include <stddef.h>
 
-#include "store.h"
+#include "store_status.h"
 
+/* One unit of work for the writer: a report, a batch of reports, an
+ * activity submission... The writer never splits a job across transactions. */
 struct write_job {
-	struct store_item *items;
-	size_t n;
-	/* Called on a writer thread after the commit (or failure); every item's
-	 * status is set. The job belongs to the caller again from this call on. */
+	/* Runs the job's statements inside the writer's open transaction and
+	 * records their outcome in the job. 0, or -EIO when a statement failed
+	 * (the transaction is then aborted); *ret_lost tells whether the
+	 * connection itself died. Called on a writer thread. */
+	int (*run)(PGconn *conn, struct write_job *job, bool *ret_lost);
+	/* Marks everything in the job as not stored, with this status
+	 * (STORE_UNAVAILABLE: retry later; STORE_FAILED: refused by the database). */
+	void (*fail)(struct write_job *job, enum store_status status);
+	/* Called on a writer thread after the commit (or failure). The job
+	 * belongs to the caller again from this call on. */
 	void (*done)(struct write_job *job, void *arg);
 	void *arg;
+	size_t weight;            /* rows it writes: counts towards batch_max_reports */
 	struct write_job *next;   /* the writer's queue link */
 };
 
@@ -31,9 +42,11 @@ struct writer_stats {
 
 struct writer;
 
-/* Starts threads writer threads against conninfo. NULL on failure. */
+/* Starts threads writer threads against conninfo. on_connect runs on every
+ * new connection (prepared statements); non-zero drops the connection.
+ * NULL on failure. */
 struct writer *writer_new(const char *conninfo, int threads, int batch_max_reports,
-			  int batch_max_wait_ms);
+			  int batch_max_wait_ms, int (*on_connect)(PGconn *conn));
 /* Queues a job. 0, or -ESHUTDOWN once writer_stop() has begun. */
 int writer_submit(struct writer *w, struct write_job *job);
 /* Commits everything queued, then stops and joins the threads. */
