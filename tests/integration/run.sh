@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Runs every tests/integration/test_*.sh against one environment (private
-# PostgreSQL + needlewatchd on loopback) and prints "integration: N passed, M failed".
+# Runs every tests/integration/test_*.sh (or only the files named as
+# arguments) against one environment (private PostgreSQL + needlewatchd on
+# loopback) and prints "integration: N passed, M failed".
+#
+# NW_TEST_PG_PORT / NW_TEST_PORT choose the ports, so several runs from one
+# checkout can go on at once.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
@@ -10,7 +14,9 @@ if ! nw_env_up; then
 	echo "integration: 0 passed, 1 failed"
 	exit 1
 fi
-for t in tests/integration/test_*.sh; do
+if [ $# -gt 0 ]; then TESTS=("$@"); else TESTS=(tests/integration/test_*.sh); fi
+for t in "${TESTS[@]}"; do
+	[ -f "$t" ] || t="tests/integration/$t"
 	CURRENT_TEST=$(basename "$t" .sh)
 	echo "# $CURRENT_TEST"
 	. "$t"
