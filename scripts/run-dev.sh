@@ -21,7 +21,7 @@ if [ ! -s "$STATE/pseudonym.key" ]; then
 fi
 CONF="$STATE/needlewatchd.conf"
 cat >"$CONF" <<CONF
-# Written by scripts/run-dev.sh for `make run`; see config/needlewatchd.conf.example.
+# Written by scripts/run-dev.sh for "make run"; see config/needlewatchd.conf.example.
 listen_address = 127.0.0.1
 listen_port = $PORT
 tls_cert_file = $STATE/tls/server.crt
@@ -44,7 +44,10 @@ if [ ! -s "$STATE/demo.env" ]; then
 	chmod 0600 "$STATE/demo.env"
 fi
 . "$STATE/demo.env"
-cp "$ROOT/tests/fixtures/example-report.json" "$STATE/example-report.json"
+# A fresh client_ref each run, so the printed command answers 201 every time
+# (resending the same report is an idempotent 200).
+sed "s/GLOW-2026-00042/GLOW-$(date +%s)/" "$ROOT/tests/fixtures/example-report.json" \
+	>"$STATE/example-report.json"
 
 cat <<MSG
 
