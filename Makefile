@@ -63,7 +63,7 @@ $(BIN)/needlewatchd: $(SERVER_OBJ) $(CORE_OBJ)
 
 $(BIN)/needlewatchctl: $(CTL_OBJ) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcurl
 
 $(BIN)/needlewatch-upload: $(UPLOAD_OBJ) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -72,6 +72,24 @@ $(BIN)/needlewatch-upload: $(UPLOAD_OBJ) $(CORE_OBJ)
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LIBS) -lcmocka
+
+# The uploader's pure modules are not core objects: their tests link them here.
+$(BUILD)/tests/test_outbox: $(BUILD)/daemon/upload/outbox.o
+$(BUILD)/tests/test_retry: $(BUILD)/daemon/upload/retry.o
+$(BUILD)/tests/test_answer: $(BUILD)/daemon/upload/answer.o $(BUILD)/daemon/upload/retry.o
+$(BUILD)/tests/test_payload: $(BUILD)/daemon/upload/payload.o
+
+# The export's pure modules are needlewatchctl objects: their tests link them here.
+$(BUILD)/tests/test_export_files: $(BUILD)/daemon/ctl/export_files.o
+$(BUILD)/tests/test_export_html: $(BUILD)/daemon/ctl/export_html.o $(BUILD)/daemon/ctl/export_svg.o \
+	$(BUILD)/daemon/ctl/export_files.o
+$(BUILD)/tests/test_export_deliver: $(BUILD)/daemon/ctl/deliver.o
+$(BUILD)/tests/test_export_deliver: LIBS += -lcurl
+
+# The local HTTPS receiver the export tests deliver to (127.0.0.1 only).
+$(BUILD)/tests/export_receiver: tests/integration/export_receiver.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LIBS)
 
 deps:
 	@scripts/deps.sh
@@ -105,6 +123,9 @@ install: all
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 schema/*.sql $(DESTDIR)$(PREFIX)/share/needlewatch/schema/
 	install -m 0644 config/vocabulary.json config/postcode-regions.tsv $(DESTDIR)$(SYSCONFDIR)/
+	install -d $(DESTDIR)$(PREFIX)/lib/needlewatch
+	install -m 0755 scripts/weekly-export $(DESTDIR)$(PREFIX)/lib/needlewatch/
+	install -m 0644 config/needlewatch.cron $(DESTDIR)$(SYSCONFDIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/needlewatchd.conf || \
 		install -m 0640 config/needlewatchd.conf.example $(DESTDIR)$(SYSCONFDIR)/needlewatchd.conf
 	install -d $(DESTDIR)/lib/systemd/system

@@ -1,7 +1,11 @@
 /* needlewatchctl: the operator's program. Global options, then one command. */
 #include "ctl.h"
+#include "export.h"
 #include "migrate.h"
 #include "premises.h"
+#include "renormalise.h"
+#include "review.h"
+#include "refresh.h"
 #include "token.h"
 
 #include <string.h>
@@ -53,6 +57,10 @@ int main(int argc, char **argv)
 	    {"migrate", migrate_run},
 	    {"premises", premises_run},
 	    {"token", token_run},
+	    {"review", review_run},
+	    {"renormalise", renormalise_run},
+	    {"refresh", refresh_run},
+	    {"export", export_run},
 	    {NULL, NULL},
 	};
 	struct ctl ctl = {.config_path = CONFIG_DEFAULT_PATH};

@@ -12,6 +12,7 @@
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,8 +25,8 @@
 static const char *sql_select_premises =
     "SELECT name, code FROM needlewatch.premises WHERE id = $1::bigint";
 static const char *sql_insert_account =
-    "INSERT INTO needlewatch.accounts (token_sha256, role, premises_id, name) "
-    "VALUES ($1, $2, $3::bigint, $4) RETURNING id";
+    "INSERT INTO needlewatch.accounts (token_sha256, role, premises_id, name, client_cert_sha256) "
+    "VALUES ($1, $2, $3::bigint, $4, $5) RETURNING id";
 static const char *sql_revoke_account =
     "UPDATE needlewatch.accounts SET revoked_at = now() "
     "WHERE id = $1::bigint AND revoked_at IS NULL RETURNING role, premises_id";
@@ -39,7 +40,9 @@ struct token_args {
 	const char *role;
 	const char *premises;
 	const char *name;
-	char premises_id[24]; /* canonical decimal, "" for regulator and admin */
+	const char *client_cert;	 /* --client-cert FILE, NULL when not given */
+	char premises_id[24];		 /* canonical decimal, "" for regulator and admin */
+	char client_cert_sha256[65]; /* of the certificate's DER, "" when none */
 };
 
 struct account {
@@ -58,6 +61,38 @@ static void store_option(void *state, int c, const char *arg)
 		a->premises = arg;
 	else if (c == 'n')
 		a->name = arg;
+	else if (c == 'c')
+		a->client_cert = arg;
+}
+
+/* The SHA-256 of the certificate's DER encoding: what the daemon computes
+ * from the certificate a client presents (schema/005_hardening.sql). */
+static int client_cert_fingerprint(struct token_args *a)
+{
+	static const char hex[] = "0123456789abcdef";
+	gnutls_datum_t pem = {0}, der = {0};
+	gnutls_x509_crt_t crt = NULL;
+	unsigned char d[32];
+	int r = gnutls_load_file(a->client_cert, &pem);
+	if (r < 0)
+		return ctl_usage_error("token create", "--client-cert %s: cannot read the file",
+				       a->client_cert);
+	if ((r = gnutls_x509_crt_init(&crt)) >= 0 &&
+	    (r = gnutls_x509_crt_import(crt, &pem, GNUTLS_X509_FMT_PEM)) >= 0 &&
+	    (r = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der)) >= 0)
+		r = gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data, der.size, d);
+	gnutls_x509_crt_deinit(crt);
+	gnutls_free(pem.data);
+	gnutls_free(der.data);
+	if (r < 0)
+		return ctl_usage_error("token create", "--client-cert %s: not a PEM certificate: %s",
+				       a->client_cert, gnutls_strerror(r));
+	for (size_t i = 0; i < sizeof(d); i++) {
+		a->client_cert_sha256[2 * i] = hex[d[i] >> 4];
+		a->client_cert_sha256[2 * i + 1] = hex[d[i] & 15];
+	}
+	a->client_cert_sha256[64] = '\0';
+	return 0;
 }
 
 static int check_create_args(struct token_args *a)
@@ -66,6 +101,8 @@ static int check_create_args(struct token_args *a)
 	if (!a->role)
 		return ctl_usage_error("token create",
 				       "--role is needed: reporter, regulator or admin");
+	if (a->client_cert && client_cert_fingerprint(a) != 0)
+		return EX_USAGE;
 	if (a->name && !ctl_valid_name(a->name, NAME_MAX_CHARS))
 		return ctl_usage_error(
 		    "token create", "--name must be 1 to %d characters, without control characters",
@@ -132,14 +169,16 @@ static int describe_owner(struct ctl *ctl, const struct token_args *a, struct ac
 }
 
 static int audit_account(struct ctl *ctl, const char *action, const char *id, const char *role,
-			 const char *premises_id)
+			 const char *premises_id, const char *client_cert_sha256)
 {
 	cJSON *detail = cJSON_CreateObject();
 	bool ok =
 	    detail && cJSON_AddNumberToObject(detail, "id", strtod(id, NULL)) &&
 	    cJSON_AddStringToObject(detail, "role", role) &&
 	    (premises_id ? cJSON_AddNumberToObject(detail, "premises", strtod(premises_id, NULL))
-			 : cJSON_AddNullToObject(detail, "premises"));
+			 : cJSON_AddNullToObject(detail, "premises")) &&
+	    (!client_cert_sha256 ||
+	     cJSON_AddStringToObject(detail, "client_cert_sha256", client_cert_sha256));
 	if (!ok) {
 		cJSON_Delete(detail);
 		snprintf(ctl->err, sizeof(ctl->err), "out of memory");
@@ -154,7 +193,7 @@ static int audit_account(struct ctl *ctl, const char *action, const char *id, co
 static int account_insert(struct ctl *ctl, const struct token_args *a, struct account *acc)
 {
 	const char *params[] = {acc->sha256, a->role, a->premises_id[0] ? a->premises_id : NULL,
-				a->name};
+				a->name, a->client_cert_sha256[0] ? a->client_cert_sha256 : NULL};
 	PGresult *res = NULL;
 	int rc = ctl_db_begin(ctl);
 	if (rc)
@@ -164,11 +203,11 @@ static int account_insert(struct ctl *ctl, const struct token_args *a, struct ac
 		ctl_db_rollback(ctl);
 		return rc;
 	}
-	rc = ctl_db_exec(ctl, sql_insert_account, 4, params, &res);
+	rc = ctl_db_exec(ctl, sql_insert_account, 5, params, &res);
 	if (!rc) {
 		snprintf(acc->id, sizeof(acc->id), "%s", PQgetvalue(res, 0, 0));
 		PQclear(res);
-		rc = audit_account(ctl, "token_create", acc->id, a->role, params[2]);
+		rc = audit_account(ctl, "token_create", acc->id, a->role, params[2], params[4]);
 	}
 	if (!rc)
 		rc = ctl_db_commit(ctl);
@@ -185,6 +224,7 @@ static int token_create(struct ctl *ctl, int argc, char **argv)
 	    {"role", required_argument, NULL, 'r'},
 	    {"premises", required_argument, NULL, 'p'},
 	    {"name", required_argument, NULL, 'n'},
+	    {"client-cert", required_argument, NULL, 'c'},
 	    CTL_OPTION_HELP,
 	    CTL_OPTION_END,
 	};
@@ -206,6 +246,9 @@ static int token_create(struct ctl *ctl, int argc, char **argv)
 
 	rc = account_insert(ctl, &a, &acc);
 	if (!rc) {
+		if (a.client_cert_sha256[0])
+			printf("token id %s is bound to the client certificate with SHA-256 %s\n",
+			       acc.id, a.client_cert_sha256);
 		printf(
 		    "token id %s created for %s; it is shown once, only its hash is stored:\n%s\n",
 		    acc.id, acc.owner, acc.token);
@@ -266,7 +309,7 @@ static int token_revoke(struct ctl *ctl, int argc, char **argv)
 	}
 	if (!rc)
 		rc = audit_account(ctl, "token_revoke", id, PQgetvalue(res, 0, 0),
-				   PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1));
+				   PQgetisnull(res, 0, 1) ? NULL : PQgetvalue(res, 0, 1), NULL);
 	if (!rc)
 		rc = ctl_db_commit(ctl);
 	PQclear(res);

@@ -15,9 +15,14 @@
 #define TOKEN_MAX_LEN 128
 
 static const char *const SQL_ACCOUNT_BY_HASH =
-	"SELECT a.id, a.role, a.premises_id, p.setting"
+	"SELECT a.id, a.role, a.premises_id, p.setting, a.client_cert_sha256"
 	" FROM needlewatch.accounts a LEFT JOIN needlewatch.premises p ON p.id = a.premises_id"
 	" WHERE a.token_sha256 = $1 AND a.revoked_at IS NULL";
+
+static const char *const SQL_ACCOUNT_BY_CLIENT_CERT =
+	"SELECT a.id, a.role, a.premises_id, p.setting, a.client_cert_sha256"
+	" FROM needlewatch.accounts a LEFT JOIN needlewatch.premises p ON p.id = a.premises_id"
+	" WHERE a.client_cert_sha256 = $1 AND a.revoked_at IS NULL";
 
 static const char *const SQL_PREMISES_BY_CODE =
 	"SELECT id, setting FROM needlewatch.premises WHERE code = $1";
@@ -72,18 +77,12 @@ static const char *bearer_token(const char *authorization)
 	return t;
 }
 
-int directory_account_by_token(struct dbpool *pool, const char *authorization,
-			       struct account *ret)
+/* Runs an account query keyed by one hash; fills *ret from its one row. */
+static int account_by(struct dbpool *pool, const char *sql, const char *key, struct account *ret)
 {
-	char hash[65];
 	bool unavailable;
-	const char *token = bearer_token(authorization);
-	if (!token)
-		return -EACCES;
-	if (sha256_hex(token, strlen(token), hash) < 0)
-		return -EACCES;
-	const char *params[1] = {hash};
-	PGresult *res = query(pool, SQL_ACCOUNT_BY_HASH, 1, params, &unavailable);
+	const char *params[1] = {key};
+	PGresult *res = query(pool, sql, 1, params, &unavailable);
 	if (!res)
 		return -EAGAIN;
 	if (PQntuples(res) != 1) {
@@ -98,8 +97,29 @@ int directory_account_by_token(struct dbpool *pool, const char *authorization,
 	if (!PQgetisnull(res, 0, 3))
 		snprintf(ret->premises_setting, sizeof(ret->premises_setting), "%s",
 			 PQgetvalue(res, 0, 3));
+	if (!PQgetisnull(res, 0, 4))
+		snprintf(ret->client_cert_sha256, sizeof(ret->client_cert_sha256), "%s",
+			 PQgetvalue(res, 0, 4));
 	PQclear(res);
 	return ret->role == ROLE_NONE ? -EACCES : 0;
+}
+
+int directory_account_by_token(struct dbpool *pool, const char *authorization,
+			       struct account *ret)
+{
+	char hash[65];
+	const char *token = bearer_token(authorization);
+	if (!token)
+		return -EACCES;
+	if (sha256_hex(token, strlen(token), hash) < 0)
+		return -EACCES;
+	return account_by(pool, SQL_ACCOUNT_BY_HASH, hash, ret);
+}
+
+int directory_account_by_client_cert(struct dbpool *pool, const char *cert_sha256,
+				     struct account *ret)
+{
+	return account_by(pool, SQL_ACCOUNT_BY_CLIENT_CERT, cert_sha256, ret);
 }
 
 int directory_premises_by_code(struct dbpool *pool, const char *code, long long *ret_id,

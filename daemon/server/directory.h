@@ -15,6 +15,10 @@ struct account {
 	enum role role;
 	long long premises_id;      /* reporters only */
 	char premises_setting[24];  /* the reporting premises' registered setting */
+	/* SHA-256 (hex) of the client certificate the account is bound to, ""
+	 * when none: then its token works only over a connection presenting
+	 * that certificate (schema/005_hardening.sql). */
+	char client_cert_sha256[65];
 };
 
 /* Resolves an Authorization header value ("Bearer <token>"). Returns 0 with
@@ -23,6 +27,12 @@ struct account {
  * sent to the database; the token itself is never stored or logged. */
 int directory_account_by_token(struct dbpool *pool, const char *authorization,
 			       struct account *ret);
+
+/* The active account bound to a verified client certificate, by the
+ * certificate's SHA-256 (hex): 0 with *ret filled, -EACCES when no active
+ * account has it, -EAGAIN when the database cannot be asked. */
+int directory_account_by_client_cert(struct dbpool *pool, const char *cert_sha256,
+				     struct account *ret);
 
 /* A registered premises by its code: 0 with id and setting, -ENOENT, or -EAGAIN. */
 int directory_premises_by_code(struct dbpool *pool, const char *code, long long *ret_id,

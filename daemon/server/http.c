@@ -2,11 +2,13 @@
  *
  * MHD's defaults are wrong for us (DESIGN §9, STYLE "library pitfalls"): no
  * connection timeout, 32 KiB per-connection memory, no connection limits.
- * Every one is set explicitly here. */
+ * Every one is set explicitly here. The certificate comes from tls.c through
+ * GnuTLS's retrieve callback, so SIGHUP can replace it without a restart. */
 #include "http.h"
 #include "log.h"
 #include "routes.h"
 #include "server.h"
+#include "tls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,13 +22,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* journal-remote settled on 128 KiB: HTTPS headers and TLS records need it. */
+/* journal-remote settled on 128 KiB: HTTPS headers and TLS records need it.
+ * It is also the bound on a request's headers: past it MHD answers 431. */
 #define CONNECTION_MEMORY_LIMIT (128 * 1024)
 #define PEM_MAX (1024 * 1024)
 
 struct http {
 	struct MHD_Daemon *daemon;
-	char *cert, *key;
+	struct tls *tls;
+	char *client_ca; /* PEM, kept for MHD while the daemon runs; NULL when unset */
 	struct sockaddr_storage addr;
 };
 
@@ -76,26 +80,35 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_event(LOG_DEBUG, "mhd", "message=\"%s\"", log_quote(q, sizeof(q), msg));
 }
 
-struct http *http_start(struct server *s, char *err, size_t errlen)
+static void http_free(struct http *h)
+{
+	if (!h)
+		return;
+	tls_free(h->tls);
+	free(h->client_ca);
+	free(h);
+}
+
+/* Loads what TLS needs: the certificate and key, and the client CA if set. */
+static int load_tls(struct http *h, const struct config *cfg, char *err, size_t errlen)
+{
+	h->tls = tls_new(cfg->tls_cert_file, cfg->tls_key_file, err, errlen);
+	if (!h->tls)
+		return -EINVAL;
+	if (!cfg->tls_client_ca_file)
+		return 0;
+	h->client_ca = read_file(cfg->tls_client_ca_file, err, errlen);
+	return h->client_ca ? 0 : -EINVAL;
+}
+
+static struct MHD_Daemon *start_daemon(struct http *h, struct server *s, int family)
 {
 	const struct config *cfg = s->cfg;
-	struct http *h = calloc(1, sizeof(*h));
-	if (!h)
-		return NULL;
-	h->cert = read_file(cfg->tls_cert_file, err, errlen);
-	h->key = h->cert ? read_file(cfg->tls_key_file, err, errlen) : NULL;
-	if (!h->key)
-		goto fail;
-	int family = parse_address(h, cfg->listen_address, cfg->listen_port);
-	if (family < 0) {
-		snprintf(err, errlen, "listen_address %s is not an IP address", cfg->listen_address);
-		goto fail;
-	}
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG | (family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	struct MHD_OptionItem ops[] = {
-		{MHD_OPTION_HTTPS_MEM_CERT, 0, h->cert},
-		{MHD_OPTION_HTTPS_MEM_KEY, 0, h->key},
+		{MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_retrieve_cert},
+		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)tls_notify_connection, h->tls},
 		{MHD_OPTION_HTTPS_PRIORITIES, 0, cfg->tls_priorities},
 		{MHD_OPTION_SOCK_ADDR, 0, &h->addr},
 		{MHD_OPTION_THREAD_POOL_SIZE, cfg->http_threads, NULL},
@@ -105,21 +118,59 @@ struct http *http_start(struct server *s, char *err, size_t errlen)
 		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_LIMIT, NULL},
 		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)routes_completed, s},
 		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
+		/* Last, so that it can be left out: MHD asks clients for a
+		 * certificate only when it has a trust list. */
+		{h->client_ca ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, h->client_ca},
 		{MHD_OPTION_END, 0, NULL},
 	};
-	h->daemon = MHD_start_daemon(flags, 0, NULL, NULL, routes_access, s,
-				     MHD_OPTION_ARRAY, ops, MHD_OPTION_END);
-	if (!h->daemon) {
-		snprintf(err, errlen, "cannot listen on %s:%d over TLS (address in use, bad "
-			 "certificate/key or tls_priorities?)", cfg->listen_address, cfg->listen_port);
+	return MHD_start_daemon(flags, 0, NULL, NULL, routes_access, s, MHD_OPTION_ARRAY, ops,
+				MHD_OPTION_END);
+}
+
+struct http *http_start(struct server *s, char *err, size_t errlen)
+{
+	const struct config *cfg = s->cfg;
+	char fp[65], q[600];
+	struct http *h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	if (load_tls(h, cfg, err, errlen) < 0)
+		goto fail;
+	int family = parse_address(h, cfg->listen_address, cfg->listen_port);
+	if (family < 0) {
+		snprintf(err, errlen, "listen_address %s is not an IP address", cfg->listen_address);
 		goto fail;
 	}
+	h->daemon = start_daemon(h, s, family);
+	if (!h->daemon) {
+		snprintf(err, errlen, "cannot listen on %s:%d over TLS (address in use, bad "
+			 "tls_priorities or tls_client_ca_file?)", cfg->listen_address, cfg->listen_port);
+		goto fail;
+	}
+	tls_fingerprint(h->tls, fp);
+	log_event(LOG_INFO, "tls", "certificate_sha256=%s client_certificates=%s", fp,
+		  cfg->tls_client_ca_file ? log_quote(q, sizeof(q), cfg->tls_client_ca_file)
+					  : "off");
 	return h;
 fail:
-	free(h->cert);
-	free(h->key);
-	free(h);
+	http_free(h);
 	return NULL;
+}
+
+void http_reload(struct http *h, const struct config *cfg)
+{
+	char err[512], q[600], fp[65];
+	if (!h)
+		return;
+	int r = tls_reload(h->tls, cfg->tls_cert_file, cfg->tls_key_file, err, sizeof(err));
+	if (r < 0) {
+		log_event(LOG_WARNING, "tls_reload_failed", "reason=\"%s\" kept=previous",
+			  log_quote(q, sizeof(q), err));
+		return;
+	}
+	tls_fingerprint(h->tls, fp);
+	log_event(LOG_INFO, "tls_reloaded", "certificate_sha256=%s changed=%s", fp,
+		  r == 0 ? "yes" : "no");
 }
 
 void http_quiesce(struct http *h)
@@ -135,12 +186,8 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
+	/* Closes every connection, which drops their credential references. */
 	if (h->daemon)
 		MHD_stop_daemon(h->daemon);
-	/* The key is secret: do not leave it in freed heap memory. */
-	if (h->key)
-		explicit_bzero(h->key, strlen(h->key));
-	free(h->key);
-	free(h->cert);
-	free(h);
+	http_free(h);
 }

@@ -3,9 +3,12 @@
 #include "config.h"
 #include "dbpool.h"
 #include "http.h"
+#include "liveconfig.h"
 #include "log.h"
 #include "metrics.h"
 #include "pseudonym.h"
+#include "ratelimit.h"
+#include "refresher.h"
 #include "region.h"
 #include "server.h"
 #include "store.h"
@@ -19,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +37,8 @@
 #define EX_CONFIG 78
 /* How long SIGTERM waits for requests in flight before stopping anyway. */
 #define DRAIN_TIMEOUT_MS 15000
+/* Accounts whose request rate is tracked at once (about 48 bytes each). */
+#define RATELIMIT_KEYS 16384
 
 struct options {
 	const char *config_path;
@@ -163,7 +169,10 @@ static void run(struct server *s, struct http *h, int sfd)
 	for (;;) {
 		int sig = next_signal(sfd, -1);
 		if (sig == SIGHUP) {
+			/* main() owns the config; only this thread writes it. */
+			liveconfig_reload((struct config *)s->cfg, s->config_path);
 			reload(s);
+			http_reload(h, s->cfg);
 			continue;
 		}
 		if (sig == SIGTERM || sig == SIGINT) {
@@ -185,6 +194,9 @@ static int prepare_writer_connection(PGconn *conn)
 static int start(struct server *s, const struct config *cfg)
 {
 	char err[512], q[600];
+	/* No core dumps and no ptrace by other users: memory holds the
+	 * pseudonym key, the TLS key and, briefly, tokens and patient refs. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (pseudonym_key_load(&s->key, cfg->pseudonym_key_file, err, sizeof(err)) < 0 ||
 	    load_tables(cfg, &s->vocab, &s->regions, err, sizeof(err)) < 0) {
 		fprintf(stderr, "needlewatchd: %s\n", err);
@@ -193,10 +205,11 @@ static int start(struct server *s, const struct config *cfg)
 	int sfd = signal_fd(); /* before any thread starts */
 	pthread_rwlock_init(&s->vocab_lock, NULL);
 	s->metrics = metrics_new();
+	s->ratelimit = ratelimit_new(RATELIMIT_KEYS);
 	s->readers = dbpool_new(cfg->db_conninfo, cfg->http_threads + 1);
 	s->writer = writer_new(cfg->db_conninfo, cfg->db_pool_size, cfg->batch_max_reports,
 			       cfg->batch_max_wait_ms, prepare_writer_connection);
-	if (!s->metrics || !s->readers || !s->writer)
+	if (!s->metrics || !s->ratelimit || !s->readers || !s->writer)
 		return EX_OSERR;
 	struct http *h = http_start(s, err, sizeof(err));
 	if (!h || sfd < 0) {
@@ -206,7 +219,13 @@ static int start(struct server *s, const struct config *cfg)
 	log_event(LOG_INFO, "listening", "address=%s port=%d threads=%d writers=%d",
 		  log_quote(q, sizeof(q), cfg->listen_address), cfg->listen_port,
 		  cfg->http_threads, cfg->db_pool_size);
+	/* Its own connection and thread; a failure to start costs fresh
+	 * summaries, not the service: `needlewatchctl refresh` still works. */
+	struct refresher *refresher = refresher_start(cfg);
+	if (!refresher)
+		log_event(LOG_ERROR, "refresher_not_started", "reason=\"out of memory or threads\"");
 	run(s, h, sfd);
+	refresher_stop(refresher);
 	http_stop(h);
 	close(sfd);
 	log_event(LOG_INFO, "stopped", "status=0");
@@ -221,6 +240,7 @@ static void server_cleanup(struct server *s)
 	}
 	dbpool_free(s->readers);
 	metrics_free(s->metrics);
+	ratelimit_free(s->ratelimit);
 	vocab_free(s->vocab);
 	region_free(s->regions);
 	explicit_bzero(&s->key, sizeof(s->key));

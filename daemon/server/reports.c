@@ -3,11 +3,14 @@
  * The request thread does everything that needs no write: strict parse,
  * normalisation, premises resolution, pseudonymisation of the stored body,
  * and the parameters of the INSERT. Then it suspends the connection and
- * queues the report to the writer, which resumes it after COMMIT. */
+ * queues the report to the writer, which resumes it after COMMIT. The
+ * Content-Type chooses the reader; batches go on to batch.c. */
 #include "reports.h"
 #include "arena.h"
+#include "batch.h"
 #include "dbpool.h"
 #include "directory.h"
+#include "fhir.h"
 #include "jsonstrict.h"
 #include "log.h"
 #include "metrics.h"
@@ -37,27 +40,68 @@ static const char *const SQL_GET_REPORT =
 	"SELECT id, client_ref, version, received_at, normalised, warnings"
 	" FROM needlewatch.reports WHERE premises_id = $1 AND id = $2";
 
-static bool content_type_is_json(const char *ct)
+/* The media type of a Content-Type value, without parameters, compared
+ * case-insensitively. */
+static bool media_type_is(const char *ct, const char *type)
 {
 	if (!ct)
 		return false;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
 	size_t n = strcspn(ct, ";");
 	while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
 		n--;
-	return n == strlen("application/json") && strncasecmp(ct, "application/json", n) == 0;
+	return n == strlen(type) && strncasecmp(ct, type, n) == 0;
+}
+
+/* A charset parameter other than UTF-8 (or its subset US-ASCII): CSV from
+ * Excel's plain "CSV" is Windows-1252, which we do not guess at. */
+static bool foreign_charset(const char *ct)
+{
+	const char *p = ct ? strcasestr(ct, "charset=") : NULL;
+	if (!p)
+		return false;
+	p += strlen("charset=");
+	if (*p == '"')
+		p++;
+	return strncasecmp(p, "utf-8", 5) != 0 && strncasecmp(p, "utf8", 4) != 0 &&
+	       strncasecmp(p, "us-ascii", 8) != 0;
+}
+
+static enum body_format body_format_of(const char *ct)
+{
+	if (media_type_is(ct, "application/json"))
+		return FORMAT_JSON;
+	if (media_type_is(ct, "application/x-ndjson") || media_type_is(ct, "application/ndjson"))
+		return FORMAT_NDJSON;
+	if (media_type_is(ct, "text/csv"))
+		return FORMAT_CSV;
+	if (media_type_is(ct, "application/fhir+json") || media_type_is(ct, "application/json+fhir"))
+		return FORMAT_FHIR;
+	return FORMAT_UNKNOWN;
+}
+
+static const char *content_type(struct request *rq)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 }
 
 enum MHD_Result reports_post_begin(struct request *rq)
 {
 	struct MHD_Connection *c = rq->conn;
-	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+	const char *ct = content_type(rq);
 	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	enum body_format f = body_format_of(ct);
 
-	if (!content_type_is_json(ct)) {
+	if (f == FORMAT_UNKNOWN || (f == FORMAT_CSV && foreign_charset(ct))) {
 		rq->status = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
 		return respond_problem(c, rq->status, "unsupported-media-type",
 				       "unsupported content type",
-				       "send Content-Type: application/json", NULL, NULL);
+				       f == FORMAT_CSV
+					       ? "send CSV as UTF-8 (Excel: \"CSV UTF-8\")"
+					       : "send application/json, application/x-ndjson, text/csv "
+						 "or application/fhir+json",
+				       NULL, NULL);
 	}
 	if (cl && strtoull(cl, NULL, 10) > rq->server->cfg->max_body_bytes) {
 		rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
@@ -87,23 +131,57 @@ static unsigned long count_review(const struct report *r)
 	return n;
 }
 
+struct place_memo {
+	struct place_memo *next;
+	const char *code;
+	int rc;                   /* 0 or -ENOENT */
+	long long id;
+	char setting[24];
+};
+
+/* directory_premises_by_code(), remembered for the rest of the request. */
+static int premises_by_code(struct request *rq, struct place_memo **memo, const char *code,
+			    long long *ret_id, char *setting, size_t len)
+{
+	struct place_memo *m;
+
+	for (m = memo ? *memo : NULL; m; m = m->next)
+		if (strcmp(m->code, code) == 0)
+			break;
+	if (!m) {
+		struct place_memo tmp = {.code = code};
+		tmp.rc = directory_premises_by_code(rq->server->readers, code, &tmp.id, tmp.setting,
+						    sizeof(tmp.setting));
+		if (tmp.rc == -EAGAIN || !memo || !(m = arena_alloc(rq->arena, sizeof(*m)))) {
+			*ret_id = tmp.id;
+			snprintf(setting, len, "%s", tmp.setting);
+			return tmp.rc;
+		}
+		*m = tmp;
+		m->next = *memo;
+		*memo = m;
+	}
+	*ret_id = m->id;
+	snprintf(setting, len, "%s", m->setting);
+	return m->rc;
+}
+
 /* Where the procedure was done (DESIGN §6): a named registered premises, the
  * reporting premises itself when a practitioner reports without a code, or an
  * unregistered place described only by its setting. Returns 0 or -EAGAIN. */
-static int resolve_place(struct request *rq, struct store_origin *o, struct issues *warnings)
+static int resolve_place(struct request *rq, const struct report *r, struct store_origin *o,
+			 struct issues *warnings, struct place_memo **memo)
 {
-	const struct report *r = &rq->report;
 	const char *reported = r->procedure.setting.code;
 	char setting[24];
 
 	o->premises_id = rq->account.premises_id;
 	o->account_id = rq->account.id;
-	o->format = "json";
 	o->procedure_premises_id = 0;
 	o->setting = reported[0] ? reported : "unknown";
 	if (r->procedure.premises_code) {
-		int e = directory_premises_by_code(rq->server->readers, r->procedure.premises_code,
-						   &o->procedure_premises_id, setting, sizeof(setting));
+		int e = premises_by_code(rq, memo, r->procedure.premises_code,
+					 &o->procedure_premises_id, setting, sizeof(setting));
 		if (e == -EAGAIN)
 			return -EAGAIN;
 		if (e == -ENOENT)
@@ -134,20 +212,20 @@ static const char *print_json(struct arena *a, const cJSON *j)
 	return out;
 }
 
-/* The stored body: what was sent, with patient.ref replaced by its pseudonym. */
-static const char *stored_body(struct request *rq, cJSON *doc)
+const char *reports_stored_json(struct request *rq, cJSON *doc, const struct report *r)
 {
 	cJSON *patient = cJSON_GetObjectItemCaseSensitive(doc, "patient");
-	if (rq->report.patient.has_ref && cJSON_IsObject(patient))
+	if (r->patient.has_ref && cJSON_IsObject(patient))
 		cJSON_ReplaceItemInObjectCaseSensitive(patient, "ref",
-			cJSON_CreateString(rq->report.patient.pseudonym));
+			cJSON_CreateString(r->patient.pseudonym));
 	return print_json(rq->arena, doc);
 }
 
 /* The normalised report plus the resolved place of the procedure. */
-static const char *normalised_text(struct request *rq, const struct store_origin *o)
+static const char *normalised_text(struct request *rq, const struct report *r,
+				   const struct store_origin *o)
 {
-	cJSON *j = report_to_json(&rq->report);
+	cJSON *j = report_to_json(r);
 	if (!j)
 		return NULL;
 	cJSON *proc = cJSON_GetObjectItemCaseSensitive(j, "procedure");
@@ -164,8 +242,8 @@ static const char *normalised_text(struct request *rq, const struct store_origin
 	return s;
 }
 
-static enum MHD_Result problem(struct request *rq, unsigned status, const char *type,
-			       const char *title, const char *detail, const struct issues *errors)
+enum MHD_Result reports_problem(struct request *rq, unsigned status, const char *type,
+				const char *title, const char *detail, const struct issues *errors)
 {
 	struct respond_extra retry = {.retry_after_s = RETRY_AFTER_S};
 	rq->status = status;
@@ -175,8 +253,8 @@ static enum MHD_Result problem(struct request *rq, unsigned status, const char *
 			       status == MHD_HTTP_SERVICE_UNAVAILABLE ? &retry : NULL);
 }
 
-static int normalise_locked(struct request *rq, const cJSON *doc, struct issues *errors,
-			    struct issues *warnings)
+int reports_normalise(struct request *rq, const cJSON *doc, struct report *ret,
+		      struct issues *errors, struct issues *warnings)
 {
 	struct server *s = rq->server;
 	struct normalise_ctx ctx = {.key = &s->key};
@@ -184,69 +262,155 @@ static int normalise_locked(struct request *rq, const cJSON *doc, struct issues 
 	pthread_rwlock_rdlock(&s->vocab_lock);
 	ctx.vocab = s->vocab;
 	ctx.regions = s->regions;
-	int r = normalise_report(&ctx, doc, rq->arena, &rq->report, errors, warnings);
+	int r = normalise_report(&ctx, doc, rq->arena, ret, errors, warnings);
 	pthread_rwlock_unlock(&s->vocab_lock);
 	return r;
 }
 
-/* Queues the report; the connection stays suspended until the commit. */
-static enum MHD_Result submit(struct request *rq)
+int reports_prepare(struct request *rq, const struct report *r, const char *format,
+		    const char *body, struct issues *warnings, struct place_memo **memo,
+		    struct store_item *ret_item, const char **ret_normalised,
+		    const char **ret_warnings)
 {
+	struct store_origin origin = {.format = format};
+
+	if (resolve_place(rq, r, &origin, warnings, memo) < 0)
+		return -EAGAIN;
+	const char *normalised = normalised_text(rq, r, &origin);
+	cJSON *w = issues_json(warnings);
+	const char *wtext = w ? print_json(rq->arena, w) : NULL;
+	cJSON_Delete(w);
+	if (!body || !normalised || !wtext ||
+	    store_item_init(ret_item, rq->arena, r, &origin, body, normalised, wtext) < 0)
+		return -ENOMEM;
+	metrics_count_unknown_terms(rq->server->metrics, count_review(r));
+	*ret_normalised = normalised;
+	*ret_warnings = wtext;
+	return 0;
+}
+
+/* One report: prepared, queued; the connection stays suspended until the commit. */
+static enum MHD_Result submit_single(struct request *rq, const char *format, const char *body,
+				     struct issues *warnings)
+{
+	int rc = reports_prepare(rq, &rq->report, format, body, warnings, NULL, &rq->item,
+				 &rq->normalised, &rq->warnings);
+	if (rc == -EAGAIN)
+		return reports_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
+			       "database unavailable", "the report was not stored; retry later", NULL);
+	if (rc < 0)
+		return MHD_NO;
 	store_job_init(&rq->job, &rq->item, 1, request_resume, rq);
 	return request_submit(rq, &rq->job.job);
 }
 
-static enum MHD_Result prepare_and_submit(struct request *rq, cJSON *doc, struct issues *warnings)
+static enum MHD_Result invalid(struct request *rq, const struct issues *errors)
 {
-	struct store_origin origin;
-	if (resolve_place(rq, &origin, warnings) < 0)
-		return problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
-			       "database unavailable", "the report was not stored; retry later", NULL);
-	const char *body = stored_body(rq, doc);
-	rq->normalised = normalised_text(rq, &origin);
-	cJSON *w = issues_json(warnings);
-	rq->warnings = w ? print_json(rq->arena, w) : NULL;
-	cJSON_Delete(w);
-	if (!body || !rq->normalised || !rq->warnings ||
-	    store_item_init(&rq->item, rq->arena, &rq->report, &origin, body, rq->normalised,
-			    rq->warnings) < 0)
-		return MHD_NO;
-	metrics_count_unknown_terms(rq->server->metrics, count_review(&rq->report));
-	return submit(rq);
+	return reports_problem(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid-report", "invalid report",
+		       "one or more fields are invalid; see errors", errors);
 }
 
-enum MHD_Result reports_post_finish(struct request *rq)
+/* A strictly parsed body, or a 400 queued (*ret_answer) and NULL. */
+static cJSON *parse_body(struct request *rq, enum MHD_Result *ret_answer)
 {
 	struct json_limits lim = {.max_depth = JSON_MAX_DEPTH, .max_string_bytes = JSON_MAX_STRING};
 	struct json_error jerr;
-	struct issues errors, warnings;
 	char detail[200];
 
-	issues_init(&errors, rq->arena);
-	issues_init(&warnings, rq->arena);
-	if (rq->body_len == 0)
-		return problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body", "malformed request body",
-			       "the body is empty", NULL);
+	if (rq->body_len == 0) {
+		*ret_answer = reports_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body",
+				      "malformed request body", "the body is empty", NULL);
+		return NULL;
+	}
 	cJSON *doc = json_parse_strict(rq->body, rq->body_len, &lim, &jerr);
 	if (!doc) {
 		snprintf(detail, sizeof(detail), "not valid JSON at byte %zu: %s", jerr.offset,
 			 jerr.message);
-		return problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body", "malformed request body",
-			       detail, NULL);
+		*ret_answer = reports_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body",
+				      "malformed request body", detail, NULL);
 	}
-	if (!cJSON_IsObject(doc)) {
-		cJSON_Delete(doc);
-		return problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body", "malformed request body",
-			       "a report must be a JSON object", NULL);
-	}
-	if (normalise_locked(rq, doc, &errors, &warnings) < 0) {
-		cJSON_Delete(doc);
-		return problem(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid-report", "invalid report",
-			       "one or more fields are invalid; see errors", &errors);
-	}
-	enum MHD_Result ret = prepare_and_submit(rq, doc, &warnings);
+	return doc;
+}
+
+static enum MHD_Result post_json(struct request *rq)
+{
+	struct issues errors, warnings;
+	enum MHD_Result ret = MHD_NO;
+	cJSON *doc = parse_body(rq, &ret);
+
+	if (!doc)
+		return ret;
+	if (cJSON_IsArray(doc))
+		return batch_post_json_array(rq, doc);
+	issues_init(&errors, rq->arena);
+	issues_init(&warnings, rq->arena);
+	if (!cJSON_IsObject(doc))
+		ret = reports_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body", "malformed request body",
+			      "a report must be a JSON object, or an array of them", NULL);
+	else if (reports_normalise(rq, doc, &rq->report, &errors, &warnings) < 0)
+		ret = invalid(rq, &errors);
+	else
+		ret = submit_single(rq, "json", reports_stored_json(rq, doc, &rq->report), &warnings);
 	cJSON_Delete(doc);
 	return ret;
+}
+
+/* One AdverseEvent, answered like one JSON report; mapping issues come first. */
+static enum MHD_Result post_fhir_single(struct request *rq, struct fhir_item *it)
+{
+	struct issues *errors = &it->errors, *warnings = &it->warnings;
+	int rc = reports_normalise(rq, it->report, &rq->report, errors, warnings);
+
+	if (rc == -ENOMEM)
+		return MHD_NO;
+	if (rc < 0 || errors->n)
+		return invalid(rq, errors);
+	return submit_single(rq, "fhir", print_json(rq->arena, it->stored), warnings);
+}
+
+static enum MHD_Result post_fhir(struct request *rq)
+{
+	struct server *s = rq->server;
+	struct fhir_ctx ctx = {.vocab = NULL, .key = &s->key};
+	struct fhir_doc fd;
+	char reason[160];
+	enum MHD_Result ret = MHD_NO;
+	cJSON *doc = parse_body(rq, &ret);
+
+	if (!doc)
+		return ret;
+	pthread_rwlock_rdlock(&s->vocab_lock);
+	ctx.vocab = s->vocab;
+	int rc = fhir_map(&ctx, doc, (size_t)s->cfg->max_batch_reports, rq->arena, &fd, reason,
+			  sizeof(reason));
+	pthread_rwlock_unlock(&s->vocab_lock);
+	cJSON_Delete(doc);
+	if (rc == -EINVAL)
+		return reports_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body", "malformed request body",
+			       reason, NULL);
+	if (rc == -E2BIG)
+		return batch_too_large(rq);
+	if (rc < 0)
+		return MHD_NO;
+	if (fd.bundle)
+		return batch_post_fhir(rq, &fd); /* takes fd */
+	ret = post_fhir_single(rq, &fd.items[0]);
+	fhir_doc_free(&fd);
+	return ret;
+}
+
+enum MHD_Result reports_post_finish(struct request *rq)
+{
+	switch (body_format_of(content_type(rq))) {
+	case FORMAT_NDJSON:
+		return batch_post_ndjson(rq);
+	case FORMAT_CSV:
+		return batch_post_csv(rq);
+	case FORMAT_FHIR:
+		return post_fhir(rq);
+	default:
+		return post_json(rq);
+	}
 }
 
 static enum MHD_Result answer_stored(struct request *rq, unsigned status, const char *state)
@@ -270,6 +434,8 @@ static enum MHD_Result answer_stored(struct request *rq, unsigned status, const 
 enum MHD_Result reports_post_answer(struct request *rq)
 {
 	char detail[200];
+	if (rq->handler_state)
+		return batch_answer(rq);
 	switch (rq->item.status) {
 	case STORE_ACCEPTED:
 		return answer_stored(rq, MHD_HTTP_CREATED, "accepted");
@@ -279,13 +445,13 @@ enum MHD_Result reports_post_answer(struct request *rq)
 		snprintf(detail, sizeof(detail),
 			 "version %d of this client_ref was already stored (id %lld) with different "
 			 "content; send a higher version for a follow-up", rq->report.version, rq->item.id);
-		return problem(rq, MHD_HTTP_CONFLICT, "conflict", "report version already stored",
+		return reports_problem(rq, MHD_HTTP_CONFLICT, "conflict", "report version already stored",
 			       detail, NULL);
 	case STORE_UNAVAILABLE:
-		return problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
+		return reports_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
 			       "database unavailable", "the report was not stored; retry later", NULL);
 	default:
-		return problem(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "report not stored",
+		return reports_problem(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "report not stored",
 			       "the database refused the report; it was not stored", NULL);
 	}
 }
@@ -314,7 +480,7 @@ enum MHD_Result reports_get(struct request *rq)
 	char *end;
 	long long id = strtoll(rq->route_arg, &end, 10);
 	if (*end || id <= 0 || rq->route_arg[0] == '+' || rq->route_arg[0] == ' ')
-		return problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such report", NULL, NULL);
+		return reports_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such report", NULL, NULL);
 	char premises[24], idtext[24];
 	snprintf(premises, sizeof(premises), "%lld", rq->account.premises_id);
 	snprintf(idtext, sizeof(idtext), "%lld", id);
@@ -322,19 +488,19 @@ enum MHD_Result reports_get(struct request *rq)
 
 	PGconn *c = dbpool_get(rq->server->readers, 2000);
 	if (!c)
-		return problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
+		return reports_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
 			       "database unavailable", "retry later", NULL);
 	PGresult *res = PQexecParams(c, SQL_GET_REPORT, 2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		dbpool_put(rq->server->readers, c, db_result_is_connection_error(c, res));
 		PQclear(res);
-		return problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
+		return reports_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
 			       "database unavailable", "retry later", NULL);
 	}
 	dbpool_put(rq->server->readers, c, /* broken= */ false);
 	enum MHD_Result ret;
 	if (PQntuples(res) != 1)
-		ret = problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such report",
+		ret = reports_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such report",
 			      "no report with this id was sent by your premises", NULL);
 	else
 		ret = answer_report_row(rq, res);

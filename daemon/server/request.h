@@ -66,7 +66,7 @@ struct request {
 
 	char *body;                   /* malloc'd, at most max_body_bytes */
 	size_t body_len, body_cap;
-	bool body_refused;            /* an answer was queued before the body was read */
+	bool body_refused;            /* a chunked body outgrew max_body_bytes: 413 at its end */
 
 	atomic_int state;             /* enum rq_state */
 	atomic_int refs;

@@ -7,11 +7,15 @@
 #include "log.h"
 #include "metrics.h"
 #include "activity.h"
+#include "audit.h"
+#include "netaddr.h"
+#include "ratelimit.h"
 #include "reports.h"
 #include "summaries.h"
 #include "request.h"
 #include "respond.h"
 #include "server.h"
+#include "tls.h"
 
 #include <arpa/inet.h>
 #include <cJSON.h>
@@ -94,18 +98,7 @@ static bool is_loopback(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (!ci || !ci->client_addr)
-		return false;
-	const struct sockaddr *sa = ci->client_addr;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
-		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
-	}
-	return false;
+	return ci && netaddr_is_loopback(ci->client_addr);
 }
 
 static enum MHD_Result serve_metrics(struct request *rq)
@@ -127,15 +120,48 @@ static enum MHD_Result serve_metrics(struct request *rq)
 	return ret;
 }
 
-/* Authentication and authorisation for routes that need a token. Returns
+/* Who is calling: a bearer token, or a verified client certificate bound to
+ * an account (tls_client_ca_file). A token bound to a certificate counts only
+ * over a connection presenting that certificate. 0 with rq->account filled,
+ * -EACCES (*ret_why says why), or -EAGAIN when the database cannot be asked. */
+static int authenticate(struct request *rq, const char *authorization, const char **ret_why)
+{
+	char cert[65];
+	int c = tls_client_cert_sha256(rq->conn, cert);
+	int r;
+
+	*ret_why = authorization ? "the bearer token is not valid or has been revoked"
+				 : "send Authorization: Bearer <token>";
+	if (c == -EACCES) {
+		*ret_why = "the client certificate does not verify against tls_client_ca_file";
+		return -EACCES;
+	}
+	if (!authorization && c == 0) {
+		*ret_why = "no active account is bound to this client certificate";
+		return directory_account_by_client_cert(rq->server->readers, cert, &rq->account);
+	}
+	r = directory_account_by_token(rq->server->readers, authorization, &rq->account);
+	if (r < 0 || !rq->account.client_cert_sha256[0])
+		return r;
+	if (c != 0 || strcmp(cert, rq->account.client_cert_sha256) != 0) {
+		*ret_why = "this token is bound to a client certificate; connect with it";
+		return -EACCES;
+	}
+	return 0;
+}
+
+/* Authentication, authorisation, the per-token rate limit and, for
+ * regulators, the audit row, for routes that need an account. Returns
  * MHD_YES with nothing queued when the request may go on. */
 static enum MHD_Result guard_auth(struct request *rq, enum role needed, bool *ret_answered)
 {
+	struct server *s = rq->server;
 	struct respond_extra unauth = {.www_authenticate = true};
 	struct respond_extra retry = {.retry_after_s = 5};
 	const char *h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_AUTHORIZATION);
-	int r = directory_account_by_token(rq->server->readers, h, &rq->account);
+	const char *why;
+	int r = authenticate(rq, h, &why);
 
 	*ret_answered = true;
 	if (r == -EAGAIN) {
@@ -147,9 +173,7 @@ static enum MHD_Result guard_auth(struct request *rq, enum role needed, bool *re
 	if (r < 0) {
 		rq->status = MHD_HTTP_UNAUTHORIZED;
 		return respond_problem(rq->conn, rq->status, "unauthorized", "authentication required",
-				       h ? "the bearer token is not valid or has been revoked"
-					 : "send Authorization: Bearer <token>",
-				       NULL, &unauth);
+				       why, NULL, &unauth);
 	}
 	if (rq->account.role != needed) {
 		rq->status = MHD_HTTP_FORBIDDEN;
@@ -158,6 +182,18 @@ static enum MHD_Result guard_auth(struct request *rq, enum role needed, bool *re
 							       : "this route needs a regulator token",
 				       NULL, NULL);
 	}
+	int wait_s = ratelimit_take(s->ratelimit, rq->account.id, s->cfg->rate_limit_per_token,
+				    now_us() / 1000);
+	if (wait_s > 0) {
+		struct respond_extra later = {.retry_after_s = wait_s};
+		rq->status = MHD_HTTP_TOO_MANY_REQUESTS;
+		return respond_problem(rq->conn, rq->status, "rate-limited", "too many requests",
+				       "this token is over rate_limit_per_token requests per minute; "
+				       "retry after the Retry-After seconds",
+				       NULL, &later);
+	}
+	if (needed == ROLE_REGULATOR)
+		audit_regulator_query(s, &rq->account, rq->conn, rq->def->name, rq->def->method);
 	*ret_answered = false;
 	return MHD_YES;
 }
@@ -246,6 +282,14 @@ static enum MHD_Result begin(struct request *rq, const char *method, const char 
 				       "method not allowed", NULL, NULL, NULL);
 	}
 	rq->def = d;
+	if (atomic_load(&rq->server->stopping) && d->id != ROUTE_HEALTHZ) {
+		/* SIGTERM: requests already in flight finish; a new one is not
+		 * started, so the drain ends and load balancers see /readyz fail. */
+		struct respond_extra later = {.retry_after_s = 5};
+		rq->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		return respond_problem(rq->conn, rq->status, "shutting-down", "shutting down",
+				       "the server is stopping; retry shortly", NULL, &later);
+	}
 	if (d->role != ROLE_NONE) {
 		enum MHD_Result r = guard_auth(rq, (enum role)d->role, &answered);
 		if (answered)
@@ -255,18 +299,28 @@ static enum MHD_Result begin(struct request *rq, const char *method, const char 
 }
 
 /* Appends a chunk of body; the limit was checked against Content-Length
- * already, this catches chunked bodies that grow past it. */
+ * already, this catches chunked bodies that grow past it. MHD cannot queue
+ * an answer while a body is arriving, so such a body is dropped as it comes
+ * and answered 413 when it ends; one that goes on past twice the limit ends
+ * the connection instead. */
 static enum MHD_Result take_body(struct request *rq, const char *data, size_t *size)
 {
 	size_t max = rq->server->cfg->max_body_bytes;
 	size_t n = *size;
 	*size = 0;
+	if (rq->body_refused) {
+		rq->body_len += n;
+		return rq->body_len > 2 * max ? MHD_NO : MHD_YES;
+	}
 	if (rq->status)
 		return MHD_YES; /* already answered: discard */
 	if (rq->body_len + n > max) {
-		rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
-		return respond_problem(rq->conn, rq->status, "body-too-large", "request body too large",
-				       "the body exceeds max_body_bytes", NULL, NULL);
+		rq->body_refused = true;
+		rq->body_len += n;
+		free(rq->body);
+		rq->body = NULL;
+		rq->body_cap = 0;
+		return MHD_YES;
 	}
 	if (rq->body_len + n + 1 > rq->body_cap) {
 		size_t cap = rq->body_cap ? rq->body_cap : 4096;
@@ -304,6 +358,11 @@ enum MHD_Result routes_access(void *cls, struct MHD_Connection *conn, const char
 		return rq->def->answer(rq);
 	if (*upload_data_size)
 		return take_body(rq, upload_data, upload_data_size);
+	if (rq->body_refused) {
+		rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
+		return respond_problem(rq->conn, rq->status, "body-too-large", "request body too large",
+				       "the body exceeds max_body_bytes", NULL, NULL);
+	}
 	if (rq->status)
 		return MHD_YES; /* answered before or during the body */
 	if (!rq->def || !rq->def->finish)

@@ -19,6 +19,7 @@ struct writer;
 struct vocab;
 struct region_table;
 struct metrics;
+struct ratelimit;
 
 struct server {
 	const struct config *cfg;
@@ -27,6 +28,7 @@ struct server {
 	struct dbpool *readers;
 	struct writer *writer;
 	struct metrics *metrics;
+	struct ratelimit *ratelimit;  /* rate_limit_per_token buckets, by account id */
 
 	pthread_rwlock_t vocab_lock;
 	struct vocab *vocab;

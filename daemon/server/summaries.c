@@ -1,11 +1,442 @@
-/* Summaries: GET /v1/summaries (not yet implemented: answers 501). */
+/* Summaries: GET /v1/summaries, the rate tables for regulators (DESIGN §8).
+ *
+ * Never reads schema needlewatch's report tables: every figure comes from
+ * the summary tables the refresh keeps, aggregated here by the dimensions
+ * asked for (one fixed statement per source table, the dimensions switched
+ * on and off by boolean parameters, so no SQL is ever built from the query).
+ * The coarsest table that holds the dimensions is used: week × setting ×
+ * complication is a few hundred rows per quarter whatever the number of
+ * reports. All statements run in one read-only snapshot, so a refresh
+ * committing meanwhile cannot mix old and new figures. Rates, intervals and
+ * ratios are computed with stats.c, in summary_table.c. */
 #include "summaries.h"
+#include "arena.h"
+#include "dbpool.h"
+#include "issues.h"
+#include "log.h"
 #include "request.h"
 #include "respond.h"
+#include "server.h"
+#include "summary_query.h"
+#include "summary_render.h"
+#include "summary_table.h"
+
+#include <errno.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_PARAMS 16
+#define POOL_WAIT_MS 2000
+#define RETRY_AFTER_S 5
+#define N_EVENT_PARAMS 11
+#define N_DEN_PARAMS 7
+#define N_UNREG_PARAMS 7
+
+/* Every events statement takes the same parameters and answers the same
+ * columns: $1, $2 the Mondays of from and to; $3 week, $4 setting, $5
+ * region, $6 fitzpatrick, $7 training, $8 complication, $10 complication_type
+ * (whether to group by each); $9, $11 the complication and type filters.
+ * Columns: week, setting, region, fitzpatrick, training, complication, type,
+ * events (in the rate), cases (all). */
+static const char *const SQL_EVENTS_WEEK_SETTING =
+	"SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END, NULL::text,"
+	" NULL::text, NULL::text, CASE WHEN $8 THEN complication_group END, NULL::text,"
+	" sum(events), sum(events + events_without_activity)"
+	" FROM summary.rates_week_setting"
+	" WHERE week BETWEEN $1 AND $2"
+	"  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
+	"  AND ($9::text IS NULL OR complication_group = $9)"
+	" GROUP BY 1, 2, 6";
+
+static const char *const SQL_EVENTS_FITZPATRICK =
+	"SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END, NULL::text,"
+	" CASE WHEN $6 THEN fitzpatrick::text END, NULL::text,"
+	" CASE WHEN $8 THEN complication_group END, NULL::text,"
+	" sum(events), sum(events + events_without_activity)"
+	" FROM summary.rates_fitzpatrick"
+	" WHERE week BETWEEN $1 AND $2"
+	"  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
+	"  AND ($9::text IS NULL OR complication_group = $9)"
+	" GROUP BY 1, 2, 4, 6";
+
+/* A case is in the rate when its premises reported activity that week with
+ * every breakdown the row needs (there is none by Fitzpatrick type and
+ * training together) and its own value of that breakdown is known. */
+#define QUALIFIED                                                                        \
+	"has_activity AND (NOT $6 OR (has_fitzpatrick_breakdown AND fitzpatrick IS NOT NULL))" \
+	" AND (NOT $7 OR (has_training_breakdown AND medically_trained IS NOT NULL))"       \
+	" AND NOT ($6 AND $7)"
+
+static const char *const SQL_EVENTS_CELLS =
+	"SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END,"
+	" CASE WHEN $5 THEN region END, CASE WHEN $6 THEN fitzpatrick::text END,"
+	" CASE WHEN $7 THEN medically_trained::text END,"
+	" CASE WHEN $8 THEN complication_group END, NULL::text,"
+	" coalesce(sum(cases) FILTER (WHERE " QUALIFIED "), 0), sum(cases)"
+	" FROM summary.event_cells"
+	" WHERE week BETWEEN $1 AND $2"
+	"  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
+	"  AND ($9::text IS NULL OR complication_group = $9)"
+	" GROUP BY 1, 2, 3, 4, 5, 6";
+
+static const char *const SQL_EVENTS_TYPES =
+	"SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END,"
+	" CASE WHEN $5 THEN region END, CASE WHEN $6 THEN fitzpatrick::text END,"
+	" CASE WHEN $7 THEN medically_trained::text END,"
+	" CASE WHEN $8 THEN complication_group END, CASE WHEN $10 THEN complication_type END,"
+	" coalesce(sum(cases) FILTER (WHERE " QUALIFIED "), 0), sum(cases)"
+	" FROM summary.event_type_cells"
+	" WHERE week BETWEEN $1 AND $2"
+	"  AND ($9::text IS NULL OR complication_group = $9)"
+	"  AND ($11::text IS NULL OR complication_type = $11)"
+	" GROUP BY 1, 2, 3, 4, 5, 6, 7";
+
+/* Denominators: $1, $2 the weeks; $3..$7 group by week, setting, region,
+ * fitzpatrick, training. Columns: week, setting, region, fitzpatrick,
+ * training, procedures, premises reporting (distinct over the weeks). Only
+ * one branch runs: the others are false for the values given. */
+static const char *const SQL_DENOMINATORS =
+	"SELECT CASE WHEN $3 THEN summary.iso_week(week) END, CASE WHEN $4 THEN setting END,"
+	"  CASE WHEN $5 THEN region END, NULL::text, NULL::text, sum(procedures),"
+	"  count(DISTINCT premises_id)"
+	" FROM needlewatch.premises_weeks"
+	" WHERE week BETWEEN $1 AND $2 AND NOT $6 AND NOT $7"
+	" GROUP BY 1, 2, 3"
+	" UNION ALL "
+	"SELECT CASE WHEN $3 THEN summary.iso_week(week) END, CASE WHEN $4 THEN setting END,"
+	"  CASE WHEN $5 THEN region END, k::text, NULL::text, sum(procedures_fitzpatrick[k]),"
+	"  count(DISTINCT premises_id)"
+	" FROM needlewatch.premises_weeks CROSS JOIN generate_series(1, 6) k"
+	" WHERE week BETWEEN $1 AND $2 AND $6 AND NOT $7 AND procedures_fitzpatrick IS NOT NULL"
+	" GROUP BY 1, 2, 3, 4"
+	" UNION ALL "
+	"SELECT CASE WHEN $3 THEN summary.iso_week(week) END, CASE WHEN $4 THEN setting END,"
+	"  CASE WHEN $5 THEN region END, NULL::text, t::text,"
+	"  sum(CASE WHEN t THEN procedures_trained ELSE procedures_untrained END),"
+	"  count(DISTINCT premises_id)"
+	" FROM needlewatch.premises_weeks CROSS JOIN (VALUES (true), (false)) v (t)"
+	" WHERE week BETWEEN $1 AND $2 AND $7 AND NOT $6 AND procedures_trained IS NOT NULL"
+	" GROUP BY 1, 2, 3, 5";
+
+/* $1, $2 the weeks; $3 week, $4 setting, $5 complication (group by);
+ * $6 setting and $7 complication filters. */
+static const char *const SQL_UNREGISTERED =
+	"SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END,"
+	" CASE WHEN $5 THEN complication_group END, sum(cases)"
+	" FROM summary.unregistered_counts"
+	" WHERE week BETWEEN $1 AND $2"
+	"  AND CASE WHEN $5 OR $7::text IS NOT NULL THEN complication_group <> 'any'"
+	"      ELSE complication_group = 'any' END"
+	"  AND ($6::text IS NULL OR setting = $6) AND ($7::text IS NULL OR complication_group = $7)"
+	" GROUP BY 1, 2, 3";
+
+static const char *const SQL_GENERATED_AT =
+	"SELECT to_char(refreshed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	" FROM summary.refresh_state";
+
+#define OID_BOOL 16
+#define OID_TEXT 25
+#define OID_DATE 1082
+
+struct fetch {
+	struct request *rq;
+	PGconn *conn;
+	PGresult *results[8];  /* kept until the answer is rendered: keys point into them */
+	size_t n_results;
+	bool lost;             /* the connection failed */
+};
+
+static const char *flag(unsigned mask, enum summary_dim d)
+{
+	return mask & SUMMARY_DIM_BIT(d) ? "true" : "false";
+}
+
+/* Runs sql; the result is kept in f. NULL on failure. */
+static PGresult *run(struct fetch *f, const char *sql, int n, const Oid *types,
+		     const char *const *params)
+{
+	PGresult *res = PQexecParams(f->conn, sql, n, types, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		char q[300];
+		f->lost = db_result_is_connection_error(f->conn, res);
+		log_event(LOG_WARNING, "summaries_query_failed", "reason=\"%s\"",
+			  log_quote(q, sizeof(q), PQresultErrorMessage(res)));
+		PQclear(res);
+		return NULL;
+	}
+	f->results[f->n_results++] = res;
+	return res;
+}
+
+static const char *cell(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+static uint64_t count(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? 0 : strtoull(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/* The statement that reads the fewest rows and still holds every dimension. */
+static const char *events_source(unsigned need)
+{
+	if (need & SUMMARY_DIM_BIT(SUMMARY_COMPLICATION_TYPE))
+		return SQL_EVENTS_TYPES;
+	if (need & (SUMMARY_DIM_BIT(SUMMARY_REGION) | SUMMARY_DIM_BIT(SUMMARY_TRAINING)))
+		return SQL_EVENTS_CELLS;
+	if (need & SUMMARY_DIM_BIT(SUMMARY_FITZPATRICK))
+		return SQL_EVENTS_FITZPATRICK;
+	return SQL_EVENTS_WEEK_SETTING;
+}
+
+/* Events over the dimensions in need. */
+static int fetch_events(struct fetch *f, const struct summary_query *q, unsigned need,
+			struct summary_events **ret, size_t *ret_n)
+{
+	static const Oid types[N_EVENT_PARAMS] = {OID_DATE, OID_DATE, OID_BOOL, OID_BOOL,
+						  OID_BOOL, OID_BOOL, OID_BOOL, OID_BOOL,
+						  OID_TEXT, OID_BOOL, OID_TEXT};
+	const char *p[N_EVENT_PARAMS] = {
+		q->from_date, q->to_date, flag(need, SUMMARY_WEEK), flag(need, SUMMARY_SETTING),
+		flag(need, SUMMARY_REGION), flag(need, SUMMARY_FITZPATRICK),
+		flag(need, SUMMARY_TRAINING), flag(need, SUMMARY_COMPLICATION), q->complication,
+		flag(need, SUMMARY_COMPLICATION_TYPE), q->complication_type,
+	};
+	static const enum summary_dim cols[] = {SUMMARY_WEEK, SUMMARY_SETTING, SUMMARY_REGION,
+						SUMMARY_FITZPATRICK, SUMMARY_TRAINING,
+						SUMMARY_COMPLICATION, SUMMARY_COMPLICATION_TYPE};
+	PGresult *res = run(f, events_source(need), N_EVENT_PARAMS, types, p);
+	if (!res)
+		return -EIO;
+	int n = PQntuples(res);
+	struct summary_events *v = arena_alloc(f->rq->arena, (size_t)(n ? n : 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
+			v[i].key.v[cols[c]] = cell(res, i, (int)c);
+		v[i].events = count(res, i, 7);
+		v[i].cases = count(res, i, 8);
+	}
+	*ret = v;
+	*ret_n = (size_t)n;
+	return 0;
+}
+
+static int fetch_denominators(struct fetch *f, const struct summary_query *q, unsigned need,
+			      struct summary_denominator **ret, size_t *ret_n)
+{
+	static const Oid types[N_DEN_PARAMS] = {OID_DATE, OID_DATE, OID_BOOL, OID_BOOL,
+						OID_BOOL, OID_BOOL, OID_BOOL};
+	const char *p[N_DEN_PARAMS] = {
+		q->from_date, q->to_date, flag(need, SUMMARY_WEEK), flag(need, SUMMARY_SETTING),
+		flag(need, SUMMARY_REGION), flag(need, SUMMARY_FITZPATRICK),
+		flag(need, SUMMARY_TRAINING),
+	};
+	static const enum summary_dim cols[] = {SUMMARY_WEEK, SUMMARY_SETTING, SUMMARY_REGION,
+						SUMMARY_FITZPATRICK, SUMMARY_TRAINING};
+	PGresult *res = run(f, SQL_DENOMINATORS, N_DEN_PARAMS, types, p);
+	if (!res)
+		return -EIO;
+	int n = PQntuples(res);
+	struct summary_denominator *v = arena_alloc(f->rq->arena, (size_t)(n ? n : 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
+			v[i].key.v[cols[c]] = cell(res, i, (int)c);
+		v[i].procedures = count(res, i, 5);
+		v[i].premises = count(res, i, 6);
+	}
+	*ret = v;
+	*ret_n = (size_t)n;
+	return 0;
+}
+
+static int fetch_unregistered(struct fetch *f, const struct summary_query *q,
+			      struct summary_unregistered **ret, size_t *ret_n)
+{
+	static const Oid types[N_UNREG_PARAMS] = {OID_DATE, OID_DATE, OID_BOOL, OID_BOOL,
+						  OID_BOOL, OID_TEXT, OID_TEXT};
+	const char *p[N_UNREG_PARAMS] = {
+		q->from_date, q->to_date, flag(q->by_mask, SUMMARY_WEEK),
+		flag(q->by_mask, SUMMARY_SETTING), flag(q->by_mask, SUMMARY_COMPLICATION),
+		q->setting, q->complication,
+	};
+	PGresult *res = run(f, SQL_UNREGISTERED, N_UNREG_PARAMS, types, p);
+	if (!res)
+		return -EIO;
+	int n = PQntuples(res);
+	struct summary_unregistered *v = arena_alloc(f->rq->arena, (size_t)(n ? n : 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		v[i].key.v[SUMMARY_WEEK] = cell(res, i, 0);
+		v[i].key.v[SUMMARY_SETTING] = cell(res, i, 1);
+		v[i].key.v[SUMMARY_COMPLICATION] = cell(res, i, 2);
+		v[i].cases = count(res, i, 3);
+	}
+	summary_table_sort_unregistered(q, v, (size_t)n);
+	*ret = v;
+	*ret_n = (size_t)n;
+	return 0;
+}
+
+/* Everything the answer needs, in one snapshot. */
+struct answer {
+	struct summary_input in;
+	struct summary_unregistered *unregistered;  /* NULL: not applicable */
+	size_t n_unregistered;
+	const char *generated_at;
+};
+
+static int fetch_all(struct fetch *f, const struct summary_query *q, struct answer *a)
+{
+	struct summary_events *ev = NULL, *fev = NULL;
+	struct summary_denominator *den = NULL, *fden = NULL;
+	unsigned fitz = SUMMARY_DIM_BIT(SUMMARY_FITZPATRICK);
+	unsigned types = SUMMARY_DIM_BIT(SUMMARY_COMPLICATION_TYPE);
+
+	a->in.q = q;
+	if (fetch_events(f, q, q->needed, &ev, &a->in.n_events) < 0 ||
+	    fetch_denominators(f, q, q->needed, &den, &a->in.n_denominators) < 0)
+		return -EIO;
+	a->in.events = ev;
+	a->in.denominators = den;
+	if (summary_table_wants_adjusted(q)) {
+		if (fetch_events(f, q, q->needed | fitz, &fev, &a->in.n_fitz_events) < 0 ||
+		    fetch_denominators(f, q, q->needed | fitz, &fden, &a->in.n_fitz_denominators) < 0)
+			return -EIO;
+		a->in.fitz_events = fev;
+		a->in.fitz_denominators = fden;
+	}
+	/* Unregistered places are counted by week, setting and group only. */
+	if (!(q->needed & types) &&
+	    fetch_unregistered(f, q, &a->unregistered, &a->n_unregistered) < 0)
+		return -EIO;
+	PGresult *res = run(f, SQL_GENERATED_AT, 0, NULL, NULL);
+	if (!res)
+		return -EIO;
+	a->generated_at = PQntuples(res) == 1 ? cell(res, 0, 0) : NULL;
+	return 0;
+}
+
+static bool exec_command(struct fetch *f, const char *sql)
+{
+	PGresult *res = PQexec(f->conn, sql);
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		f->lost = db_result_is_connection_error(f->conn, res);
+	PQclear(res);
+	return ok;
+}
+
+static int fetch_snapshot(struct fetch *f, const struct summary_query *q, struct answer *a)
+{
+	if (!exec_command(f, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+		return -EIO;
+	int rc = fetch_all(f, q, a);
+	if (!exec_command(f, rc == 0 ? "COMMIT" : "ROLLBACK") && rc == 0)
+		rc = -EIO;
+	return rc;
+}
+
+static enum MHD_Result problem(struct request *rq, unsigned status, const char *type,
+			       const char *title, const char *detail, const struct issues *errors)
+{
+	struct respond_extra retry = {.retry_after_s = RETRY_AFTER_S};
+	rq->status = status;
+	return respond_problem(rq->conn, status, type, title, detail, errors,
+			       status == MHD_HTTP_SERVICE_UNAVAILABLE ? &retry : NULL);
+}
+
+struct params {
+	struct summary_param v[MAX_PARAMS];
+	size_t n;
+	bool too_many;
+};
+
+static enum MHD_Result collect_param(void *cls, enum MHD_ValueKind kind, const char *key,
+				     const char *value)
+{
+	struct params *p = cls;
+	(void)kind;
+	if (p->n == MAX_PARAMS) {
+		p->too_many = true;
+		return MHD_NO;
+	}
+	p->v[p->n++] = (struct summary_param){.key = key, .value = value};
+	return MHD_YES;
+}
+
+static long today_days(void)
+{
+	return (long)(time(NULL) / 86400);
+}
+
+static bool wants_csv(struct request *rq)
+{
+	const char *accept = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
+							 MHD_HTTP_HEADER_ACCEPT);
+	return accept && strcasestr(accept, "text/csv");
+}
+
+static enum MHD_Result render(struct request *rq, const struct summary_query *q,
+			      const struct answer *a)
+{
+	struct summary_table t;
+	if (summary_table_build(rq->arena, &a->in, &t) < 0)
+		return MHD_NO;
+	rq->status = MHD_HTTP_OK;
+	if (wants_csv(rq)) {
+		size_t len;
+		char *csv = summary_render_csv(q, &t, &len);
+		if (!csv)
+			return MHD_NO;
+		enum MHD_Result ret = respond_text(rq->conn, MHD_HTTP_OK, "text/csv; charset=utf-8",
+						   csv, len, NULL);
+		free(csv);
+		return ret;
+	}
+	cJSON *j = summary_render_json(q, &t, a->unregistered, a->n_unregistered, a->generated_at,
+				       rq->server->cfg->suppression_threshold);
+	if (!j)
+		return MHD_NO;
+	enum MHD_Result ret = respond_json(rq->conn, MHD_HTTP_OK, j, NULL);
+	cJSON_Delete(j);
+	return ret;
+}
 
 enum MHD_Result summaries_get(struct request *rq)
 {
-	rq->status = MHD_HTTP_NOT_IMPLEMENTED;
-	return respond_problem(rq->conn, rq->status, "not-implemented", "not implemented yet",
-			       NULL, NULL, NULL);
+	struct params params = {.n = 0};
+	struct summary_query q;
+	struct issues errors;
+	struct answer a = {.in.q = NULL};
+	struct fetch f = {.rq = rq};
+
+	issues_init(&errors, rq->arena);
+	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_param, &params);
+	if (params.too_many)
+		return problem(rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
+			       "too many query parameters", NULL);
+	if (summary_query_parse(&q, params.v, params.n, today_days(), &errors) < 0)
+		return problem(rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
+			       "one or more parameters are invalid; see errors", &errors);
+	f.conn = dbpool_get(rq->server->readers, POOL_WAIT_MS);
+	if (!f.conn)
+		return problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
+			       "database unavailable", "retry later", NULL);
+	int rc = fetch_snapshot(&f, &q, &a);
+	dbpool_put(rq->server->readers, f.conn, f.lost);
+	enum MHD_Result ret = rc == 0 ? render(rq, &q, &a)
+				      : problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+						"database-unavailable", "database unavailable",
+						"the summaries could not be read; retry later", NULL);
+	for (size_t i = 0; i < f.n_results; i++)
+		PQclear(f.results[i]);
+	return ret;
 }

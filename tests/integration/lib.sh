@@ -41,7 +41,20 @@ sql() { psql -X -q -tA -v ON_ERROR_STOP=1 "$OWNER_CONNINFO" -c "$1"; }
 # SQL as another role: sql_as ROLE QUERY (prints tuples, or the error on stderr)
 sql_as() { psql -X -q -tA -v ON_ERROR_STOP=1 "$(NW_PG_ROLE=$1 "$ROOT/scripts/pg-dev.sh" env)" -c "$2"; }
 
-ctl() { "$BIN/needlewatchctl" -c "$WORK/needlewatchd.conf" "$@"; }
+# needlewatchctl with the test configuration. Every token `token create`
+# prints is also kept in $WORK/secrets: run.sh checks at the end of the run
+# that none of them ever reached the daemon's log.
+ctl() {
+	if [ "${1:-}" != token ] || [ "${2:-}" != create ]; then
+		"$BIN/needlewatchctl" -c "$WORK/needlewatchd.conf" "$@"
+		return
+	fi
+	local out rc=0
+	out=$("$BIN/needlewatchctl" -c "$WORK/needlewatchd.conf" "$@") || rc=$?
+	[ -n "$out" ] && printf '%s\n' "$out"
+	grep -oE 'nwt_[0-9a-f]{48}' <<<"$out" >>"$WORK/secrets"
+	return $rc
+}
 
 # http METHOD PATH [TOKEN] [CONTENT-TYPE] [BODY-FILE]: sets STATUS, BODY, HEADERS.
 http() {
@@ -103,6 +116,14 @@ nw_stop_daemon() {
 	wait "$NW_PID" || rc=$?
 	NW_PID=
 	return $rc
+}
+
+# nw_restart_with LINES: restarts needlewatchd with LINES added to the test
+# configuration; nw_restart_with "" restores the default one.
+nw_restart_with() {
+	nw_stop_daemon
+	NW_EXTRA_CONFIG="$1" nw_write_config
+	nw_start_daemon
 }
 
 nw_env_up() {

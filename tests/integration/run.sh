@@ -29,5 +29,14 @@ if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$NW_LOG"; 
 else
 	pass "no sanitizer report in the daemon log"
 fi
+# Secrets never reach the log: no token created in this run (lib.sh's ctl
+# keeps them in $WORK/secrets), nothing shaped like a token, and no patient
+# ref (report_json's are "opaque-local-id-<ref>").
+if grep -qF -f "$WORK/secrets" "$NW_LOG" 2>/dev/null ||
+	grep -qE 'nwt_[0-9a-f]{48}|opaque-local-id' "$NW_LOG"; then
+	fail "a token or a patient ref appears in the daemon log, lines: $(grep -nE 'nwt_|opaque-local-id' "$NW_LOG" | cut -d: -f1 | head -5 | tr '\n' ' ')"
+else
+	pass "no token (of $(wc -l <"$WORK/secrets" 2>/dev/null || echo 0) created) and no patient ref in the daemon log"
+fi
 echo "integration: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -1,0 +1,642 @@
+/* Report CSV: rows grouped into reports by (client_ref, version).
+ *
+ * Design: the header is mapped once to a column table; each data row is
+ * trimmed and filed under its report's group (a small hash table keyed by
+ * client_ref + version, because a day's export interleaves cases); a group
+ * keeps the first non-blank value of each report-level column and one
+ * complication object per row. Only when every row is in are the JSON
+ * reports built, so a report's rows may be anywhere in the file. */
+#include "report_csv.h"
+#include "arena.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define KEY_MAX 64 /* folded header name */
+#define HASH_INITIAL 64
+
+enum kind { K_TEXT, K_INT, K_BOOL, K_LIST };
+enum section { S_TOP, S_PROCEDURE, S_PATIENT, S_COMPLICATION };
+
+struct column_def {
+	const char *member; /* the report member it fills */
+	enum section section;
+	enum kind kind;
+	const char *names[6]; /* folded header names: the canonical one first */
+};
+
+/* The columns, in config/report-template.csv's order. */
+/* clang-format off */
+static const struct column_def COLUMNS[] = {
+	{"client_ref", S_TOP, K_TEXT, {"client_ref", "case_ref", "case_id", "case_reference"}},
+	{"version", S_TOP, K_INT, {"version", "report_version"}},
+	{"reporter_role", S_TOP, K_TEXT, {"reporter_role", "reported_by"}},
+	{"date", S_PROCEDURE, K_TEXT, {"procedure_date", "date_of_procedure", "treatment_date",
+				      "date"}},
+	{"type", S_PROCEDURE, K_TEXT, {"procedure_type", "procedure"}},
+	{"setting", S_PROCEDURE, K_TEXT, {"setting", "procedure_setting"}},
+	{"premises_code", S_PROCEDURE, K_TEXT, {"premises_code", "procedure_premises_code"}},
+	{"practitioner_role", S_PROCEDURE, K_TEXT, {"practitioner_role", "practitioner",
+						   "performed_by"}},
+	{"device", S_PROCEDURE, K_TEXT, {"device", "procedure_device"}},
+	{"needle_depth", S_PROCEDURE, K_TEXT, {"needle_depth", "needle_depth_mm", "depth"}},
+	{"areas", S_PROCEDURE, K_LIST, {"areas", "treatment_areas", "area"}},
+	{"products", S_PROCEDURE, K_LIST, {"products", "product"}},
+	{"sterile_single_use_cartridge", S_PROCEDURE, K_BOOL,
+	 {"sterile_single_use_cartridge", "sterile_cartridge", "single_use_cartridge"}},
+	{"antiviral_prophylaxis", S_PROCEDURE, K_BOOL, {"antiviral_prophylaxis", "antivirals"}},
+	{"age_band", S_PATIENT, K_TEXT, {"age_band", "age_group", "patient_age_band"}},
+	{"sex", S_PATIENT, K_TEXT, {"sex", "gender", "patient_sex"}},
+	{"fitzpatrick", S_PATIENT, K_TEXT, {"fitzpatrick", "fitzpatrick_type", "skin_type",
+					    "patient_fitzpatrick"}},
+	{"history", S_PATIENT, K_LIST, {"history", "medical_history", "patient_history"}},
+	{"ref", S_PATIENT, K_TEXT, {"patient_ref", "patient_id", "patient_reference"}},
+	{"postcode_district", S_PATIENT, K_TEXT, {"postcode_district", "patient_postcode_district",
+						  "district"}},
+	{"type", S_COMPLICATION, K_TEXT, {"complication", "complication_type",
+					  "complications_type"}},
+	{"onset_days", S_COMPLICATION, K_INT, {"onset_days", "complication_onset_days"}},
+	{"duration_days", S_COMPLICATION, K_INT, {"duration_days", "complication_duration_days"}},
+	{"severity", S_COMPLICATION, K_TEXT, {"severity", "complication_severity"}},
+	{"serious", S_COMPLICATION, K_BOOL, {"serious", "complication_serious"}},
+	{"outcome", S_COMPLICATION, K_TEXT, {"outcome", "complication_outcome"}},
+	{"treatment", S_COMPLICATION, K_LIST, {"treatment", "complication_treatment"}},
+	{"narrative", S_TOP, K_TEXT, {"narrative", "notes", "comments"}},
+};
+/* clang-format on */
+#define NCOLUMNS (sizeof(COLUMNS) / sizeof(COLUMNS[0]))
+#define COL_CLIENT_REF 0
+#define COL_VERSION 1
+#define COL_PATIENT_REF 18
+#define COL_NARRATIVE (NCOLUMNS - 1)
+_Static_assert(COL_PATIENT_REF < NCOLUMNS, "patient ref column");
+
+/* The header, mapped: which column definition each field position fills. */
+struct header {
+	size_t n;
+	const char **text; /* header text of each field (for the stored rows) */
+	int *col;	   /* index into COLUMNS, -1 for an unknown column */
+};
+
+/* One report being assembled. */
+struct group {
+	const char *key;	     /* NULL for rows without client_ref */
+	const char *value[NCOLUMNS]; /* first non-blank report-level value */
+	size_t value_line[NCOLUMNS];
+	cJSON *complications, *rows;
+	size_t *lines, n_lines, cap_lines;
+	size_t *clines, n_clines, cap_clines;
+	struct issues errors;
+	const char *narrative; /* distinct narratives joined by newlines */
+};
+
+struct builder {
+	struct arena *a;
+	struct header h;
+	struct group **groups; /* in order of first appearance */
+	size_t n_groups, cap_groups, max_groups;
+	struct group **table; /* open addressing on key */
+	size_t table_cap;
+	int rc; /* sticky -ENOMEM */
+};
+
+/* ---- header ------------------------------------------------------------ */
+
+/* "Needle depth (mm)" -> "needle_depth_mm"; NULL when it does not fit. */
+static const char *fold_header(const char *s, char *buf, size_t len)
+{
+	size_t n = 0;
+	bool sep = false;
+
+	for (; *s; s++) {
+		char c = *s;
+		bool alnum =
+		    (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z');
+		if (!alnum) {
+			sep = n > 0;
+			continue;
+		}
+		if (sep && n + 1 < len)
+			buf[n++] = '_';
+		sep = false;
+		if (n + 1 >= len)
+			return NULL;
+		buf[n++] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static int column_of(const char *text)
+{
+	char buf[KEY_MAX];
+
+	if (!fold_header(text, buf, sizeof(buf)) || !buf[0])
+		return -1;
+	for (size_t i = 0; i < NCOLUMNS; i++)
+		for (size_t k = 0; k < 6 && COLUMNS[i].names[k]; k++)
+			if (strcmp(buf, COLUMNS[i].names[k]) == 0)
+				return (int)i;
+	return -1;
+}
+
+static int fatal(struct csv_error *err, size_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fatal(struct csv_error *err, size_t line, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Maps the header row; unknown columns become file warnings. */
+static int read_header(struct builder *b, const struct csv_row *row, struct report_csv *out,
+		       struct csv_error *err)
+{
+	int seen[NCOLUMNS];
+
+	if (row->bad_utf8_field >= 0)
+		return fatal(err, row->line,
+			     "the header is not valid UTF-8; save the file as CSV UTF-8");
+	memset(seen, -1, sizeof(seen));
+	b->h.n = row->n;
+	b->h.text = arena_alloc(b->a, row->n * sizeof(*b->h.text));
+	b->h.col = arena_alloc(b->a, row->n * sizeof(*b->h.col));
+	if (!b->h.text || !b->h.col)
+		return -ENOMEM;
+	for (size_t i = 0; i < row->n; i++) {
+		int c = column_of(row->fields[i]);
+		b->h.text[i] = row->fields[i];
+		b->h.col[i] = c;
+		if (c < 0) {
+			if (issues_add(
+				&out->warnings, "line 1",
+				"unknown column \"%.60s\" ignored; its cells are kept in the "
+				"stored rows",
+				row->fields[i]) < 0)
+				return -ENOMEM;
+			continue;
+		}
+		if (seen[c] >= 0)
+			return fatal(err, row->line, "two columns mean %s", COLUMNS[c].names[0]);
+		seen[c] = (int)i;
+		if (c == COL_PATIENT_REF)
+			out->patient_ref_header = row->fields[i];
+	}
+	if (seen[COL_CLIENT_REF] < 0)
+		return fatal(err, row->line,
+			     "no client_ref column; see config/report-template.csv");
+	return 0;
+}
+
+/* ---- cells --------------------------------------------------------------- */
+
+static bool is_trim(const char *p)
+{
+	return *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' ||
+	       ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0); /* NBSP */
+}
+
+/* The cell without surrounding whitespace (spreadsheet padding), in the arena. */
+static const char *trim(struct builder *b, const char *s)
+{
+	while (is_trim(s))
+		s += (unsigned char)*s == 0xc2 ? 2 : 1;
+	size_t n = strlen(s);
+	while (n &&
+	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n' ||
+		(n >= 2 && (unsigned char)s[n - 2] == 0xc2 && (unsigned char)s[n - 1] == 0xa0)))
+		n -= (unsigned char)s[n - 1] == 0xa0 ? 2 : 1;
+	const char *t = arena_strndup(b->a, s, n);
+	if (!t)
+		b->rc = -ENOMEM;
+	return t ? t : "";
+}
+
+static bool lower_in(const char *s, const char *const *list)
+{
+	char buf[16];
+	size_t n = strlen(s);
+
+	if (n >= sizeof(buf))
+		return false;
+	for (size_t i = 0; i <= n; i++)
+		buf[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+	for (; *list; list++)
+		if (strcmp(buf, *list) == 0)
+			return true;
+	return false;
+}
+
+/* "3", "3 days", "3d" -> 3; anything else stays text for normalise to judge. */
+static cJSON *int_value(const char *s)
+{
+	long v = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9' && p - s < 9; p++)
+		v = v * 10 + (*p - '0');
+	if (p == s)
+		return cJSON_CreateString(s);
+	while (*p == ' ')
+		p++;
+	if (!*p || lower_in(p, (const char *const[]){"d", "day", "days", NULL}))
+		return cJSON_CreateNumber((double)v);
+	return cJSON_CreateString(s);
+}
+
+/* yes/no in the ways forms write it; "unknown" is the same as blank (NULL). */
+static cJSON *bool_value(const char *s)
+{
+	static const char *const yes[] = {"yes", "y", "true", "t", "1", NULL};
+	static const char *const no[] = {"no", "n", "false", "f", "0", NULL};
+	static const char *const unknown[] = {"unknown", "not known", "unk", "n/a",
+					      "na",	 "?",	      "-",   NULL};
+	if (lower_in(s, yes))
+		return cJSON_CreateTrue();
+	if (lower_in(s, no))
+		return cJSON_CreateFalse();
+	if (lower_in(s, unknown))
+		return NULL;
+	return cJSON_CreateString(s);
+}
+
+/* "cheeks; forehead", "cheeks, forehead" or one item per line. */
+static cJSON *list_value(struct builder *b, const char *s)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	while (arr && *s) {
+		size_t n = strcspn(s, ";,|\n");
+		const char *item = trim(b, arena_strndup(b->a, s, n) ?: "");
+		if (*item)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(item));
+		s += n + (s[n] ? 1 : 0);
+	}
+	return arr;
+}
+
+static cJSON *cell_value(struct builder *b, const struct column_def *c, const char *s)
+{
+	switch (c->kind) {
+	case K_INT:
+		return int_value(s);
+	case K_BOOL:
+		return bool_value(s);
+	case K_LIST:
+		return list_value(b, s);
+	default:
+		return cJSON_CreateString(s);
+	}
+}
+
+/* ---- groups -------------------------------------------------------------- */
+
+static uint64_t hash_key(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static int table_grow(struct builder *b)
+{
+	size_t cap = b->table_cap ? b->table_cap * 2 : HASH_INITIAL;
+	struct group **t = arena_alloc(b->a, cap * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n_groups; i++) {
+		struct group *g = b->groups[i];
+		if (!g->key)
+			continue;
+		size_t j = hash_key(g->key) & (cap - 1);
+		while (t[j])
+			j = (j + 1) & (cap - 1);
+		t[j] = g;
+	}
+	b->table = t;
+	b->table_cap = cap;
+	return 0;
+}
+
+static struct group *group_new(struct builder *b, const char *key)
+{
+	if (b->n_groups == b->max_groups) {
+		b->rc = -E2BIG;
+		return NULL;
+	}
+	if (b->n_groups == b->cap_groups) {
+		size_t cap = b->cap_groups ? b->cap_groups * 2 : 16;
+		struct group **v = arena_alloc(b->a, cap * sizeof(*v));
+		if (!v)
+			goto oom;
+		if (b->n_groups)
+			memcpy(v, b->groups, b->n_groups * sizeof(*v));
+		b->groups = v;
+		b->cap_groups = cap;
+	}
+	struct group *g = arena_alloc(b->a, sizeof(*g));
+	if (!g)
+		goto oom;
+	g->key = key;
+	g->complications = cJSON_CreateArray();
+	g->rows = cJSON_CreateArray();
+	issues_init(&g->errors, b->a);
+	b->groups[b->n_groups++] = g;
+	if (!g->complications || !g->rows)
+		goto oom;
+	return g;
+oom:
+	b->rc = -ENOMEM;
+	return NULL;
+}
+
+/* The report a row belongs to: by client_ref + version, or a report of its
+ * own when client_ref is blank (normalisation will say it is required). */
+static struct group *group_for(struct builder *b, const char *client_ref, const char *version)
+{
+	if (!*client_ref)
+		return group_new(b, NULL);
+	const char *key = arena_printf(b->a, "%s\x1f%s", client_ref, *version ? version : "1");
+	if (!key || ((b->n_groups + 1) * 2 > b->table_cap && table_grow(b) < 0)) {
+		b->rc = -ENOMEM;
+		return NULL;
+	}
+	size_t j = hash_key(key) & (b->table_cap - 1);
+	for (; b->table[j]; j = (j + 1) & (b->table_cap - 1))
+		if (strcmp(b->table[j]->key, key) == 0)
+			return b->table[j];
+	struct group *g = group_new(b, key);
+	if (g)
+		b->table[j] = g;
+	return g;
+}
+
+static int push_line(struct builder *b, size_t **v, size_t *n, size_t *cap, size_t line)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4;
+		size_t *nv = arena_alloc(b->a, ncap * sizeof(*nv));
+		if (!nv)
+			return b->rc = -ENOMEM;
+		if (*n)
+			memcpy(nv, *v, *n * sizeof(*nv));
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = line;
+	return 0;
+}
+
+/* ---- rows ---------------------------------------------------------------- */
+
+static void group_error(struct builder *b, struct group *g, size_t line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void group_error(struct builder *b, struct group *g, size_t line, const char *fmt, ...)
+{
+	char field[32], msg[200];
+	va_list ap;
+
+	snprintf(field, sizeof(field), "line %zu", line);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (issues_add(&g->errors, field, "%s", msg) < 0)
+		b->rc = -ENOMEM;
+}
+
+/* A report-level cell: the first non-blank value wins; a different one on a
+ * later row is an error (which is right?). Narratives are joined instead:
+ * people write one note per complication row. Values are never echoed, as
+ * one of them may be the patient ref. */
+static void take_report_cell(struct builder *b, struct group *g, size_t c, const char *v,
+			     size_t line)
+{
+	if (c == COL_NARRATIVE) {
+		if (!g->narrative)
+			g->narrative = v;
+		else if (!strstr(g->narrative, v))
+			g->narrative = arena_printf(b->a, "%s\n%s", g->narrative, v);
+		if (!g->narrative)
+			b->rc = -ENOMEM;
+		return;
+	}
+	if (!g->value[c]) {
+		g->value[c] = v;
+		g->value_line[c] = line;
+	} else if (strcmp(g->value[c], v) != 0) {
+		group_error(b, g, line, "%s differs from line %zu of the same report",
+			    COLUMNS[c].names[0], g->value_line[c]);
+	}
+}
+
+static void add_cells(struct builder *b, struct group *g, const char **vals, size_t line)
+{
+	cJSON *row = cJSON_CreateObject(), *comp = cJSON_CreateObject();
+
+	if (!row || !comp || !cJSON_AddItemToArray(g->rows, row)) {
+		cJSON_Delete(row);
+		cJSON_Delete(comp);
+		b->rc = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < b->h.n; i++) {
+		int c = b->h.col[i];
+		if (!*vals[i])
+			continue;
+		cJSON_AddItemToObject(row, b->h.text[i], cJSON_CreateString(vals[i]));
+		if (c < 0)
+			continue;
+		if (COLUMNS[c].section != S_COMPLICATION) {
+			take_report_cell(b, g, (size_t)c, vals[i], line);
+			continue;
+		}
+		cJSON *v = cell_value(b, &COLUMNS[c], vals[i]);
+		if (v)
+			cJSON_AddItemToObject(comp, COLUMNS[c].member, v);
+	}
+	if (!comp->child) {
+		cJSON_Delete(comp);
+		return;
+	}
+	cJSON_AddItemToArray(g->complications, comp);
+	push_line(b, &g->clines, &g->n_clines, &g->cap_clines, line);
+}
+
+static const char *cell_at(const struct builder *b, const char **vals, size_t n, int col)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b->h.col[i] == col)
+			return vals[i];
+	return "";
+}
+
+static void add_row(struct builder *b, const struct csv_row *row)
+{
+	size_t n = row->n < b->h.n ? row->n : b->h.n;
+	const char **vals = arena_alloc(b->a, (b->h.n ? b->h.n : 1) * sizeof(*vals));
+	bool blank = true;
+
+	if (!vals) {
+		b->rc = -ENOMEM;
+		return;
+	}
+	for (size_t i = 0; i < b->h.n; i++) {
+		vals[i] = i < n ? trim(b, row->fields[i]) : "";
+		blank = blank && !*vals[i];
+	}
+	for (size_t i = n; i < row->n; i++)
+		blank = blank && !*trim(b, row->fields[i]);
+	if (blank)
+		return; /* the ",,,,," rows spreadsheets leave below the data */
+	struct group *g =
+	    group_for(b, cell_at(b, vals, n, COL_CLIENT_REF), cell_at(b, vals, n, COL_VERSION));
+	if (!g || push_line(b, &g->lines, &g->n_lines, &g->cap_lines, row->line) < 0)
+		return;
+	if (row->bad_utf8_field >= 0)
+		group_error(b, g, row->line,
+			    "column %d is not valid UTF-8; save the file as CSV UTF-8",
+			    row->bad_utf8_field + 1);
+	else if (row->n != b->h.n)
+		group_error(b, g, row->line, "%zu fields, but the header has %zu", row->n, b->h.n);
+	else
+		add_cells(b, g, vals, row->line);
+}
+
+/* ---- reports ------------------------------------------------------------- */
+
+static cJSON *section_obj(cJSON *top, cJSON **slot, const char *name)
+{
+	if (!*slot) {
+		*slot = cJSON_CreateObject();
+		if (*slot)
+			cJSON_AddItemToObject(top, name, *slot);
+	}
+	return *slot;
+}
+
+/* The JSON report of a group; takes its complications array. */
+static cJSON *build_report(struct builder *b, struct group *g)
+{
+	cJSON *r = cJSON_CreateObject(), *proc = NULL, *pat = NULL;
+
+	if (!r)
+		return NULL;
+	section_obj(r, &proc, "procedure"); /* so a missing date says procedure.date */
+	for (size_t c = 0; c < NCOLUMNS; c++) {
+		if (!g->value[c] || c == COL_NARRATIVE)
+			continue;
+		cJSON *v = cell_value(b, &COLUMNS[c], g->value[c]);
+		if (!v)
+			continue;
+		cJSON *target = COLUMNS[c].section == S_PROCEDURE
+				    ? section_obj(r, &proc, "procedure")
+				: COLUMNS[c].section == S_PATIENT ? section_obj(r, &pat, "patient")
+								  : r;
+		cJSON_AddItemToObject(target ? target : r, COLUMNS[c].member, v);
+	}
+	cJSON_AddItemToObject(r, "complications", g->complications);
+	g->complications = NULL;
+	if (g->narrative)
+		cJSON_AddStringToObject(r, "narrative", g->narrative);
+	return r;
+}
+
+static void free_groups(struct builder *b)
+{
+	for (size_t i = 0; i < b->n_groups; i++) {
+		cJSON_Delete(b->groups[i]->complications);
+		cJSON_Delete(b->groups[i]->rows);
+		b->groups[i]->complications = b->groups[i]->rows = NULL;
+	}
+}
+
+static int build_items(struct builder *b, struct report_csv *out)
+{
+	out->items = arena_alloc(b->a, b->n_groups * sizeof(*out->items));
+	if (!out->items)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n_groups; i++) {
+		struct group *g = b->groups[i];
+		struct report_csv_item *it = &out->items[i];
+		it->report = build_report(b, g);
+		it->rows = g->rows;
+		g->rows = NULL;
+		it->lines = g->lines;
+		it->n_lines = g->n_lines;
+		it->complication_lines = g->clines;
+		it->n_complications = g->n_clines;
+		it->errors = g->errors;
+		out->n = i + 1;
+		if (!it->report)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int report_csv_parse(const char *buf, size_t len, size_t max_reports, struct arena *a,
+		     struct report_csv *ret, struct csv_error *ret_err)
+{
+	struct builder b = {.a = a, .max_groups = max_reports};
+	struct csv_reader r;
+	struct csv_row row;
+	int rc;
+
+	memset(ret, 0, sizeof(*ret));
+	issues_init(&ret->warnings, a);
+	csv_reader_init(&r, buf, len, csv_sniff_delimiter(buf, len), a);
+	rc = csv_next(&r, &row, ret_err);
+	if (rc == 0)
+		return fatal(ret_err, 1, "the file is empty; the first line must be the header");
+	if (rc < 0 || (rc = read_header(&b, &row, ret, ret_err)) < 0)
+		return rc;
+	while (!b.rc && (rc = csv_next(&r, &row, ret_err)) == 1)
+		add_row(&b, &row);
+	if (!b.rc && rc == 0 && b.n_groups == 0)
+		rc = fatal(ret_err, r.line, "no report rows after the header");
+	if (!b.rc && rc == 0)
+		rc = build_items(&b, ret);
+	free_groups(&b);
+	if (b.rc || rc < 0) {
+		report_csv_free(ret);
+		return b.rc ? b.rc : rc;
+	}
+	return 0;
+}
+
+void report_csv_free(struct report_csv *rc)
+{
+	for (size_t i = 0; rc && i < rc->n; i++) {
+		cJSON_Delete(rc->items[i].report);
+		cJSON_Delete(rc->items[i].rows);
+		rc->items[i].report = rc->items[i].rows = NULL;
+	}
+	if (rc)
+		rc->n = 0;
+}
+
+size_t report_csv_line_of(const struct report_csv_item *item, const char *field)
+{
+	static const char prefix[] = "complications[";
+	size_t i = 0;
+
+	if (field && strncmp(field, prefix, sizeof(prefix) - 1) == 0) {
+		const char *p = field + sizeof(prefix) - 1;
+		for (; *p >= '0' && *p <= '9' && i < 100000; p++)
+			i = i * 10 + (size_t)(*p - '0');
+		if (*p == ']' && i < item->n_complications)
+			return item->complication_lines[i];
+	}
+	return item->n_lines ? item->lines[0] : 0;
+}

@@ -1,0 +1,201 @@
+/* Summary queries: parameter checking for GET /v1/summaries. Every problem
+ * is reported at once, each under the name of its parameter. */
+#include "summary_query.h"
+
+#include <errno.h>
+#include <string.h>
+
+static const char *const dim_names[SUMMARY_DIM_COUNT] = {
+	[SUMMARY_WEEK] = "week",
+	[SUMMARY_SETTING] = "setting",
+	[SUMMARY_COMPLICATION] = "complication",
+	[SUMMARY_COMPLICATION_TYPE] = "complication_type",
+	[SUMMARY_FITZPATRICK] = "fitzpatrick",
+	[SUMMARY_REGION] = "region",
+	[SUMMARY_TRAINING] = "training",
+};
+
+const char *const summary_settings[] = {
+	"medical_clinic", "salon", "home", "mobile", "unknown", NULL,
+};
+
+/* DESIGN §6; the vocabulary file assigns each type to one of these. */
+const char *const summary_groups[] = {
+	"infection", "pigmentation", "scarring", "granulomatous_allergic",
+	"inflammatory", "neurological", "other", NULL,
+};
+
+static const struct {
+	const char *type, *group;
+} type_groups[] = {
+	{"infection_bacterial", "infection"},     {"infection_mycobacterial", "infection"},
+	{"infection_viral_hsv", "infection"},     {"infection_unspecified", "infection"},
+	{"pih", "pigmentation"},                  {"scarring_hypertrophic", "scarring"},
+	{"scarring_keloid", "scarring"},          {"scarring_atrophic", "scarring"},
+	{"scarring_unspecified", "scarring"},     {"granuloma", "granulomatous_allergic"},
+	{"hypersensitivity", "granulomatous_allergic"},
+	{"prolonged_erythema", "inflammatory"},   {"acne_flare", "inflammatory"},
+	{"nerve_irritation", "neurological"},     {"other", "other"},
+};
+
+const char *const summary_types[] = {
+	"infection_bacterial", "infection_mycobacterial", "infection_viral_hsv",
+	"infection_unspecified", "pih", "scarring_hypertrophic", "scarring_keloid",
+	"scarring_atrophic", "scarring_unspecified", "granuloma", "hypersensitivity",
+	"prolonged_erythema", "acne_flare", "nerve_irritation", "other", NULL,
+};
+
+const char *summary_dim_name(enum summary_dim d)
+{
+	return d < SUMMARY_DIM_COUNT ? dim_names[d] : "?";
+}
+
+const char *summary_type_group(const char *type)
+{
+	for (size_t i = 0; i < sizeof(type_groups) / sizeof(type_groups[0]); i++)
+		if (strcmp(type_groups[i].type, type) == 0)
+			return type_groups[i].group;
+	return NULL;
+}
+
+int summary_rank(const char *const *list, const char *s)
+{
+	for (int i = 0; s && list[i]; i++)
+		if (strcmp(list[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static int dim_by_name(const char *s, size_t len)
+{
+	for (int d = 0; d < SUMMARY_DIM_COUNT; d++)
+		if (strlen(dim_names[d]) == len && strncmp(dim_names[d], s, len) == 0)
+			return d;
+	return -1;
+}
+
+/* by=setting,complication: each name once, at least one. */
+static void parse_by(struct summary_query *q, const char *v, struct issues *errors)
+{
+	q->n_by = 0;
+	q->by_mask = 0;
+	for (const char *p = v;; p++) {
+		size_t len = strcspn(p, ",");
+		int d = dim_by_name(p, len);
+		if (d < 0) {
+			issues_add(errors, "by",
+				   "unknown breakdown \"%.*s\", expected any of week, setting, "
+				   "complication, complication_type, fitzpatrick, region, training",
+				   (int)(len > 40 ? 40 : len), p);
+			return;
+		}
+		if (q->by_mask & SUMMARY_DIM_BIT(d)) {
+			issues_add(errors, "by", "%s is given twice", dim_names[d]);
+			return;
+		}
+		q->by[q->n_by++] = (enum summary_dim)d;
+		q->by_mask |= SUMMARY_DIM_BIT(d);
+		p += len;
+		if (!*p)
+			return;
+	}
+}
+
+static void parse_week(const char *name, const char *v, struct iso_week *ret,
+		       struct issues *errors)
+{
+	const char *reason = NULL;
+	if (isoweek_parse(v, ret, &reason) < 0)
+		issues_add(errors, name, "%s", reason);
+}
+
+static void parse_filter(const char *name, const char *v, const char *const *allowed,
+			 const char **ret, struct issues *errors)
+{
+	if (strcmp(name, "complication") == 0 && strcmp(v, "expected") == 0) {
+		issues_add(errors, name, "expected reactions are not complications");
+		return;
+	}
+	if (summary_rank(allowed, v) < 0) {
+		issues_add(errors, name, "unknown %s \"%.40s\"", name, v);
+		return;
+	}
+	*ret = v;
+}
+
+/* One parameter; the flags catch repeats. */
+static void parse_param(struct summary_query *q, const struct summary_param *p, unsigned *seen,
+			struct issues *errors)
+{
+	static const char *const names[] = {"from", "to", "by", "setting", "complication",
+					    "complication_type", NULL};
+	int i = summary_rank(names, p->key);
+	const char *v = p->value ? p->value : "";
+
+	if (i < 0) {
+		issues_add(errors, p->key, "unknown parameter, expected from, to, by, setting, "
+			   "complication or complication_type");
+		return;
+	}
+	if (*seen & (1u << i)) {
+		issues_add(errors, p->key, "is given twice");
+		return;
+	}
+	*seen |= 1u << i;
+	switch (i) {
+	case 0: parse_week("from", v, &q->from, errors); break;
+	case 1: parse_week("to", v, &q->to, errors); break;
+	case 2: parse_by(q, v, errors); break;
+	case 3: parse_filter("setting", v, summary_settings, &q->setting, errors); break;
+	case 4: parse_filter("complication", v, summary_groups, &q->complication, errors); break;
+	default:
+		parse_filter("complication_type", v, summary_types, &q->complication_type, errors);
+	}
+}
+
+/* from and to, defaulted around each other and today, in order and bounded. */
+static void resolve_range(struct summary_query *q, unsigned seen, long today,
+			  struct issues *errors)
+{
+	bool has_from = seen & 1u, has_to = seen & 2u;
+	if (!has_to)
+		q->to = isoweek_of_day(today);
+	if (!has_from)
+		q->from = isoweek_of_day(isoweek_monday(q->to) - 7L * (SUMMARY_DEFAULT_WEEKS - 1));
+	long first = isoweek_monday(q->from), last = isoweek_monday(q->to);
+	if (first > last) {
+		issues_add(errors, "from", "is after to (%04d-W%02d)", q->to.year, q->to.week);
+		return;
+	}
+	if ((last - first) / 7 + 1 > SUMMARY_MAX_WEEKS)
+		issues_add(errors, "to", "the range is longer than %d weeks", SUMMARY_MAX_WEEKS);
+	isoweek_format(q->from, q->from_text);
+	isoweek_format(q->to, q->to_text);
+	isoweek_format_date(first, q->from_date);
+	isoweek_format_date(last, q->to_date);
+}
+
+int summary_query_parse(struct summary_query *q, const struct summary_param *params, size_t n,
+			long today, struct issues *errors)
+{
+	unsigned seen = 0;
+	size_t before = errors->n;
+
+	memset(q, 0, sizeof(*q));
+	q->by[0] = SUMMARY_SETTING;
+	q->by[1] = SUMMARY_COMPLICATION;
+	q->n_by = 2;
+	q->by_mask = SUMMARY_DIM_BIT(SUMMARY_SETTING) | SUMMARY_DIM_BIT(SUMMARY_COMPLICATION);
+	for (size_t i = 0; i < n; i++)
+		parse_param(q, &params[i], &seen, errors);
+	if (errors->n == before)
+		resolve_range(q, seen, today, errors);
+	q->needed = q->by_mask;
+	if (q->setting)
+		q->needed |= SUMMARY_DIM_BIT(SUMMARY_SETTING);
+	if (q->complication)
+		q->needed |= SUMMARY_DIM_BIT(SUMMARY_COMPLICATION);
+	if (q->complication_type)
+		q->needed |= SUMMARY_DIM_BIT(SUMMARY_COMPLICATION_TYPE);
+	return errors->n == before ? 0 : -EINVAL;
+}

@@ -1,0 +1,98 @@
+/* Summary table: the rows of GET /v1/summaries, assembled from aggregated
+ * counts (DESIGN §8), with rates, intervals and ratios from stats.c, and
+ * rendered as JSON or CSV.
+ *
+ * The caller aggregates the summary tables by the query's dimensions (SQL)
+ * and hands the counts in; this module joins events to their denominators,
+ * adds the zero rows a rate table needs, compares each setting with
+ * medical_clinic and orders the rows. Pure: no I/O, no clock. */
+#ifndef NW_SUMMARY_TABLE_H
+#define NW_SUMMARY_TABLE_H
+
+#include <cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stats.h"
+#include "summary_query.h"
+
+struct arena;
+
+/* Values of the dimensions, as text: "2026-W47", "salon", "pigmentation",
+ * "pih", "4", a region name, "true"/"false". NULL where the dimension is not
+ * grouped on, or its value is unknown (a case without a recorded skin type). */
+struct summary_key {
+	const char *v[SUMMARY_DIM_COUNT];
+};
+
+/* Cases over the query's dimensions: events are those counted in the rate,
+ * cases all of them (the rest lacked a denominator). */
+struct summary_events {
+	struct summary_key key;
+	uint64_t events;
+	uint64_t cases;
+};
+
+/* Activity over the query's dimensions except the complication ones. */
+struct summary_denominator {
+	struct summary_key key;
+	uint64_t procedures;
+	uint64_t premises;
+};
+
+/* Cases at unregistered places, over the query's week, setting and complication. */
+struct summary_unregistered {
+	struct summary_key key;
+	uint64_t cases;
+};
+
+struct summary_input {
+	const struct summary_query *q;
+	const struct summary_events *events;
+	size_t n_events;
+	const struct summary_denominator *denominators;
+	size_t n_denominators;
+	/* The same counts with fitzpatrick added to the dimensions, for the
+	 * ratio adjusted by Fitzpatrick type; empty when it does not apply. */
+	const struct summary_events *fitz_events;
+	size_t n_fitz_events;
+	const struct summary_denominator *fitz_denominators;
+	size_t n_fitz_denominators;
+};
+
+struct summary_row {
+	struct summary_key key;
+	uint64_t events;
+	uint64_t procedures;
+	uint64_t premises_reporting;
+	uint64_t events_without_activity;
+	bool has_rate;           /* procedures > 0 */
+	double rate_per_1000;
+	bool has_ci;             /* stats_rate() succeeded */
+	struct stats_rate ci;
+	bool has_ratio;          /* against the medical_clinic row with the same other keys */
+	struct stats_ratio ratio;
+	bool has_adjusted;       /* Mantel–Haenszel over Fitzpatrick types */
+	struct stats_ratio adjusted;
+};
+
+struct summary_table {
+	struct summary_row *rows;
+	size_t n;
+};
+
+/* Whether the adjusted ratio can apply to q: setting compared, and neither
+ * fitzpatrick (already a stratum) nor training (no joint breakdown) asked for. */
+bool summary_table_wants_adjusted(const struct summary_query *q);
+
+/* Builds the rows in a, filtered by q's filters and ordered by its `by`.
+ * 0 or -ENOMEM. */
+int summary_table_build(struct arena *a, const struct summary_input *in,
+			struct summary_table *ret);
+
+/* Orders unregistered counts like rows (keys are q's week, setting, complication). */
+void summary_table_sort_unregistered(const struct summary_query *q,
+				     struct summary_unregistered *u, size_t n);
+
+#endif

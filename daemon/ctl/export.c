@@ -1,0 +1,711 @@
+/* needlewatchctl export: which weeks to export, and one run per week.
+ *
+ * A run is recorded before it starts (needlewatch.exports, status running),
+ * again once its files are in place (names and SHA-256), and when it ends;
+ * so a crash leaves a row that says how far it got, and the next export
+ * marks it failed. A session advisory lock keeps two exports (a cron run and
+ * an operator's) from interleaving, whatever wrapper started them. Weeks are
+ * exported oldest first and the run stops at the first failure, so the
+ * receiver never gets a week before the one preceding it. */
+#include "export.h"
+#include "ctl_db.h"
+#include "deliver.h"
+#include "export_files.h"
+#include "export_html.h"
+#include "export_query.h"
+#include "week.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* pg_try_advisory_lock key: "nwexport" in ASCII, recognisable in pg_locks. */
+#define EXPORT_LOCK_KEY "7959942434357473908"
+/* The first --catch-up (no export has ever succeeded) goes back at most this
+ * many weeks; older weeks can be exported one by one with --week. */
+#define CATCH_UP_FIRST_MAX_WEEKS 52
+/* A bearer token file larger than this is not a token. */
+#define TOKEN_MAX 4096
+#define DEFAULT_ATTEMPTS 5
+#define MAX_ATTEMPTS 20
+
+static const char usage_text[] =
+    "usage: " CTL_PROGRAM " [-c FILE] export (--week YYYY-Www | --last-week | --catch-up)\n"
+    "           --out DIR [--deliver URL [--deliver-token-file FILE] [--ca-file FILE]\n"
+    "           [--deliver-attempts N]] [--as-of WHEN] [--no-refresh]\n"
+    "\n"
+    "Writes a week's published statistics (the summary.public_* figures, small\n"
+    "counts suppressed) into DIR as needlewatch-YYYY-Www.csv, .json and .html, each\n"
+    "atomically, and records the run with the files' SHA-256 in needlewatch.exports.\n"
+    "Weeks are ISO weeks in Europe/London time; only complete weeks are exported.\n"
+    "\n"
+    "Which weeks:\n"
+    "  --week YYYY-Www         that week (re-exporting rewrites the same content,\n"
+    "                          apart from generated_at)\n"
+    "  --last-week             the last complete week\n"
+    "  --catch-up              every complete week after the latest one exported\n"
+    "                          successfully, and every week whose latest run failed,\n"
+    "                          oldest first; the first time, from the first week with\n"
+    "                          data (at most 52 weeks back), or the last complete week\n"
+    "                          when there is no data yet\n"
+    "\n"
+    "Options:\n"
+    "  --out DIR               directory to write the files into (must exist)\n"
+    "  --deliver URL           then POST the files to URL (https only, multipart form)\n"
+    "  --deliver-token-file FILE  send the token in FILE as 'Authorization: Bearer'\n"
+    "  --ca-file FILE          PEM certificates to verify the receiver (default: system CAs)\n"
+    "  --deliver-attempts N    attempts per week, retrying 408, 429, 5xx and network\n"
+    "                          failures with backoff (default 5, at most 20)\n"
+    "  --as-of WHEN            decide 'complete' and 'last week' as if it were WHEN:\n"
+    "                          YYYY-MM-DD (a London date) or YYYY-MM-DDTHH:MM:SSZ\n"
+    "  --no-refresh            do not refresh the summary tables first\n"
+    "  -h, --help              show this help and exit\n"
+    "\n"
+    "Prints one line per week: week=... status=succeeded|failed delivery=...\n"
+    "Stops at the first week that fails; a later --catch-up retries it.\n"
+    "\n"
+    "Exit status (sysexits): 0 every week exported (and delivered); 64 usage error;\n"
+    "65 week not complete, or schema not migrated; 66 token or CA file unreadable;\n"
+    "69 database unavailable, or delivery failed after every attempt; 70 internal\n"
+    "error; 73 cannot create files in DIR; 74 write error; 75 another export is\n"
+    "running; 76 the receiver refused the files; 77 the receiver refused the token;\n"
+    "78 configuration error (config file, URL, TLS set-up).\n";
+
+enum {
+	OPT_WEEK = 0x100,
+	OPT_LAST_WEEK,
+	OPT_CATCH_UP,
+	OPT_OUT,
+	OPT_DELIVER,
+	OPT_TOKEN_FILE,
+	OPT_CA_FILE,
+	OPT_ATTEMPTS,
+	OPT_AS_OF,
+	OPT_NO_REFRESH,
+};
+
+struct export_args {
+	const char *week;
+	bool last_week;
+	bool catch_up;
+	const char *out_dir;
+	const char *deliver_url;
+	const char *token_file;
+	const char *ca_file;
+	const char *attempts_text;
+	const char *as_of;
+	bool no_refresh;
+	/* derived by check_args() */
+	struct iso_week single;
+	unsigned attempts;
+	int64_t now;
+	char *token; /* wiped and freed by export_run() */
+};
+
+static void store_option(void *state, int c, const char *arg)
+{
+	struct export_args *a = state;
+	switch (c) {
+	case OPT_WEEK:
+		a->week = arg;
+		break;
+	case OPT_LAST_WEEK:
+		a->last_week = true;
+		break;
+	case OPT_CATCH_UP:
+		a->catch_up = true;
+		break;
+	case OPT_OUT:
+		a->out_dir = arg;
+		break;
+	case OPT_DELIVER:
+		a->deliver_url = arg;
+		break;
+	case OPT_TOKEN_FILE:
+		a->token_file = arg;
+		break;
+	case OPT_CA_FILE:
+		a->ca_file = arg;
+		break;
+	case OPT_ATTEMPTS:
+		a->attempts_text = arg;
+		break;
+	case OPT_AS_OF:
+		a->as_of = arg;
+		break;
+	case OPT_NO_REFRESH:
+		a->no_refresh = true;
+		break;
+	}
+}
+
+/* --as-of: a London date (taken at noon, safely inside that day) or a UTC
+ * instant. 0 or -EINVAL. */
+static int parse_as_of(const char *s, int64_t *ret)
+{
+	char date[ISOWEEK_DATE_LEN];
+	long days;
+	int h, m, sec, n = 0;
+	if (strlen(s) < 10)
+		return -EINVAL;
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	if (isoweek_parse_date(date, &days) < 0)
+		return -EINVAL;
+	if (s[10] == '\0') {
+		*ret = (int64_t)days * 86400 + 12 * 3600;
+		return 0;
+	}
+	if (sscanf(s + 10, "T%2d:%2d:%2dZ%n", &h, &m, &sec, &n) != 3 || s[10 + n] != '\0' ||
+	    h > 23 || m > 59 || sec > 60 || h < 0 || m < 0 || sec < 0)
+		return -EINVAL;
+	*ret = (int64_t)days * 86400 + h * 3600 + m * 60 + sec;
+	return 0;
+}
+
+static int check_delivery_args(struct export_args *a)
+{
+	char err[256];
+	if (!a->deliver_url) {
+		if (a->token_file || a->ca_file || a->attempts_text)
+			return ctl_usage_error("export", "--deliver-token-file, --ca-file and "
+							 "--deliver-attempts need --deliver URL");
+		return 0;
+	}
+	if (deliver_check_url(a->deliver_url, err, sizeof(err)) < 0)
+		return ctl_usage_error("export", "--deliver '%s': %s", a->deliver_url, err);
+	if (a->attempts_text) {
+		char *end;
+		long n = strtol(a->attempts_text, &end, 10);
+		if (*end || end == a->attempts_text || n < 1 || n > MAX_ATTEMPTS)
+			return ctl_usage_error("export", "--deliver-attempts must be 1 to %d",
+					       MAX_ATTEMPTS);
+		a->attempts = (unsigned)n;
+	}
+	if (a->ca_file && access(a->ca_file, R_OK) < 0)
+		return ctl_fail(EX_NOINPUT, "export: --ca-file %s: %s", a->ca_file,
+				strerror(errno));
+	return 0;
+}
+
+static int check_out_dir(const char *dir)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0)
+		return ctl_fail(EX_CANTCREAT, "export: --out %s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return ctl_fail(EX_CANTCREAT, "export: --out %s is not a directory", dir);
+	if (access(dir, W_OK | X_OK) < 0)
+		return ctl_fail(EX_CANTCREAT, "export: --out %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+static int check_args(struct export_args *a)
+{
+	const char *reason = NULL;
+	int modes = (a->week != NULL) + a->last_week + a->catch_up;
+	if (modes != 1)
+		return ctl_usage_error("export",
+				       "exactly one of --week, --last-week and --catch-up is needed");
+	if (!a->out_dir)
+		return ctl_usage_error("export", "--out DIR is needed");
+	if (a->week && isoweek_parse(a->week, &a->single, &reason) < 0)
+		return ctl_usage_error("export", "--week '%s': %s", a->week, reason);
+	a->now = (int64_t)time(NULL);
+	if (a->as_of && parse_as_of(a->as_of, &a->now) < 0)
+		return ctl_usage_error("export",
+				       "--as-of '%s' is neither YYYY-MM-DD nor YYYY-MM-DDTHH:MM:SSZ",
+				       a->as_of);
+	int rc = check_delivery_args(a);
+	return rc ? rc : check_out_dir(a->out_dir);
+}
+
+/* The token: the file's first line, without surrounding white space. */
+static int read_token(struct export_args *a)
+{
+	char buf[TOKEN_MAX + 1];
+	int fd = open(a->token_file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ctl_fail(EX_NOINPUT, "export: --deliver-token-file %s: %s", a->token_file,
+				strerror(errno));
+	ssize_t n = read(fd, buf, TOKEN_MAX);
+	int saved = errno;
+	close(fd);
+	if (n < 0)
+		return ctl_fail(EX_NOINPUT, "export: --deliver-token-file %s: %s", a->token_file,
+				strerror(saved));
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	char *start = buf + strspn(buf, " \t");
+	size_t len = strlen(start);
+	while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
+		start[--len] = '\0';
+	bool printable = len > 0;
+	for (size_t i = 0; i < len; i++)
+		printable &= (unsigned char)start[i] > 0x20 && start[i] != 0x7f;
+	if (printable)
+		a->token = strdup(start);
+	explicit_bzero(buf, sizeof(buf));
+	if (!printable)
+		return ctl_fail(EX_DATAERR, "export: --deliver-token-file %s: the first line must "
+					    "be the token, without spaces",
+				a->token_file);
+	return a->token ? 0 : ctl_fail(EX_SOFTWARE, "export: out of memory");
+}
+
+/* ---- the ledger ---- */
+
+static const char *const sql_try_lock = "SELECT pg_try_advisory_lock($1::bigint)";
+
+/* Runs left 'running' died with their process: no export holds the lock. */
+static const char *const sql_mark_interrupted =
+    "UPDATE needlewatch.exports SET status = 'failed', finished_at = now(),"
+    " error = coalesce(error, 'interrupted before it finished'),"
+    " delivery_status = CASE delivery_status WHEN 'pending' THEN 'failed'"
+    "  ELSE delivery_status END"
+    " WHERE status = 'running'";
+
+static const char *const sql_run_start =
+    "INSERT INTO needlewatch.exports (week, iso_week, actor, out_dir, delivery_url,"
+    " delivery_status) VALUES ($1::date, $2, $3, $4, $5,"
+    " CASE WHEN $5::text IS NULL THEN 'not_requested' ELSE 'pending' END)"
+    " RETURNING id";
+
+static const char *const sql_run_files =
+    "UPDATE needlewatch.exports SET generated_at = $2::timestamptz, csv_file = $3,"
+    " csv_sha256 = $4, json_file = $5, json_sha256 = $6, html_file = $7, html_sha256 = $8"
+    " WHERE id = $1::bigint";
+
+static const char *const sql_run_delivery =
+    "UPDATE needlewatch.exports SET delivery_status = $2, delivery_attempts = $3::integer,"
+    " delivery_http_status = nullif($4::integer, 0), delivery_error = $5,"
+    " delivered_at = CASE WHEN $2 = 'delivered' THEN now() END"
+    " WHERE id = $1::bigint";
+
+/* A run that failed before its delivery was tried has not delivered either. */
+static const char *const sql_run_finish =
+    "UPDATE needlewatch.exports SET status = $2, error = $3, finished_at = now(),"
+    " delivery_status = CASE WHEN delivery_status = 'pending' THEN 'failed'"
+    "  ELSE delivery_status END"
+    " WHERE id = $1::bigint";
+
+/* The weeks --catch-up exports, oldest first: every week after the latest
+ * week exported successfully up to $1 (the last complete week), and every
+ * week up to $1 whose latest run did not succeed. Without any successful
+ * export, from the first week with data but not before $2, or just $1 when
+ * there is no data. */
+static const char *const sql_catch_up =
+    "WITH last_ok AS (SELECT max(week) AS week FROM needlewatch.exports"
+    "  WHERE status = 'succeeded'),"
+    " first_data AS (SELECT min(week) AS week FROM ("
+    "  SELECT min(week) AS week FROM summary.rates_week_setting"
+    "  UNION ALL SELECT min(week) FROM summary.unregistered_counts) x),"
+    " latest AS (SELECT DISTINCT ON (week) week, status FROM needlewatch.exports"
+    "  ORDER BY week, id DESC),"
+    " start AS (SELECT coalesce((SELECT week + 7 FROM last_ok),"
+    "  greatest(coalesce((SELECT week FROM first_data), $1::date), $2::date)) AS week)"
+    " SELECT w::date::text FROM start,"
+    "  generate_series(start.week, $1::date, interval '7 days') AS w"
+    " UNION"
+    " SELECT week::text FROM latest WHERE status <> 'succeeded' AND week <= $1::date"
+    " ORDER BY 1";
+
+struct run {
+	char id[24];
+	char week[ISOWEEK_TEXT_LEN];
+	char monday[ISOWEEK_DATE_LEN];
+	char generated_at[32];
+	char names[3][64];
+	char paths[3][4096];
+	char sha[3][EXPORT_SHA256_HEX_LEN];
+	size_t bytes[3];
+	const char *delivery; /* not_requested, delivered, failed */
+	struct deliver_result delivered;
+	char error[640]; /* ctl->err (512) and a prefix */
+};
+
+enum { FILE_CSV, FILE_JSON, FILE_HTML, N_FILES };
+static const char *const file_ext[N_FILES] = {"csv", "json", "html"};
+static const char *const file_type[N_FILES] = {
+    "text/csv; charset=utf-8; header=present",
+    "application/json",
+    "text/html; charset=utf-8",
+};
+
+static int run_start(struct ctl *ctl, const struct export_args *a, struct run *run)
+{
+	PGresult *res = NULL;
+	const char *params[] = {run->monday, run->week, ctl->actor, a->out_dir, a->deliver_url};
+	int rc = ctl_db_exec(ctl, sql_run_start, 5, params, &res);
+	if (rc)
+		return ctl_fail(rc, "export %s: cannot record the run: %s", run->week, ctl->err);
+	snprintf(run->id, sizeof(run->id), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+static int run_record_files(struct ctl *ctl, struct run *run)
+{
+	const char *params[] = {run->id,	    run->generated_at, run->names[FILE_CSV],
+				run->sha[FILE_CSV], run->names[FILE_JSON], run->sha[FILE_JSON],
+				run->names[FILE_HTML], run->sha[FILE_HTML]};
+	int rc = ctl_db_exec(ctl, sql_run_files, 8, params, NULL);
+	if (rc)
+		snprintf(run->error, sizeof(run->error), "cannot record the files: %s", ctl->err);
+	return rc;
+}
+
+static int run_record_delivery(struct ctl *ctl, struct run *run)
+{
+	char attempts[16], status[16];
+	snprintf(attempts, sizeof(attempts), "%u", run->delivered.attempts);
+	snprintf(status, sizeof(status), "%ld", run->delivered.http_status);
+	const char *params[] = {run->id, run->delivery, attempts, status,
+				run->delivered.error[0] ? run->delivered.error : NULL};
+	return ctl_db_exec(ctl, sql_run_delivery, 5, params, NULL);
+}
+
+static int run_finish(struct ctl *ctl, struct run *run, int rc)
+{
+	const char *params[] = {run->id, rc ? "failed" : "succeeded", rc ? run->error : NULL};
+	int r = ctl_db_exec(ctl, sql_run_finish, 3, params, NULL);
+	if (r)
+		return ctl_fail(r, "export %s: cannot record the end of the run: %s", run->week,
+				ctl->err);
+	return 0;
+}
+
+/* ---- one week ---- */
+
+static void utc_now(char *out, size_t outlen)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, outlen, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int write_failure_code(int err)
+{
+	switch (err) {
+	case -EACCES:
+	case -EPERM:
+	case -EROFS:
+	case -ENOENT:
+	case -ENOTDIR:
+	case -ENAMETOOLONG:
+		return EX_CANTCREAT;
+	default:
+		return EX_IOERR;
+	}
+}
+
+/* Renders the three files and puts each in place; fills run's names, paths
+ * and checksums. 0, or an exit code with run->error set. */
+static int render_and_write(const struct export_args *a, const struct export_doc *doc,
+			    struct run *run)
+{
+	struct export_buf bufs[N_FILES] = {{0}};
+	int rc = 0;
+	export_render_csv(doc, &bufs[FILE_CSV]);
+	export_render_json(doc, &bufs[FILE_JSON]);
+	export_render_html(doc, &bufs[FILE_HTML]);
+	for (int i = 0; i < N_FILES && !rc; i++) {
+		if (bufs[i].failed) {
+			snprintf(run->error, sizeof(run->error), "out of memory");
+			rc = EX_SOFTWARE;
+			break;
+		}
+		snprintf(run->names[i], sizeof(run->names[i]), "needlewatch-%s.%s", run->week,
+			 file_ext[i]);
+		snprintf(run->paths[i], sizeof(run->paths[i]), "%s/%s", a->out_dir, run->names[i]);
+		run->bytes[i] = bufs[i].len;
+		if (export_sha256_hex(bufs[i].data, bufs[i].len, run->sha[i]) < 0) {
+			snprintf(run->error, sizeof(run->error), "cannot compute SHA-256");
+			rc = EX_SOFTWARE;
+			break;
+		}
+		int r = export_write_atomic(a->out_dir, run->names[i], bufs[i].data, bufs[i].len,
+					    run->error, sizeof(run->error));
+		if (r < 0)
+			rc = write_failure_code(r);
+	}
+	for (int i = 0; i < N_FILES; i++)
+		export_buf_free(&bufs[i]);
+	return rc;
+}
+
+static int write_files(struct ctl *ctl, const struct export_args *a, struct iso_week w,
+		       struct run *run)
+{
+	struct export_data d;
+	int rc = export_query_load(ctl, w, &d);
+	if (rc) {
+		snprintf(run->error, sizeof(run->error), "cannot read the summary tables: %s",
+			 ctl->err);
+		export_data_free(&d);
+		return rc;
+	}
+	snprintf(d.doc.generated_at, sizeof(d.doc.generated_at), "%s", run->generated_at);
+	d.doc.software_version = CTL_VERSION;
+	rc = render_and_write(a, &d.doc, run);
+	export_data_free(&d);
+	return rc;
+}
+
+static int deliver_files(const struct export_args *a, struct run *run)
+{
+	const struct deliver_config c = {
+	    .url = a->deliver_url,
+	    .ca_file = a->ca_file,
+	    .token = a->token,
+	    .connect_timeout_ms = 10 * 1000,
+	    .timeout_ms = 120 * 1000,
+	    .max_attempts = a->attempts,
+	    .backoff_base_ms = 2 * 1000,
+	    .backoff_max_ms = 120 * 1000,
+	};
+	struct deliver_file f[N_FILES];
+	for (int i = 0; i < N_FILES; i++)
+		f[i] = (struct deliver_file){.part = file_ext[i],
+					     .path = run->paths[i],
+					     .name = run->names[i],
+					     .content_type = file_type[i],
+					     .sha256 = run->sha[i],
+					     .bytes = run->bytes[i]};
+	int r = deliver_send(&c, run->week, f, N_FILES, &run->delivered);
+	run->delivery = r ? "failed" : "delivered";
+	if (!r)
+		return 0;
+	snprintf(run->error, sizeof(run->error), "delivery failed after %u attempt%s: %s",
+		 run->delivered.attempts, run->delivered.attempts == 1 ? "" : "s",
+		 run->delivered.error);
+	switch (r) {
+	case -EAGAIN:
+		return EX_UNAVAILABLE;
+	case -EACCES:
+		return EX_NOPERM;
+	case -EPROTO:
+		return EX_PROTOCOL;
+	case -EINVAL:
+		return EX_CONFIG;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+
+/* The week's line on stdout: what the cron wrapper logs. */
+static void print_line(const struct run *run, int rc, long ms)
+{
+	printf("week=%s status=%s delivery=%s", run->week, rc ? "failed" : "succeeded",
+	       run->delivery);
+	if (strcmp(run->delivery, "not_requested") != 0)
+		printf(" attempts=%u", run->delivered.attempts);
+	if (run->names[FILE_HTML][0])
+		printf(" files=%s,%s,%s", run->names[FILE_CSV], run->names[FILE_JSON],
+		       run->names[FILE_HTML]);
+	printf(" ms=%ld", ms);
+	if (rc) {
+		fputs(" error=\"", stdout);
+		for (const char *p = run->error; *p; p++)
+			putchar(*p == '"' ? '\'' : (unsigned char)*p < 0x20 ? ' ' : *p);
+		putchar('"');
+	}
+	putchar('\n');
+	fflush(stdout);
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (long)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+static int export_week(struct ctl *ctl, const struct export_args *a, struct iso_week w)
+{
+	struct run run = {.delivery = a->deliver_url ? "pending" : "not_requested"};
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	isoweek_format(w, run.week);
+	isoweek_format_date(isoweek_monday(w), run.monday);
+	utc_now(run.generated_at, sizeof(run.generated_at));
+
+	int rc = run_start(ctl, a, &run);
+	if (rc)
+		return rc;
+	rc = write_files(ctl, a, w, &run);
+	if (!rc)
+		rc = run_record_files(ctl, &run);
+	if (!rc && a->deliver_url) {
+		rc = deliver_files(a, &run);
+		int r = run_record_delivery(ctl, &run);
+		if (r && !rc) {
+			snprintf(run.error, sizeof(run.error), "cannot record the delivery: %s",
+				 ctl->err);
+			rc = r;
+		}
+	}
+	if (rc && strcmp(run.delivery, "pending") == 0)
+		run.delivery = "failed";
+	int finished = run_finish(ctl, &run, rc);
+	print_line(&run, rc, ms_since(&t0));
+	if (rc)
+		return ctl_fail(rc, "export %s: %s", run.week, run.error);
+	return finished;
+}
+
+/* ---- which weeks ---- */
+
+static int plan_catch_up(struct ctl *ctl, const struct export_args *a, struct iso_week **ret,
+			 size_t *ret_n)
+{
+	struct iso_week last = week_last_complete(a->now);
+	char last_monday[ISOWEEK_DATE_LEN], earliest[ISOWEEK_DATE_LEN];
+	PGresult *res = NULL;
+	isoweek_format_date(isoweek_monday(last), last_monday);
+	isoweek_format_date(isoweek_monday(week_add(last, -(CATCH_UP_FIRST_MAX_WEEKS - 1))),
+			    earliest);
+	const char *params[] = {last_monday, earliest};
+	int rc = ctl_db_exec(ctl, sql_catch_up, 2, params, &res);
+	if (rc)
+		return ctl_fail(rc, "export: cannot find the weeks to catch up: %s", ctl->err);
+	int n = PQntuples(res);
+	*ret = calloc(n ? (size_t)n : 1, sizeof(**ret));
+	if (!*ret) {
+		PQclear(res);
+		return ctl_fail(EX_SOFTWARE, "export: out of memory");
+	}
+	for (int i = 0; i < n; i++) {
+		long days = 0;
+		isoweek_parse_date(PQgetvalue(res, i, 0), &days);
+		(*ret)[i] = isoweek_of_day(days);
+	}
+	*ret_n = (size_t)n;
+	PQclear(res);
+	return 0;
+}
+
+/* The weeks to export, oldest first, into *ret (the caller frees it). */
+static int plan_weeks(struct ctl *ctl, const struct export_args *a, struct iso_week **ret,
+		      size_t *ret_n)
+{
+	if (a->catch_up)
+		return plan_catch_up(ctl, a, ret, ret_n);
+	struct iso_week w = a->last_week ? week_last_complete(a->now) : a->single;
+	if (!week_is_complete(w, a->now)) {
+		char text[ISOWEEK_TEXT_LEN], end[ISOWEEK_DATE_LEN];
+		isoweek_format(w, text);
+		isoweek_format_date(isoweek_monday(w) + 6, end);
+		return ctl_fail(EX_DATAERR,
+				"export: week %s is not over yet in Europe/London (it ends on "
+				"Sunday %s); only complete weeks are exported",
+				text, end);
+	}
+	*ret = malloc(sizeof(**ret));
+	if (!*ret)
+		return ctl_fail(EX_SOFTWARE, "export: out of memory");
+	**ret = w;
+	*ret_n = 1;
+	return 0;
+}
+
+/* Takes the export lock and closes the runs an earlier crash left open. */
+static int prepare(struct ctl *ctl, const struct export_args *a)
+{
+	PGresult *res = NULL;
+	const char *params[] = {EXPORT_LOCK_KEY};
+	int rc = ctl_db_exec(ctl, sql_try_lock, 1, params, &res);
+	if (rc)
+		return ctl_fail(rc, "export: %s", ctl->err);
+	bool locked = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!locked)
+		return ctl_fail(EX_TEMPFAIL, "export: another export is running; try again later");
+	rc = ctl_db_exec(ctl, sql_mark_interrupted, 0, NULL, NULL);
+	if (rc)
+		return ctl_fail(rc, "export: %s", ctl->err);
+	if (!a->no_refresh && (rc = export_query_refresh(ctl)))
+		return ctl_fail(rc, "export: cannot refresh the summary tables: %s", ctl->err);
+	return 0;
+}
+
+static int export_weeks(struct ctl *ctl, const struct export_args *a)
+{
+	struct iso_week *weeks = NULL;
+	size_t n = 0;
+	int rc = prepare(ctl, a);
+	if (!rc)
+		rc = plan_weeks(ctl, a, &weeks, &n);
+	if (rc)
+		return rc;
+	if (n == 0) {
+		char last[ISOWEEK_TEXT_LEN];
+		isoweek_format(week_last_complete(a->now), last);
+		printf("nothing to export: every complete week up to %s has been exported\n", last);
+	}
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = export_week(ctl, a, weeks[i]);
+	free(weeks);
+	return rc;
+}
+
+/* --help is answered here rather than by ctl_parse_options(), which prints
+ * the general usage: export has too many options to list there. */
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return true;
+	return false;
+}
+
+int export_run(struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"week", required_argument, NULL, OPT_WEEK},
+	    {"last-week", no_argument, NULL, OPT_LAST_WEEK},
+	    {"catch-up", no_argument, NULL, OPT_CATCH_UP},
+	    {"out", required_argument, NULL, OPT_OUT},
+	    {"deliver", required_argument, NULL, OPT_DELIVER},
+	    {"deliver-token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+	    {"deliver-attempts", required_argument, NULL, OPT_ATTEMPTS},
+	    {"as-of", required_argument, NULL, OPT_AS_OF},
+	    {"no-refresh", no_argument, NULL, OPT_NO_REFRESH},
+	    CTL_OPTION_HELP,
+	    CTL_OPTION_END,
+	};
+	struct export_args a = {.attempts = DEFAULT_ATTEMPTS};
+	int first_arg = 0;
+
+	if (wants_help(argc, argv)) {
+		fputs(usage_text, stdout);
+		return 0;
+	}
+	int rc = ctl_parse_options("export", argc, argv, opts, store_option, &a, &first_arg);
+	if (rc != CTL_CONTINUE)
+		return rc;
+	if (first_arg < argc)
+		return ctl_usage_error("export", "unexpected argument '%s'", argv[first_arg]);
+	rc = check_args(&a);
+	if (!rc && a.token_file)
+		rc = read_token(&a);
+	if (!rc && a.deliver_url && deliver_global_init() < 0)
+		rc = ctl_fail(EX_SOFTWARE, "export: cannot initialise libcurl");
+	if (!rc)
+		rc = ctl_open(ctl);
+	if (!rc)
+		rc = export_weeks(ctl, &a);
+	if (a.deliver_url)
+		deliver_global_cleanup();
+	if (a.token) {
+		explicit_bzero(a.token, strlen(a.token));
+		free(a.token);
+	}
+	return rc;
+}

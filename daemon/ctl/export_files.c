@@ -1,0 +1,534 @@
+/* The weekly export's CSV and JSON files, and how any export file is written. */
+#include "export_files.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gnutls/crypto.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* ---- buffer ---- */
+
+void export_buf_add(struct export_buf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->data, cap);
+		if (!p) {
+			b->failed = true;
+			return;
+		}
+		b->data = p;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void export_buf_puts(struct export_buf *b, const char *s)
+{
+	export_buf_add(b, s, strlen(s));
+}
+
+void export_buf_printf(struct export_buf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = true;
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		export_buf_add(b, small, (size_t)n);
+		return;
+	}
+	char *big = malloc((size_t)n + 1);
+	if (!big) {
+		b->failed = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	export_buf_add(b, big, (size_t)n);
+	free(big);
+}
+
+void export_buf_free(struct export_buf *b)
+{
+	if (!b)
+		return;
+	free(b->data);
+	*b = (struct export_buf){0};
+}
+
+/* ---- columns ---- */
+
+static const char *const table_names[EXPORT_TABLE_COUNT] = {
+    [EXPORT_BY_SETTING] = "rates_week_setting",
+    [EXPORT_BY_FITZPATRICK] = "rates_fitzpatrick",
+    [EXPORT_BY_REGION] = "rates_region",
+    [EXPORT_BY_TRAINING] = "rates_training",
+    [EXPORT_UNREGISTERED] = "unregistered_counts",
+};
+
+const char *export_table_name(enum export_table t)
+{
+	return t < EXPORT_TABLE_COUNT ? table_names[t] : "?";
+}
+
+static const char *const key_names[EXPORT_KEY_COUNT] = {
+    [EXPORT_KEY_SETTING] = "setting",
+    [EXPORT_KEY_GROUP] = "complication_group",
+    [EXPORT_KEY_FITZPATRICK] = "fitzpatrick",
+    [EXPORT_KEY_REGION] = "region",
+    [EXPORT_KEY_TRAINING] = "medically_trained",
+};
+
+/* Which keys each table has; the others do not apply to its cells. */
+#define KEY_BIT(k) (1u << (k))
+static const unsigned table_keys[EXPORT_TABLE_COUNT] = {
+    [EXPORT_BY_SETTING] = KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP),
+    [EXPORT_BY_FITZPATRICK] = KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP) |
+			      KEY_BIT(EXPORT_KEY_FITZPATRICK),
+    [EXPORT_BY_REGION] = KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP) |
+			 KEY_BIT(EXPORT_KEY_REGION),
+    [EXPORT_BY_TRAINING] = KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP) |
+			   KEY_BIT(EXPORT_KEY_TRAINING),
+    [EXPORT_UNREGISTERED] = KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP) |
+			    KEY_BIT(EXPORT_KEY_REGION),
+};
+
+enum fig_kind { FIG_NUMBER, FIG_TEXT, FIG_BOOL };
+
+static const struct {
+	const char *name;
+	enum fig_kind kind;
+} figs[EXPORT_FIG_COUNT] = {
+    [EXPORT_FIG_EVENTS] = {"events", FIG_NUMBER},
+    [EXPORT_FIG_PROCEDURES] = {"procedures", FIG_NUMBER},
+    [EXPORT_FIG_RATE] = {"rate_per_1000", FIG_NUMBER},
+    [EXPORT_FIG_CI_LOW] = {"ci95_low", FIG_NUMBER},
+    [EXPORT_FIG_CI_HIGH] = {"ci95_high", FIG_NUMBER},
+    [EXPORT_FIG_CI_METHOD] = {"ci_method", FIG_TEXT},
+    [EXPORT_FIG_PREMISES] = {"premises_reporting", FIG_NUMBER},
+    [EXPORT_FIG_EWA] = {"events_without_activity", FIG_NUMBER},
+    [EXPORT_FIG_RR] = {"rate_ratio", FIG_NUMBER},
+    [EXPORT_FIG_RR_LOW] = {"rr_ci95_low", FIG_NUMBER},
+    [EXPORT_FIG_RR_HIGH] = {"rr_ci95_high", FIG_NUMBER},
+    [EXPORT_FIG_RR_HALDANE] = {"rr_haldane", FIG_BOOL},
+    [EXPORT_FIG_RR_ADJ] = {"rr_adjusted", FIG_NUMBER},
+    [EXPORT_FIG_RR_ADJ_LOW] = {"rr_adjusted_ci95_low", FIG_NUMBER},
+    [EXPORT_FIG_RR_ADJ_HIGH] = {"rr_adjusted_ci95_high", FIG_NUMBER},
+    [EXPORT_FIG_RR_ADJ_STRATA] = {"rr_adjusted_strata", FIG_NUMBER},
+};
+
+static bool key_applies(enum export_table t, enum export_key k)
+{
+	return t < EXPORT_TABLE_COUNT && (table_keys[t] & KEY_BIT(k));
+}
+
+/* ---- CSV ---- */
+
+void export_csv_field(struct export_buf *b, const char *s, bool formula_guard)
+{
+	if (!s)
+		return;
+	size_t n = strlen(s);
+	bool guard = formula_guard && n > 0 && strchr("=+-@\t\r", s[0]);
+	bool quote = strpbrk(s, ",\"\r\n") || (n > 0 && (s[0] == ' ' || s[n - 1] == ' '));
+	if (!quote && !guard) {
+		export_buf_add(b, s, n);
+		return;
+	}
+	if (quote)
+		export_buf_puts(b, "\"");
+	if (guard)
+		export_buf_puts(b, "'");
+	for (const char *p = s; *p; p++) {
+		if (*p == '"')
+			export_buf_puts(b, "\"");
+		export_buf_add(b, p, 1);
+	}
+	if (quote)
+		export_buf_puts(b, "\"");
+}
+
+static void csv_header(struct export_buf *out)
+{
+	export_buf_puts(out, "week,table");
+	for (int k = 0; k < EXPORT_KEY_COUNT; k++)
+		export_buf_printf(out, ",%s", key_names[k]);
+	for (int f = 0; f < EXPORT_FIG_COUNT; f++)
+		export_buf_printf(out, ",%s", figs[f].name);
+	export_buf_puts(out, "\r\n");
+}
+
+static void csv_row(const struct export_doc *doc, const struct export_cell *c,
+		    struct export_buf *out)
+{
+	export_buf_printf(out, "%s,%s", doc->week_text, export_table_name(c->table));
+	for (int k = 0; k < EXPORT_KEY_COUNT; k++) {
+		export_buf_puts(out, ",");
+		if (key_applies(c->table, (enum export_key)k))
+			export_csv_field(out, c->key[k] ? c->key[k] : "unknown",
+					 /* formula_guard= */ true);
+	}
+	for (int f = 0; f < EXPORT_FIG_COUNT; f++) {
+		export_buf_puts(out, ",");
+		export_csv_field(out, c->fig[f], /* formula_guard= */ figs[f].kind == FIG_TEXT);
+	}
+	export_buf_puts(out, "\r\n");
+}
+
+void export_render_csv(const struct export_doc *doc, struct export_buf *out)
+{
+	csv_header(out);
+	for (size_t i = 0; i < doc->n_cells; i++)
+		csv_row(doc, &doc->cells[i], out);
+}
+
+/* ---- JSON ---- */
+
+bool export_json_number_ok(const char *s)
+{
+	if (!s)
+		return false;
+	if (*s == '-')
+		s++;
+	if (*s == '0')
+		s++;
+	else if (*s >= '1' && *s <= '9')
+		while (isdigit((unsigned char)*s))
+			s++;
+	else
+		return false;
+	if (*s == '.') {
+		s++;
+		if (!isdigit((unsigned char)*s))
+			return false;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	if (*s == 'e' || *s == 'E') {
+		s++;
+		if (*s == '+' || *s == '-')
+			s++;
+		if (!isdigit((unsigned char)*s))
+			return false;
+		while (isdigit((unsigned char)*s))
+			s++;
+	}
+	return *s == '\0';
+}
+
+/* A figure as JSON: its number as the database wrote it, "suppressed", a
+ * string, a boolean, or null. */
+static cJSON *json_figure(const char *v, enum fig_kind kind)
+{
+	if (!v)
+		return cJSON_CreateNull();
+	if (strcmp(v, EXPORT_SUPPRESSED) == 0 || kind == FIG_TEXT)
+		return cJSON_CreateString(v);
+	if (kind == FIG_BOOL)
+		return cJSON_CreateBool(strcmp(v, "true") == 0);
+	if (export_json_number_ok(v))
+		return cJSON_CreateRaw(v);
+	return cJSON_CreateString(v); /* "NaN", "Infinity": not JSON numbers */
+}
+
+static cJSON *json_key(enum export_key k, const char *v)
+{
+	if (!v)
+		return cJSON_CreateNull();
+	if (k == EXPORT_KEY_FITZPATRICK && export_json_number_ok(v))
+		return cJSON_CreateRaw(v);
+	if (k == EXPORT_KEY_TRAINING)
+		return cJSON_CreateBool(strcmp(v, "true") == 0);
+	return cJSON_CreateString(v);
+}
+
+static cJSON *json_cell(const struct export_cell *c)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o || !cJSON_AddStringToObject(o, "table", export_table_name(c->table)))
+		goto fail;
+	for (int k = 0; k < EXPORT_KEY_COUNT; k++) {
+		if (!key_applies(c->table, (enum export_key)k))
+			continue;
+		cJSON *v = json_key((enum export_key)k, c->key[k]);
+		if (!v || !cJSON_AddItemToObject(o, key_names[k], v)) {
+			cJSON_Delete(v);
+			goto fail;
+		}
+	}
+	for (int f = 0; f < EXPORT_FIG_COUNT; f++) {
+		cJSON *v = json_figure(c->fig[f], figs[f].kind);
+		if (!v || !cJSON_AddItemToObject(o, figs[f].name, v)) {
+			cJSON_Delete(v);
+			goto fail;
+		}
+	}
+	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
+}
+
+/* Appends `"name": <value>` with value printed on one line, and consumes value. */
+static void json_member(struct export_buf *out, const char *name, cJSON *value, bool last)
+{
+	char *text = value ? cJSON_PrintUnformatted(value) : NULL;
+	cJSON_Delete(value);
+	if (!text) {
+		out->failed = true;
+		return;
+	}
+	export_buf_printf(out, "  \"%s\": %s%s\n", name, text, last ? "" : ",");
+	cJSON_free(text);
+}
+
+static const char *const methods[][2] = {
+    {"events", "cases (the latest version of each report) with at least one complication of the "
+	       "group, whose procedure was done at a registered premises of the setting in the week "
+	       "and which reported its activity for that week; expected reactions are not "
+	       "complications"},
+    {"procedures", "the procedures those premises reported for the week (their latest "
+		   "submission for each procedure type)"},
+    {"rate_per_1000", "1000 * events / procedures"},
+    {"ci95", "95% interval of the rate: exact Clopper-Pearson ('exact') below 5 events, Wilson "
+	     "score ('wilson') from 5"},
+    {"rate_ratio", "rate of the setting divided by the medical_clinic rate for the same group "
+		   "and week, 95% interval on the log scale; rr_haldane is true where a count "
+		   "was 0 and 0.5 was added to both"},
+    {"rr_adjusted", "Mantel-Haenszel rate ratio against medical_clinic adjusted for "
+		    "Fitzpatrick type, over the activity broken down by Fitzpatrick type "
+		    "(rr_adjusted_strata types)"},
+    {"events_without_activity", "cases left out of the rate because the premises reported no "
+				"activity (or not the breakdown the table needs) for the week"},
+    {"unregistered_counts", "cases whose procedure was done at an unregistered place (a home "
+			    "device, an unknown salon): counts in events, never rates, by the "
+			    "patient's region"},
+};
+
+static cJSON *json_methods(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	for (size_t i = 0; o && i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (!cJSON_AddStringToObject(o, methods[i][0], methods[i][1])) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+	return o;
+}
+
+static cJSON *json_suppression(int threshold)
+{
+	char rule[400];
+	snprintf(rule, sizeof(rule),
+		 "counts from 1 to %d, and the counts that would let one be worked out from a "
+		 "published total or its neighbours (secondary suppression), read \"suppressed\", "
+		 "as do the rates, intervals and ratios computed from them",
+		 threshold - 1);
+	cJSON *o = cJSON_CreateObject();
+	if (!o || !cJSON_AddNumberToObject(o, "threshold", threshold) ||
+	    !cJSON_AddStringToObject(o, "rule", rule)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static long long figure_count(const char *v)
+{
+	return v && export_json_number_ok(v) ? strtoll(v, NULL, 10) : 0;
+}
+
+/* Coverage: per setting, from the week's any-complication cells, and the
+ * totals of what is never suppressed (premises and procedures). */
+static cJSON *json_coverage(const struct export_doc *doc)
+{
+	long long premises = 0, procedures = 0;
+	cJSON *o = cJSON_CreateObject();
+	cJSON *by = cJSON_AddArrayToObject(o, "by_setting");
+	for (size_t i = 0; by && i < doc->n_cells; i++) {
+		const struct export_cell *c = &doc->cells[i];
+		if (c->table != EXPORT_BY_SETTING || !c->key[EXPORT_KEY_GROUP] ||
+		    strcmp(c->key[EXPORT_KEY_GROUP], "any") != 0)
+			continue;
+		premises += figure_count(c->fig[EXPORT_FIG_PREMISES]);
+		procedures += figure_count(c->fig[EXPORT_FIG_PROCEDURES]);
+		cJSON *s = cJSON_CreateObject();
+		cJSON_AddItemToArray(by, s);
+		if (!s || !cJSON_AddStringToObject(s, "setting", c->key[EXPORT_KEY_SETTING]) ||
+		    !cJSON_AddItemToObject(s, "premises_reporting",
+					   json_figure(c->fig[EXPORT_FIG_PREMISES], FIG_NUMBER)) ||
+		    !cJSON_AddItemToObject(s, "procedures",
+					   json_figure(c->fig[EXPORT_FIG_PROCEDURES], FIG_NUMBER)) ||
+		    !cJSON_AddItemToObject(s, "events_without_activity",
+					   json_figure(c->fig[EXPORT_FIG_EWA], FIG_NUMBER)))
+			goto fail;
+	}
+	if (!by || !cJSON_AddNumberToObject(o, "premises_reporting", (double)premises) ||
+	    !cJSON_AddNumberToObject(o, "procedures", (double)procedures))
+		goto fail;
+	return o;
+fail:
+	cJSON_Delete(o);
+	return NULL;
+}
+
+static cJSON *json_software(const struct export_doc *doc)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (!o || !cJSON_AddStringToObject(o, "name", "needlewatch") ||
+	    !cJSON_AddStringToObject(o, "version", doc->software_version)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *json_columns(void)
+{
+	cJSON *a = cJSON_CreateArray();
+	cJSON_AddItemToArray(a, cJSON_CreateString("week"));
+	cJSON_AddItemToArray(a, cJSON_CreateString("table"));
+	for (int k = 0; k < EXPORT_KEY_COUNT; k++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(key_names[k]));
+	for (int f = 0; f < EXPORT_FIG_COUNT; f++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(figs[f].name));
+	if (a && cJSON_GetArraySize(a) != 2 + EXPORT_KEY_COUNT + EXPORT_FIG_COUNT) {
+		cJSON_Delete(a);
+		return NULL;
+	}
+	return a;
+}
+
+void export_render_json(const struct export_doc *doc, struct export_buf *out)
+{
+	export_buf_puts(out, "{\n");
+	json_member(out, "format", cJSON_CreateString("needlewatch-weekly-export"), false);
+	json_member(out, "format_version", cJSON_CreateNumber(1), false);
+	json_member(out, "week", cJSON_CreateString(doc->week_text), false);
+	json_member(out, "week_start", cJSON_CreateString(doc->week_start), false);
+	json_member(out, "week_end", cJSON_CreateString(doc->week_end), false);
+	json_member(out, "timezone", cJSON_CreateString("Europe/London"), false);
+	json_member(out, "generated_at", cJSON_CreateString(doc->generated_at), false);
+	json_member(out, "software", json_software(doc), false);
+	json_member(out, "suppression", json_suppression(doc->suppression_threshold), false);
+	json_member(out, "methods", json_methods(), false);
+	json_member(out, "coverage", json_coverage(doc), false);
+	json_member(out, "columns", json_columns(), false);
+	export_buf_puts(out, "  \"cells\": [");
+	for (size_t i = 0; i < doc->n_cells; i++) {
+		cJSON *c = json_cell(&doc->cells[i]);
+		char *text = c ? cJSON_PrintUnformatted(c) : NULL;
+		cJSON_Delete(c);
+		if (!text) {
+			out->failed = true;
+			return;
+		}
+		export_buf_printf(out, "%s\n    %s", i ? "," : "", text);
+		cJSON_free(text);
+	}
+	export_buf_puts(out, doc->n_cells ? "\n  ]\n}\n" : "]\n}\n");
+}
+
+/* ---- files ---- */
+
+int export_sha256_hex(const void *data, size_t len, char hex[EXPORT_SHA256_HEX_LEN])
+{
+	unsigned char d[32];
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, d) < 0)
+		return -EIO;
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	return 0;
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The rename is durable only once the directory entry is on disk too. */
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	int r = fsync(fd) < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+int export_write_atomic(const char *dir, const char *name, const void *data, size_t len,
+			char *err, size_t errlen)
+{
+	char tmp[4096], path[4096];
+	const char *step = "cannot create a temporary file";
+	int r, fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >= (int)sizeof(tmp) ||
+	    snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+		snprintf(err, errlen, "%s/%s: path too long", dir, name);
+		return -ENAMETOOLONG;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		goto fail_nofile;
+	}
+	/* Exports are published figures: readable by the delivery agent and
+	 * whoever fetches them from the folder, whatever the umask. */
+	step = "cannot write";
+	r = fchmod(fd, 0644) < 0 ? -errno : write_all(fd, data, len);
+	if (!r && fsync(fd) < 0) {
+		step = "cannot fsync";
+		r = -errno;
+	}
+	if (close(fd) < 0 && !r) {
+		step = "cannot write";
+		r = -errno;
+	}
+	if (!r && rename(tmp, path) < 0) {
+		step = "cannot rename the temporary file into place";
+		r = -errno;
+	}
+	if (r) {
+		unlink(tmp);
+		goto fail_nofile;
+	}
+	step = "cannot fsync the directory";
+	r = fsync_dir(dir);
+	if (r)
+		goto fail_nofile;
+	return 0;
+fail_nofile:
+	snprintf(err, errlen, "%s: %s: %s", path, step, strerror(-r));
+	return r;
+}

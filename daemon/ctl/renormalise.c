@@ -1,0 +1,438 @@
+/* needlewatchctl renormalise: re-normalisation of stored reports, in batches.
+ *
+ * Design: keyset pagination over reports' primary key (premises_id, id);
+ * each batch is one transaction that updates the rows whose normalised form
+ * or warnings differ, replaces their complication rows, and moves the run's
+ * cursor in schema/003's renormalise_runs — so a run stopped at any moment
+ * (Ctrl-C, a lost connection, --limit) resumes after the last committed
+ * batch, and nothing is done twice. A run belongs to one vocabulary (its
+ * SHA-256): resuming with another starts over, since rows already done
+ * would otherwise keep the older mapping. An advisory lock keeps two runs
+ * from interleaving. The columns are derived from the new normalised JSON
+ * by the UPDATE itself, so the JSON is the single source of each value. */
+#include "renormalise.h"
+#include "arena.h"
+#include "ctl_db.h"
+#include "pseudonym.h"
+#include "rederive.h"
+#include "region.h"
+#include "vocab.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BATCH_DEFAULT 500
+#define BATCH_MAX 10000
+#define VOCAB_FILE_MAX (16 * 1024 * 1024)
+
+static const char *const SQL_LOCK =
+    "SELECT pg_try_advisory_lock(hashtext('needlewatch renormalise'))";
+static const char *const SQL_OPEN_RUN =
+    "SELECT id, vocabulary_sha256, after_premises_id, after_id, examined, changed, failed"
+    " FROM needlewatch.renormalise_runs WHERE finished_at IS NULL";
+static const char *const SQL_NEW_RUN =
+    "INSERT INTO needlewatch.renormalise_runs (actor, vocabulary_sha256) VALUES ($1, $2)"
+    " RETURNING id";
+static const char *const SQL_ABANDON_RUN =
+    "UPDATE needlewatch.renormalise_runs SET finished_at = now(), updated_at = now()"
+    " WHERE id = $1";
+static const char *const SQL_ADVANCE_RUN =
+    "UPDATE needlewatch.renormalise_runs SET after_premises_id = $2, after_id = $3,"
+    " examined = examined + $4, changed = changed + $5, failed = failed + $6,"
+    " updated_at = now(), finished_at = CASE WHEN $7 THEN now() END"
+    " WHERE id = $1 RETURNING examined, changed, failed";
+static const char *const SQL_BATCH =
+    "SELECT r.premises_id, r.id, r.format, r.body, r.procedure_premises_id, p.setting,"
+    " r.patient_pseudonym"
+    " FROM needlewatch.reports r LEFT JOIN needlewatch.premises p ON p.id = r.procedure_premises_id"
+    " WHERE (r.premises_id, r.id) > ($1, $2)"
+    " ORDER BY r.premises_id, r.id LIMIT $3";
+/* Every column the daemon derives from the normalised report, derived here
+ * from the new one; a row whose normalised form and warnings are unchanged
+ * is not touched (and not counted). */
+static const char *const SQL_UPDATE =
+    "UPDATE needlewatch.reports r SET"
+    " procedure_type = coalesce(x.n #>> '{procedure,type}', 'microneedling'),"
+    " procedure_type_raw = x.n #>> '{procedure,type_raw}',"
+    " setting = x.n #>> '{procedure,place,setting}',"
+    " setting_reported = x.n #>> '{procedure,setting}',"
+    " setting_raw = x.n #>> '{procedure,setting_raw}',"
+    " practitioner_role = x.n #>> '{procedure,practitioner_role}',"
+    " practitioner_role_raw = x.n #>> '{procedure,practitioner_role_raw}',"
+    " medically_trained = (x.n #>> '{procedure,medically_trained}')::boolean,"
+    " device = x.n #>> '{procedure,device}', device_raw = x.n #>> '{procedure,device_raw}',"
+    " needle_depth_mm = (x.n #>> '{procedure,needle_depth_mm}')::numeric(4,2),"
+    " areas = coalesce(x.n #> '{procedure,areas}', '[]'),"
+    " products = coalesce(x.n #> '{procedure,products}', '[]'),"
+    " sterile_single_use_cartridge ="
+    "  (x.n #>> '{procedure,sterile_single_use_cartridge}')::boolean,"
+    " antiviral_prophylaxis = (x.n #>> '{procedure,antiviral_prophylaxis}')::boolean,"
+    " age_band = x.n #>> '{patient,age_band}', sex = x.n #>> '{patient,sex}',"
+    " fitzpatrick = (x.n #>> '{patient,fitzpatrick}')::smallint,"
+    " history = coalesce(x.n #> '{patient,history}', '[]'),"
+    " postcode_district = x.n #>> '{patient,postcode_district}',"
+    " postcode_area = x.n #>> '{patient,postcode_area}', region = x.n #>> '{patient,region}',"
+    " reporter_role = x.n ->> 'reporter_role',"
+    " needs_review = jsonb_array_length(x.n -> 'needs_review') > 0,"
+    " normalised = x.n, warnings = x.w"
+    " FROM (SELECT $3::jsonb AS n, $4::jsonb AS w) x"
+    " WHERE r.premises_id = $1 AND r.id = $2"
+    "  AND (r.normalised IS DISTINCT FROM x.n OR r.warnings IS DISTINCT FROM x.w)"
+    " RETURNING r.id";
+static const char *const SQL_DELETE_COMPLICATIONS =
+    "DELETE FROM needlewatch.report_complications WHERE premises_id = $1 AND report_id = $2";
+static const char *const SQL_INSERT_COMPLICATIONS =
+    "INSERT INTO needlewatch.report_complications (premises_id, report_id, idx, type,"
+    " type_raw, complication_group, onset_days, duration_days, severity, severity_raw,"
+    " serious, outcome, outcome_raw, treatment, needs_review)"
+    " SELECT $1, $2, (c.ord - 1)::smallint, c.v ->> 'type', c.v ->> 'type_raw',"
+    "  c.v ->> 'group', (c.v ->> 'onset_days')::integer, (c.v ->> 'duration_days')::integer,"
+    "  c.v ->> 'severity', c.v ->> 'severity_raw', (c.v ->> 'serious')::boolean,"
+    "  c.v ->> 'outcome', c.v ->> 'outcome_raw', coalesce(c.v -> 'treatment', '[]'),"
+    "  EXISTS (SELECT 1 FROM jsonb_array_elements_text($3::jsonb -> 'needs_review') p(path)"
+    "   WHERE p.path LIKE 'complications[' || (c.ord - 1) || '].%')"
+    " FROM jsonb_array_elements($3::jsonb -> 'complications') WITH ORDINALITY AS c(v, ord)";
+
+struct renorm_args {
+	const char *batch, *limit;
+	bool restart, dry_run;
+};
+
+struct renorm {
+	struct ctl *ctl;
+	struct vocab *vocab;
+	struct region_table *regions;
+	struct rederive_ctx rctx; /* reads the two above */
+	char vocab_sha[65];
+	char run_id[24]; /* "" in a dry run */
+	char after_premises[24], after_id[24];
+	long long batch, limit;
+	bool dry_run;
+	long long examined, changed, failed;		       /* this invocation */
+	long long total_examined, total_changed, total_failed; /* the run's */
+};
+
+static void store_option(void *state, int c, const char *arg)
+{
+	struct renorm_args *a = state;
+	switch (c) {
+	case 'b':
+		a->batch = arg;
+		break;
+	case 'l':
+		a->limit = arg;
+		break;
+	case 'r':
+		a->restart = true;
+		break;
+	case 'n':
+		a->dry_run = true;
+		break;
+	}
+}
+
+/* The vocabulary and its SHA-256, from the configured file. */
+static int load_vocabulary(struct renorm *rn, char *err, size_t errlen)
+{
+	const struct config *cfg = &rn->ctl->cfg;
+	FILE *f = fopen(cfg->vocabulary_file, "rb");
+	char *buf = malloc(VOCAB_FILE_MAX);
+	size_t n = f && buf ? fread(buf, 1, VOCAB_FILE_MAX, f) : 0;
+	int rc = f && buf && !ferror(f) ? sha256_hex(buf, n, rn->vocab_sha) : -EIO;
+
+	if (f)
+		fclose(f);
+	free(buf);
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: cannot read", cfg->vocabulary_file);
+		return rc;
+	}
+	rn->rctx.vocab = rn->vocab = vocab_load(cfg->vocabulary_file, err, errlen);
+	if (!rn->vocab)
+		return -EINVAL;
+	rn->rctx.regions = rn->regions = region_load(cfg->postcode_regions_file, err, errlen);
+	return rn->regions ? 0 : -EINVAL;
+}
+
+static void today_utc(char out[11])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static const char *value(PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+/* Resumes the unfinished run of this vocabulary, or begins a new one. */
+static int start_run(struct renorm *rn, bool restart)
+{
+	struct ctl *ctl = rn->ctl;
+	PGresult *res = NULL;
+	const char *params[2] = {ctl->actor, rn->vocab_sha};
+	int rc = ctl_db_exec(ctl, SQL_OPEN_RUN, 0, NULL, &res);
+
+	snprintf(rn->after_premises, sizeof(rn->after_premises), "0");
+	snprintf(rn->after_id, sizeof(rn->after_id), "0");
+	if (rc)
+		return rc;
+	if (PQntuples(res) == 1 && !restart && strcmp(PQgetvalue(res, 0, 1), rn->vocab_sha) == 0) {
+		snprintf(rn->run_id, sizeof(rn->run_id), "%s", PQgetvalue(res, 0, 0));
+		snprintf(rn->after_premises, sizeof(rn->after_premises), "%s",
+			 PQgetvalue(res, 0, 2));
+		snprintf(rn->after_id, sizeof(rn->after_id), "%s", PQgetvalue(res, 0, 3));
+		rn->total_examined = atoll(PQgetvalue(res, 0, 4));
+		printf("renormalise: resuming run %s after report %s/%s (%s examined so far)\n",
+		       rn->run_id, rn->after_premises, rn->after_id, PQgetvalue(res, 0, 4));
+		PQclear(res);
+		return 0;
+	}
+	if (PQntuples(res) == 1) {
+		const char *old[1] = {PQgetvalue(res, 0, 0)};
+		printf("renormalise: run %s %s; starting over\n", old[0],
+		       restart ? "abandoned (--restart)" : "was for another vocabulary");
+		rc = ctl_db_exec(ctl, SQL_ABANDON_RUN, 1, old, NULL);
+	}
+	PQclear(res);
+	res = NULL;
+	if (!rc)
+		rc = ctl_db_exec(ctl, SQL_NEW_RUN, 2, params, &res);
+	if (!rc)
+		snprintf(rn->run_id, sizeof(rn->run_id), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
+/* One stored report: re-derived and, when different, updated. A report that
+ * can no longer be derived is left as it was, and said so. */
+static int process_row(struct renorm *rn, struct arena *a, PGresult *res, int i, long long *changed,
+		       long long *failed)
+{
+	const char *pid = PQgetvalue(res, i, 0), *id = PQgetvalue(res, i, 1);
+	const char *premises_id = value(res, i, 4);
+	struct stored_report s = {
+	    .format = PQgetvalue(res, i, 2),
+	    .body = PQgetvalue(res, i, 3),
+	    .procedure_premises_id = premises_id ? atoll(premises_id) : 0,
+	    .premises_setting = value(res, i, 5),
+	    .pseudonym = value(res, i, 6),
+	};
+	const char *normalised, *warnings;
+	char why[200];
+	PGresult *upd = NULL;
+
+	int rc = rederive_report(&rn->rctx, &s, a, &normalised, &warnings, why, sizeof(why));
+	if (rc == -ENOMEM) {
+		snprintf(rn->ctl->err, sizeof(rn->ctl->err), "out of memory");
+		return EX_SOFTWARE;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "%s: renormalise: report %s/%s left as it was: %s\n", CTL_PROGRAM,
+			pid, id, why);
+		(*failed)++;
+		return 0;
+	}
+	const char *params[4] = {pid, id, normalised, warnings};
+	rc = ctl_db_exec(rn->ctl, SQL_UPDATE, 4, params, &upd);
+	bool is_changed = !rc && PQntuples(upd) == 1;
+	PQclear(upd);
+	if (!rc && is_changed)
+		rc = ctl_db_exec(rn->ctl, SQL_DELETE_COMPLICATIONS, 2, params, NULL);
+	if (!rc && is_changed)
+		rc = ctl_db_exec(rn->ctl, SQL_INSERT_COMPLICATIONS, 3, params, NULL);
+	if (rc)
+		return rc; /* the reason is in ctl->err */
+	*changed += is_changed;
+	return 0;
+}
+
+/* Moves the run's cursor and counters, in the batch's transaction. */
+static int advance(struct renorm *rn, long long n, long long changed, long long failed, bool done)
+{
+	char sn[24], sc[24], sf[24];
+	PGresult *res = NULL;
+	const char *params[7] = {rn->run_id, rn->after_premises,     rn->after_id, sn, sc,
+				 sf,	     done ? "true" : "false"};
+
+	snprintf(sn, sizeof(sn), "%lld", n);
+	snprintf(sc, sizeof(sc), "%lld", changed);
+	snprintf(sf, sizeof(sf), "%lld", failed);
+	int rc = ctl_db_exec(rn->ctl, SQL_ADVANCE_RUN, 7, params, &res);
+	if (!rc) {
+		rn->total_examined = atoll(PQgetvalue(res, 0, 0));
+		rn->total_changed = atoll(PQgetvalue(res, 0, 1));
+		rn->total_failed = atoll(PQgetvalue(res, 0, 2));
+	}
+	PQclear(res);
+	if (!rc && done) {
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddNumberToObject(d, "run", (double)atoll(rn->run_id));
+		cJSON_AddNumberToObject(d, "examined", (double)rn->total_examined);
+		cJSON_AddNumberToObject(d, "changed", (double)rn->total_changed);
+		cJSON_AddNumberToObject(d, "failed", (double)rn->total_failed);
+		cJSON_AddStringToObject(d, "vocabulary_sha256", rn->vocab_sha);
+		rc = ctl_db_audit(rn->ctl, "renormalise", d);
+		cJSON_Delete(d);
+	}
+	return rc;
+}
+
+/* One batch, one transaction. *ret_more: rows may remain after it. */
+static int run_batch(struct renorm *rn, bool *ret_more)
+{
+	long long want = rn->batch, changed = 0, failed = 0;
+	char slimit[24];
+	PGresult *res = NULL;
+
+	if (rn->limit && rn->limit - rn->examined < want)
+		want = rn->limit - rn->examined;
+	snprintf(slimit, sizeof(slimit), "%lld", want);
+	const char *params[3] = {rn->after_premises, rn->after_id, slimit};
+	int rc = ctl_db_begin(rn->ctl);
+	if (!rc)
+		rc = ctl_db_exec(rn->ctl, SQL_BATCH, 3, params, &res);
+	if (rc) {
+		ctl_db_rollback(rn->ctl);
+		return ctl_fail(rc, "renormalise: %s", rn->ctl->err);
+	}
+	int n = PQntuples(res);
+	struct arena *a = arena_new();
+	for (int i = 0; a && !rc && i < n; i++)
+		rc = process_row(rn, a, res, i, &changed, &failed);
+	arena_free(a);
+	if (!a) {
+		snprintf(rn->ctl->err, sizeof(rn->ctl->err), "out of memory");
+		rc = EX_SOFTWARE;
+	}
+	if (n > 0) {
+		snprintf(rn->after_premises, sizeof(rn->after_premises), "%s",
+			 PQgetvalue(res, n - 1, 0));
+		snprintf(rn->after_id, sizeof(rn->after_id), "%s", PQgetvalue(res, n - 1, 1));
+	}
+	PQclear(res);
+	*ret_more = n == want;
+	if (!rc && !rn->dry_run)
+		rc = advance(rn, n, changed, failed, n < want);
+	if (rc || rn->dry_run) {
+		ctl_db_rollback(rn->ctl);
+		if (rc)
+			return ctl_fail(rc, "renormalise: %s", rn->ctl->err);
+	} else if ((rc = ctl_db_commit(rn->ctl)) != 0) {
+		return ctl_fail(rc, "renormalise: %s", rn->ctl->err);
+	}
+	rn->examined += n;
+	rn->changed += changed;
+	rn->failed += failed;
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "renormalise: %lld examined, %lld changed\r", rn->examined,
+			rn->changed);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct renorm_args *a, struct renorm *rn)
+{
+	static const struct option opts[] = {
+	    {"batch-size", required_argument, NULL, 'b'},
+	    {"limit", required_argument, NULL, 'l'},
+	    {"restart", no_argument, NULL, 'r'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    CTL_OPTION_HELP,
+	    CTL_OPTION_END,
+	};
+	int first = 0;
+	int rc = ctl_parse_options("renormalise", argc, argv, opts, store_option, a, &first);
+
+	if (rc != CTL_CONTINUE)
+		return rc;
+	if (first < argc)
+		return ctl_usage_error("renormalise", "unexpected argument '%s'", argv[first]);
+	rn->batch = BATCH_DEFAULT;
+	if (a->batch && (ctl_parse_id(a->batch, &rn->batch) < 0 || rn->batch > BATCH_MAX))
+		return ctl_usage_error("renormalise", "--batch-size must be 1 to %d", BATCH_MAX);
+	if (a->limit && ctl_parse_id(a->limit, &rn->limit) < 0)
+		return ctl_usage_error("renormalise", "--limit must be a positive number");
+	if (a->dry_run && a->restart)
+		return ctl_usage_error("renormalise",
+				       "--dry-run leaves runs alone; drop --restart");
+	rn->dry_run = a->dry_run;
+	return CTL_CONTINUE;
+}
+
+static int lock(struct renorm *rn)
+{
+	PGresult *res = NULL;
+	int rc = ctl_db_exec(rn->ctl, SQL_LOCK, 0, NULL, &res);
+	bool got = !rc && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (rc)
+		return ctl_fail(rc, "renormalise: %s", rn->ctl->err);
+	if (!got)
+		return ctl_fail(EX_TEMPFAIL, "renormalise: another renormalise is running");
+	return 0;
+}
+
+static void report(const struct renorm *rn, bool more)
+{
+	if (rn->dry_run) {
+		printf("renormalise: dry run: %lld reports examined, %lld would change, "
+		       "%lld could not be re-derived\n",
+		       rn->examined, rn->changed, rn->failed);
+		return;
+	}
+	printf("renormalise: %lld reports examined, %lld changed, %lld could not be re-derived\n",
+	       rn->examined, rn->changed, rn->failed);
+	if (more)
+		printf("renormalise: run %s paused at --limit after report %s/%s; "
+		       "run again to continue\n",
+		       rn->run_id, rn->after_premises, rn->after_id);
+	else
+		printf("renormalise: run %s finished: %lld examined, %lld changed in all\n",
+		       rn->run_id, rn->total_examined, rn->total_changed);
+}
+
+int renormalise_run(struct ctl *ctl, int argc, char **argv)
+{
+	struct renorm_args a = {0};
+	struct renorm rn = {.ctl = ctl};
+	char err[512];
+	bool more = true;
+	int rc = parse_args(argc, argv, &a, &rn);
+
+	if (rc != CTL_CONTINUE)
+		return rc;
+	rc = ctl_open(ctl);
+	if (rc)
+		return rc;
+	today_utc(rn.rctx.today);
+	if (load_vocabulary(&rn, err, sizeof(err)) < 0) {
+		rc = ctl_fail(EX_CONFIG, "renormalise: %s", err);
+		goto out;
+	}
+	rc = lock(&rn);
+	if (!rc && !rn.dry_run && (rc = start_run(&rn, a.restart)) != 0)
+		rc = ctl_fail(rc, "renormalise: %s", ctl->err);
+	if (!rc && rn.dry_run) {
+		snprintf(rn.after_premises, sizeof(rn.after_premises), "0");
+		snprintf(rn.after_id, sizeof(rn.after_id), "0");
+	}
+	while (!rc && more && (!rn.limit || rn.examined < rn.limit))
+		rc = run_batch(&rn, &more);
+	if (isatty(STDERR_FILENO))
+		fputc('\n', stderr);
+	if (!rc) {
+		report(&rn, more);
+		if (rn.failed)
+			rc = EX_DATAERR;
+	}
+out:
+	vocab_free(rn.vocab);
+	region_free(rn.regions);
+	return rc;
+}

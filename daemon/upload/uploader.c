@@ -1,0 +1,595 @@
+/* Uploader: queue, transfers in flight, verdicts, backoff and the summary. */
+#include "uploader.h"
+#include "answer.h"
+#include "credential.h"
+#include "log.h"
+#include "payload.h"
+
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The longest a busy loop sleeps before it looks at the clock again. */
+#define POLL_SLICE_MS 1000
+
+/* The files of one pass. Names are owned by whoever built the queue; a
+ * file given back by a failed attempt is retried before the next new one. */
+struct queue {
+	char *const *names;
+	size_t n, next;
+	size_t retry[TRANSPORT_MAX_PARALLEL];
+	size_t n_retry;
+};
+
+/* One transfer in flight: the transport's user pointer. */
+struct attempt {
+	size_t index; /* into the queue */
+	unsigned epoch;
+};
+
+struct uploader {
+	const struct uploader_config *cfg;
+	struct transport *tx;
+	struct outbox *ob; /* NULL when sending named files */
+	struct queue *q;
+	struct upload_counts counts;
+	char *token;
+
+	unsigned failures;	   /* consecutive transient failures */
+	unsigned epoch;		   /* +1 each time a failure lengthens the backoff */
+	int64_t resume_at_ms;	   /* no transfer starts before */
+	int64_t last_progress_ms;  /* last file that left the queue for good */
+	bool token_stale;	   /* re-read the token file before the next start */
+	bool giving_up;		   /* --retry-for ran out: leave the rest pending */
+	int stop_code;		   /* a STOP verdict's sysexits code (not keep_trying) */
+	int fatal;		   /* EX_IOERR, EX_SOFTWARE: stop at once */
+	int signals;		   /* SIGTERM/SIGINT seen */
+	uint32_t rng;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* xorshift32: jitter needs spread, not secrecy. */
+static uint32_t next_random(struct uploader *u)
+{
+	uint32_t x = u->rng;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	return u->rng = x;
+}
+
+struct uploader *uploader_new(const struct uploader_config *cfg, struct transport *tx)
+{
+	struct uploader *u = calloc(1, sizeof(*u));
+
+	if (!u)
+		return NULL;
+	u->cfg = cfg;
+	u->tx = tx;
+	if (getrandom(&u->rng, sizeof(u->rng), GRND_NONBLOCK) != sizeof(u->rng))
+		u->rng = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16);
+	u->rng |= 1; /* xorshift's one forbidden state is 0 */
+	return u;
+}
+
+void uploader_free(struct uploader *u)
+{
+	if (!u)
+		return;
+	credential_free(u->token);
+	free(u);
+}
+
+const struct upload_counts *uploader_counts(const struct uploader *u)
+{
+	return &u->counts;
+}
+
+static bool stopping(const struct uploader *u)
+{
+	return u->signals || u->fatal || u->stop_code || u->giving_up;
+}
+
+/* Reads the token file; keeps the previous token when that fails. */
+static int load_token(struct uploader *u)
+{
+	char err[300];
+	char *tok = NULL;
+
+	u->token_stale = false;
+	if (credential_read(u->cfg->token_file, &tok, err, sizeof(err)) < 0) {
+		char q[300];
+		log_event(LOG_ERROR, "token_unreadable", "reason=\"%s\"", log_quote(q, sizeof(q), err));
+		return -EINVAL;
+	}
+	if (transport_set_token(u->tx, tok) < 0) {
+		credential_free(tok);
+		return -ENOMEM;
+	}
+	credential_free(u->token);
+	u->token = tok;
+	return 0;
+}
+
+static bool queue_pop(struct queue *q, size_t *ret)
+{
+	if (q->n_retry) {
+		*ret = q->retry[--q->n_retry];
+		return true;
+	}
+	if (q->next == q->n)
+		return false;
+	*ret = q->next++;
+	return true;
+}
+
+static void queue_give_back(struct queue *q, size_t index)
+{
+	if (q->n_retry < TRANSPORT_MAX_PARALLEL)
+		q->retry[q->n_retry++] = index;
+}
+
+static size_t queue_left(const struct queue *q)
+{
+	return q->n_retry + (q->n - q->next);
+}
+
+/* The name as a quoted-safe log value (file names are untrusted text). */
+static const char *qname(char *buf, size_t len, const char *name)
+{
+	return log_quote(buf, len, name);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? slash + 1 : path;
+}
+
+/* A problem+json of our own, for refusals decided here or an answer without a body. */
+static char *local_problem(const char *type, const char *title, long status, const char *detail)
+{
+	char urn[96];
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	snprintf(urn, sizeof(urn), "urn:needlewatch:upload:%s", type);
+	cJSON_AddStringToObject(o, "type", urn);
+	cJSON_AddStringToObject(o, "title", title);
+	if (status)
+		cJSON_AddNumberToObject(o, "status", (double)status);
+	cJSON_AddStringToObject(o, "detail", detail);
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return s;
+}
+
+static void progress(struct uploader *u)
+{
+	u->last_progress_ms = now_ms();
+}
+
+/* Moves a refused file to failed/ with its answer (or our own problem). */
+static void fail_file(struct uploader *u, const char *name, const char *answer, size_t len,
+		      long status, const char *reason)
+{
+	char *own = NULL;
+	char q[300];
+
+	progress(u);
+	u->counts.rejected++;
+	if (u->ob) {
+		if (!answer || !len) {
+			own = local_problem("not-sent", "file not sent", status, reason);
+			answer = own ? own : "{}";
+			len = strlen(answer);
+		}
+		int r = outbox_mark_failed(u->ob, name, answer, len);
+		free(own);
+		if (r < 0 && r != -ENOENT) {
+			log_event(LOG_ERROR, "spool_error", "file=\"%s\" op=fail reason=\"%s\"",
+				  qname(q, sizeof(q), name), strerror(-r));
+			u->fatal = EX_IOERR;
+			return;
+		}
+	}
+	char qr[600];
+	log_event(LOG_WARNING, "file_rejected", "file=\"%s\" status=%ld reason=\"%s\"",
+		  qname(q, sizeof(q), name), status, log_quote(qr, sizeof(qr), reason));
+}
+
+static void deliver_file(struct uploader *u, const char *name, const struct answer *a,
+			 const struct transport_result *res)
+{
+	char q[300];
+	bool dup = a->verdict == VERDICT_DUPLICATE;
+
+	progress(u);
+	u->failures = 0;
+	if (dup)
+		u->counts.duplicate++;
+	else
+		u->counts.sent++;
+	if (u->ob) {
+		int r = outbox_mark_sent(u->ob, name);
+		if (r < 0 && r != -ENOENT) {
+			log_event(LOG_ERROR, "spool_error", "file=\"%s\" op=sent reason=\"%s\"",
+				  qname(q, sizeof(q), name), strerror(-r));
+			u->fatal = EX_IOERR;
+			return;
+		}
+	}
+	const char *event = dup ? "file_duplicate" : "file_sent";
+	if (a->batch)
+		log_event(LOG_INFO, event, "file=\"%s\" status=%ld items=%u accepted=%u duplicate=%u ms=%.1f",
+			  qname(q, sizeof(q), name), res->status, a->items, a->accepted,
+			  a->duplicate, res->seconds * 1000);
+	else
+		log_event(LOG_INFO, event, "file=\"%s\" status=%ld id=%lld ms=%.1f",
+			  qname(q, sizeof(q), name), res->status, a->id, res->seconds * 1000);
+}
+
+/* Pauses new transfers; only a failure of a transfer started after the
+ * last pause began makes the next pause longer. */
+static uint32_t back_off(struct uploader *u, const struct attempt *at, long retry_after_s,
+			 bool longest)
+{
+	int64_t now = now_ms();
+	if (at->epoch == u->epoch) {
+		u->failures++;
+		u->epoch++;
+		uint32_t d = longest ? u->cfg->policy.max_ms
+				     : retry_delay_ms(&u->cfg->policy, u->failures, retry_after_s,
+						      next_random(u));
+		u->resume_at_ms = now + d;
+	} else if (retry_after_s > 0) {
+		/* A later Retry-After still counts as a floor, within the cap. */
+		int64_t floor = now + (retry_after_s * 1000 < u->cfg->policy.max_ms
+					       ? retry_after_s * 1000
+					       : u->cfg->policy.max_ms);
+		if (u->resume_at_ms < floor)
+			u->resume_at_ms = floor;
+	}
+	return u->resume_at_ms > now ? (uint32_t)(u->resume_at_ms - now) : 0;
+}
+
+static void retry_file(struct uploader *u, const struct attempt *at, const char *name,
+		       const char *reason, long retry_after_s, bool longest)
+{
+	char q[300], qr[600];
+	uint32_t delay = back_off(u, at, retry_after_s, longest);
+
+	queue_give_back(u->q, at->index);
+	if (!u->cfg->keep_trying &&
+	    now_ms() + delay - u->last_progress_ms > u->cfg->retry_for_ms) {
+		u->giving_up = true;
+		log_event(LOG_WARNING, "file_pending",
+			  "file=\"%s\" reason=\"%s\" note=\"no progress for --retry-for; left to a later run\"",
+			  qname(q, sizeof(q), name), log_quote(qr, sizeof(qr), reason));
+		return;
+	}
+	log_event(LOG_WARNING, "file_retrying", "file=\"%s\" reason=\"%s\" failures=%u delay_ms=%u",
+		  qname(q, sizeof(q), name), log_quote(qr, sizeof(qr), reason), u->failures, delay);
+}
+
+/* The run's set-up is wrong (token refused, wrong URL, certificate). */
+static void stop_on(struct uploader *u, const struct attempt *at, const char *name,
+		    const struct answer *a)
+{
+	char qr[600];
+
+	if (a->stop_code == EX_NOPERM)
+		u->token_stale = true;
+	if (u->cfg->keep_trying) {
+		retry_file(u, at, name, a->reason, 0, /* longest= */ true);
+		return;
+	}
+	queue_give_back(u->q, at->index);
+	if (u->stop_code)
+		return;
+	u->stop_code = a->stop_code;
+	log_event(LOG_ERROR, "upload_stopped", "reason=\"%s\"", log_quote(qr, sizeof(qr), a->reason));
+}
+
+/* What a transfer without an HTTP answer means. */
+static void judge_transport(const struct transport_result *res, struct answer *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = -1;
+	switch (res->outcome) {
+	case TRANSPORT_TLS:
+		a->verdict = VERDICT_STOP;
+		a->stop_code = EX_CONFIG;
+		snprintf(a->reason, sizeof(a->reason),
+			 "TLS verification failed: %s (check --url and --ca-file)", res->error);
+		return;
+	case TRANSPORT_FATAL:
+		a->verdict = VERDICT_STOP;
+		a->stop_code = EX_CONFIG;
+		snprintf(a->reason, sizeof(a->reason), "%s", res->error);
+		return;
+	default:
+		a->verdict = VERDICT_RETRY;
+		snprintf(a->reason, sizeof(a->reason), "%s", res->error);
+	}
+}
+
+static void on_result(struct uploader *u, struct transport_result *res)
+{
+	struct attempt *at = res->user;
+	const char *name = u->q->names[at->index];
+	struct answer a;
+
+	if (res->outcome == TRANSPORT_ANSWERED)
+		answer_judge(res->status, res->body, res->body_len, &a);
+	else
+		judge_transport(res, &a);
+	switch (a.verdict) {
+	case VERDICT_SENT:
+	case VERDICT_DUPLICATE:
+		deliver_file(u, name, &a, res);
+		break;
+	case VERDICT_REJECTED:
+		fail_file(u, name, res->body, res->body_len, res->status, a.reason);
+		break;
+	case VERDICT_RETRY:
+		retry_file(u, at, name, a.reason, res->retry_after_s, /* longest= */ false);
+		break;
+	case VERDICT_STOP:
+		stop_on(u, at, name, &a);
+		break;
+	}
+	free(at);
+}
+
+static const char *read_failure(int r)
+{
+	switch (r) {
+	case -EFBIG: return "the file is larger than 64 MiB";
+	case -EISDIR:
+	case -EINVAL: return "not a regular file";
+	default: return strerror(-r);
+	}
+}
+
+/* Reads and classifies one file and starts its transfer. */
+static void start_one(struct uploader *u, size_t index)
+{
+	const char *name = u->q->names[index];
+	struct payload_kind kind;
+	char *data = NULL;
+	size_t len = 0;
+	int r = payload_read(u->ob ? outbox_cur_fd(u->ob) : AT_FDCWD, name, &data, &len);
+
+	if (r == -ENOENT && u->ob)
+		return; /* removed by hand since the listing: nothing to do */
+	if (r < 0) {
+		fail_file(u, name, NULL, 0, 0, read_failure(r));
+		return;
+	}
+	if (payload_classify(base_name(name), data, len, u->cfg->activity, &kind) < 0) {
+		free(data);
+		fail_file(u, name, NULL, 0, 0,
+			  "unknown file type: the name must end in .json, .ndjson or .csv");
+		return;
+	}
+	struct attempt *at = malloc(sizeof(*at));
+	if (!at) {
+		free(data);
+		queue_give_back(u->q, index);
+		u->fatal = EX_OSERR;
+		return;
+	}
+	*at = (struct attempt){.index = index, .epoch = u->epoch};
+	r = transport_start(u->tx, kind.path, kind.content_type, data, len, at);
+	if (r < 0) {
+		free(at);
+		queue_give_back(u->q, index);
+		log_event(LOG_ERROR, "transfer_not_started", "reason=\"%s\"", strerror(-r));
+		u->fatal = EX_SOFTWARE;
+	}
+}
+
+static void start_more(struct uploader *u)
+{
+	size_t index;
+
+	while (!stopping(u) && transport_has_room(u->tx) && now_ms() >= u->resume_at_ms) {
+		if (u->token_stale && load_token(u) < 0 && !u->token) {
+			u->fatal = EX_CONFIG;
+			return;
+		}
+		if (!queue_pop(u->q, &index))
+			return;
+		start_one(u, index);
+	}
+}
+
+static void on_signal(struct uploader *u)
+{
+	struct signalfd_siginfo si;
+
+	while (read(u->cfg->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			log_event(LOG_INFO, "reload", "what=token_file");
+			u->token_stale = true;
+			continue;
+		}
+		u->signals++;
+		log_event(LOG_INFO, "stopping", "signal=%s in_flight=%u%s",
+			  strsignal((int)si.ssi_signo), transport_in_flight(u->tx),
+			  u->signals > 1 ? " abandon=true" : "");
+	}
+}
+
+static void give_back_abandoned(void *user, void *ctx)
+{
+	struct uploader *u = ctx;
+	struct attempt *at = user;
+	queue_give_back(u->q, at->index);
+	free(at);
+}
+
+/* Until the pause ends, but never longer than a slice: transfers and
+ * signals wake the poll earlier anyway. */
+static int poll_timeout(const struct uploader *u)
+{
+	int64_t wait = u->resume_at_ms - now_ms();
+	if (wait < 1 || wait > POLL_SLICE_MS)
+		wait = POLL_SLICE_MS;
+	return (int)wait;
+}
+
+static void take_results(struct uploader *u)
+{
+	struct transport_result res;
+
+	while (transport_take(u->tx, &res) == 1) {
+		on_result(u, &res);
+		transport_result_clear(&res);
+	}
+	int r = u->ob ? outbox_sync(u->ob) : 0;
+	if (r < 0 && !u->fatal) {
+		log_event(LOG_ERROR, "spool_error", "op=fsync reason=\"%s\"", strerror(-r));
+		u->fatal = EX_IOERR;
+	}
+}
+
+/* Sends the queue until it is empty or the run must stop. */
+static void drain(struct uploader *u, struct queue *q)
+{
+	bool signalled;
+
+	u->q = q;
+	progress(u);
+	for (;;) {
+		start_more(u);
+		if (!transport_in_flight(u->tx) && (stopping(u) || !queue_left(q)))
+			break;
+		if (transport_poll(u->tx, u->cfg->signal_fd, poll_timeout(u), &signalled) < 0) {
+			u->fatal = EX_SOFTWARE;
+			transport_abort(u->tx, give_back_abandoned, u);
+			break;
+		}
+		if (signalled)
+			on_signal(u);
+		if (u->signals > 1) {
+			transport_abort(u->tx, give_back_abandoned, u);
+			break;
+		}
+		take_results(u);
+	}
+	u->q = NULL;
+}
+
+static void log_summary(const struct uploader *u)
+{
+	const struct upload_counts *c = &u->counts;
+	log_event(LOG_INFO, "upload_summary", "sent=%lu duplicate=%lu rejected=%lu pending=%lu",
+		  c->sent, c->duplicate, c->rejected, c->pending);
+}
+
+/* The exit code of a run that sends and ends (files, or --once). */
+static int exit_code(const struct uploader *u)
+{
+	if (u->fatal)
+		return u->fatal;
+	if (u->stop_code)
+		return u->stop_code;
+	if (u->counts.pending)
+		return EX_TEMPFAIL;
+	if (u->counts.rejected)
+		return EX_DATAERR;
+	return EX_OK;
+}
+
+int uploader_send_files(struct uploader *u, char *const *paths, size_t n)
+{
+	struct queue q = {.names = paths, .n = n};
+
+	if (load_token(u) < 0)
+		return EX_CONFIG;
+	drain(u, &q);
+	u->counts.pending = queue_left(&q);
+	log_summary(u);
+	return exit_code(u);
+}
+
+/* One pass: claim new/, then send everything in cur/. */
+static void spool_pass(struct uploader *u)
+{
+	struct outbox_names names;
+	size_t claimed;
+	int r = outbox_claim(u->ob, &claimed);
+
+	if (r == 0)
+		r = outbox_list(u->ob, &names);
+	if (r < 0) {
+		log_event(LOG_ERROR, "spool_error", "op=scan reason=\"%s\"", strerror(-r));
+		u->fatal = EX_IOERR;
+		return;
+	}
+	if (names.n)
+		log_event(LOG_DEBUG, "spool_pass", "claimed=%zu queued=%zu", claimed, names.n);
+	struct queue q = {.names = names.v, .n = names.n};
+	drain(u, &q);
+	outbox_names_free(&names);
+}
+
+/* Sleeps one interval, or less when a signal comes. */
+static void spool_sleep(struct uploader *u)
+{
+	bool signalled = false;
+	int64_t until = now_ms() + u->cfg->interval_ms;
+
+	for (int64_t left; !stopping(u) && (left = until - now_ms()) > 0;) {
+		if (transport_poll(u->tx, u->cfg->signal_fd, left > POLL_SLICE_MS ? POLL_SLICE_MS : (int)left,
+				   &signalled) < 0) {
+			u->fatal = EX_SOFTWARE;
+			return;
+		}
+		if (signalled) {
+			on_signal(u);
+			return; /* SIGHUP: a fresh pass now */
+		}
+	}
+}
+
+int uploader_run_spool(struct uploader *u, struct outbox *ob)
+{
+	size_t pending = 0;
+
+	u->ob = ob;
+	if (load_token(u) < 0)
+		return EX_CONFIG;
+	for (;;) {
+		spool_pass(u);
+		if (stopping(u) || !u->cfg->keep_trying)
+			break;
+		spool_sleep(u);
+		if (stopping(u))
+			break;
+	}
+	if (outbox_count_pending(ob, &pending) == 0)
+		u->counts.pending = pending;
+	log_summary(u);
+	u->ob = NULL;
+	if (u->cfg->keep_trying)
+		return u->fatal; /* a daemon stopped by a signal exits 0 */
+	return exit_code(u);
+}
