@@ -34,11 +34,13 @@ struct walk {
 };
 
 static const char *const item_members[] = {
-	"period", "procedure_type", "procedures", "by_fitzpatrick", "by_training", NULL,
+    "period", "procedure_type", "procedures", "by_fitzpatrick", "by_training", NULL,
 };
 
 static const char *const training_members[] = {
-	"medically_trained", "not_medically_trained", NULL,
+    "medically_trained",
+    "not_medically_trained",
+    NULL,
 };
 
 static bool in_list(const char *const *list, const char *s)
@@ -50,7 +52,7 @@ static bool in_list(const char *const *list, const char *s)
 }
 
 static void issue(struct walk *w, const char *base, const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void issue(struct walk *w, const char *base, const char *key, const char *fmt, ...)
 {
@@ -71,8 +73,7 @@ static void issue(struct walk *w, const char *base, const char *key, const char 
 }
 
 /* A count: a whole, non-negative JSON number up to the maximum. */
-static bool get_count(struct walk *w, const cJSON *v, const char *base, const char *key,
-		      long *ret)
+static bool get_count(struct walk *w, const cJSON *v, const char *base, const char *key, long *ret)
 {
 	if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble)) {
 		issue(w, base, key, "must be a whole number");
@@ -166,7 +167,8 @@ static void take_fitzpatrick(struct walk *w, const cJSON *obj, const char *base,
 	if (!v)
 		return;
 	if (!cJSON_IsObject(v)) {
-		issue(w, base, "by_fitzpatrick", "must be an object such as {\"1\": 10, \"2\": 30}");
+		issue(w, base, "by_fitzpatrick",
+		      "must be an object such as {\"1\": 10, \"2\": 30}");
 		return;
 	}
 	snprintf(path, sizeof(path), "%s%sby_fitzpatrick", base, *base ? "." : "");
@@ -198,8 +200,8 @@ static void take_fitzpatrick(struct walk *w, const cJSON *obj, const char *base,
 	it->has_fitzpatrick = ok;
 }
 
-static void take_training(struct walk *w, const cJSON *obj, const char *base,
-			  struct activity *it, bool procedures_ok)
+static void take_training(struct walk *w, const cJSON *obj, const char *base, struct activity *it,
+			  bool procedures_ok)
 {
 	const cJSON *v = member(obj, "by_training");
 	const cJSON *t, *u;
@@ -210,14 +212,16 @@ static void take_training(struct walk *w, const cJSON *obj, const char *base,
 		return;
 	if (!cJSON_IsObject(v)) {
 		issue(w, base, "by_training",
-		      "must be an object such as {\"medically_trained\": 80, \"not_medically_trained\": 40}");
+		      "must be an object such as {\"medically_trained\": 80, "
+		      "\"not_medically_trained\": 40}");
 		return;
 	}
 	snprintf(path, sizeof(path), "%s%sby_training", base, *base ? "." : "");
 	for (const cJSON *m = v->child; m; m = m->next)
 		if (!in_list(training_members, m->string)) {
-			issue(w, path, m->string,
-			      "unknown member, expected medically_trained and not_medically_trained");
+			issue(
+			    w, path, m->string,
+			    "unknown member, expected medically_trained and not_medically_trained");
 			ok = false;
 		}
 	t = member(v, "medically_trained");
@@ -266,8 +270,8 @@ static void check_repeats(struct walk *w, const struct activity_list *l, const c
 			continue;
 		for (size_t j = 0; j < i; j++) {
 			const struct activity *a = &l->v[j];
-			if (strcmp(a->period, b->period) == 0 &&
-			    a->procedure_type && strcmp(a->procedure_type, b->procedure_type) == 0) {
+			if (strcmp(a->period, b->period) == 0 && a->procedure_type &&
+			    strcmp(a->procedure_type, b->procedure_type) == 0) {
 				issue(w, bases[i], "period", "%s %s is also in %s", b->period,
 				      b->procedure_type, bases[j]);
 				break;
@@ -283,8 +287,8 @@ static long day_of(const char *today)
 }
 
 /* Validates items[0..n) (cJSON objects) under the given path bases. */
-static int take_items(struct walk *w, const cJSON *const *items, const char *const *bases,
-		      size_t n, struct activity_list *ret)
+static int take_items(struct walk *w, const cJSON *const *items, const char *const *bases, size_t n,
+		      struct activity_list *ret)
 {
 	ret->v = arena_alloc(w->a, (n ? n : 1) * sizeof(*ret->v));
 	if (!ret->v)
@@ -299,8 +303,7 @@ static int take_items(struct walk *w, const cJSON *const *items, const char *con
 }
 
 int activity_parse_json(const struct activity_ctx *ctx, const cJSON *doc, struct arena *a,
-			struct activity_list *ret, struct issues *errors,
-			const char **ret_reason)
+			struct activity_list *ret, struct issues *errors, const char **ret_reason)
 {
 	struct walk w = {.ctx = ctx, .a = a, .errors = errors, .today = day_of(ctx->today)};
 	size_t n = 0;
@@ -317,7 +320,8 @@ int activity_parse_json(const struct activity_ctx *ctx, const cJSON *doc, struct
 	}
 	n = (size_t)cJSON_GetArraySize(doc);
 	if (n == 0 || n > ACTIVITY_MAX_ITEMS) {
-		issue(&w, "", "", "an array of activity must hold 1 to %d items", ACTIVITY_MAX_ITEMS);
+		issue(&w, "", "", "an array of activity must hold 1 to %d items",
+		      ACTIVITY_MAX_ITEMS);
 		return w.rc ? w.rc : -EINVAL;
 	}
 	const cJSON **items = arena_alloc(a, n * sizeof(*items));
@@ -338,9 +342,18 @@ int activity_parse_json(const struct activity_ctx *ctx, const cJSON *doc, struct
 /* ---- CSV ------------------------------------------------------------------ */
 
 enum column {
-	COL_PERIOD, COL_TYPE, COL_PROCEDURES,
-	COL_FITZ1, COL_FITZ2, COL_FITZ3, COL_FITZ4, COL_FITZ5, COL_FITZ6,
-	COL_TRAINED, COL_UNTRAINED, COL_COUNT
+	COL_PERIOD,
+	COL_TYPE,
+	COL_PROCEDURES,
+	COL_FITZ1,
+	COL_FITZ2,
+	COL_FITZ3,
+	COL_FITZ4,
+	COL_FITZ5,
+	COL_FITZ6,
+	COL_TRAINED,
+	COL_UNTRAINED,
+	COL_COUNT
 };
 
 /* Header names, compared folded (lower case, letters and digits only), so
@@ -349,13 +362,20 @@ static const struct {
 	const char *folded;
 	enum column col;
 } headers[] = {
-	{"period", COL_PERIOD},           {"week", COL_PERIOD},
-	{"isoweek", COL_PERIOD},          {"proceduretype", COL_TYPE},
-	{"procedure", COL_TYPE},          {"procedures", COL_PROCEDURES},
-	{"fitzpatrick1", COL_FITZ1},      {"fitzpatrick2", COL_FITZ2},
-	{"fitzpatrick3", COL_FITZ3},      {"fitzpatrick4", COL_FITZ4},
-	{"fitzpatrick5", COL_FITZ5},      {"fitzpatrick6", COL_FITZ6},
-	{"medicallytrained", COL_TRAINED}, {"notmedicallytrained", COL_UNTRAINED},
+    {"period", COL_PERIOD},
+    {"week", COL_PERIOD},
+    {"isoweek", COL_PERIOD},
+    {"proceduretype", COL_TYPE},
+    {"procedure", COL_TYPE},
+    {"procedures", COL_PROCEDURES},
+    {"fitzpatrick1", COL_FITZ1},
+    {"fitzpatrick2", COL_FITZ2},
+    {"fitzpatrick3", COL_FITZ3},
+    {"fitzpatrick4", COL_FITZ4},
+    {"fitzpatrick5", COL_FITZ5},
+    {"fitzpatrick6", COL_FITZ6},
+    {"medicallytrained", COL_TRAINED},
+    {"notmedicallytrained", COL_UNTRAINED},
 };
 
 static void fold(const char *s, char *buf, size_t len)
@@ -383,9 +403,11 @@ static int map_header(struct arena *a, const struct csv_row *row, int *cols,
 			if (strcmp(f, headers[h].folded) == 0)
 				cols[i] = (int)headers[h].col;
 		if (cols[i] < 0) {
-			*ret_reason = arena_printf(a, "line %zu: unknown column \"%.40s\"; the columns "
-						   "are those of config/activity-template.csv",
-						   row->line, row->fields[i]);
+			*ret_reason =
+			    arena_printf(a,
+					 "line %zu: unknown column \"%.40s\"; the columns "
+					 "are those of config/activity-template.csv",
+					 row->line, row->fields[i]);
 			return -EBADMSG;
 		}
 		if (where[cols[i]] >= 0) {
@@ -428,7 +450,8 @@ static cJSON *count_json(const char *cell)
 	char buf[64];
 	const char *s = trim(cell, buf, sizeof(buf));
 	const char *digits = s + (s[0] == '-');
-	if (*digits && strspn(digits, "0123456789.") == strlen(digits) && isdigit((unsigned char)*digits))
+	if (*digits && strspn(digits, "0123456789.") == strlen(digits) &&
+	    isdigit((unsigned char)*digits))
 		return cJSON_CreateNumber(strtod(s, NULL));
 	return cJSON_CreateString(s);
 }
@@ -457,8 +480,9 @@ static cJSON *row_json(const struct csv_row *row, const int *cols)
 		} else {
 			if (!training)
 				training = cJSON_AddObjectToObject(o, "by_training");
-			cJSON_AddItemToObject(training, c == COL_TRAINED ? "medically_trained"
-									 : "not_medically_trained",
+			cJSON_AddItemToObject(training,
+					      c == COL_TRAINED ? "medically_trained"
+							       : "not_medically_trained",
 					      count_json(s));
 		}
 	}
@@ -469,8 +493,8 @@ static cJSON *row_json(const struct csv_row *row, const int *cols)
 }
 
 struct csv_rows {
-	cJSON *array;         /* the rows as activity objects */
-	const char **bases;   /* "line N" of each */
+	cJSON *array;	    /* the rows as activity objects */
+	const char **bases; /* "line N" of each */
 	size_t n;
 };
 
@@ -487,8 +511,8 @@ static int read_rows(struct walk *w, struct csv_reader *r, const int *cols, size
 		return -ENOMEM;
 	while ((rc = csv_next(r, &row, &err)) == 1) {
 		if (out->n == ACTIVITY_MAX_ITEMS) {
-			*ret_reason = arena_printf(w->a, "more than %d rows of activity",
-						   ACTIVITY_MAX_ITEMS);
+			*ret_reason =
+			    arena_printf(w->a, "more than %d rows of activity", ACTIVITY_MAX_ITEMS);
 			return -EBADMSG;
 		}
 		const char *base = arena_printf(w->a, "line %zu", row.line);
@@ -500,7 +524,7 @@ static int read_rows(struct walk *w, struct csv_reader *r, const int *cols, size
 		else if (row.bad_utf8_field >= 0)
 			issue(w, base, "", "field %d is not valid UTF-8", row.bad_utf8_field + 1);
 		cJSON *o = row.n == ncols && row.bad_utf8_field < 0 ? row_json(&row, cols)
-								 : cJSON_CreateObject();
+								    : cJSON_CreateObject();
 		if (!o)
 			return -ENOMEM;
 		cJSON_AddItemToArray(out->array, o);
@@ -559,9 +583,8 @@ static int parse_rows(struct walk *w, struct csv_reader *r, struct csv_rows *row
 	return rc;
 }
 
-int activity_parse_csv(const struct activity_ctx *ctx, const char *buf, size_t len,
-		       struct arena *a, struct activity_list *ret, struct issues *errors,
-		       const char **ret_reason)
+int activity_parse_csv(const struct activity_ctx *ctx, const char *buf, size_t len, struct arena *a,
+		       struct activity_list *ret, struct issues *errors, const char **ret_reason)
 {
 	struct walk w = {.ctx = ctx, .a = a, .errors = errors, .today = day_of(ctx->today)};
 	struct csv_reader r;

@@ -30,25 +30,25 @@ struct vocab;
 #define ACTIVITY_FITZPATRICK_TYPES 6
 
 struct activity {
-	char period[ISOWEEK_TEXT_LEN];      /* "2026-W47" */
-	char week_start[ISOWEEK_DATE_LEN];  /* its Monday, "2026-11-16" */
-	const char *procedure_type;         /* the vocabulary's code */
+	char period[ISOWEEK_TEXT_LEN];	   /* "2026-W47" */
+	char week_start[ISOWEEK_DATE_LEN]; /* its Monday, "2026-11-16" */
+	const char *procedure_type;	   /* the vocabulary's code */
 	long procedures;
-	bool has_fitzpatrick;               /* by_fitzpatrick given; it sums to procedures */
-	long by_fitzpatrick[ACTIVITY_FITZPATRICK_TYPES];  /* [0] is type 1 */
-	bool has_training;                  /* by_training given; it sums to procedures */
+	bool has_fitzpatrick; /* by_fitzpatrick given; it sums to procedures */
+	long by_fitzpatrick[ACTIVITY_FITZPATRICK_TYPES]; /* [0] is type 1 */
+	bool has_training; /* by_training given; it sums to procedures */
 	long trained, untrained;
 };
 
 struct activity_list {
 	struct activity *v;
 	size_t n;
-	bool many;  /* an array or CSV: the answer lists items */
+	bool many; /* an array or CSV: the answer lists items */
 };
 
 struct activity_ctx {
 	const struct vocab *vocab;
-	char today[ISOWEEK_DATE_LEN];  /* YYYY-MM-DD (UTC): weeks after its week are errors */
+	char today[ISOWEEK_DATE_LEN]; /* YYYY-MM-DD (UTC): weeks after its week are errors */
 };
 
 /* doc is an object or an array of objects. Returns 0 with *ret filled
@@ -56,16 +56,14 @@ struct activity_ctx {
  * "procedures" or "[2].by_fitzpatrick.4"), -EBADMSG when doc is neither an
  * object nor an array (*ret_reason says so), -ENOMEM. */
 int activity_parse_json(const struct activity_ctx *ctx, const cJSON *doc, struct arena *a,
-			struct activity_list *ret, struct issues *errors,
-			const char **ret_reason);
+			struct activity_list *ret, struct issues *errors, const char **ret_reason);
 
 /* A CSV body (delimiter sniffed: ',' ';' or TAB) with a header row. Returns
  * 0, -EINVAL with errors (paths "line 3.procedures"), -EBADMSG when the file
  * cannot be read as a table of activity (broken quoting, no header, unknown
  * or repeated column, no rows) with a reason in the arena in *ret_reason,
  * -ENOMEM. */
-int activity_parse_csv(const struct activity_ctx *ctx, const char *buf, size_t len,
-		       struct arena *a, struct activity_list *ret, struct issues *errors,
-		       const char **ret_reason);
+int activity_parse_csv(const struct activity_ctx *ctx, const char *buf, size_t len, struct arena *a,
+		       struct activity_list *ret, struct issues *errors, const char **ret_reason);
 
 #endif

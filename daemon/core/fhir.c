@@ -626,9 +626,13 @@ int fhir_map(const struct fhir_ctx *ctx, const cJSON *doc, size_t max_reports, s
 		ret->n = 1;
 		rc = map_one(ctx, a, NULL, doc, -1, &ret->items[0]);
 	} else {
+		/* FHIR type names are ASCII letters: echo nothing else. */
+		bool plain = strlen(type) <= 40 &&
+			     strspn(type, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					  "abcdefghijklmnopqrstuvwxyz") == strlen(type);
 		snprintf(reason, reason_len,
-			 "resourceType %.40s is not accepted; send an AdverseEvent or a Bundle",
-			 type);
+			 "resourceType %s is not accepted; send an AdverseEvent or a Bundle",
+			 plain ? type : "(not a FHIR type)");
 		return -EINVAL;
 	}
 	if (rc < 0)

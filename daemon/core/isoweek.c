@@ -124,7 +124,8 @@ int isoweek_parse_date(const char *s, long *ret_days)
 
 void isoweek_format(struct iso_week w, char out[ISOWEEK_TEXT_LEN])
 {
-	snprintf(out, ISOWEEK_TEXT_LEN, "%04u-W%02u", (unsigned)w.year % 10000u, (unsigned)w.week % 100u);
+	snprintf(out, ISOWEEK_TEXT_LEN, "%04u-W%02u", (unsigned)w.year % 10000u,
+		 (unsigned)w.week % 100u);
 }
 
 void isoweek_format_date(long days, char out[ISOWEEK_DATE_LEN])

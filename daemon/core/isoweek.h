@@ -11,8 +11,8 @@
 #define ISOWEEK_DATE_LEN 11
 
 struct iso_week {
-	int year;  /* ISO week-numbering year, 1..9999 */
-	int week;  /* 1..52 or 53 */
+	int year; /* ISO week-numbering year, 1..9999 */
+	int week; /* 1..52 or 53 */
 };
 
 /* Parses exactly "YYYY-Www" (upper-case W, two-digit week). Returns 0, or

@@ -17,6 +17,10 @@
 #include <string.h>
 
 #define KEY_MAX 64 /* folded header name */
+/* Rows of one report: 50 complications is normalisation's limit; past this
+ * many rows a report is wrong whatever they hold, and keeping them would let
+ * one small body cost memory out of proportion to its size. */
+#define ROWS_MAX 200
 #define HASH_INITIAL 64
 
 enum kind { K_TEXT, K_INT, K_BOOL, K_LIST };
@@ -87,7 +91,9 @@ struct group {
 	const char *key;	     /* NULL for rows without client_ref */
 	const char *value[NCOLUMNS]; /* first non-blank report-level value */
 	size_t value_line[NCOLUMNS];
-	cJSON *complications, *rows;
+	cJSON *complications;
+	const char ***rows; /* each row's trimmed cells, for the stored body */
+	size_t n_rows, cap_rows;
 	size_t *lines, n_lines, cap_lines;
 	size_t *clines, n_clines, cap_clines;
 	struct issues errors;
@@ -158,6 +164,21 @@ static int fatal(struct csv_error *err, size_t line, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* A warning naming the column, cut at a character boundary if long. */
+static int unknown_column(struct report_csv *out, size_t line, const char *name)
+{
+	char field[32];
+	int n = (int)strlen(name);
+
+	if (n > 60)
+		for (n = 60; n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80; n--)
+			;
+	snprintf(field, sizeof(field), "line %zu", line);
+	return issues_add(&out->warnings, field,
+			  "unknown column \"%.*s\" ignored; its cells are kept in the stored rows",
+			  n, name);
+}
+
 /* Maps the header row; unknown columns become file warnings. */
 static int read_header(struct builder *b, const struct csv_row *row, struct report_csv *out,
 		       struct csv_error *err)
@@ -178,11 +199,7 @@ static int read_header(struct builder *b, const struct csv_row *row, struct repo
 		b->h.text[i] = row->fields[i];
 		b->h.col[i] = c;
 		if (c < 0) {
-			if (issues_add(
-				&out->warnings, "line 1",
-				"unknown column \"%.60s\" ignored; its cells are kept in the "
-				"stored rows",
-				row->fields[i]) < 0)
+			if (unknown_column(out, row->line, row->fields[i]) < 0)
 				return -ENOMEM;
 			continue;
 		}
@@ -216,6 +233,8 @@ static const char *trim(struct builder *b, const char *s)
 	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n' ||
 		(n >= 2 && (unsigned char)s[n - 2] == 0xc2 && (unsigned char)s[n - 1] == 0xa0)))
 		n -= (unsigned char)s[n - 1] == 0xa0 ? 2 : 1;
+	if (!s[n])
+		return s; /* nothing at the end: the reader's copy will do */
 	const char *t = arena_strndup(b->a, s, n);
 	if (!t)
 		b->rc = -ENOMEM;
@@ -350,10 +369,9 @@ static struct group *group_new(struct builder *b, const char *key)
 		goto oom;
 	g->key = key;
 	g->complications = cJSON_CreateArray();
-	g->rows = cJSON_CreateArray();
 	issues_init(&g->errors, b->a);
 	b->groups[b->n_groups++] = g;
-	if (!g->complications || !g->rows)
+	if (!g->complications)
 		goto oom;
 	return g;
 oom:
@@ -441,22 +459,34 @@ static void take_report_cell(struct builder *b, struct group *g, size_t c, const
 	}
 }
 
+static int push_row(struct builder *b, struct group *g, const char **vals)
+{
+	if (g->n_rows == g->cap_rows) {
+		size_t cap = g->cap_rows ? g->cap_rows * 2 : 4;
+		const char ***v = arena_alloc(b->a, cap * sizeof(*v));
+		if (!v)
+			return b->rc = -ENOMEM;
+		if (g->n_rows)
+			memcpy(v, g->rows, g->n_rows * sizeof(*v));
+		g->rows = v;
+		g->cap_rows = cap;
+	}
+	g->rows[g->n_rows++] = vals;
+	return 0;
+}
+
 static void add_cells(struct builder *b, struct group *g, const char **vals, size_t line)
 {
-	cJSON *row = cJSON_CreateObject(), *comp = cJSON_CreateObject();
+	cJSON *comp = cJSON_CreateObject();
 
-	if (!row || !comp || !cJSON_AddItemToArray(g->rows, row)) {
-		cJSON_Delete(row);
+	if (!comp || push_row(b, g, vals) < 0) {
 		cJSON_Delete(comp);
 		b->rc = -ENOMEM;
 		return;
 	}
 	for (size_t i = 0; i < b->h.n; i++) {
 		int c = b->h.col[i];
-		if (!*vals[i])
-			continue;
-		cJSON_AddItemToObject(row, b->h.text[i], cJSON_CreateString(vals[i]));
-		if (c < 0)
+		if (!*vals[i] || c < 0)
 			continue;
 		if (COLUMNS[c].section != S_COMPLICATION) {
 			take_report_cell(b, g, (size_t)c, vals[i], line);
@@ -502,7 +532,14 @@ static void add_row(struct builder *b, const struct csv_row *row)
 		return; /* the ",,,,," rows spreadsheets leave below the data */
 	struct group *g =
 	    group_for(b, cell_at(b, vals, n, COL_CLIENT_REF), cell_at(b, vals, n, COL_VERSION));
-	if (!g || push_line(b, &g->lines, &g->n_lines, &g->cap_lines, row->line) < 0)
+	if (!g || g->n_lines > ROWS_MAX)
+		return;
+	if (g->n_lines == ROWS_MAX) {
+		group_error(b, g, row->line, "more than %d rows for one report", ROWS_MAX);
+		g->n_lines++; /* said once; the rest of its rows are not kept */
+		return;
+	}
+	if (push_line(b, &g->lines, &g->n_lines, &g->cap_lines, row->line) < 0)
 		return;
 	if (row->bad_utf8_field >= 0)
 		group_error(b, g, row->line,
@@ -557,13 +594,14 @@ static void free_groups(struct builder *b)
 {
 	for (size_t i = 0; i < b->n_groups; i++) {
 		cJSON_Delete(b->groups[i]->complications);
-		cJSON_Delete(b->groups[i]->rows);
-		b->groups[i]->complications = b->groups[i]->rows = NULL;
+		b->groups[i]->complications = NULL;
 	}
 }
 
 static int build_items(struct builder *b, struct report_csv *out)
 {
+	out->header = b->h.text;
+	out->n_columns = b->h.n;
 	out->items = arena_alloc(b->a, b->n_groups * sizeof(*out->items));
 	if (!out->items)
 		return -ENOMEM;
@@ -572,9 +610,9 @@ static int build_items(struct builder *b, struct report_csv *out)
 		struct report_csv_item *it = &out->items[i];
 		it->report = build_report(b, g);
 		it->rows = g->rows;
-		g->rows = NULL;
+		it->n_rows = g->n_rows;
 		it->lines = g->lines;
-		it->n_lines = g->n_lines;
+		it->n_lines = g->n_lines < ROWS_MAX ? g->n_lines : ROWS_MAX;
 		it->complication_lines = g->clines;
 		it->n_complications = g->n_clines;
 		it->errors = g->errors;
@@ -619,8 +657,7 @@ void report_csv_free(struct report_csv *rc)
 {
 	for (size_t i = 0; rc && i < rc->n; i++) {
 		cJSON_Delete(rc->items[i].report);
-		cJSON_Delete(rc->items[i].rows);
-		rc->items[i].report = rc->items[i].rows = NULL;
+		rc->items[i].report = NULL;
 	}
 	if (rc)
 		rc->n = 0;
@@ -639,4 +676,31 @@ size_t report_csv_line_of(const struct report_csv_item *item, const char *field)
 			return item->complication_lines[i];
 	}
 	return item->n_lines ? item->lines[0] : 0;
+}
+
+cJSON *report_csv_rows_json(const struct report_csv *rc, const struct report_csv_item *item,
+			    const char *patient_ref)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	for (size_t r = 0; arr && r < item->n_rows; r++) {
+		cJSON *o = cJSON_CreateObject();
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
+			cJSON_Delete(o);
+			cJSON_Delete(arr);
+			return NULL;
+		}
+		for (size_t i = 0; i < rc->n_columns; i++) {
+			const char *v = item->rows[r][i];
+			if (!*v)
+				continue;
+			if (patient_ref && rc->header[i] == rc->patient_ref_header)
+				v = patient_ref;
+			if (!cJSON_AddItemToObject(o, rc->header[i], cJSON_CreateString(v))) {
+				cJSON_Delete(arr);
+				return NULL;
+			}
+		}
+	}
+	return arr;
 }

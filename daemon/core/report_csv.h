@@ -22,24 +22,26 @@ struct arena;
 
 /* One report assembled from its rows. */
 struct report_csv_item {
-	cJSON *report; /* the JSON report shape; owned by the item */
-	cJSON *rows;   /* its rows as {"<header>": "<cell>"} objects, blank
-			* cells left out: what the stored body keeps */
+	cJSON *report;	    /* the JSON report shape; owned by the item */
+	const char ***rows; /* its readable rows' cells, trimmed, one per header column */
+	size_t n_rows;
 	size_t *lines; /* the line of each of its rows, in order */
 	size_t n_lines;
 	size_t *complication_lines; /* the line each complications[i] came from */
 	size_t n_complications;
 	/* Problems with the rows themselves (ragged, invalid UTF-8, two rows
-	 * disagreeing about a report-level column): the report must be
-	 * rejected with these, whatever normalisation would say. */
+	 * disagreeing about a report-level column, too many rows): the report
+	 * must be rejected with these, whatever normalisation would say. */
 	struct issues errors;
 };
 
 struct report_csv {
 	struct report_csv_item *items;
 	size_t n;
-	struct issues warnings;		/* about the file: unknown columns */
-	const char *patient_ref_header; /* header text of the patient ref column, or NULL */
+	struct issues warnings; /* about the file: unknown columns */
+	const char **header;	/* the header's cells as written */
+	size_t n_columns;
+	const char *patient_ref_header; /* the patient ref column's header cell, or NULL */
 };
 
 /* Parses a CSV body (delimiter sniffed: ',' ';' or TAB). Returns 0 with
@@ -53,6 +55,12 @@ int report_csv_parse(const char *buf, size_t len, size_t max_reports, struct are
 
 /* Deletes the items' cJSON trees. Accepts a zeroed struct. */
 void report_csv_free(struct report_csv *rc);
+
+/* The item's rows as the stored body keeps them: [{"<header>": "<cell>"}],
+ * blank cells left out, the patient ref cell replaced by patient_ref when
+ * that is not NULL. The caller owns the result; NULL on out of memory. */
+cJSON *report_csv_rows_json(const struct report_csv *rc, const struct report_csv_item *item,
+			    const char *patient_ref);
 
 /* The CSV line an issue about field of item comes from: the line of
  * complications[i] for "complications[i]...", else the report's first line. */

@@ -6,43 +6,62 @@
 #include <string.h>
 
 static const char *const dim_names[SUMMARY_DIM_COUNT] = {
-	[SUMMARY_WEEK] = "week",
-	[SUMMARY_SETTING] = "setting",
-	[SUMMARY_COMPLICATION] = "complication",
-	[SUMMARY_COMPLICATION_TYPE] = "complication_type",
-	[SUMMARY_FITZPATRICK] = "fitzpatrick",
-	[SUMMARY_REGION] = "region",
-	[SUMMARY_TRAINING] = "training",
+    [SUMMARY_WEEK] = "week",
+    [SUMMARY_SETTING] = "setting",
+    [SUMMARY_COMPLICATION] = "complication",
+    [SUMMARY_COMPLICATION_TYPE] = "complication_type",
+    [SUMMARY_FITZPATRICK] = "fitzpatrick",
+    [SUMMARY_REGION] = "region",
+    [SUMMARY_TRAINING] = "training",
 };
 
 const char *const summary_settings[] = {
-	"medical_clinic", "salon", "home", "mobile", "unknown", NULL,
+    "medical_clinic", "salon", "home", "mobile", "unknown", NULL,
 };
 
 /* DESIGN §6; the vocabulary file assigns each type to one of these. */
 const char *const summary_groups[] = {
-	"infection", "pigmentation", "scarring", "granulomatous_allergic",
-	"inflammatory", "neurological", "other", NULL,
+    "infection",    "pigmentation", "scarring", "granulomatous_allergic",
+    "inflammatory", "neurological", "other",	NULL,
 };
 
 static const struct {
 	const char *type, *group;
 } type_groups[] = {
-	{"infection_bacterial", "infection"},     {"infection_mycobacterial", "infection"},
-	{"infection_viral_hsv", "infection"},     {"infection_unspecified", "infection"},
-	{"pih", "pigmentation"},                  {"scarring_hypertrophic", "scarring"},
-	{"scarring_keloid", "scarring"},          {"scarring_atrophic", "scarring"},
-	{"scarring_unspecified", "scarring"},     {"granuloma", "granulomatous_allergic"},
-	{"hypersensitivity", "granulomatous_allergic"},
-	{"prolonged_erythema", "inflammatory"},   {"acne_flare", "inflammatory"},
-	{"nerve_irritation", "neurological"},     {"other", "other"},
+    {"infection_bacterial", "infection"},
+    {"infection_mycobacterial", "infection"},
+    {"infection_viral_hsv", "infection"},
+    {"infection_unspecified", "infection"},
+    {"pih", "pigmentation"},
+    {"scarring_hypertrophic", "scarring"},
+    {"scarring_keloid", "scarring"},
+    {"scarring_atrophic", "scarring"},
+    {"scarring_unspecified", "scarring"},
+    {"granuloma", "granulomatous_allergic"},
+    {"hypersensitivity", "granulomatous_allergic"},
+    {"prolonged_erythema", "inflammatory"},
+    {"acne_flare", "inflammatory"},
+    {"nerve_irritation", "neurological"},
+    {"other", "other"},
 };
 
 const char *const summary_types[] = {
-	"infection_bacterial", "infection_mycobacterial", "infection_viral_hsv",
-	"infection_unspecified", "pih", "scarring_hypertrophic", "scarring_keloid",
-	"scarring_atrophic", "scarring_unspecified", "granuloma", "hypersensitivity",
-	"prolonged_erythema", "acne_flare", "nerve_irritation", "other", NULL,
+    "infection_bacterial",
+    "infection_mycobacterial",
+    "infection_viral_hsv",
+    "infection_unspecified",
+    "pih",
+    "scarring_hypertrophic",
+    "scarring_keloid",
+    "scarring_atrophic",
+    "scarring_unspecified",
+    "granuloma",
+    "hypersensitivity",
+    "prolonged_erythema",
+    "acne_flare",
+    "nerve_irritation",
+    "other",
+    NULL,
 };
 
 const char *summary_dim_name(enum summary_dim d)
@@ -101,8 +120,7 @@ static void parse_by(struct summary_query *q, const char *v, struct issues *erro
 	}
 }
 
-static void parse_week(const char *name, const char *v, struct iso_week *ret,
-		       struct issues *errors)
+static void parse_week(const char *name, const char *v, struct iso_week *ret, struct issues *errors)
 {
 	const char *reason = NULL;
 	if (isoweek_parse(v, ret, &reason) < 0)
@@ -127,13 +145,14 @@ static void parse_filter(const char *name, const char *v, const char *const *all
 static void parse_param(struct summary_query *q, const struct summary_param *p, unsigned *seen,
 			struct issues *errors)
 {
-	static const char *const names[] = {"from", "to", "by", "setting", "complication",
-					    "complication_type", NULL};
+	static const char *const names[] = {
+	    "from", "to", "by", "setting", "complication", "complication_type", NULL};
 	int i = summary_rank(names, p->key);
 	const char *v = p->value ? p->value : "";
 
 	if (i < 0) {
-		issues_add(errors, p->key, "unknown parameter, expected from, to, by, setting, "
+		issues_add(errors, p->key,
+			   "unknown parameter, expected from, to, by, setting, "
 			   "complication or complication_type");
 		return;
 	}
@@ -143,19 +162,28 @@ static void parse_param(struct summary_query *q, const struct summary_param *p, 
 	}
 	*seen |= 1u << i;
 	switch (i) {
-	case 0: parse_week("from", v, &q->from, errors); break;
-	case 1: parse_week("to", v, &q->to, errors); break;
-	case 2: parse_by(q, v, errors); break;
-	case 3: parse_filter("setting", v, summary_settings, &q->setting, errors); break;
-	case 4: parse_filter("complication", v, summary_groups, &q->complication, errors); break;
+	case 0:
+		parse_week("from", v, &q->from, errors);
+		break;
+	case 1:
+		parse_week("to", v, &q->to, errors);
+		break;
+	case 2:
+		parse_by(q, v, errors);
+		break;
+	case 3:
+		parse_filter("setting", v, summary_settings, &q->setting, errors);
+		break;
+	case 4:
+		parse_filter("complication", v, summary_groups, &q->complication, errors);
+		break;
 	default:
 		parse_filter("complication_type", v, summary_types, &q->complication_type, errors);
 	}
 }
 
 /* from and to, defaulted around each other and today, in order and bounded. */
-static void resolve_range(struct summary_query *q, unsigned seen, long today,
-			  struct issues *errors)
+static void resolve_range(struct summary_query *q, unsigned seen, long today, struct issues *errors)
 {
 	bool has_from = seen & 1u, has_to = seen & 2u;
 	if (!has_to)

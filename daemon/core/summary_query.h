@@ -20,8 +20,8 @@
 enum summary_dim {
 	SUMMARY_WEEK,
 	SUMMARY_SETTING,
-	SUMMARY_COMPLICATION,       /* the complication group */
-	SUMMARY_COMPLICATION_TYPE,  /* the vocabulary code */
+	SUMMARY_COMPLICATION,	   /* the complication group */
+	SUMMARY_COMPLICATION_TYPE, /* the vocabulary code */
 	SUMMARY_FITZPATRICK,
 	SUMMARY_REGION,
 	SUMMARY_TRAINING,
@@ -45,7 +45,7 @@ struct summary_query {
 	char from_text[ISOWEEK_TEXT_LEN], to_text[ISOWEEK_TEXT_LEN];
 	/* The Mondays of from and to: rows have week BETWEEN from_date AND to_date. */
 	char from_date[ISOWEEK_DATE_LEN], to_date[ISOWEEK_DATE_LEN];
-	enum summary_dim by[SUMMARY_DIM_COUNT];  /* in the order asked */
+	enum summary_dim by[SUMMARY_DIM_COUNT]; /* in the order asked */
 	size_t n_by;
 	unsigned by_mask;
 	/* Filters, NULL when absent; they point into the parameters. */

@@ -8,16 +8,40 @@
 
 /* The figures after the keys, in answer order. */
 enum figure {
-	FIG_EVENTS, FIG_PROCEDURES, FIG_RATE, FIG_CI_LOW, FIG_CI_HIGH, FIG_CI_METHOD,
-	FIG_RR, FIG_RR_LOW, FIG_RR_HIGH, FIG_RR_HALDANE, FIG_ADJ, FIG_ADJ_LOW, FIG_ADJ_HIGH,
-	FIG_PREMISES, FIG_WITHOUT_ACTIVITY, FIG_COUNT
+	FIG_EVENTS,
+	FIG_PROCEDURES,
+	FIG_RATE,
+	FIG_CI_LOW,
+	FIG_CI_HIGH,
+	FIG_CI_METHOD,
+	FIG_RR,
+	FIG_RR_LOW,
+	FIG_RR_HIGH,
+	FIG_RR_HALDANE,
+	FIG_ADJ,
+	FIG_ADJ_LOW,
+	FIG_ADJ_HIGH,
+	FIG_PREMISES,
+	FIG_WITHOUT_ACTIVITY,
+	FIG_COUNT
 };
 
 static const char *const figure_names[FIG_COUNT] = {
-	"events", "procedures", "rate_per_1000", "ci95_low", "ci95_high", "ci_method",
-	"rate_ratio", "rr_ci95_low", "rr_ci95_high", "rr_haldane", "rr_adjusted",
-	"rr_adjusted_ci95_low", "rr_adjusted_ci95_high", "premises_reporting",
-	"events_without_activity",
+    "events",
+    "procedures",
+    "rate_per_1000",
+    "ci95_low",
+    "ci95_high",
+    "ci_method",
+    "rate_ratio",
+    "rr_ci95_low",
+    "rr_ci95_high",
+    "rr_haldane",
+    "rr_adjusted",
+    "rr_adjusted_ci95_low",
+    "rr_adjusted_ci95_high",
+    "premises_reporting",
+    "events_without_activity",
 };
 
 /* One cell: a number, a string, a boolean, or nothing (null). */
@@ -45,23 +69,34 @@ static struct cell number(bool has, double v)
 static struct cell figure(const struct summary_row *r, enum figure f)
 {
 	switch (f) {
-	case FIG_EVENTS: return (struct cell){.kind = CELL_COUNT, .count = r->events};
-	case FIG_PROCEDURES: return (struct cell){.kind = CELL_COUNT, .count = r->procedures};
-	case FIG_RATE: return number(r->has_rate, r->rate_per_1000);
-	case FIG_CI_LOW: return number(r->has_ci, r->ci.ci95_low);
-	case FIG_CI_HIGH: return number(r->has_ci, r->ci.ci95_high);
+	case FIG_EVENTS:
+		return (struct cell){.kind = CELL_COUNT, .count = r->events};
+	case FIG_PROCEDURES:
+		return (struct cell){.kind = CELL_COUNT, .count = r->procedures};
+	case FIG_RATE:
+		return number(r->has_rate, r->rate_per_1000);
+	case FIG_CI_LOW:
+		return number(r->has_ci, r->ci.ci95_low);
+	case FIG_CI_HIGH:
+		return number(r->has_ci, r->ci.ci95_high);
 	case FIG_CI_METHOD:
 		return r->has_ci ? (struct cell){.kind = CELL_TEXT, .text = r->ci.method}
 				 : (struct cell){.kind = CELL_NULL};
-	case FIG_RR: return number(r->has_ratio, r->ratio.ratio);
-	case FIG_RR_LOW: return number(r->has_ratio, r->ratio.ci95_low);
-	case FIG_RR_HIGH: return number(r->has_ratio, r->ratio.ci95_high);
+	case FIG_RR:
+		return number(r->has_ratio, r->ratio.ratio);
+	case FIG_RR_LOW:
+		return number(r->has_ratio, r->ratio.ci95_low);
+	case FIG_RR_HIGH:
+		return number(r->has_ratio, r->ratio.ci95_high);
 	case FIG_RR_HALDANE:
 		return r->has_ratio ? (struct cell){.kind = CELL_BOOL, .flag = r->ratio.haldane}
 				    : (struct cell){.kind = CELL_NULL};
-	case FIG_ADJ: return number(r->has_adjusted, r->adjusted.ratio);
-	case FIG_ADJ_LOW: return number(r->has_adjusted, r->adjusted.ci95_low);
-	case FIG_ADJ_HIGH: return number(r->has_adjusted, r->adjusted.ci95_high);
+	case FIG_ADJ:
+		return number(r->has_adjusted, r->adjusted.ratio);
+	case FIG_ADJ_LOW:
+		return number(r->has_adjusted, r->adjusted.ci95_low);
+	case FIG_ADJ_HIGH:
+		return number(r->has_adjusted, r->adjusted.ci95_high);
 	case FIG_PREMISES:
 		return (struct cell){.kind = CELL_COUNT, .count = r->premises_reporting};
 	default:
@@ -86,11 +121,21 @@ static struct cell key_cell(enum summary_dim d, const char *v)
 static void add_cell(cJSON *o, const char *name, struct cell c)
 {
 	switch (c.kind) {
-	case CELL_NULL: cJSON_AddNullToObject(o, name); break;
-	case CELL_NUMBER: cJSON_AddNumberToObject(o, name, c.number); break;
-	case CELL_COUNT: cJSON_AddNumberToObject(o, name, (double)c.count); break;
-	case CELL_TEXT: cJSON_AddStringToObject(o, name, c.text); break;
-	case CELL_BOOL: cJSON_AddBoolToObject(o, name, c.flag); break;
+	case CELL_NULL:
+		cJSON_AddNullToObject(o, name);
+		break;
+	case CELL_NUMBER:
+		cJSON_AddNumberToObject(o, name, c.number);
+		break;
+	case CELL_COUNT:
+		cJSON_AddNumberToObject(o, name, (double)c.count);
+		break;
+	case CELL_TEXT:
+		cJSON_AddStringToObject(o, name, c.text);
+		break;
+	case CELL_BOOL:
+		cJSON_AddBoolToObject(o, name, c.flag);
+		break;
 	}
 }
 
@@ -132,8 +177,9 @@ static void add_header(cJSON *o, const struct summary_query *q, const char *gene
 		cJSON_AddStringToObject(o, "complication", q->complication);
 	if (q->complication_type)
 		cJSON_AddStringToObject(o, "complication_type", q->complication_type);
-	add_cell(o, "generated_at", generated_at ? (struct cell){.kind = CELL_TEXT, .text = generated_at}
-						 : (struct cell){.kind = CELL_NULL});
+	add_cell(o, "generated_at",
+		 generated_at ? (struct cell){.kind = CELL_TEXT, .text = generated_at}
+			      : (struct cell){.kind = CELL_NULL});
 	cJSON_AddNumberToObject(o, "suppression_threshold", threshold);
 }
 
@@ -180,11 +226,20 @@ static void csv_text(FILE *f, const char *s)
 static void csv_cell(FILE *f, struct cell c)
 {
 	switch (c.kind) {
-	case CELL_NULL: break;
-	case CELL_NUMBER: fprintf(f, "%.10g", c.number); break;
-	case CELL_COUNT: fprintf(f, "%llu", c.count); break;
-	case CELL_TEXT: csv_text(f, c.text); break;
-	case CELL_BOOL: fputs(c.flag ? "true" : "false", f); break;
+	case CELL_NULL:
+		break;
+	case CELL_NUMBER:
+		fprintf(f, "%.10g", c.number);
+		break;
+	case CELL_COUNT:
+		fprintf(f, "%llu", c.count);
+		break;
+	case CELL_TEXT:
+		csv_text(f, c.text);
+		break;
+	case CELL_BOOL:
+		fputs(c.flag ? "true" : "false", f);
+		break;
 	}
 }
 

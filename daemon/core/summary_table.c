@@ -25,7 +25,7 @@
 struct keymap {
 	const char **keys;
 	size_t *values;
-	size_t cap;  /* a power of two, at least twice the entries */
+	size_t cap; /* a power of two, at least twice the entries */
 };
 
 static int keymap_init(struct arena *a, struct keymap *m, size_t entries)
@@ -125,8 +125,8 @@ static size_t make_combos(const struct summary_query *q, struct combo *out)
 			continue;
 		if (q->complication_type && strcmp(q->complication_type, summary_types[i]) != 0)
 			continue;
-		out[n++] = (struct combo){cd & BIT(SUMMARY_COMPLICATION) ? g : NULL,
-					  summary_types[i]};
+		out[n++] =
+		    (struct combo){cd & BIT(SUMMARY_COMPLICATION) ? g : NULL, summary_types[i]};
 	}
 	return n;
 }
@@ -134,8 +134,8 @@ static size_t make_combos(const struct summary_query *q, struct combo *out)
 struct build {
 	struct arena *a;
 	const struct summary_input *in;
-	unsigned need;      /* every dimension of a row */
-	unsigned den_mask;  /* need without the complication dimensions */
+	unsigned need;	   /* every dimension of a row */
+	unsigned den_mask; /* need without the complication dimensions */
 	struct keymap rows, events, den, fitz_events, fitz_den;
 	struct summary_row *v;
 	size_t n, cap;
@@ -156,8 +156,8 @@ static int add_row(struct build *b, const struct summary_key *k)
 	return 0;
 }
 
-static int index_events(struct build *b, struct keymap *m, const struct summary_events *e,
-			size_t n, unsigned mask)
+static int index_events(struct build *b, struct keymap *m, const struct summary_events *e, size_t n,
+			unsigned mask)
 {
 	if (keymap_init(b->a, m, n) < 0)
 		return -ENOMEM;
@@ -292,8 +292,9 @@ static bool passes_filters(const struct summary_query *q, const struct summary_r
 	if (q->complication &&
 	    (!v[SUMMARY_COMPLICATION] || strcmp(q->complication, v[SUMMARY_COMPLICATION]) != 0))
 		return false;
-	if (q->complication_type && (!v[SUMMARY_COMPLICATION_TYPE] ||
-				     strcmp(q->complication_type, v[SUMMARY_COMPLICATION_TYPE]) != 0))
+	if (q->complication_type &&
+	    (!v[SUMMARY_COMPLICATION_TYPE] ||
+	     strcmp(q->complication_type, v[SUMMARY_COMPLICATION_TYPE]) != 0))
 		return false;
 	return true;
 }
@@ -303,11 +304,11 @@ static bool passes_filters(const struct summary_query *q, const struct summary_r
 static int compare_value(enum summary_dim d, const char *x, const char *y)
 {
 	static const char *const training[] = {"true", "false", NULL};
-	const char *const *order = d == SUMMARY_SETTING		? summary_settings
-				   : d == SUMMARY_COMPLICATION	? summary_groups
+	const char *const *order = d == SUMMARY_SETTING		    ? summary_settings
+				   : d == SUMMARY_COMPLICATION	    ? summary_groups
 				   : d == SUMMARY_COMPLICATION_TYPE ? summary_types
-				   : d == SUMMARY_TRAINING		? training
-									: NULL;
+				   : d == SUMMARY_TRAINING	    ? training
+								    : NULL;
 	if (!x || !y)
 		return (!x) - (!y);
 	if (order) {
@@ -321,7 +322,7 @@ static int compare_value(enum summary_dim d, const char *x, const char *y)
 static int compare_keys(const void *pa, const void *pb, void *arg)
 {
 	const struct summary_query *q = arg;
-	const struct summary_key *a = pa, *b = pb;  /* each struct starts with its key */
+	const struct summary_key *a = pa, *b = pb; /* each struct starts with its key */
 	for (size_t i = 0; i < q->n_by; i++) {
 		int c = compare_value(q->by[i], a->v[q->by[i]], b->v[q->by[i]]);
 		if (c)
@@ -336,8 +337,7 @@ bool summary_table_wants_adjusted(const struct summary_query *q)
 	       !(q->needed & (BIT(SUMMARY_FITZPATRICK) | BIT(SUMMARY_TRAINING)));
 }
 
-int summary_table_build(struct arena *a, const struct summary_input *in,
-			struct summary_table *ret)
+int summary_table_build(struct arena *a, const struct summary_input *in, struct summary_table *ret)
 {
 	const struct summary_query *q = in->q;
 	struct build b = {.a = a, .in = in, .need = q->needed};
@@ -347,8 +347,8 @@ int summary_table_build(struct arena *a, const struct summary_input *in,
 	b.den_mask = b.need & ~COMPLICATION_DIMS;
 	if (index_events(&b, &b.events, in->events, in->n_events, b.need) < 0 ||
 	    index_den(&b, &b.den, in->denominators, in->n_denominators, b.den_mask) < 0 ||
-	    index_events(&b, &b.fitz_events, in->fitz_events, in->n_fitz_events,
-			 b.need | fitz) < 0 ||
+	    index_events(&b, &b.fitz_events, in->fitz_events, in->n_fitz_events, b.need | fitz) <
+		0 ||
 	    index_den(&b, &b.fitz_den, in->fitz_denominators, in->n_fitz_denominators,
 		      b.den_mask | fitz) < 0 ||
 	    collect_rows(&b) < 0 || fill_counts(&b) < 0)
@@ -366,8 +366,8 @@ int summary_table_build(struct arena *a, const struct summary_input *in,
 	return 0;
 }
 
-void summary_table_sort_unregistered(const struct summary_query *q,
-				     struct summary_unregistered *u, size_t n)
+void summary_table_sort_unregistered(const struct summary_query *q, struct summary_unregistered *u,
+				     size_t n)
 {
 	qsort_r(u, n, sizeof(*u), compare_keys, (void *)q);
 }

@@ -67,13 +67,13 @@ struct summary_row {
 	uint64_t procedures;
 	uint64_t premises_reporting;
 	uint64_t events_without_activity;
-	bool has_rate;           /* procedures > 0 */
+	bool has_rate; /* procedures > 0 */
 	double rate_per_1000;
-	bool has_ci;             /* stats_rate() succeeded */
+	bool has_ci; /* stats_rate() succeeded */
 	struct stats_rate ci;
-	bool has_ratio;          /* against the medical_clinic row with the same other keys */
+	bool has_ratio; /* against the medical_clinic row with the same other keys */
 	struct stats_ratio ratio;
-	bool has_adjusted;       /* Mantel–Haenszel over Fitzpatrick types */
+	bool has_adjusted; /* Mantel–Haenszel over Fitzpatrick types */
 	struct stats_ratio adjusted;
 };
 
@@ -88,11 +88,10 @@ bool summary_table_wants_adjusted(const struct summary_query *q);
 
 /* Builds the rows in a, filtered by q's filters and ordered by its `by`.
  * 0 or -ENOMEM. */
-int summary_table_build(struct arena *a, const struct summary_input *in,
-			struct summary_table *ret);
+int summary_table_build(struct arena *a, const struct summary_input *in, struct summary_table *ret);
 
 /* Orders unregistered counts like rows (keys are q's week, setting, complication). */
-void summary_table_sort_unregistered(const struct summary_query *q,
-				     struct summary_unregistered *u, size_t n);
+void summary_table_sort_unregistered(const struct summary_query *q, struct summary_unregistered *u,
+				     size_t n);
 
 #endif

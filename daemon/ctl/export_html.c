@@ -39,26 +39,41 @@ void export_html_escape(struct export_buf *b, const char *s)
 
 struct export_axis export_html_axis(double data_max)
 {
-	static const double nice[] = {1, 2, 2.5, 5, 10};
+	static const double nice[] = {1, 2, 2.5, 5};
 	struct export_axis a = {.max = 1, .step = 0.25, .ticks = 4};
 	if (!(data_max > 0) || !isfinite(data_max))
 		return a;
-	/* The smallest nice step that covers data_max in 4 ticks, falling
-	 * back to 5 ticks when 4 would leave most of the axis empty. */
-	double raw = data_max / 4;
-	double mag = pow(10, floor(log10(raw)));
-	double step = 10 * mag;
-	for (size_t i = 0; i < sizeof(nice) / sizeof(nice[0]); i++)
-		if (nice[i] * mag >= raw * (1 - 1e-9)) {
-			step = nice[i] * mag;
-			break;
+	/* The smallest nice step that reaches data_max in at most 5 ticks. */
+	double mag = pow(10, floor(log10(data_max / 5)));
+	for (int k = 0; k < 3; k++, mag *= 10)
+		for (size_t i = 0; i < sizeof(nice) / sizeof(nice[0]); i++) {
+			double step = nice[i] * mag;
+			int ticks = (int)ceil(data_max / step - 1e-9);
+			if (ticks > 5)
+				continue;
+			a.step = step;
+			a.ticks = ticks < 1 ? 1 : ticks;
+			a.max = a.ticks * step;
+			return a;
 		}
-	a.step = step;
-	a.ticks = (int)ceil(data_max / step - 1e-9);
-	if (a.ticks < 1)
-		a.ticks = 1;
-	a.max = a.ticks * step;
 	return a;
+}
+
+struct export_axis export_html_axis_for(double max_rate, double max_high)
+{
+	double top = max_high > max_rate ? max_high : max_rate;
+	if (max_rate > 0 && top > 2.5 * max_rate)
+		top = 2.5 * max_rate;
+	return export_html_axis(top);
+}
+
+void export_html_format_tick(const struct export_axis *a, double v, char *out, size_t outlen)
+{
+	int decimals = 0;
+	for (double s = a->step; decimals < 4 && fabs(s - round(s)) > 1e-9 * (1 + fabs(s));
+	     s *= 10)
+		decimals++;
+	snprintf(out, outlen, "%.*f", decimals, v);
 }
 
 double export_html_scale(const struct export_axis *a, double v, double p0, double p1)
@@ -230,7 +245,7 @@ static void groups_table(const struct export_doc *doc, struct export_buf *out)
 {
 	export_buf_puts(out,
 			"<table>\n<thead><tr><th scope=\"col\">Complication group</th>"
-			"<th scope=\"col\">Setting</th><th scope=\"col\">Cases</th>"
+			"<th scope=\"col\" class=\"text\">Setting</th><th scope=\"col\">Cases</th>"
 			"<th scope=\"col\">Procedures</th><th scope=\"col\">Rate per 1,000 (95% CI)</th>"
 			"<th scope=\"col\">Rate ratio vs medical clinic (95% CI)</th></tr></thead>\n"
 			"<tbody>\n");
@@ -260,7 +275,7 @@ static void breakdown_table(const struct export_doc *doc, enum export_table t, e
 			    const char *key_title, struct export_buf *out)
 {
 	export_buf_printf(out,
-			  "<table>\n<thead><tr><th scope=\"col\">Setting</th><th scope=\"col\">%s</th>"
+			  "<table>\n<thead><tr><th scope=\"col\">Setting</th><th scope=\"col\" class=\"text\">%s</th>"
 			  "<th scope=\"col\">Cases</th><th scope=\"col\">Procedures</th>"
 			  "<th scope=\"col\">Rate per 1,000 (95%% CI)</th></tr></thead>\n<tbody>\n",
 			  key_title);
@@ -298,7 +313,7 @@ static void unregistered_table(const struct export_doc *doc, struct export_buf *
 		return;
 	}
 	export_buf_puts(out, "<table>\n<thead><tr><th scope=\"col\">Setting as reported</th>"
-			     "<th scope=\"col\">Patient&#8217;s region</th>"
+			     "<th scope=\"col\" class=\"text\">Patient&#8217;s region</th>"
 			     "<th scope=\"col\">Cases with a complication</th></tr></thead>\n"
 			     "<tbody>\n");
 	for (size_t i = 0; i < doc->n_cells; i++) {
@@ -338,13 +353,13 @@ static const char style[] =
     "font-variant-numeric:tabular-nums;margin:8px 0 4px}\n"
     "th,td{padding:4px 8px;border-bottom:1px solid #dde3e8;text-align:right;"
     "vertical-align:top}\n"
-    "th[scope=row],td.text,thead th:first-child{text-align:left}\n"
+    "th[scope=row],td.text,th.text,thead th:first-child{text-align:left}\n"
     "thead th{background:#eef3f6;vertical-align:bottom;font-weight:600}\n"
     "table.headline{font-size:.95rem}\n"
     ".ci{color:#555;white-space:nowrap}\n"
     ".sup{color:#6b6b6b;font-style:italic}\n"
-    ".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));"
-    "gap:16px 24px}\n"
+    ".charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));"
+    "gap:16px 28px}\n"
     "figure{margin:0;break-inside:avoid;page-break-inside:avoid}\n"
     "figcaption{font-weight:600;font-size:.92rem;margin-bottom:2px}\n"
     "svg{display:block;width:100%;height:auto;overflow:visible}\n"

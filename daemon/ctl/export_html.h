@@ -19,8 +19,9 @@
  * NULL appends nothing. */
 void export_html_escape(struct export_buf *b, const char *s);
 
-/* A chart axis from 0: max is a "nice" number (1, 2, 2.5 or 5 times a power
- * of ten, times ticks) at or above the data's largest value, step = max / ticks. */
+/* A chart axis from 0 to max in 1 to 5 ticks of step, the step a "nice"
+ * number (1, 2, 2.5 or 5 times a power of ten), max the smallest such
+ * multiple at or above the data's largest value. */
 struct export_axis {
 	double max;
 	double step;
@@ -30,6 +31,16 @@ struct export_axis {
 /* The axis for values up to data_max; an axis of 0..1 when data_max <= 0 or
  * is not finite. */
 struct export_axis export_html_axis(double data_max);
+
+/* The axis of a chart whose largest estimate is max_rate and largest upper
+ * interval bound max_high: up to max_high, but no further than 2.5 times
+ * max_rate (when that is above 0), so one wide interval around a small count
+ * cannot squash every estimate against zero; a whisker past the axis is
+ * drawn clipped, with an arrow. */
+struct export_axis export_html_axis_for(double max_rate, double max_high);
+
+/* A tick value with as many decimals as the axis step needs ("2.5", "20"). */
+void export_html_format_tick(const struct export_axis *a, double v, char *out, size_t outlen);
 
 /* Where v lies between pixel positions p0 (v = 0) and p1 (v = axis max),
  * clamped to that range. */

@@ -81,13 +81,29 @@ static void svg_open(struct export_buf *out, int width, double height, const cha
 	export_buf_puts(out, "\">\n");
 }
 
-/* The upper end of a figure's whisker, or the figure itself. */
-static double reach(const char *value, const char *high)
+/* The largest estimate and upper bound a chart shows; suppressed figures
+ * are not drawn, so they do not count. */
+struct extent {
+	double rate;
+	double high;
+};
+
+static void extent_add(struct extent *e, const char *rate, const char *high)
 {
-	double v = 0, h = 0;
-	if (export_html_figure(high, &h))
-		return h;
-	return export_html_figure(value, &v) ? v : 0;
+	double v;
+	if (!export_html_figure(rate, &v))
+		return;
+	if (v > e->rate)
+		e->rate = v;
+	if (v > e->high)
+		e->high = v;
+	if (export_html_figure(high, &v) && v > e->high)
+		e->high = v;
+}
+
+static struct export_axis extent_axis(const struct extent *e)
+{
+	return export_html_axis_for(e->rate, e->high);
 }
 
 #define RANGE_LEN 128
@@ -126,7 +142,7 @@ static void rates_axis(struct export_buf *out, const struct export_axis *a, doub
 	for (int t = 0; t <= a->ticks; t++) {
 		double v = t * a->step;
 		double x = export_html_scale(a, v, RP_X0, RP_X1);
-		export_html_format_rate(v, label, sizeof(label));
+		export_html_format_tick(a, v, label, sizeof(label));
 		export_buf_printf(out,
 				  "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
 				  "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
@@ -134,6 +150,21 @@ static void rates_axis(struct export_buf *out, const struct export_axis *a, doub
 	}
 	export_buf_printf(out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
 			  RP_X0, bottom, RP_X1, bottom);
+}
+
+/* A horizontal whisker with caps; past the axis it ends in an arrow. */
+static void hwhisker(struct export_buf *out, const struct export_axis *a, int style, double y,
+		     double lo, double hi)
+{
+	double x0 = export_html_scale(a, lo, RP_X0, RP_X1);
+	double x1 = export_html_scale(a, hi, RP_X0, RP_X1);
+	export_buf_printf(out, "<path class=\"whisker s%d\" d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1f", style,
+			  x0, y - 5, y + 5, x0, y, x1);
+	if (hi > a->max)
+		export_buf_printf(out, "M%.1f %.1fL%.1f %.1fL%.1f %.1f\"/>", x1 - 6, y - 5, x1, y,
+				  x1 - 6, y + 5);
+	else
+		export_buf_printf(out, "M%.1f %.1fV%.1f\"/>", x1, y - 5, y + 5);
 }
 
 static void rates_row(struct export_buf *out, const struct export_cell *c,
@@ -155,14 +186,8 @@ static void rates_row(struct export_buf *out, const struct export_cell *c,
 		return;
 	}
 	if (export_html_figure(c->fig[EXPORT_FIG_CI_LOW], &lo) &&
-	    export_html_figure(c->fig[EXPORT_FIG_CI_HIGH], &hi)) {
-		double x0 = export_html_scale(a, lo, RP_X0, RP_X1);
-		double x1 = export_html_scale(a, hi, RP_X0, RP_X1);
-		export_buf_printf(out,
-				  "<path class=\"whisker s%d\" d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f "
-				  "%.1fV%.1f\"/>",
-				  s, x0, y - 5, y + 5, x0, y, x1, x1, y - 5, y + 5);
-	}
+	    export_html_figure(c->fig[EXPORT_FIG_CI_HIGH], &hi))
+		hwhisker(out, a, s, y, lo, hi);
 	marker(out, s, export_html_scale(a, v, RP_X0, RP_X1), y);
 	text_range(rate, c->fig[EXPORT_FIG_CI_LOW], c->fig[EXPORT_FIG_CI_HIGH], text);
 	export_buf_printf(out,
@@ -174,13 +199,10 @@ static void rates_row(struct export_buf *out, const struct export_cell *c,
 /* cells[0..n) are one group's rows of rates_week_setting. */
 static void rates_panel(struct export_buf *out, const struct export_cell *cells, size_t n)
 {
-	double top = 0;
-	for (size_t i = 0; i < n; i++) {
-		double r = reach(cells[i].fig[EXPORT_FIG_RATE], cells[i].fig[EXPORT_FIG_CI_HIGH]);
-		if (!export_html_suppressed(cells[i].fig[EXPORT_FIG_RATE]) && r > top)
-			top = r;
-	}
-	struct export_axis a = export_html_axis(top);
+	struct extent e = {0, 0};
+	for (size_t i = 0; i < n; i++)
+		extent_add(&e, cells[i].fig[EXPORT_FIG_RATE], cells[i].fig[EXPORT_FIG_CI_HIGH]);
+	struct export_axis a = extent_axis(&e);
 	double bottom = RP_TOP + RP_ROW * (double)n;
 	const char *group = export_html_label(cells[0].key[EXPORT_KEY_GROUP]);
 
@@ -248,7 +270,7 @@ static void vaxis(struct export_buf *out, const struct vplot *p)
 	char label[32];
 	for (int t = 0; t <= p->a.ticks; t++) {
 		double v = t * p->a.step, y = vy(p, v);
-		export_html_format_rate(v, label, sizeof(label));
+		export_html_format_tick(&p->a, v, label, sizeof(label));
 		export_buf_printf(out,
 				  "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
 				  "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
@@ -258,15 +280,19 @@ static void vaxis(struct export_buf *out, const struct vplot *p)
 			  p->x0, p->bottom, p->x1, p->bottom);
 }
 
-/* A vertical whisker with caps from lo to hi at x. */
+/* A vertical whisker with caps from lo to hi at x; past the axis it ends
+ * in an arrow. */
 static void vwhisker(struct export_buf *out, const struct vplot *p, int style, double x, double lo,
 		     double hi)
 {
 	double y0 = vy(p, lo), y1 = vy(p, hi);
-	export_buf_printf(out,
-			  "<path class=\"whisker s%d\" d=\"M%.1f %.1fH%.1fM%.1f %.1fV%.1fM%.1f "
-			  "%.1fH%.1f\"/>",
-			  style, x - 4, y0, x + 4, x, y0, y1, x - 4, y1, x + 4);
+	export_buf_printf(out, "<path class=\"whisker s%d\" d=\"M%.1f %.1fH%.1fM%.1f %.1fV%.1f",
+			  style, x - 4, y0, x + 4, x, y0, y1);
+	if (hi > p->a.max)
+		export_buf_printf(out, "M%.1f %.1fL%.1f %.1fL%.1f %.1f\"/>", x - 5, y1 + 6, x, y1,
+				  x + 5, y1 + 6);
+	else
+		export_buf_printf(out, "M%.1f %.1fH%.1f\"/>", x - 4, y1, x + 4);
 }
 
 /* ---- the trend: one panel per setting ---- */
@@ -335,13 +361,10 @@ static void trend_panel(const struct export_doc *doc, const struct export_trend_
 			size_t n, struct export_buf *out)
 {
 	struct vplot p = {.x0 = 46, .x1 = TP_WIDTH - 6, .top = 10, .bottom = TP_HEIGHT - 36};
-	double top = 0;
-	for (size_t i = 0; i < n; i++) {
-		double r = reach(pts[i].rate, pts[i].ci_high);
-		if (r > top)
-			top = r;
-	}
-	p.a = export_html_axis(top);
+	struct extent e = {0, 0};
+	for (size_t i = 0; i < n; i++)
+		extent_add(&e, pts[i].rate, pts[i].ci_high);
+	p.a = extent_axis(&e);
 	const char *name = export_html_label(pts[0].setting);
 
 	export_buf_puts(out, "<figure>\n<figcaption>");
@@ -429,22 +452,20 @@ void export_svg_pih(const struct export_doc *doc, struct export_buf *out)
 	static const char *const roman[FITZ_TYPES] = {"I", "II", "III", "IV", "V", "VI"};
 	struct vplot p = {.x0 = 56, .x1 = PP_WIDTH - 8, .top = 12, .bottom = PP_HEIGHT - 40};
 	unsigned mask = 0;
-	double top = 0;
+	struct extent e = {0, 0};
 	for (size_t i = 0; i < doc->n_cells; i++) {
 		const struct export_cell *c = &doc->cells[i];
 		if (!is_pih(c))
 			continue;
 		mask |= 1u << style_of(c->key[EXPORT_KEY_SETTING]);
-		double r = reach(c->fig[EXPORT_FIG_RATE], c->fig[EXPORT_FIG_CI_HIGH]);
-		if (!export_html_suppressed(c->fig[EXPORT_FIG_RATE]) && r > top)
-			top = r;
+		extent_add(&e, c->fig[EXPORT_FIG_RATE], c->fig[EXPORT_FIG_CI_HIGH]);
 	}
 	if (!mask) {
 		export_buf_puts(out, "<p>No activity was reported by Fitzpatrick skin type for this "
 				     "week.</p>\n");
 		return;
 	}
-	p.a = export_html_axis(top);
+	p.a = extent_axis(&e);
 	int nset = __builtin_popcount(mask);
 	legend(out, mask);
 	export_buf_puts(out, "<figure>\n<figcaption>Pigmentation (PIH) per 1,000 procedures, by "

@@ -34,18 +34,18 @@
 /* "replaced" is read in the same snapshot as the insert, so it says whether
  * an earlier figure for the key existed before this one. */
 static const char *const SQL_INSERT_ACTIVITY =
-	"WITH earlier AS ("
-	" SELECT EXISTS (SELECT 1 FROM needlewatch.activity"
-	"  WHERE premises_id = $1 AND week = $3 AND procedure_type = $4) AS replaced"
-	"), ins AS ("
-	" INSERT INTO needlewatch.activity (premises_id, account_id, week, procedure_type,"
-	"  procedures, by_fitzpatrick, procedures_trained, procedures_untrained, format)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-	" RETURNING id, received_at"
-	")"
-	" SELECT ins.id, to_char(ins.received_at AT TIME ZONE 'UTC',"
-	"  'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), earlier.replaced"
-	" FROM ins, earlier";
+    "WITH earlier AS ("
+    " SELECT EXISTS (SELECT 1 FROM needlewatch.activity"
+    "  WHERE premises_id = $1 AND week = $3 AND procedure_type = $4) AS replaced"
+    "), ins AS ("
+    " INSERT INTO needlewatch.activity (premises_id, account_id, week, procedure_type,"
+    "  procedures, by_fitzpatrick, procedures_trained, procedures_untrained, format)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    " RETURNING id, received_at"
+    ")"
+    " SELECT ins.id, to_char(ins.received_at AT TIME ZONE 'UTC',"
+    "  'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), earlier.replaced"
+    " FROM ins, earlier";
 
 /* One submission on its way through the writer. */
 struct activity_item {
@@ -96,8 +96,8 @@ static enum MHD_Result problem(struct request *rq, unsigned status, const char *
 enum MHD_Result activity_post_begin(struct request *rq)
 {
 	const char *ct = content_type(rq);
-	const char *cl = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
-						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *cl =
+	    MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 	if (!media_type_is(ct, "application/json") && !media_type_is(ct, "text/csv"))
 		return problem(rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
@@ -113,8 +113,8 @@ enum MHD_Result activity_post_begin(struct request *rq)
 
 static int insert_item(PGconn *conn, struct activity_item *it, bool *ret_lost)
 {
-	PGresult *res = PQexecParams(conn, SQL_INSERT_ACTIVITY, N_PARAMS, NULL, it->params, NULL,
-				     NULL, 0);
+	PGresult *res =
+	    PQexecParams(conn, SQL_INSERT_ACTIVITY, N_PARAMS, NULL, it->params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		*ret_lost = db_result_is_connection_error(conn, res);
 		if (!*ret_lost) {
@@ -174,8 +174,8 @@ static int item_init(struct request *rq, struct activity_item *it, const struct 
 	p[2] = act->week_start;
 	p[3] = act->procedure_type;
 	p[4] = arena_printf(a, "%ld", act->procedures);
-	p[5] = act->has_fitzpatrick ? arena_printf(a, "{%ld,%ld,%ld,%ld,%ld,%ld}", f[0], f[1],
-						   f[2], f[3], f[4], f[5])
+	p[5] = act->has_fitzpatrick ? arena_printf(a, "{%ld,%ld,%ld,%ld,%ld,%ld}", f[0], f[1], f[2],
+						   f[3], f[4], f[5])
 				    : NULL;
 	p[6] = nullable_count(a, act->has_training, act->trained);
 	p[7] = nullable_count(a, act->has_training, act->untrained);

@@ -22,7 +22,7 @@
 #define QUERY_VALUE_MAX 256
 
 static const char *const SQL_INSERT_AUDIT =
-	"INSERT INTO needlewatch.audit_log (actor, action, detail) VALUES ($1, $2, $3::jsonb)";
+    "INSERT INTO needlewatch.audit_log (actor, action, detail) VALUES ($1, $2, $3::jsonb)";
 
 struct audit_job {
 	struct write_job job; /* first: the writer hands back &job */
@@ -127,8 +127,8 @@ static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *k
 	return MHD_YES;
 }
 
-int audit_regulator_query(struct server *s, const struct account *acc,
-			  struct MHD_Connection *conn, const char *route, const char *method)
+int audit_regulator_query(struct server *s, const struct account *acc, struct MHD_Connection *conn,
+			  const char *route, const char *method)
 {
 	cJSON *detail = cJSON_CreateObject();
 	struct args a = {.obj = cJSON_CreateObject()};

@@ -25,7 +25,7 @@ int audit_record(struct server *s, const struct account *acc, const char *action
  * QUERY_VALUE_MAX bytes each. Called by the route guard for every request a
  * regulator token makes, before the handler runs, so refused and failed
  * queries are recorded too. */
-int audit_regulator_query(struct server *s, const struct account *acc,
-			  struct MHD_Connection *conn, const char *route, const char *method);
+int audit_regulator_query(struct server *s, const struct account *acc, struct MHD_Connection *conn,
+			  const char *route, const char *method);
 
 #endif

@@ -65,6 +65,12 @@ static struct batch *batch_new(struct request *rq, enum body_format fmt, size_t 
 	if (!b->items || !b->store)
 		return NULL;
 	b->n = n;
+	static const enum report_source source[] = {
+	    [FORMAT_UNKNOWN] = SOURCE_JSON_ARRAY, [FORMAT_JSON] = SOURCE_JSON_ARRAY,
+	    [FORMAT_NDJSON] = SOURCE_NDJSON,	  [FORMAT_CSV] = SOURCE_CSV,
+	    [FORMAT_FHIR] = SOURCE_FHIR,
+	};
+	metrics_count_source(rq->server->metrics, source[fmt], n);
 	issues_init(&b->file_warnings, rq->arena);
 	for (size_t i = 0; i < n; i++) {
 		issues_init(&b->items[i].errors, rq->arena);
@@ -94,13 +100,20 @@ static enum MHD_Result malformed(struct request *rq, const char *detail)
 
 /* Normalises one report into the item. True when it may be stored: no
  * errors, including those its format added before (mapping, CSV rows). */
-static bool normalise_item(struct request *rq, struct batch *b, struct batch_item *it,
-			   const cJSON *doc)
+/* The client_ref as sent, for a rejected item's result (when short enough
+ * to be one: a long one is itself an error). */
+static void echo_client_ref(struct request *rq, struct batch_item *it, const cJSON *doc)
 {
 	const cJSON *ref = json_get(doc, "client_ref");
 
 	if (cJSON_IsString(ref) && strlen(ref->valuestring) <= CLIENT_REF_ECHO_MAX)
 		it->client_ref = arena_strdup(rq->arena, ref->valuestring);
+}
+
+static bool normalise_item(struct request *rq, struct batch *b, struct batch_item *it,
+			   const cJSON *doc)
+{
+	echo_client_ref(rq, it, doc);
 	int rc = reports_normalise(rq, doc, &it->report, &it->errors, &it->warnings);
 	if (rc == -ENOMEM)
 		b->rc = -ENOMEM;
@@ -236,34 +249,30 @@ enum MHD_Result batch_post_ndjson(struct request *rq)
 }
 
 /* The stored body of a CSV report: its JSON shape and its rows, with the
- * patient ref replaced by the pseudonym in both. Takes item's trees. */
+ * patient ref replaced by the pseudonym in both. Takes src's report tree. */
 static const char *csv_body(struct request *rq, const struct report_csv *rc,
 			    struct report_csv_item *src, const struct report *r)
 {
-	cJSON *o = cJSON_CreateObject(), *row;
+	const char *pseudonym = r->patient.has_ref ? r->patient.pseudonym : NULL;
+	cJSON *o = cJSON_CreateObject();
 	cJSON *patient = cJSON_GetObjectItemCaseSensitive(src->report, "patient");
-	const char *text;
+	cJSON *rows = report_csv_rows_json(rc, src, pseudonym);
 
-	if (!o)
+	if (!o || !rows) {
+		cJSON_Delete(o);
+		cJSON_Delete(rows);
 		return NULL;
-	if (r->patient.has_ref && patient)
+	}
+	if (pseudonym && patient)
 		cJSON_ReplaceItemInObjectCaseSensitive(patient, "ref",
-						       cJSON_CreateString(r->patient.pseudonym));
+						       cJSON_CreateString(pseudonym));
 	cJSON_AddStringToObject(o, "format", "csv");
 	cJSON_AddItemToObject(o, "report", src->report);
 	src->report = NULL;
-	cJSON_ArrayForEach(row, src->rows)
-	{
-		if (r->patient.has_ref && rc->patient_ref_header &&
-		    cJSON_GetObjectItemCaseSensitive(row, rc->patient_ref_header))
-			cJSON_ReplaceItemInObjectCaseSensitive(
-			    row, rc->patient_ref_header, cJSON_CreateString(r->patient.pseudonym));
-	}
-	cJSON_AddItemToObject(o, "rows", src->rows);
-	src->rows = NULL;
+	cJSON_AddItemToObject(o, "rows", rows);
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	text = s ? arena_strdup(rq->arena, s) : NULL;
+	const char *text = s ? arena_strdup(rq->arena, s) : NULL;
 	free(s);
 	return text;
 }
@@ -291,7 +300,13 @@ enum MHD_Result batch_post_csv(struct request *rq)
 	for (size_t i = 0; i < rc.n && !b->rc; i++) {
 		struct batch_item *it = &b->items[i];
 		it->csv = &rc.items[i];
-		it->errors = rc.items[i].errors; /* the rows' own problems come first */
+		/* Rows that could not be read leave the report incomplete: what
+		 * normalisation would add about it is noise, not news. */
+		if (rc.items[i].errors.n) {
+			it->errors = rc.items[i].errors;
+			echo_client_ref(rq, it, rc.items[i].report);
+			continue;
+		}
 		if (normalise_item(rq, b, it, rc.items[i].report))
 			queue_item(rq, b, it, csv_body(rq, &rc, &rc.items[i], &it->report));
 	}

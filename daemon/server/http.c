@@ -107,21 +107,21 @@ static struct MHD_Daemon *start_daemon(struct http *h, struct server *s, int fam
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG | (family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	struct MHD_OptionItem ops[] = {
-		{MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_retrieve_cert},
-		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)tls_notify_connection, h->tls},
-		{MHD_OPTION_HTTPS_PRIORITIES, 0, cfg->tls_priorities},
-		{MHD_OPTION_SOCK_ADDR, 0, &h->addr},
-		{MHD_OPTION_THREAD_POOL_SIZE, cfg->http_threads, NULL},
-		{MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL},
-		{MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connection_limit, NULL},
-		{MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL},
-		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_LIMIT, NULL},
-		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)routes_completed, s},
-		{MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
-		/* Last, so that it can be left out: MHD asks clients for a
-		 * certificate only when it has a trust list. */
-		{h->client_ca ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, h->client_ca},
-		{MHD_OPTION_END, 0, NULL},
+	    {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_retrieve_cert},
+	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)tls_notify_connection, h->tls},
+	    {MHD_OPTION_HTTPS_PRIORITIES, 0, cfg->tls_priorities},
+	    {MHD_OPTION_SOCK_ADDR, 0, &h->addr},
+	    {MHD_OPTION_THREAD_POOL_SIZE, cfg->http_threads, NULL},
+	    {MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, NULL},
+	    {MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip_connection_limit, NULL},
+	    {MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL},
+	    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_LIMIT, NULL},
+	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)routes_completed, s},
+	    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
+	    /* Last, so that it can be left out: MHD asks clients for a
+	     * certificate only when it has a trust list. */
+	    {h->client_ca ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, h->client_ca},
+	    {MHD_OPTION_END, 0, NULL},
 	};
 	return MHD_start_daemon(flags, 0, NULL, NULL, routes_access, s, MHD_OPTION_ARRAY, ops,
 				MHD_OPTION_END);
@@ -138,13 +138,16 @@ struct http *http_start(struct server *s, char *err, size_t errlen)
 		goto fail;
 	int family = parse_address(h, cfg->listen_address, cfg->listen_port);
 	if (family < 0) {
-		snprintf(err, errlen, "listen_address %s is not an IP address", cfg->listen_address);
+		snprintf(err, errlen, "listen_address %s is not an IP address",
+			 cfg->listen_address);
 		goto fail;
 	}
 	h->daemon = start_daemon(h, s, family);
 	if (!h->daemon) {
-		snprintf(err, errlen, "cannot listen on %s:%d over TLS (address in use, bad "
-			 "tls_priorities or tls_client_ca_file?)", cfg->listen_address, cfg->listen_port);
+		snprintf(err, errlen,
+			 "cannot listen on %s:%d over TLS (address in use, bad "
+			 "tls_priorities or tls_client_ca_file?)",
+			 cfg->listen_address, cfg->listen_port);
 		goto fail;
 	}
 	tls_fingerprint(h->tls, fp);

@@ -78,11 +78,14 @@ static int diff_keys(const struct config *old, const struct config *fresh, char 
 _Static_assert(sizeof(struct config) % sizeof(uintptr_t) == 0, "struct config is word-sized");
 _Static_assert(_Alignof(struct config) >= _Alignof(uintptr_t), "struct config is word-aligned");
 
+/* may_alias: these words are struct config's bytes, read and written as words. */
+typedef uintptr_t __attribute__((may_alias)) config_word;
+
 static void store_words(struct config *dst, const struct config *src)
 {
-	uintptr_t *d = (uintptr_t *)(void *)dst;
-	const uintptr_t *s = (const uintptr_t *)(const void *)src;
-	for (size_t i = 0; i < sizeof(*dst) / sizeof(uintptr_t); i++)
+	config_word *d = (config_word *)(void *)dst;
+	const config_word *s = (const config_word *)(const void *)src;
+	for (size_t i = 0; i < sizeof(*dst) / sizeof(config_word); i++)
 		__atomic_store_n(&d[i], s[i], __ATOMIC_RELAXED);
 }
 
@@ -106,9 +109,9 @@ int liveconfig_reload(struct config *cfg, const char *path)
 		return -EINVAL;
 	}
 	struct config old = *cfg;
-	store_words(cfg, &fresh);
+	store_words(cfg, &fresh); /* cfg now owns fresh's strings */
 	config_free(&old);
-	log_setup((enum log_level)cfg->log_level, cfg->log_format == LOG_FORMAT_JSON);
+	log_setup((enum log_level)fresh.log_level, fresh.log_format == LOG_FORMAT_JSON);
 	log_event(LOG_INFO, "config_reloaded", "changed=\"%s\"", live);
 	return changed;
 }

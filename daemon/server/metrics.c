@@ -22,11 +22,14 @@ static const char *const ROUTE_NAMES[ROUTE_COUNT] = {
 };
 
 static const char *const OUTCOME_NAMES[OUTCOME_COUNT] = {"accepted", "duplicate", "rejected"};
+static const char *const SOURCE_NAMES[SOURCE_COUNT] = {"json", "json_array", "ndjson", "csv",
+						       "fhir"};
 
 struct metrics {
 	atomic_ulong requests[ROUTE_COUNT][NSTATUS];
 	atomic_ulong reports[OUTCOME_COUNT];
 	atomic_ulong unknown_terms;
+	atomic_ulong sources[SOURCE_COUNT];
 };
 
 struct metrics *metrics_new(void)
@@ -62,6 +65,11 @@ void metrics_count_report(struct metrics *m, enum report_outcome o, unsigned lon
 void metrics_count_unknown_terms(struct metrics *m, unsigned long n)
 {
 	atomic_fetch_add(&m->unknown_terms, n);
+}
+
+void metrics_count_source(struct metrics *m, enum report_source s, unsigned long n)
+{
+	atomic_fetch_add(&m->sources[s], n);
 }
 
 static void render_requests(struct metrics *m, FILE *f)
@@ -133,6 +141,11 @@ char *metrics_render(struct metrics *m, struct server *s)
 	fprintf(f, "# HELP needlewatch_unknown_terms_total Terms the vocabulary did not know.\n"
 		"# TYPE needlewatch_unknown_terms_total counter\n"
 		"needlewatch_unknown_terms_total %lu\n", atomic_load(&m->unknown_terms));
+	fputs("# HELP needlewatch_reports_received_total Reports received, by the form they came in.\n"
+	      "# TYPE needlewatch_reports_received_total counter\n", f);
+	for (int i = 0; i < SOURCE_COUNT; i++)
+		fprintf(f, "needlewatch_reports_received_total{format=\"%s\"} %lu\n", SOURCE_NAMES[i],
+			atomic_load(&m->sources[i]));
 	fprintf(f, "# TYPE needlewatch_active_requests gauge\nneedlewatch_active_requests %d\n",
 		atomic_load(&s->active_requests));
 	render_writer(s, f);

@@ -11,6 +11,10 @@ struct server;
 
 enum report_outcome { OUTCOME_ACCEPTED, OUTCOME_DUPLICATE, OUTCOME_REJECTED, OUTCOME_COUNT };
 
+/* How reports arrive: one JSON report, a JSON array, NDJSON, CSV, FHIR. */
+enum report_source { SOURCE_JSON, SOURCE_JSON_ARRAY, SOURCE_NDJSON, SOURCE_CSV, SOURCE_FHIR,
+		     SOURCE_COUNT };
+
 struct metrics;
 
 struct metrics *metrics_new(void);
@@ -19,6 +23,8 @@ void metrics_free(struct metrics *m);
 void metrics_count_request(struct metrics *m, enum route route, unsigned status);
 void metrics_count_report(struct metrics *m, enum report_outcome o, unsigned long n);
 void metrics_count_unknown_terms(struct metrics *m, unsigned long n);
+/* n reports of one request (1, or a batch's items) received in that form. */
+void metrics_count_source(struct metrics *m, enum report_source s, unsigned long n);
 
 /* The exposition text for the whole server, malloc'd (caller frees). */
 char *metrics_render(struct metrics *m, struct server *s);

@@ -24,11 +24,11 @@ static const char *const SQL_REFRESH = "SELECT needlewatch.refresh_summaries($1:
 struct refresher {
 	const struct config *cfg;
 	pthread_t tid;
-	pthread_mutex_t lock;  /* guards stopping and cancel */
+	pthread_mutex_t lock; /* guards stopping and cancel */
 	pthread_cond_t wake;
 	bool stopping;
-	PGcancel *cancel;      /* of the refresh in flight, NULL between refreshes */
-	PGconn *conn;          /* the thread's own */
+	PGcancel *cancel; /* of the refresh in flight, NULL between refreshes */
+	PGconn *conn;	  /* the thread's own */
 };
 
 /* SIGHUP rewrites these in place, one aligned word each (liveconfig.h). */
@@ -95,8 +95,7 @@ static bool wait_interval(struct refresher *r)
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += interval > 0 ? interval : IDLE_CHECK_S;
 	pthread_mutex_lock(&r->lock);
-	while (!r->stopping &&
-	       pthread_cond_timedwait(&r->wake, &r->lock, &deadline) != ETIMEDOUT)
+	while (!r->stopping && pthread_cond_timedwait(&r->wake, &r->lock, &deadline) != ETIMEDOUT)
 		;
 	bool go = !r->stopping;
 	pthread_mutex_unlock(&r->lock);

@@ -37,8 +37,8 @@
 #define RETRY_AFTER_S 5
 
 static const char *const SQL_GET_REPORT =
-	"SELECT id, client_ref, version, received_at, normalised, warnings"
-	" FROM needlewatch.reports WHERE premises_id = $1 AND id = $2";
+    "SELECT id, client_ref, version, received_at, normalised, warnings"
+    " FROM needlewatch.reports WHERE premises_id = $1 AND id = $2";
 
 /* The media type of a Content-Type value, without parameters, compared
  * case-insensitively. */
@@ -76,7 +76,8 @@ static enum body_format body_format_of(const char *ct)
 		return FORMAT_NDJSON;
 	if (media_type_is(ct, "text/csv"))
 		return FORMAT_CSV;
-	if (media_type_is(ct, "application/fhir+json") || media_type_is(ct, "application/json+fhir"))
+	if (media_type_is(ct, "application/fhir+json") ||
+	    media_type_is(ct, "application/json+fhir"))
 		return FORMAT_FHIR;
 	return FORMAT_UNKNOWN;
 }
@@ -90,18 +91,18 @@ enum MHD_Result reports_post_begin(struct request *rq)
 {
 	struct MHD_Connection *c = rq->conn;
 	const char *ct = content_type(rq);
-	const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *cl =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	enum body_format f = body_format_of(ct);
 
 	if (f == FORMAT_UNKNOWN || (f == FORMAT_CSV && foreign_charset(ct))) {
 		rq->status = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
-		return respond_problem(c, rq->status, "unsupported-media-type",
-				       "unsupported content type",
-				       f == FORMAT_CSV
-					       ? "send CSV as UTF-8 (Excel: \"CSV UTF-8\")"
-					       : "send application/json, application/x-ndjson, text/csv "
-						 "or application/fhir+json",
-				       NULL, NULL);
+		return respond_problem(
+		    c, rq->status, "unsupported-media-type", "unsupported content type",
+		    f == FORMAT_CSV ? "send CSV as UTF-8 (Excel: \"CSV UTF-8\")"
+				    : "send application/json, application/x-ndjson, text/csv "
+				      "or application/fhir+json",
+		    NULL, NULL);
 	}
 	if (cl && strtoull(cl, NULL, 10) > rq->server->cfg->max_body_bytes) {
 		rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
@@ -121,7 +122,8 @@ static void today_utc(char out[11])
 
 static unsigned long count_review(const struct report *r)
 {
-	unsigned long n = r->procedure.setting.needs_review + r->procedure.practitioner_role.needs_review +
+	unsigned long n = r->procedure.setting.needs_review +
+			  r->procedure.practitioner_role.needs_review +
 			  r->procedure.device.needs_review + r->procedure.type.needs_review +
 			  r->patient.sex.needs_review;
 	for (size_t i = 0; i < r->n_complications; i++) {
@@ -134,7 +136,7 @@ static unsigned long count_review(const struct report *r)
 struct place_memo {
 	struct place_memo *next;
 	const char *code;
-	int rc;                   /* 0 or -ENOENT */
+	int rc; /* 0 or -ENOENT */
 	long long id;
 	char setting[24];
 };
@@ -186,7 +188,8 @@ static int resolve_place(struct request *rq, const struct report *r, struct stor
 			return -EAGAIN;
 		if (e == -ENOENT)
 			issues_add(warnings, "procedure.premises_code",
-				   "no registered premises has this code; counted as an unregistered place");
+				   "no registered premises has this code; counted as an "
+				   "unregistered place");
 		else
 			o->setting = arena_strdup(rq->arena, setting);
 	} else if (strcmp(r->reporter_role, "practitioner") == 0) {
@@ -195,7 +198,8 @@ static int resolve_place(struct request *rq, const struct report *r, struct stor
 	}
 	if (o->procedure_premises_id && reported[0] && strcmp(reported, o->setting) != 0)
 		issues_add(warnings, "procedure.setting",
-			   "differs from the premises' registered setting %s, which is used", o->setting);
+			   "differs from the premises' registered setting %s, which is used",
+			   o->setting);
 	if (!o->procedure_premises_id && !reported[0])
 		issues_add(warnings, "procedure.setting",
 			   "missing for an unregistered place; stored as unknown");
@@ -217,7 +221,7 @@ const char *reports_stored_json(struct request *rq, cJSON *doc, const struct rep
 	cJSON *patient = cJSON_GetObjectItemCaseSensitive(doc, "patient");
 	if (r->patient.has_ref && cJSON_IsObject(patient))
 		cJSON_ReplaceItemInObjectCaseSensitive(patient, "ref",
-			cJSON_CreateString(r->patient.pseudonym));
+						       cJSON_CreateString(r->patient.pseudonym));
 	return print_json(rq->arena, doc);
 }
 
@@ -297,7 +301,8 @@ static enum MHD_Result submit_single(struct request *rq, const char *format, con
 				 &rq->normalised, &rq->warnings);
 	if (rc == -EAGAIN)
 		return reports_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
-			       "database unavailable", "the report was not stored; retry later", NULL);
+				       "database unavailable",
+				       "the report was not stored; retry later", NULL);
 	if (rc < 0)
 		return MHD_NO;
 	store_job_init(&rq->job, &rq->item, 1, request_resume, rq);
@@ -306,8 +311,9 @@ static enum MHD_Result submit_single(struct request *rq, const char *format, con
 
 static enum MHD_Result invalid(struct request *rq, const struct issues *errors)
 {
-	return reports_problem(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid-report", "invalid report",
-		       "one or more fields are invalid; see errors", errors);
+	return reports_problem(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid-report",
+			       "invalid report", "one or more fields are invalid; see errors",
+			       errors);
 }
 
 /* A strictly parsed body, or a 400 queued (*ret_answer) and NULL. */
@@ -319,7 +325,7 @@ static cJSON *parse_body(struct request *rq, enum MHD_Result *ret_answer)
 
 	if (rq->body_len == 0) {
 		*ret_answer = reports_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body",
-				      "malformed request body", "the body is empty", NULL);
+					      "malformed request body", "the body is empty", NULL);
 		return NULL;
 	}
 	cJSON *doc = json_parse_strict(rq->body, rq->body_len, &lim, &jerr);
@@ -327,7 +333,7 @@ static cJSON *parse_body(struct request *rq, enum MHD_Result *ret_answer)
 		snprintf(detail, sizeof(detail), "not valid JSON at byte %zu: %s", jerr.offset,
 			 jerr.message);
 		*ret_answer = reports_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body",
-				      "malformed request body", detail, NULL);
+					      "malformed request body", detail, NULL);
 	}
 	return doc;
 }
@@ -342,15 +348,20 @@ static enum MHD_Result post_json(struct request *rq)
 		return ret;
 	if (cJSON_IsArray(doc))
 		return batch_post_json_array(rq, doc);
+	if (!cJSON_IsObject(doc)) {
+		cJSON_Delete(doc);
+		return reports_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body",
+				       "malformed request body",
+				       "a report must be a JSON object, or an array of them", NULL);
+	}
+	metrics_count_source(rq->server->metrics, SOURCE_JSON, 1);
 	issues_init(&errors, rq->arena);
 	issues_init(&warnings, rq->arena);
-	if (!cJSON_IsObject(doc))
-		ret = reports_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body", "malformed request body",
-			      "a report must be a JSON object, or an array of them", NULL);
-	else if (reports_normalise(rq, doc, &rq->report, &errors, &warnings) < 0)
+	if (reports_normalise(rq, doc, &rq->report, &errors, &warnings) < 0)
 		ret = invalid(rq, &errors);
 	else
-		ret = submit_single(rq, "json", reports_stored_json(rq, doc, &rq->report), &warnings);
+		ret =
+		    submit_single(rq, "json", reports_stored_json(rq, doc, &rq->report), &warnings);
 	cJSON_Delete(doc);
 	return ret;
 }
@@ -386,14 +397,15 @@ static enum MHD_Result post_fhir(struct request *rq)
 	pthread_rwlock_unlock(&s->vocab_lock);
 	cJSON_Delete(doc);
 	if (rc == -EINVAL)
-		return reports_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body", "malformed request body",
-			       reason, NULL);
+		return reports_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body",
+				       "malformed request body", reason, NULL);
 	if (rc == -E2BIG)
 		return batch_too_large(rq);
 	if (rc < 0)
 		return MHD_NO;
 	if (fd.bundle)
 		return batch_post_fhir(rq, &fd); /* takes fd */
+	metrics_count_source(s->metrics, SOURCE_FHIR, 1);
 	ret = post_fhir_single(rq, &fd.items[0]);
 	fhir_doc_free(&fd);
 	return ret;
@@ -442,27 +454,32 @@ enum MHD_Result reports_post_answer(struct request *rq)
 	case STORE_DUPLICATE:
 		return answer_stored(rq, MHD_HTTP_OK, "duplicate");
 	case STORE_CONFLICT:
-		snprintf(detail, sizeof(detail),
-			 "version %d of this client_ref was already stored (id %lld) with different "
-			 "content; send a higher version for a follow-up", rq->report.version, rq->item.id);
-		return reports_problem(rq, MHD_HTTP_CONFLICT, "conflict", "report version already stored",
-			       detail, NULL);
+		snprintf(
+		    detail, sizeof(detail),
+		    "version %d of this client_ref was already stored (id %lld) with different "
+		    "content; send a higher version for a follow-up",
+		    rq->report.version, rq->item.id);
+		return reports_problem(rq, MHD_HTTP_CONFLICT, "conflict",
+				       "report version already stored", detail, NULL);
 	case STORE_UNAVAILABLE:
 		return reports_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
-			       "database unavailable", "the report was not stored; retry later", NULL);
+				       "database unavailable",
+				       "the report was not stored; retry later", NULL);
 	default:
-		return reports_problem(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "report not stored",
-			       "the database refused the report; it was not stored", NULL);
+		return reports_problem(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+				       "report not stored",
+				       "the database refused the report; it was not stored", NULL);
 	}
 }
 
 static enum MHD_Result answer_report_row(struct request *rq, PGresult *res)
 {
-	char *text = arena_printf(rq->arena,
-				  "{\"id\":%s,\"client_ref\":\"\",\"version\":%s,\"received_at\":\"%s\","
-				  "\"report\":%s,\"warnings\":%s}\n",
-				  PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
-				  PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5));
+	char *text =
+	    arena_printf(rq->arena,
+			 "{\"id\":%s,\"client_ref\":\"\",\"version\":%s,\"received_at\":\"%s\","
+			 "\"report\":%s,\"warnings\":%s}\n",
+			 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 3),
+			 PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 5));
 	/* client_ref is free text: set it through cJSON so it is escaped correctly. */
 	cJSON *j = text ? cJSON_Parse(text) : NULL;
 	if (!j)
@@ -480,7 +497,8 @@ enum MHD_Result reports_get(struct request *rq)
 	char *end;
 	long long id = strtoll(rq->route_arg, &end, 10);
 	if (*end || id <= 0 || rq->route_arg[0] == '+' || rq->route_arg[0] == ' ')
-		return reports_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such report", NULL, NULL);
+		return reports_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such report", NULL,
+				       NULL);
 	char premises[24], idtext[24];
 	snprintf(premises, sizeof(premises), "%lld", rq->account.premises_id);
 	snprintf(idtext, sizeof(idtext), "%lld", id);
@@ -489,19 +507,19 @@ enum MHD_Result reports_get(struct request *rq)
 	PGconn *c = dbpool_get(rq->server->readers, 2000);
 	if (!c)
 		return reports_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
-			       "database unavailable", "retry later", NULL);
+				       "database unavailable", "retry later", NULL);
 	PGresult *res = PQexecParams(c, SQL_GET_REPORT, 2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		dbpool_put(rq->server->readers, c, db_result_is_connection_error(c, res));
 		PQclear(res);
 		return reports_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
-			       "database unavailable", "retry later", NULL);
+				       "database unavailable", "retry later", NULL);
 	}
 	dbpool_put(rq->server->readers, c, /* broken= */ false);
 	enum MHD_Result ret;
 	if (PQntuples(res) != 1)
 		ret = reports_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such report",
-			      "no report with this id was sent by your premises", NULL);
+				      "no report with this id was sent by your premises", NULL);
 	else
 		ret = answer_report_row(rq, res);
 	PQclear(res);

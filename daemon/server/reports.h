@@ -52,7 +52,6 @@ const char *reports_stored_json(struct request *rq, cJSON *doc, const struct rep
 
 /* A problem+json answer (counted as a rejected report for 400 and 422). */
 enum MHD_Result reports_problem(struct request *rq, unsigned status, const char *type,
-				const char *title, const char *detail,
-				const struct issues *errors);
+				const char *title, const char *detail, const struct issues *errors);
 
 #endif

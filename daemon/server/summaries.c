@@ -41,100 +41,107 @@
  * Columns: week, setting, region, fitzpatrick, training, complication, type,
  * events (in the rate), cases (all). */
 static const char *const SQL_EVENTS_WEEK_SETTING =
-	"SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END, NULL::text,"
-	" NULL::text, NULL::text, CASE WHEN $8 THEN complication_group END, NULL::text,"
-	" sum(events), sum(events + events_without_activity)"
-	" FROM summary.rates_week_setting"
-	" WHERE week BETWEEN $1 AND $2"
-	"  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
-	"  AND ($9::text IS NULL OR complication_group = $9)"
-	" GROUP BY 1, 2, 6";
+    "SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END, NULL::text,"
+    " NULL::text, NULL::text, CASE WHEN $8 THEN complication_group END, NULL::text,"
+    " sum(events), sum(events + events_without_activity)"
+    " FROM summary.rates_week_setting"
+    " WHERE week BETWEEN $1 AND $2"
+    "  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
+    "  AND ($9::text IS NULL OR complication_group = $9)"
+    " GROUP BY 1, 2, 6";
 
 static const char *const SQL_EVENTS_FITZPATRICK =
-	"SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END, NULL::text,"
-	" CASE WHEN $6 THEN fitzpatrick::text END, NULL::text,"
-	" CASE WHEN $8 THEN complication_group END, NULL::text,"
-	" sum(events), sum(events + events_without_activity)"
-	" FROM summary.rates_fitzpatrick"
-	" WHERE week BETWEEN $1 AND $2"
-	"  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
-	"  AND ($9::text IS NULL OR complication_group = $9)"
-	" GROUP BY 1, 2, 4, 6";
+    "SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END, NULL::text,"
+    " CASE WHEN $6 THEN fitzpatrick::text END, NULL::text,"
+    " CASE WHEN $8 THEN complication_group END, NULL::text,"
+    " sum(events), sum(events + events_without_activity)"
+    " FROM summary.rates_fitzpatrick"
+    " WHERE week BETWEEN $1 AND $2"
+    "  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
+    "  AND ($9::text IS NULL OR complication_group = $9)"
+    " GROUP BY 1, 2, 4, 6";
 
 /* A case is in the rate when its premises reported activity that week with
  * every breakdown the row needs (there is none by Fitzpatrick type and
  * training together) and its own value of that breakdown is known. */
-#define QUALIFIED                                                                        \
-	"has_activity AND (NOT $6 OR (has_fitzpatrick_breakdown AND fitzpatrick IS NOT NULL))" \
-	" AND (NOT $7 OR (has_training_breakdown AND medically_trained IS NOT NULL))"       \
+#define QUALIFIED                                                                                  \
+	"has_activity AND (NOT $6 OR (has_fitzpatrick_breakdown AND fitzpatrick IS NOT NULL))"     \
+	" AND (NOT $7 OR (has_training_breakdown AND medically_trained IS NOT NULL))"              \
 	" AND NOT ($6 AND $7)"
 
 static const char *const SQL_EVENTS_CELLS =
-	"SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END,"
-	" CASE WHEN $5 THEN region END, CASE WHEN $6 THEN fitzpatrick::text END,"
-	" CASE WHEN $7 THEN medically_trained::text END,"
-	" CASE WHEN $8 THEN complication_group END, NULL::text,"
-	" coalesce(sum(cases) FILTER (WHERE " QUALIFIED "), 0), sum(cases)"
-	" FROM summary.event_cells"
-	" WHERE week BETWEEN $1 AND $2"
-	"  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
-	"  AND ($9::text IS NULL OR complication_group = $9)"
-	" GROUP BY 1, 2, 3, 4, 5, 6";
+    "SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END,"
+    " CASE WHEN $5 THEN region END, CASE WHEN $6 THEN fitzpatrick::text END,"
+    " CASE WHEN $7 THEN medically_trained::text END,"
+    " CASE WHEN $8 THEN complication_group END, NULL::text,"
+    " coalesce(sum(cases) FILTER (WHERE " QUALIFIED "), 0), sum(cases)"
+    " FROM summary.event_cells"
+    " WHERE week BETWEEN $1 AND $2"
+    "  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
+    "  AND ($9::text IS NULL OR complication_group = $9)"
+    " GROUP BY 1, 2, 3, 4, 5, 6";
 
 static const char *const SQL_EVENTS_TYPES =
-	"SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END,"
-	" CASE WHEN $5 THEN region END, CASE WHEN $6 THEN fitzpatrick::text END,"
-	" CASE WHEN $7 THEN medically_trained::text END,"
-	" CASE WHEN $8 THEN complication_group END, CASE WHEN $10 THEN complication_type END,"
-	" coalesce(sum(cases) FILTER (WHERE " QUALIFIED "), 0), sum(cases)"
-	" FROM summary.event_type_cells"
-	" WHERE week BETWEEN $1 AND $2"
-	"  AND ($9::text IS NULL OR complication_group = $9)"
-	"  AND ($11::text IS NULL OR complication_type = $11)"
-	" GROUP BY 1, 2, 3, 4, 5, 6, 7";
+    "SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END,"
+    " CASE WHEN $5 THEN region END, CASE WHEN $6 THEN fitzpatrick::text END,"
+    " CASE WHEN $7 THEN medically_trained::text END,"
+    " CASE WHEN $8 THEN complication_group END, CASE WHEN $10 THEN complication_type END,"
+    " coalesce(sum(cases) FILTER (WHERE " QUALIFIED "), 0), sum(cases)"
+    " FROM summary.event_type_cells"
+    " WHERE week BETWEEN $1 AND $2"
+    "  AND ($9::text IS NULL OR complication_group = $9)"
+    "  AND ($11::text IS NULL OR complication_type = $11)"
+    " GROUP BY 1, 2, 3, 4, 5, 6, 7";
 
 /* Denominators: $1, $2 the weeks; $3..$7 group by week, setting, region,
  * fitzpatrick, training. Columns: week, setting, region, fitzpatrick,
- * training, procedures, premises reporting (distinct over the weeks). Only
- * one branch runs: the others are false for the values given. */
+ * training, procedures, premises reporting (distinct over the weeks; with a
+ * breakdown, those that gave it). The six Fitzpatrick sums (or the two
+ * training sums) are taken per group first and spread out after, so the
+ * premises-weeks are read once whatever the breakdown; only the branch the
+ * flags select returns rows, and none for both breakdowns at once. */
 static const char *const SQL_DENOMINATORS =
-	"SELECT CASE WHEN $3 THEN summary.iso_week(week) END, CASE WHEN $4 THEN setting END,"
-	"  CASE WHEN $5 THEN region END, NULL::text, NULL::text, sum(procedures),"
-	"  count(DISTINCT premises_id)"
-	" FROM needlewatch.premises_weeks"
-	" WHERE week BETWEEN $1 AND $2 AND NOT $6 AND NOT $7"
-	" GROUP BY 1, 2, 3"
-	" UNION ALL "
-	"SELECT CASE WHEN $3 THEN summary.iso_week(week) END, CASE WHEN $4 THEN setting END,"
-	"  CASE WHEN $5 THEN region END, k::text, NULL::text, sum(procedures_fitzpatrick[k]),"
-	"  count(DISTINCT premises_id)"
-	" FROM needlewatch.premises_weeks CROSS JOIN generate_series(1, 6) k"
-	" WHERE week BETWEEN $1 AND $2 AND $6 AND NOT $7 AND procedures_fitzpatrick IS NOT NULL"
-	" GROUP BY 1, 2, 3, 4"
-	" UNION ALL "
-	"SELECT CASE WHEN $3 THEN summary.iso_week(week) END, CASE WHEN $4 THEN setting END,"
-	"  CASE WHEN $5 THEN region END, NULL::text, t::text,"
-	"  sum(CASE WHEN t THEN procedures_trained ELSE procedures_untrained END),"
-	"  count(DISTINCT premises_id)"
-	" FROM needlewatch.premises_weeks CROSS JOIN (VALUES (true), (false)) v (t)"
-	" WHERE week BETWEEN $1 AND $2 AND $7 AND NOT $6 AND procedures_trained IS NOT NULL"
-	" GROUP BY 1, 2, 3, 5";
+    "WITH d AS ("
+    " SELECT CASE WHEN $3 THEN week END AS week, CASE WHEN $4 THEN setting END AS setting,"
+    "  CASE WHEN $5 THEN region END AS region, sum(procedures) AS procedures,"
+    "  count(DISTINCT premises_id) AS premises,"
+    "  ARRAY[sum(procedures_fitzpatrick[1]) FILTER (WHERE $6),"
+    "   sum(procedures_fitzpatrick[2]) FILTER (WHERE $6),"
+    "   sum(procedures_fitzpatrick[3]) FILTER (WHERE $6),"
+    "   sum(procedures_fitzpatrick[4]) FILTER (WHERE $6),"
+    "   sum(procedures_fitzpatrick[5]) FILTER (WHERE $6),"
+    "   sum(procedures_fitzpatrick[6]) FILTER (WHERE $6)] AS fitz,"
+    "  ARRAY[sum(procedures_trained) FILTER (WHERE $7),"
+    "   sum(procedures_untrained) FILTER (WHERE $7)] AS training"
+    " FROM needlewatch.premises_weeks"
+    " WHERE week BETWEEN $1 AND $2 AND (NOT $6 OR procedures_fitzpatrick IS NOT NULL)"
+    "  AND (NOT $7 OR procedures_trained IS NOT NULL)"
+    " GROUP BY 1, 2, 3"
+    ")"
+    " SELECT summary.iso_week(week), setting, region, NULL::text, NULL::text, procedures, premises"
+    " FROM d WHERE NOT $6 AND NOT $7"
+    " UNION ALL"
+    " SELECT summary.iso_week(week), setting, region, f.k::text, NULL::text, f.n, premises"
+    " FROM d CROSS JOIN LATERAL unnest(d.fitz) WITH ORDINALITY f (n, k) WHERE $6 AND NOT $7"
+    " UNION ALL"
+    " SELECT summary.iso_week(week), setting, region, NULL::text, (t.k = 1)::text, t.n, premises"
+    " FROM d CROSS JOIN LATERAL unnest(d.training) WITH ORDINALITY t (n, k) WHERE $7 AND NOT $6";
 
 /* $1, $2 the weeks; $3 week, $4 setting, $5 complication (group by);
  * $6 setting and $7 complication filters. */
 static const char *const SQL_UNREGISTERED =
-	"SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END,"
-	" CASE WHEN $5 THEN complication_group END, sum(cases)"
-	" FROM summary.unregistered_counts"
-	" WHERE week BETWEEN $1 AND $2"
-	"  AND CASE WHEN $5 OR $7::text IS NOT NULL THEN complication_group <> 'any'"
-	"      ELSE complication_group = 'any' END"
-	"  AND ($6::text IS NULL OR setting = $6) AND ($7::text IS NULL OR complication_group = $7)"
-	" GROUP BY 1, 2, 3";
+    "SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END,"
+    " CASE WHEN $5 THEN complication_group END, sum(cases)"
+    " FROM summary.unregistered_counts"
+    " WHERE week BETWEEN $1 AND $2"
+    "  AND CASE WHEN $5 OR $7::text IS NOT NULL THEN complication_group <> 'any'"
+    "      ELSE complication_group = 'any' END"
+    "  AND ($6::text IS NULL OR setting = $6) AND ($7::text IS NULL OR complication_group = $7)"
+    " GROUP BY 1, 2, 3";
 
 static const char *const SQL_GENERATED_AT =
-	"SELECT to_char(refreshed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-	" FROM summary.refresh_state";
+    "SELECT to_char(refreshed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    " FROM summary.refresh_state";
 
 #define OID_BOOL 16
 #define OID_TEXT 25
@@ -143,9 +150,9 @@ static const char *const SQL_GENERATED_AT =
 struct fetch {
 	struct request *rq;
 	PGconn *conn;
-	PGresult *results[8];  /* kept until the answer is rendered: keys point into them */
+	PGresult *results[8]; /* kept until the answer is rendered: keys point into them */
 	size_t n_results;
-	bool lost;             /* the connection failed */
+	bool lost; /* the connection failed */
 };
 
 static const char *flag(unsigned mask, enum summary_dim d)
@@ -200,14 +207,21 @@ static int fetch_events(struct fetch *f, const struct summary_query *q, unsigned
 						  OID_BOOL, OID_BOOL, OID_BOOL, OID_BOOL,
 						  OID_TEXT, OID_BOOL, OID_TEXT};
 	const char *p[N_EVENT_PARAMS] = {
-		q->from_date, q->to_date, flag(need, SUMMARY_WEEK), flag(need, SUMMARY_SETTING),
-		flag(need, SUMMARY_REGION), flag(need, SUMMARY_FITZPATRICK),
-		flag(need, SUMMARY_TRAINING), flag(need, SUMMARY_COMPLICATION), q->complication,
-		flag(need, SUMMARY_COMPLICATION_TYPE), q->complication_type,
+	    q->from_date,
+	    q->to_date,
+	    flag(need, SUMMARY_WEEK),
+	    flag(need, SUMMARY_SETTING),
+	    flag(need, SUMMARY_REGION),
+	    flag(need, SUMMARY_FITZPATRICK),
+	    flag(need, SUMMARY_TRAINING),
+	    flag(need, SUMMARY_COMPLICATION),
+	    q->complication,
+	    flag(need, SUMMARY_COMPLICATION_TYPE),
+	    q->complication_type,
 	};
-	static const enum summary_dim cols[] = {SUMMARY_WEEK, SUMMARY_SETTING, SUMMARY_REGION,
-						SUMMARY_FITZPATRICK, SUMMARY_TRAINING,
-						SUMMARY_COMPLICATION, SUMMARY_COMPLICATION_TYPE};
+	static const enum summary_dim cols[] = {
+	    SUMMARY_WEEK,     SUMMARY_SETTING,	    SUMMARY_REGION,	      SUMMARY_FITZPATRICK,
+	    SUMMARY_TRAINING, SUMMARY_COMPLICATION, SUMMARY_COMPLICATION_TYPE};
 	PGresult *res = run(f, events_source(need), N_EVENT_PARAMS, types, p);
 	if (!res)
 		return -EIO;
@@ -232,9 +246,13 @@ static int fetch_denominators(struct fetch *f, const struct summary_query *q, un
 	static const Oid types[N_DEN_PARAMS] = {OID_DATE, OID_DATE, OID_BOOL, OID_BOOL,
 						OID_BOOL, OID_BOOL, OID_BOOL};
 	const char *p[N_DEN_PARAMS] = {
-		q->from_date, q->to_date, flag(need, SUMMARY_WEEK), flag(need, SUMMARY_SETTING),
-		flag(need, SUMMARY_REGION), flag(need, SUMMARY_FITZPATRICK),
-		flag(need, SUMMARY_TRAINING),
+	    q->from_date,
+	    q->to_date,
+	    flag(need, SUMMARY_WEEK),
+	    flag(need, SUMMARY_SETTING),
+	    flag(need, SUMMARY_REGION),
+	    flag(need, SUMMARY_FITZPATRICK),
+	    flag(need, SUMMARY_TRAINING),
 	};
 	static const enum summary_dim cols[] = {SUMMARY_WEEK, SUMMARY_SETTING, SUMMARY_REGION,
 						SUMMARY_FITZPATRICK, SUMMARY_TRAINING};
@@ -262,15 +280,20 @@ static int fetch_unregistered(struct fetch *f, const struct summary_query *q,
 	static const Oid types[N_UNREG_PARAMS] = {OID_DATE, OID_DATE, OID_BOOL, OID_BOOL,
 						  OID_BOOL, OID_TEXT, OID_TEXT};
 	const char *p[N_UNREG_PARAMS] = {
-		q->from_date, q->to_date, flag(q->by_mask, SUMMARY_WEEK),
-		flag(q->by_mask, SUMMARY_SETTING), flag(q->by_mask, SUMMARY_COMPLICATION),
-		q->setting, q->complication,
+	    q->from_date,
+	    q->to_date,
+	    flag(q->by_mask, SUMMARY_WEEK),
+	    flag(q->by_mask, SUMMARY_SETTING),
+	    flag(q->by_mask, SUMMARY_COMPLICATION),
+	    q->setting,
+	    q->complication,
 	};
 	PGresult *res = run(f, SQL_UNREGISTERED, N_UNREG_PARAMS, types, p);
 	if (!res)
 		return -EIO;
 	int n = PQntuples(res);
-	struct summary_unregistered *v = arena_alloc(f->rq->arena, (size_t)(n ? n : 1) * sizeof(*v));
+	struct summary_unregistered *v =
+	    arena_alloc(f->rq->arena, (size_t)(n ? n : 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	for (int i = 0; i < n; i++) {
@@ -288,7 +311,7 @@ static int fetch_unregistered(struct fetch *f, const struct summary_query *q,
 /* Everything the answer needs, in one snapshot. */
 struct answer {
 	struct summary_input in;
-	struct summary_unregistered *unregistered;  /* NULL: not applicable */
+	struct summary_unregistered *unregistered; /* NULL: not applicable */
 	size_t n_unregistered;
 	const char *generated_at;
 };
@@ -308,7 +331,8 @@ static int fetch_all(struct fetch *f, const struct summary_query *q, struct answ
 	a->in.denominators = den;
 	if (summary_table_wants_adjusted(q)) {
 		if (fetch_events(f, q, q->needed | fitz, &fev, &a->in.n_fitz_events) < 0 ||
-		    fetch_denominators(f, q, q->needed | fitz, &fden, &a->in.n_fitz_denominators) < 0)
+		    fetch_denominators(f, q, q->needed | fitz, &fden, &a->in.n_fitz_denominators) <
+			0)
 			return -EIO;
 		a->in.fitz_events = fev;
 		a->in.fitz_denominators = fden;
@@ -379,8 +403,8 @@ static long today_days(void)
 
 static bool wants_csv(struct request *rq)
 {
-	const char *accept = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
-							 MHD_HTTP_HEADER_ACCEPT);
+	const char *accept =
+	    MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 	return accept && strcasestr(accept, "text/csv");
 }
 
@@ -396,8 +420,8 @@ static enum MHD_Result render(struct request *rq, const struct summary_query *q,
 		char *csv = summary_render_csv(q, &t, &len);
 		if (!csv)
 			return MHD_NO;
-		enum MHD_Result ret = respond_text(rq->conn, MHD_HTTP_OK, "text/csv; charset=utf-8",
-						   csv, len, NULL);
+		enum MHD_Result ret =
+		    respond_text(rq->conn, MHD_HTTP_OK, "text/csv; charset=utf-8", csv, len, NULL);
 		free(csv);
 		return ret;
 	}
@@ -432,10 +456,11 @@ enum MHD_Result summaries_get(struct request *rq)
 			       "database unavailable", "retry later", NULL);
 	int rc = fetch_snapshot(&f, &q, &a);
 	dbpool_put(rq->server->readers, f.conn, f.lost);
-	enum MHD_Result ret = rc == 0 ? render(rq, &q, &a)
-				      : problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
-						"database-unavailable", "database unavailable",
-						"the summaries could not be read; retry later", NULL);
+	enum MHD_Result ret = rc == 0
+				  ? render(rq, &q, &a)
+				  : problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+					    "database-unavailable", "database unavailable",
+					    "the summaries could not be read; retry later", NULL);
 	for (size_t i = 0; i < f.n_results; i++)
 		PQclear(f.results[i]);
 	return ret;

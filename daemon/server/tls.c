@@ -107,8 +107,8 @@ static int creds_import(struct creds *c, const gnutls_datum_t *cert, const gnutl
 	unsigned n = CHAIN_MAX;
 	int r = gnutls_pcert_list_import_x509_raw(c->pcerts, &n, cert, GNUTLS_X509_FMT_PEM, 0);
 	if (r < 0) {
-		snprintf(err, errlen, "%s: not a PEM certificate chain of at most %d: %s", cert_file,
-			 CHAIN_MAX, gnutls_strerror(r));
+		snprintf(err, errlen, "%s: not a PEM certificate chain of at most %d: %s",
+			 cert_file, CHAIN_MAX, gnutls_strerror(r));
 		return -EINVAL;
 	}
 	c->npcerts = n;
@@ -137,7 +137,8 @@ static struct creds *creds_load(const char *cert_file, const char *key_file, cha
 	struct creds *c = NULL;
 	gnutls_hash_hd_t h;
 
-	if (read_pem(cert_file, &cert, err, errlen) < 0 || read_pem(key_file, &key, err, errlen) < 0)
+	if (read_pem(cert_file, &cert, err, errlen) < 0 ||
+	    read_pem(key_file, &key, err, errlen) < 0)
 		goto out;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -196,8 +197,7 @@ static struct creds *acquire(struct tls *t)
 	return c;
 }
 
-int tls_reload(struct tls *t, const char *cert_file, const char *key_file, char *err,
-	       size_t errlen)
+int tls_reload(struct tls *t, const char *cert_file, const char *key_file, char *err, size_t errlen)
 {
 	struct creds *c = creds_load(cert_file, key_file, err, errlen);
 	if (!c)
@@ -243,7 +243,7 @@ int tls_retrieve_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn
 	(void)pk_algos_length;
 	struct MHD_Connection *conn = gnutls_session_get_ptr(session);
 	const union MHD_ConnectionInfo *ci =
-		conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
+	    conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
 	struct creds *c = ci ? ci->socket_context : NULL;
 	if (!c)
 		return -1; /* fails the handshake */
@@ -256,7 +256,7 @@ int tls_retrieve_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn
 int tls_client_cert_sha256(struct MHD_Connection *conn, char ret_hex[65])
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
 	if (!ci || !ci->tls_session)
 		return -ENOENT;
 	gnutls_session_t session = ci->tls_session;

@@ -14,18 +14,22 @@
 const char *verdict_name(enum verdict v)
 {
 	switch (v) {
-	case VERDICT_SENT: return "sent";
-	case VERDICT_DUPLICATE: return "duplicate";
-	case VERDICT_REJECTED: return "rejected";
-	case VERDICT_RETRY: return "retry";
-	case VERDICT_STOP: return "stop";
+	case VERDICT_SENT:
+		return "sent";
+	case VERDICT_DUPLICATE:
+		return "duplicate";
+	case VERDICT_REJECTED:
+		return "rejected";
+	case VERDICT_RETRY:
+		return "retry";
+	case VERDICT_STOP:
+		return "stop";
 	}
 	return "?";
 }
 
 /* Appends to a->reason, silently cut at its size (a log line, not data). */
-__attribute__((format(printf, 2, 3))) static void reason_add(struct answer *a, const char *fmt,
-							       ...)
+__attribute__((format(printf, 2, 3))) static void reason_add(struct answer *a, const char *fmt, ...)
 {
 	size_t used = strlen(a->reason);
 	va_list ap;
@@ -58,8 +62,8 @@ static void reason_add_errors(struct answer *a, const cJSON *errors)
 			reason_add(a, "; ...");
 			return;
 		}
-		reason_add(a, "%s%s%s%s", shown ? "; " : ": ", field ? field : "", field ? ": " : "",
-			   msg);
+		reason_add(a, "%s%s%s%s", shown ? "; " : ": ", field ? field : "",
+			   field ? ": " : "", msg);
 		shown++;
 	}
 }
@@ -181,4 +185,26 @@ void answer_judge(long status, const char *body, size_t len, struct answer *ret)
 	else
 		judge_failure(ret, status, doc);
 	cJSON_Delete(doc);
+}
+
+void answer_judge_transport(enum transport_outcome outcome, const char *error, struct answer *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->id = -1;
+	switch (outcome) {
+	case TRANSPORT_TLS:
+		ret->verdict = VERDICT_STOP;
+		ret->stop_code = EX_CONFIG;
+		reason_add(ret, "TLS verification failed: %s (check --url and --ca-file)", error);
+		return;
+	case TRANSPORT_FATAL:
+		ret->verdict = VERDICT_STOP;
+		ret->stop_code = EX_CONFIG;
+		reason_add(ret, "%s", error);
+		return;
+	default:
+		/* TRANSIENT; ANSWERED never comes here (answer_judge() does) */
+		ret->verdict = VERDICT_RETRY;
+		reason_add(ret, "%s", error);
+	}
 }

@@ -14,9 +14,12 @@
  *   3xx, 404, 405      -> STOP (the URL is wrong, not the file: EX_CONFIG)
  *   any other status   -> REJECTED (400, 409, 413, 415, 422, 501 ...)
  *
+ * No HTTP answer at all: see answer_judge_transport().
  * Pure: no I/O. Tested in tests/unit/test_answer.c. */
 #ifndef NW_UPLOAD_ANSWER_H
 #define NW_UPLOAD_ANSWER_H
+
+#include "transport.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,19 +34,23 @@ enum verdict {
 
 struct answer {
 	enum verdict verdict;
-	int stop_code;	    /* sysexits code for VERDICT_STOP, else 0 */
-	long long id;	    /* stored report id of a single report, or -1 */
-	bool batch;	    /* the answer had per-item "results" */
-	unsigned items;	    /* batch: number of results */
-	unsigned accepted;  /* batch: items per status ... */
+	int stop_code;	   /* sysexits code for VERDICT_STOP, else 0 */
+	long long id;	   /* stored report id of a single report, or -1 */
+	bool batch;	   /* the answer had per-item "results" */
+	unsigned items;	   /* batch: number of results */
+	unsigned accepted; /* batch: items per status ... */
 	unsigned duplicate;
-	unsigned rejected;  /* "rejected", "conflict" and any unknown status */
-	char reason[400];   /* one line for the log: why rejected, retried or stopped */
+	unsigned rejected; /* "rejected", "conflict" and any unknown status */
+	char reason[400];  /* one line for the log: why rejected, retried or stopped */
 };
 
 /* Judges the answer status / body[0..len) (body may be NULL when len is 0).
  * Always fills *ret. */
 void answer_judge(long status, const char *body, size_t len, struct answer *ret);
+/* Judges a transfer that got no HTTP answer (outcome is not ANSWERED):
+ * TRANSIENT -> RETRY; TLS (certificate or name not verified) and FATAL (a
+ * local set-up problem) -> STOP with EX_CONFIG. error is libcurl's reason. */
+void answer_judge_transport(enum transport_outcome outcome, const char *error, struct answer *ret);
 
 const char *verdict_name(enum verdict v);
 

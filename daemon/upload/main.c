@@ -97,31 +97,70 @@ static int parse_seconds(const char *s, double min_s, double max_s, int64_t *ret
 }
 
 enum {
-	OPT_URL = 0x100, OPT_TOKEN_FILE, OPT_CA_FILE, OPT_SPOOL, OPT_ONCE, OPT_INTERVAL,
-	OPT_ACTIVITY, OPT_PARALLEL, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT, OPT_MAX_DELAY,
-	OPT_RETRY_FOR, OPT_LOG_LEVEL, OPT_LOG_FORMAT, OPT_VERSION,
+	OPT_URL = 0x100,
+	OPT_TOKEN_FILE,
+	OPT_CA_FILE,
+	OPT_SPOOL,
+	OPT_ONCE,
+	OPT_INTERVAL,
+	OPT_ACTIVITY,
+	OPT_PARALLEL,
+	OPT_CONNECT_TIMEOUT,
+	OPT_TIMEOUT,
+	OPT_MAX_DELAY,
+	OPT_RETRY_FOR,
+	OPT_LOG_LEVEL,
+	OPT_LOG_FORMAT,
+	OPT_VERSION,
 };
 
-/* Stores one option; -EINVAL with a message for a bad value. */
-static int set_option(struct options *o, int c, const char *arg)
+/* Stores one option (called name, for the message); -EINVAL with a
+ * message for a bad value. */
+static int set_option(struct options *o, int c, const char *name, const char *arg)
 {
 	char *end;
 	int r = 0;
 
 	switch (c) {
-	case OPT_URL: o->url = arg; break;
-	case OPT_TOKEN_FILE: o->token_file = arg; break;
-	case OPT_CA_FILE: o->ca_file = arg; break;
-	case OPT_SPOOL: o->spool = arg; break;
-	case OPT_ONCE: o->once = true; break;
-	case OPT_ACTIVITY: o->activity = true; break;
-	case OPT_LOG_LEVEL: o->log_level = arg; break;
-	case OPT_LOG_FORMAT: o->log_format = arg; break;
-	case OPT_INTERVAL: r = parse_seconds(arg, 0.01, 86400, &o->interval_ms); break;
-	case OPT_CONNECT_TIMEOUT: r = parse_seconds(arg, 0.1, 600, &o->connect_timeout_ms); break;
-	case OPT_TIMEOUT: r = parse_seconds(arg, 0.1, 3600, &o->timeout_ms); break;
-	case OPT_MAX_DELAY: r = parse_seconds(arg, 0.01, 86400, &o->max_delay_ms); break;
-	case OPT_RETRY_FOR: r = parse_seconds(arg, 0, 7 * 86400, &o->retry_for_ms); break;
+	case OPT_URL:
+		o->url = arg;
+		break;
+	case OPT_TOKEN_FILE:
+		o->token_file = arg;
+		break;
+	case OPT_CA_FILE:
+		o->ca_file = arg;
+		break;
+	case OPT_SPOOL:
+		o->spool = arg;
+		break;
+	case OPT_ONCE:
+		o->once = true;
+		break;
+	case OPT_ACTIVITY:
+		o->activity = true;
+		break;
+	case OPT_LOG_LEVEL:
+		o->log_level = arg;
+		break;
+	case OPT_LOG_FORMAT:
+		o->log_format = arg;
+		break;
+	case OPT_INTERVAL:
+		r = parse_seconds(arg, 0.01, 86400, &o->interval_ms);
+		break;
+	case OPT_CONNECT_TIMEOUT:
+		r = parse_seconds(arg, 0.1, 600, &o->connect_timeout_ms);
+		break;
+	case OPT_TIMEOUT:
+		r = parse_seconds(arg, 0.1, 3600, &o->timeout_ms);
+		break;
+	case OPT_MAX_DELAY:
+		r = parse_seconds(arg, 0.01, 86400, &o->max_delay_ms);
+		break;
+	case OPT_RETRY_FOR:
+		r = parse_seconds(arg, 0, 7 * 86400, &o->retry_for_ms);
+		break;
 	case OPT_PARALLEL:
 		errno = 0;
 		o->parallel = strtol(arg, &end, 10);
@@ -129,10 +168,11 @@ static int set_option(struct options *o, int c, const char *arg)
 		    o->parallel > TRANSPORT_MAX_PARALLEL)
 			r = -EINVAL;
 		break;
-	default: return -EINVAL;
+	default:
+		return -EINVAL;
 	}
 	if (r < 0)
-		fprintf(stderr, PROGRAM ": invalid value '%s' for an option\n", arg);
+		fprintf(stderr, PROGRAM ": invalid value '%s' for --%s\n", arg, name);
 	return r;
 }
 
@@ -145,7 +185,8 @@ static int check_url(struct options *o)
 		return -EINVAL;
 	}
 	if (strpbrk(o->url, " \t\r\n?#")) {
-		fputs(PROGRAM ": --url must be the server's base URL, without spaces, query or fragment\n",
+		fputs(PROGRAM
+		      ": --url must be the server's base URL, without spaces, query or fragment\n",
 		      stderr);
 		return -EINVAL;
 	}
@@ -186,27 +227,27 @@ static int check_options(struct options *o)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{"url", required_argument, NULL, OPT_URL},
-		{"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-		{"ca-file", required_argument, NULL, OPT_CA_FILE},
-		{"spool", required_argument, NULL, OPT_SPOOL},
-		{"once", no_argument, NULL, OPT_ONCE},
-		{"interval", required_argument, NULL, OPT_INTERVAL},
-		{"activity", no_argument, NULL, OPT_ACTIVITY},
-		{"parallel", required_argument, NULL, OPT_PARALLEL},
-		{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
-		{"timeout", required_argument, NULL, OPT_TIMEOUT},
-		{"max-delay", required_argument, NULL, OPT_MAX_DELAY},
-		{"retry-for", required_argument, NULL, OPT_RETRY_FOR},
-		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
+	    {"url", required_argument, NULL, OPT_URL},
+	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
+	    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+	    {"spool", required_argument, NULL, OPT_SPOOL},
+	    {"once", no_argument, NULL, OPT_ONCE},
+	    {"interval", required_argument, NULL, OPT_INTERVAL},
+	    {"activity", no_argument, NULL, OPT_ACTIVITY},
+	    {"parallel", required_argument, NULL, OPT_PARALLEL},
+	    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+	    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+	    {"max-delay", required_argument, NULL, OPT_MAX_DELAY},
+	    {"retry-for", required_argument, NULL, OPT_RETRY_FOR},
+	    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	    {"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, idx = 0;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return EX_OK;
@@ -215,7 +256,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			puts(PROGRAM " " NW_VERSION);
 			return EX_OK;
 		}
-		if (c == '?' || set_option(o, c, optarg) < 0) {
+		if (c == '?' || set_option(o, c, longopts[idx].name, optarg) < 0) {
 			fputs("Try '" PROGRAM " --help'.\n", stderr);
 			return EX_USAGE;
 		}
@@ -249,13 +290,13 @@ static int signals_setup(void)
 static int run(const struct options *o, struct transport *tx, int sigfd)
 {
 	struct uploader_config cfg = {
-		.policy = {.base_ms = RETRY_BASE_MS, .max_ms = (uint32_t)o->max_delay_ms},
-		.activity = o->activity,
-		.keep_trying = o->spool && !o->once,
-		.retry_for_ms = o->retry_for_ms,
-		.interval_ms = o->interval_ms,
-		.token_file = o->token_file,
-		.signal_fd = sigfd,
+	    .policy = {.base_ms = RETRY_BASE_MS, .max_ms = (uint32_t)o->max_delay_ms},
+	    .activity = o->activity,
+	    .keep_trying = o->spool && !o->once,
+	    .retry_for_ms = o->retry_for_ms,
+	    .interval_ms = o->interval_ms,
+	    .token_file = o->token_file,
+	    .signal_fd = sigfd,
 	};
 	struct outbox *ob = NULL;
 	char err[512], q[600];
@@ -272,7 +313,8 @@ static int run(const struct options *o, struct transport *tx, int sigfd)
 	}
 	int r = outbox_open(o->spool, &ob, err, sizeof(err));
 	if (r < 0) {
-		log_event(LOG_ERROR, "spool_unusable", "reason=\"%s\"", log_quote(q, sizeof(q), err));
+		log_event(LOG_ERROR, "spool_unusable", "reason=\"%s\"",
+			  log_quote(q, sizeof(q), err));
 		rc = r == -EBUSY ? EX_TEMPFAIL : EX_IOERR;
 		goto out;
 	}
@@ -286,9 +328,14 @@ out:
 int main(int argc, char **argv)
 {
 	struct options o = {
-		.interval_ms = 10000, .connect_timeout_ms = 10000, .timeout_ms = 60000,
-		.max_delay_ms = 60000, .retry_for_ms = 300000, .parallel = 4,
-		.log_level = "info", .log_format = "text",
+	    .interval_ms = 10000,
+	    .connect_timeout_ms = 10000,
+	    .timeout_ms = 60000,
+	    .max_delay_ms = 60000,
+	    .retry_for_ms = 300000,
+	    .parallel = 4,
+	    .log_level = "info",
+	    .log_format = "text",
 	};
 	char err[256];
 	int rc = parse_options(argc, argv, &o);
@@ -304,9 +351,11 @@ int main(int argc, char **argv)
 		return EX_OSERR;
 	}
 	struct transport_config tc = {
-		.base_url = o.base_url, .ca_file = o.ca_file,
-		.connect_timeout_ms = (long)o.connect_timeout_ms, .timeout_ms = (long)o.timeout_ms,
-		.parallel = (unsigned)o.parallel,
+	    .base_url = o.base_url,
+	    .ca_file = o.ca_file,
+	    .connect_timeout_ms = (long)o.connect_timeout_ms,
+	    .timeout_ms = (long)o.timeout_ms,
+	    .parallel = (unsigned)o.parallel,
 	};
 	struct transport *tx = transport_new(&tc, err, sizeof(err));
 	if (!tx) {

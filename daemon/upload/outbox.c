@@ -137,8 +137,9 @@ int outbox_open(const char *dir, struct outbox **ret, char *err, size_t errlen)
 	}
 	r = take_lock(ob);
 	if (r < 0) {
-		snprintf(err, errlen, r == -EBUSY ? "spool %s is in use by another uploader"
-						  : "cannot lock spool %s: %s",
+		snprintf(err, errlen,
+			 r == -EBUSY ? "spool %s is in use by another uploader"
+				     : "cannot lock spool %s: %s",
 			 dir, strerror(-r));
 		goto fail;
 	}
@@ -221,8 +222,9 @@ static int scan(int dirfd, struct outbox_names *ret)
 	int r = 0, fd = dup(dirfd);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 
+	*ret = names; /* empty until the end: callers may free it on any return */
 	if (!d) {
-		r = -errno;
+		r = errno ? -errno : -EIO;
 		if (fd >= 0)
 			close(fd);
 		return r;
@@ -390,8 +392,8 @@ static int write_sidecar(struct outbox *ob, const char *target, const char *answ
 	 * larger only so the compiler can see nothing is cut. */
 	char sidecar[NAME_MAX + sizeof(SIDECAR)];
 	int dir = ob->dir[BOX_FAILED];
-	int fd = openat(dir, SIDECAR_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-			0640);
+	int fd =
+	    openat(dir, SIDECAR_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
 	int r;
 
 	if (fd < 0)

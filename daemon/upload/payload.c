@@ -38,8 +38,8 @@ int payload_classify(const char *name, const char *data, size_t len, bool activi
 	else if (ends_with(name, ".csv"))
 		k.content_type = "text/csv";
 	else if (ends_with(name, ".json"))
-		k.content_type = looks_like_fhir(data, len) ? "application/fhir+json"
-							    : "application/json";
+		k.content_type =
+		    looks_like_fhir(data, len) ? "application/fhir+json" : "application/json";
 	else
 		return -EINVAL;
 	activity = activity || ends_with(name, ".activity.json") ||

@@ -31,8 +31,8 @@ uint32_t retry_delay_ms(const struct retry_policy *p, unsigned failures, long re
 	if (retry_after_s > 0) {
 		/* Saturate first: a hostile Retry-After must not overflow. */
 		uint64_t floor_ms = (uint64_t)retry_after_s > UINT32_MAX / 1000u
-					    ? UINT32_MAX
-					    : (uint64_t)retry_after_s * 1000u;
+					? UINT32_MAX
+					: (uint64_t)retry_after_s * 1000u;
 		if (d < floor_ms)
 			d = floor_ms;
 	}

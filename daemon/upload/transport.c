@@ -141,8 +141,9 @@ struct transport *transport_new(const struct transport_config *cfg, char *err, s
 		struct slot *s = &t->slots[i];
 		s->easy = curl_easy_init();
 		if (!s->easy || slot_setup(s, &t->cfg) < 0) {
-			snprintf(err, errlen, "libcurl refused a required option (TLS 1.2, "
-					      "verification, timeouts or https-only)");
+			snprintf(err, errlen,
+				 "libcurl refused a required option (TLS 1.2, "
+				 "verification, timeouts or https-only)");
 			goto fail;
 		}
 	}

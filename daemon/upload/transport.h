@@ -33,14 +33,14 @@ enum transport_outcome {
 };
 
 struct transport_result {
-	void *user;		/* as given to transport_start() */
+	void *user; /* as given to transport_start() */
 	enum transport_outcome outcome;
-	long status;		/* HTTP status when ANSWERED, else 0 */
-	long retry_after_s;	/* the answer's Retry-After in seconds, 0 when absent */
-	char *body;		/* the answer body, NUL-terminated (malloc'd; may be NULL) */
+	long status;	    /* HTTP status when ANSWERED, else 0 */
+	long retry_after_s; /* the answer's Retry-After in seconds, 0 when absent */
+	char *body;	    /* the answer body, NUL-terminated (malloc'd; may be NULL) */
 	size_t body_len;
-	char error[256];	/* libcurl's reason when not ANSWERED */
-	double seconds;		/* how long the transfer took */
+	char error[256]; /* libcurl's reason when not ANSWERED */
+	double seconds;	 /* how long the transfer took */
 };
 
 struct transport;

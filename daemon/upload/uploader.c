@@ -5,6 +5,7 @@
 #include "log.h"
 #include "payload.h"
 
+#include <assert.h>
 #include <cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -44,15 +45,15 @@ struct uploader {
 	struct upload_counts counts;
 	char *token;
 
-	unsigned failures;	   /* consecutive transient failures */
-	unsigned epoch;		   /* +1 each time a failure lengthens the backoff */
-	int64_t resume_at_ms;	   /* no transfer starts before */
-	int64_t last_progress_ms;  /* last file that left the queue for good */
-	bool token_stale;	   /* re-read the token file before the next start */
-	bool giving_up;		   /* --retry-for ran out: leave the rest pending */
-	int stop_code;		   /* a STOP verdict's sysexits code (not keep_trying) */
-	int fatal;		   /* EX_IOERR, EX_SOFTWARE: stop at once */
-	int signals;		   /* SIGTERM/SIGINT seen */
+	unsigned failures;	  /* consecutive transient failures */
+	unsigned epoch;		  /* +1 each time a failure lengthens the backoff */
+	int64_t resume_at_ms;	  /* no transfer starts before */
+	int64_t last_progress_ms; /* last file that left the queue for good */
+	bool token_stale;	  /* re-read the token file before the next start */
+	bool giving_up;		  /* --retry-for ran out: leave the rest pending */
+	int stop_code;		  /* a STOP verdict's sysexits code (not keep_trying) */
+	int fatal;		  /* EX_IOERR, EX_SOFTWARE: stop at once */
+	int signals;		  /* SIGTERM/SIGINT seen */
 	uint32_t rng;
 };
 
@@ -114,7 +115,8 @@ static int load_token(struct uploader *u)
 	u->token_stale = false;
 	if (credential_read(u->cfg->token_file, &tok, err, sizeof(err)) < 0) {
 		char q[300];
-		log_event(LOG_ERROR, "token_unreadable", "reason=\"%s\"", log_quote(q, sizeof(q), err));
+		log_event(LOG_ERROR, "token_unreadable", "reason=\"%s\"",
+			  log_quote(q, sizeof(q), err));
 		return -EINVAL;
 	}
 	if (transport_set_token(u->tx, tok) < 0) {
@@ -236,7 +238,8 @@ static void deliver_file(struct uploader *u, const char *name, const struct answ
 	}
 	const char *event = dup ? "file_duplicate" : "file_sent";
 	if (a->batch)
-		log_event(LOG_INFO, event, "file=\"%s\" status=%ld items=%u accepted=%u duplicate=%u ms=%.1f",
+		log_event(LOG_INFO, event,
+			  "file=\"%s\" status=%ld items=%u accepted=%u duplicate=%u ms=%.1f",
 			  qname(q, sizeof(q), name), res->status, a->items, a->accepted,
 			  a->duplicate, res->seconds * 1000);
 	else
@@ -259,9 +262,9 @@ static uint32_t back_off(struct uploader *u, const struct attempt *at, long retr
 		u->resume_at_ms = now + d;
 	} else if (retry_after_s > 0) {
 		/* A later Retry-After still counts as a floor, within the cap. */
-		int64_t floor = now + (retry_after_s * 1000 < u->cfg->policy.max_ms
-					       ? retry_after_s * 1000
-					       : u->cfg->policy.max_ms);
+		int64_t floor =
+		    now + (retry_after_s * 1000 < u->cfg->policy.max_ms ? retry_after_s * 1000
+									: u->cfg->policy.max_ms);
 		if (u->resume_at_ms < floor)
 			u->resume_at_ms = floor;
 	}
@@ -275,11 +278,11 @@ static void retry_file(struct uploader *u, const struct attempt *at, const char 
 	uint32_t delay = back_off(u, at, retry_after_s, longest);
 
 	queue_give_back(u->q, at->index);
-	if (!u->cfg->keep_trying &&
-	    now_ms() + delay - u->last_progress_ms > u->cfg->retry_for_ms) {
+	if (!u->cfg->keep_trying && now_ms() + delay - u->last_progress_ms > u->cfg->retry_for_ms) {
 		u->giving_up = true;
 		log_event(LOG_WARNING, "file_pending",
-			  "file=\"%s\" reason=\"%s\" note=\"no progress for --retry-for; left to a later run\"",
+			  "file=\"%s\" reason=\"%s\" note=\"no progress for --retry-for; left to a "
+			  "later run\"",
 			  qname(q, sizeof(q), name), log_quote(qr, sizeof(qr), reason));
 		return;
 	}
@@ -303,42 +306,23 @@ static void stop_on(struct uploader *u, const struct attempt *at, const char *na
 	if (u->stop_code)
 		return;
 	u->stop_code = a->stop_code;
-	log_event(LOG_ERROR, "upload_stopped", "reason=\"%s\"", log_quote(qr, sizeof(qr), a->reason));
-}
-
-/* What a transfer without an HTTP answer means. */
-static void judge_transport(const struct transport_result *res, struct answer *a)
-{
-	memset(a, 0, sizeof(*a));
-	a->id = -1;
-	switch (res->outcome) {
-	case TRANSPORT_TLS:
-		a->verdict = VERDICT_STOP;
-		a->stop_code = EX_CONFIG;
-		snprintf(a->reason, sizeof(a->reason),
-			 "TLS verification failed: %s (check --url and --ca-file)", res->error);
-		return;
-	case TRANSPORT_FATAL:
-		a->verdict = VERDICT_STOP;
-		a->stop_code = EX_CONFIG;
-		snprintf(a->reason, sizeof(a->reason), "%s", res->error);
-		return;
-	default:
-		a->verdict = VERDICT_RETRY;
-		snprintf(a->reason, sizeof(a->reason), "%s", res->error);
-	}
+	log_event(LOG_ERROR, "upload_stopped", "reason=\"%s\"",
+		  log_quote(qr, sizeof(qr), a->reason));
 }
 
 static void on_result(struct uploader *u, struct transport_result *res)
 {
 	struct attempt *at = res->user;
-	const char *name = u->q->names[at->index];
 	struct answer a;
+
+	/* A result belongs to a transfer started from the current queue. */
+	assert(at && u->q && u->q->names && at->index < u->q->n);
+	const char *name = u->q->names[at->index];
 
 	if (res->outcome == TRANSPORT_ANSWERED)
 		answer_judge(res->status, res->body, res->body_len, &a);
 	else
-		judge_transport(res, &a);
+		answer_judge_transport(res->outcome, res->error, &a);
 	switch (a.verdict) {
 	case VERDICT_SENT:
 	case VERDICT_DUPLICATE:
@@ -360,10 +344,13 @@ static void on_result(struct uploader *u, struct transport_result *res)
 static const char *read_failure(int r)
 {
 	switch (r) {
-	case -EFBIG: return "the file is larger than 64 MiB";
+	case -EFBIG:
+		return "the file is larger than 64 MiB";
 	case -EISDIR:
-	case -EINVAL: return "not a regular file";
-	default: return strerror(-r);
+	case -EINVAL:
+		return "not a regular file";
+	default:
+		return strerror(-r);
 	}
 }
 
@@ -533,8 +520,8 @@ int uploader_send_files(struct uploader *u, char *const *paths, size_t n)
 /* One pass: claim new/, then send everything in cur/. */
 static void spool_pass(struct uploader *u)
 {
-	struct outbox_names names;
-	size_t claimed;
+	struct outbox_names names = {0};
+	size_t claimed = 0;
 	int r = outbox_claim(u->ob, &claimed);
 
 	if (r == 0)
@@ -558,7 +545,8 @@ static void spool_sleep(struct uploader *u)
 	int64_t until = now_ms() + u->cfg->interval_ms;
 
 	for (int64_t left; !stopping(u) && (left = until - now_ms()) > 0;) {
-		if (transport_poll(u->tx, u->cfg->signal_fd, left > POLL_SLICE_MS ? POLL_SLICE_MS : (int)left,
+		if (transport_poll(u->tx, u->cfg->signal_fd,
+				   left > POLL_SLICE_MS ? POLL_SLICE_MS : (int)left,
 				   &signalled) < 0) {
 			u->fatal = EX_SOFTWARE;
 			return;

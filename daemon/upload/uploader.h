@@ -31,12 +31,12 @@
 
 struct uploader_config {
 	struct retry_policy policy;
-	bool activity;		/* every file goes to POST /v1/activity */
-	bool keep_trying;	/* spool without --once: never give up */
-	int64_t retry_for_ms;	/* otherwise: how long without progress before giving up */
-	int64_t interval_ms;	/* spool without --once: time between scans of new/ */
+	bool activity;	      /* every file goes to POST /v1/activity */
+	bool keep_trying;     /* spool without --once: never give up */
+	int64_t retry_for_ms; /* otherwise: how long without progress before giving up */
+	int64_t interval_ms;  /* spool without --once: time between scans of new/ */
 	const char *token_file;
-	int signal_fd;		/* signalfd for SIGTERM, SIGINT, SIGHUP; -1 for none */
+	int signal_fd; /* signalfd for SIGTERM, SIGINT, SIGHUP; -1 for none */
 };
 
 struct upload_counts {

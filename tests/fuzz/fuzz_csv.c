@@ -68,6 +68,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    0)
 				fuzz_check_report(&r);
 			report_csv_line_of(&rc.items[i], errors.n ? errors.v[0].field : NULL);
+			cJSON *rows = report_csv_rows_json(&rc, &rc.items[i], "pseudonym");
+			if (!rows || cJSON_GetArraySize(rows) != (int)rc.items[i].n_rows)
+				abort();
+			cJSON_Delete(rows);
 		}
 		report_csv_free(&rc);
 	}

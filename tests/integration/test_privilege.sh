@@ -126,3 +126,53 @@ assert_nomatch "the 422 does not repeat the patient ref" 'opaque-local-id' "$BOD
 post_json /v1/reports "$PRIV_A_TOKEN" '{"patient": {"ref": "opaque-local-id-x"}} "trailing"'
 assert_eq "a malformed body answers 400" 400 "$STATUS"
 assert_nomatch "the 400 does not repeat the patient ref" 'opaque-local-id' "$BODY"
+
+# --- the systemd unit (config/needlewatchd.service, installed by make install)
+PRIV_UNIT="$ROOT/config/needlewatchd.service"
+for d in 'User=needlewatch' 'NoNewPrivileges=yes' 'ProtectSystem=strict' 'PrivateTmp=yes' \
+	'ProtectHome=yes' 'ReadWritePaths=' 'CapabilityBoundingSet=' 'LimitCORE=0' \
+	'ExecReload=/bin/kill -HUP $MAINPID'; do
+	grep -qxF "$d" "$PRIV_UNIT"
+	assert_eq "the unit sets $d" 0 $?
+done
+if command -v systemd-analyze >/dev/null; then
+	sed "s|/usr/local/bin/needlewatchd|$BIN/needlewatchd|g" "$PRIV_UNIT" >"$WORK/needlewatchd.service"
+	assert_eq "systemd-analyze verify finds nothing wrong with the unit" "" \
+		"$(systemd-analyze verify "$WORK/needlewatchd.service" 2>&1)"
+	systemd-analyze security --offline=yes --threshold=20 "$WORK/needlewatchd.service" >/dev/null 2>&1
+	assert_eq "systemd-analyze security rates the unit's exposure at 2.0 or less" 0 $?
+	rm -f "$WORK/needlewatchd.service"
+else
+	echo "# systemd-analyze is not installed: the unit was checked by its directives only"
+fi
+grep -q 'install -m 0644 config/needlewatchd.service' "$ROOT/Makefile"
+assert_eq "make install installs the unit" 0 $?
+
+# --- no core dumps: needlewatchd makes itself non-dumpable (PR_SET_DUMPABLE),
+# so a crash cannot leave its keys, tokens or patient refs in a core file.
+mkdir -p "$WORK/core"
+(cd "$WORK/core" && ulimit -c unlimited 2>/dev/null && exec sleep 10) &
+PRIV_CORE_PID=$!
+sleep 0.2
+kill -ABRT "$PRIV_CORE_PID"
+wait "$PRIV_CORE_PID" 2>/dev/null
+if ! ls "$WORK"/core/core* >/dev/null 2>&1; then
+	echo "# core dumps do not land in the working directory here (core_pattern: $(cat /proc/sys/kernel/core_pattern 2>/dev/null)): not checked"
+else
+	rm -f "$WORK"/core/core*
+	nw_stop_daemon
+	(cd "$WORK/core" && ulimit -c unlimited && exec "$BIN/needlewatchd" -c "$WORK/needlewatchd.conf") \
+		>"$WORK/core.log" 2>&1 &
+	PRIV_CORE_PID=$!
+	for _ in $(seq 1 100); do
+		curl -s --cacert "$WORK/tls/server.crt" "$NW_URL/healthz" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	kill -ABRT "$PRIV_CORE_PID"
+	wait "$PRIV_CORE_PID" 2>/dev/null
+	assert_eq "needlewatchd killed by SIGABRT dies of it" 134 $?
+	assert_eq "... and leaves no core file, where another process's core lands" "" \
+		"$(ls "$WORK"/core/ | grep '^core' | head -1)"
+	rm -rf "$WORK/core" "$WORK/core.log"
+	nw_start_daemon
+fi

@@ -224,6 +224,28 @@ assert_eq "named files stay where they are" 1 "$(ls "$SG"/g.json | wc -l)"
 assert_match "a named file already stored is a duplicate" \
 	'event=upload_summary sent=1 duplicate=1 rejected=0 pending=0' "$(up_summary d)"
 
+# --- activity: by name in a spool, or every named file with --activity
+up_reporter j
+J_ID=$UP_ID
+SJ="$UP_DIR/j"
+mkdir -p "$SJ/new"
+printf '{"period": "2026-W40", "procedure_type": "microneedling", "procedures": 120}' \
+	>"$SJ/new/w40.activity.json"
+printf 'period,procedure_type,procedures\n2026-W41,microneedling,90\n2026-W41,RF microneedling,12\n' \
+	>"$SJ/new/w41.activity.csv"
+report_json UJ-1 >"$SJ/new/case.json"
+up_run j --spool "$SJ" --once
+assert_eq "a spool with activity and reports exits 0" 0 "$RC"
+UP_ACT_SQL="SELECT string_agg(to_char(week, 'IYYY-\"W\"IW') || ' ' || procedure_type || ' ' || procedures, ', ' ORDER BY week, procedure_type) FROM needlewatch.activity WHERE premises_id = $J_ID"
+assert_eq "NAME.activity.json and .csv go to /v1/activity" \
+	"2026-W40 microneedling 120, 2026-W41 microneedling 90, 2026-W41 rf_microneedling 12" "$(sql "$UP_ACT_SQL")"
+assert_eq "... and the report beside them to /v1/reports" UJ-1 \
+	"$(sql "SELECT string_agg(client_ref, ' ') FROM needlewatch.reports WHERE premises_id = $J_ID")"
+printf '{"period": "2026-W42", "procedure_type": "microneedling", "procedures": 77}' >"$SJ/week42.json"
+up_run j --activity "$SJ/week42.json"
+assert_eq "--activity sends any file to /v1/activity" 0 "$RC"
+assert_match "... where it is stored" '2026-W42 microneedling 77$' "$(sql "$UP_ACT_SQL")"
+
 # --- polling: files delivered through tmp/ -> new/ while it runs; SIGTERM ends it with 0
 up_reporter h
 SH="$UP_DIR/h"

@@ -86,15 +86,15 @@ static int parse_json(struct fixture *f, const char *text)
 static int parse_csv(struct fixture *f, const char *text)
 {
 	struct activity_ctx ctx = {.vocab = vocab, .today = TODAY};
-	return activity_parse_csv(&ctx, text, strlen(text), f->a, &f->list, &f->errors,
-				  &f->reason);
+	return activity_parse_csv(&ctx, text, strlen(text), f->a, &f->list, &f->errors, &f->reason);
 }
 
 /* The one error of the last parse is on field with a message containing words. */
 static void assert_error(const struct fixture *f, const char *field, const char *words)
 {
 	for (size_t i = 0; i < f->errors.n; i++)
-		if (strcmp(f->errors.v[i].field, field) == 0 && strstr(f->errors.v[i].message, words))
+		if (strcmp(f->errors.v[i].field, field) == 0 &&
+		    strstr(f->errors.v[i].message, words))
 			return;
 	for (size_t i = 0; i < f->errors.n; i++)
 		print_error("  %s: %s\n", f->errors.v[i].field, f->errors.v[i].message);
@@ -130,8 +130,9 @@ static void test_isoweek_parse_and_monday(void **state)
 
 static void test_isoweek_rejects_malformed(void **state)
 {
-	static const char *const bad[] = {"2026-W00", "2026-W54", "2026W47", "2026-w47",
-					  "2026-W7", "26-W47", "2026-W470", "", "2026-11-16"};
+	static const char *const bad[] = {"2026-W00",  "2026-W54", "2026W47",
+					  "2026-w47",  "2026-W7",  "26-W47",
+					  "2026-W470", "",	   "2026-11-16"};
 	struct iso_week w;
 	long d;
 	(void)state;
@@ -145,7 +146,8 @@ static void test_isoweek_rejects_malformed(void **state)
 static void test_json_object_with_breakdowns(void **state)
 {
 	struct fixture *f = *state;
-	assert_int_equal(parse_json(f, "{'period': '2026-W47', 'procedure_type': 'dermapen treatment',"
+	assert_int_equal(parse_json(f,
+				    "{'period': '2026-W47', 'procedure_type': 'dermapen treatment',"
 				    " 'procedures': 120, 'by_fitzpatrick': {'1': 10, 'II': 20, "
 				    "'type 3': 30, '4': 30, '5': 20, '6': 10},"
 				    " 'by_training': {'medically_trained': 100, "
@@ -188,7 +190,7 @@ static void test_fractional_and_text_counts_are_refused(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(parse_json(f, "{'period': '2026-W47', 'procedures': 1.5,"
-				    " 'by_training': {'medically_trained': '1'}}"),
+				       " 'by_training': {'medically_trained': '1'}}"),
 			 -EINVAL);
 	assert_error(f, "procedures", "whole number");
 	assert_error(f, "by_training.medically_trained", "whole number");
@@ -207,9 +209,9 @@ static void test_malformed_period_is_refused(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(parse_json(f, "[{'period': '2026-47', 'procedures': 1},"
-				    " {'period': '2025-W53', 'procedures': 1},"
-				    " {'period': '1999-W10', 'procedures': 1},"
-				    " {'procedures': 1}, {'period': 202647, 'procedures': 1}]"),
+				       " {'period': '2025-W53', 'procedures': 1},"
+				       " {'period': '1999-W10', 'procedures': 1},"
+				       " {'procedures': 1}, {'period': 202647, 'procedures': 1}]"),
 			 -EINVAL);
 	assert_error(f, "[0].period", "malformed ISO week");
 	assert_error(f, "[1].period", "no week 53");
@@ -222,7 +224,7 @@ static void test_fitzpatrick_must_sum_to_procedures(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(parse_json(f, "{'period': '2026-W47', 'procedures': 120,"
-				    " 'by_fitzpatrick': {'1': 10, '2': 20}}"),
+				       " 'by_fitzpatrick': {'1': 10, '2': 20}}"),
 			 -EINVAL);
 	assert_error(f, "by_fitzpatrick", "adds up to 30, not to procedures (120)");
 }
@@ -231,7 +233,7 @@ static void test_fitzpatrick_keys_are_checked(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(parse_json(f, "{'period': '2026-W47', 'procedures': 30,"
-				    " 'by_fitzpatrick': {'4': 10, 'IV': 10, '7': 5, '1': -5}}"),
+				       " 'by_fitzpatrick': {'4': 10, 'IV': 10, '7': 5, '1': -5}}"),
 			 -EINVAL);
 	assert_error(f, "by_fitzpatrick.IV", "given twice");
 	assert_error(f, "by_fitzpatrick.7", "not a Fitzpatrick type");
@@ -242,11 +244,11 @@ static void test_training_must_sum_to_procedures(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(parse_json(f, "{'period': '2026-W47', 'procedures': 50,"
-				    " 'by_training': {'medically_trained': 10, 'nurses': 4}}"),
+				       " 'by_training': {'medically_trained': 10, 'nurses': 4}}"),
 			 -EINVAL);
 	assert_error(f, "by_training.nurses", "unknown member");
 	assert_int_equal(parse_json(f, "{'period': '2026-W47', 'procedures': 50,"
-				    " 'by_training': {'medically_trained': 10}}"),
+				       " 'by_training': {'medically_trained': 10}}"),
 			 -EINVAL);
 	assert_error(f, "by_training", "adds up to 10, not to procedures (50)");
 }
@@ -255,7 +257,7 @@ static void test_unknown_members_and_types_are_refused(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(parse_json(f, "{'period': '2026-W47', 'procedures': 5,"
-				    " 'procedure_type': 'tattooing', 'by_fitzpatric': {}}"),
+				       " 'procedure_type': 'tattooing', 'by_fitzpatric': {}}"),
 			 -EINVAL);
 	assert_error(f, "by_fitzpatric", "unknown member");
 	assert_error(f, "procedure_type", "unknown procedure type");
@@ -264,7 +266,8 @@ static void test_unknown_members_and_types_are_refused(void **state)
 static void test_array_repeat_of_week_and_type_is_refused(void **state)
 {
 	struct fixture *f = *state;
-	assert_int_equal(parse_json(f, "[{'period': '2026-W46', 'procedures': 5},"
+	assert_int_equal(parse_json(f,
+				    "[{'period': '2026-W46', 'procedures': 5},"
 				    " {'period': '2026-W46', 'procedure_type': 'RF microneedling',"
 				    "  'procedures': 5},"
 				    " {'period': '2026-11-12', 'procedures': 7}]"),
@@ -287,7 +290,8 @@ static void test_shapes_that_are_not_activity(void **state)
 static void test_csv_rows_with_breakdowns(void **state)
 {
 	struct fixture *f = *state;
-	assert_int_equal(parse_csv(f, "Period;Procedure Type;Procedures;Fitzpatrick 1;fitzpatrick_2;"
+	assert_int_equal(parse_csv(f,
+				   "Period;Procedure Type;Procedures;Fitzpatrick 1;fitzpatrick_2;"
 				   "FITZPATRICK-3;fitzpatrick4;fitzpatrick5;fitzpatrick6;"
 				   "medically_trained;not_medically_trained\r\n"
 				   "2026-W46;microneedling;100;10;20;30;20;;20;;\r\n"
@@ -296,7 +300,7 @@ static void test_csv_rows_with_breakdowns(void **state)
 	assert_true(f->list.many);
 	assert_int_equal(f->list.n, 2);
 	assert_true(f->list.v[0].has_fitzpatrick);
-	assert_int_equal(f->list.v[0].by_fitzpatrick[4], 0);  /* blank counts 0 */
+	assert_int_equal(f->list.v[0].by_fitzpatrick[4], 0); /* blank counts 0 */
 	assert_false(f->list.v[0].has_training);
 	assert_string_equal(f->list.v[1].procedure_type, "rf_microneedling");
 	assert_false(f->list.v[1].has_fitzpatrick);
@@ -308,11 +312,11 @@ static void test_csv_errors_name_the_line(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(parse_csv(f, "period,procedures,fitzpatrick_1,fitzpatrick_2\n"
-				   "2026-W45,10,5,5\n"
-				   "2026-W46,-1,,\n"
-				   "2026-W47,ten,,\n"
-				   "2026-W47,10,1,1\n"
-				   "2026-W48,1\n"),
+				      "2026-W45,10,5,5\n"
+				      "2026-W46,-1,,\n"
+				      "2026-W47,ten,,\n"
+				      "2026-W47,10,1,1\n"
+				      "2026-W48,1\n"),
 			 -EINVAL);
 	assert_error(f, "line 3.procedures", "negative");
 	assert_error(f, "line 4.procedures", "whole number");
@@ -352,24 +356,24 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_isoweek_parse_and_monday),
-		T(test_isoweek_rejects_malformed),
-		T(test_json_object_with_breakdowns),
-		T(test_json_defaults_and_date_period),
-		T(test_negative_count_is_refused),
-		T(test_fractional_and_text_counts_are_refused),
-		T(test_future_week_is_refused),
-		T(test_malformed_period_is_refused),
-		T(test_fitzpatrick_must_sum_to_procedures),
-		T(test_fitzpatrick_keys_are_checked),
-		T(test_training_must_sum_to_procedures),
-		T(test_unknown_members_and_types_are_refused),
-		T(test_array_repeat_of_week_and_type_is_refused),
-		T(test_shapes_that_are_not_activity),
-		T(test_csv_rows_with_breakdowns),
-		T(test_csv_errors_name_the_line),
-		T(test_csv_that_is_not_a_table_of_activity),
-		T(test_template_is_valid_activity),
+	    T(test_isoweek_parse_and_monday),
+	    T(test_isoweek_rejects_malformed),
+	    T(test_json_object_with_breakdowns),
+	    T(test_json_defaults_and_date_period),
+	    T(test_negative_count_is_refused),
+	    T(test_fractional_and_text_counts_are_refused),
+	    T(test_future_week_is_refused),
+	    T(test_malformed_period_is_refused),
+	    T(test_fitzpatrick_must_sum_to_procedures),
+	    T(test_fitzpatrick_keys_are_checked),
+	    T(test_training_must_sum_to_procedures),
+	    T(test_unknown_members_and_types_are_refused),
+	    T(test_array_repeat_of_week_and_type_is_refused),
+	    T(test_shapes_that_are_not_activity),
+	    T(test_csv_rows_with_breakdowns),
+	    T(test_csv_errors_name_the_line),
+	    T(test_csv_that_is_not_a_table_of_activity),
+	    T(test_template_is_valid_activity),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -462,6 +462,28 @@ static void test_reference_forms_resolve(void **state)
 	done(&f);
 }
 
+/* Found while fuzzing the renormaliser's promise: a suspectEntity naming
+ * another AdverseEvent must not pull it into this one's stored Bundle, which
+ * would then map back to two reports. */
+static void test_suspect_adverse_event_is_not_stored_with_it(void **state)
+{
+	struct fx f, g;
+	(void)state;
+	map_text(&f, "{\"resourceType\":\"Bundle\",\"entry\":["
+		     "{\"fullUrl\":\"urn:uuid:a\",\"resource\":{\"resourceType\":\"AdverseEvent\","
+		     "\"id\":\"a\",\"event\":{\"text\":\"PIH\"},"
+		     "\"suspectEntity\":[{\"instance\":{\"reference\":\"urn:uuid:b\"}}]}},"
+		     "{\"fullUrl\":\"urn:uuid:b\",\"resource\":{\"resourceType\":\"AdverseEvent\","
+		     "\"id\":\"b\",\"event\":{\"text\":\"PIH\"}}}]}");
+	assert_int_equal(f.rc, 0);
+	assert_int_equal(f.fd.n, 2);
+	assert_int_equal(cJSON_GetArraySize(at(f.fd.items[0].stored, "entry")), 1);
+	map_doc(&g, cJSON_Duplicate(f.fd.items[0].stored, 1), NULL, 1000);
+	assert_int_equal(g.fd.n, 1);
+	done(&g);
+	done(&f);
+}
+
 static void test_days_between(void **state)
 {
 	long d;
@@ -492,6 +514,7 @@ int main(void)
 	    cmocka_unit_test(test_other_documents_are_refused),
 	    cmocka_unit_test(test_seriousness_spellings),
 	    cmocka_unit_test(test_reference_forms_resolve),
+	    cmocka_unit_test(test_suspect_adverse_event_is_not_stored_with_it),
 	    cmocka_unit_test(test_days_between),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

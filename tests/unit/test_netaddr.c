@@ -84,11 +84,11 @@ static void test_unknown_families_and_null_are_remote(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ipv4_loopback_is_the_whole_127_slash_8),
-		cmocka_unit_test(test_ipv4_other_addresses_are_remote),
-		cmocka_unit_test(test_ipv6_loopback_and_mapped_ipv4_loopback),
-		cmocka_unit_test(test_ipv6_other_addresses_are_remote),
-		cmocka_unit_test(test_unknown_families_and_null_are_remote),
+	    cmocka_unit_test(test_ipv4_loopback_is_the_whole_127_slash_8),
+	    cmocka_unit_test(test_ipv4_other_addresses_are_remote),
+	    cmocka_unit_test(test_ipv6_loopback_and_mapped_ipv4_loopback),
+	    cmocka_unit_test(test_ipv6_other_addresses_are_remote),
+	    cmocka_unit_test(test_unknown_families_and_null_are_remote),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,7 +69,7 @@ static void test_json_with_resource_type_is_fhir(void **state)
 {
 	(void)state;
 	struct payload_kind k =
-		classify("ae.json", "{\"resourceType\":\"AdverseEvent\",\"id\":\"x\"}", false);
+	    classify("ae.json", "{\"resourceType\":\"AdverseEvent\",\"id\":\"x\"}", false);
 	assert_string_equal(k.content_type, "application/fhir+json");
 	assert_string_equal(k.path, "/v1/reports");
 	assert_string_equal(classify("b.json", "{\"resourceType\":\"Bundle\"}", false).content_type,
@@ -81,8 +81,9 @@ static void test_resource_type_must_be_a_top_level_string(void **state)
 	(void)state;
 	assert_string_equal(classify("r.json", "{\"resourceType\":1}", false).content_type,
 			    "application/json");
-	assert_string_equal(classify("r.json", "{\"a\":{\"resourceType\":\"X\"}}", false).content_type,
-			    "application/json");
+	assert_string_equal(
+	    classify("r.json", "{\"a\":{\"resourceType\":\"X\"}}", false).content_type,
+	    "application/json");
 	assert_string_equal(classify("r.json", "[{\"resourceType\":\"X\"}]", false).content_type,
 			    "application/json");
 	/* case matters: FHIR's member is resourceType */
@@ -108,7 +109,8 @@ static void test_extensions_are_case_insensitive(void **state)
 static void test_activity_names_go_to_activity(void **state)
 {
 	(void)state;
-	struct payload_kind k = classify("2026-W47.activity.json", "{\"period\":\"2026-W47\"}", false);
+	struct payload_kind k =
+	    classify("2026-W47.activity.json", "{\"period\":\"2026-W47\"}", false);
 	assert_string_equal(k.path, "/v1/activity");
 	assert_string_equal(k.content_type, "application/json");
 	k = classify("week.activity.csv", "period\n", false);
@@ -223,24 +225,24 @@ static void test_read_takes_a_path_with_at_fdcwd(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ndjson_is_sent_as_ndjson),
-		cmocka_unit_test(test_csv_is_sent_as_text_csv),
-		cmocka_unit_test(test_json_report_and_array_are_json),
-		cmocka_unit_test(test_json_with_resource_type_is_fhir),
-		cmocka_unit_test(test_resource_type_must_be_a_top_level_string),
-		cmocka_unit_test(test_broken_json_is_still_sent_for_the_server_to_judge),
-		cmocka_unit_test(test_extensions_are_case_insensitive),
-		cmocka_unit_test(test_activity_names_go_to_activity),
-		cmocka_unit_test(test_activity_flag_sends_everything_to_activity),
-		cmocka_unit_test(test_unknown_extensions_are_refused),
-		cmocka_unit_test_setup_teardown(test_read_returns_the_whole_file_nul_terminated,
-						make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_read_refuses_what_is_not_a_regular_file,
-						make_dir, remove_dir),
-		cmocka_unit_test_setup_teardown(test_read_refuses_files_over_the_limit, make_dir,
-						remove_dir),
-		cmocka_unit_test_setup_teardown(test_read_takes_a_path_with_at_fdcwd, make_dir,
-						remove_dir),
+	    cmocka_unit_test(test_ndjson_is_sent_as_ndjson),
+	    cmocka_unit_test(test_csv_is_sent_as_text_csv),
+	    cmocka_unit_test(test_json_report_and_array_are_json),
+	    cmocka_unit_test(test_json_with_resource_type_is_fhir),
+	    cmocka_unit_test(test_resource_type_must_be_a_top_level_string),
+	    cmocka_unit_test(test_broken_json_is_still_sent_for_the_server_to_judge),
+	    cmocka_unit_test(test_extensions_are_case_insensitive),
+	    cmocka_unit_test(test_activity_names_go_to_activity),
+	    cmocka_unit_test(test_activity_flag_sends_everything_to_activity),
+	    cmocka_unit_test(test_unknown_extensions_are_refused),
+	    cmocka_unit_test_setup_teardown(test_read_returns_the_whole_file_nul_terminated,
+					    make_dir, remove_dir),
+	    cmocka_unit_test_setup_teardown(test_read_refuses_what_is_not_a_regular_file, make_dir,
+					    remove_dir),
+	    cmocka_unit_test_setup_teardown(test_read_refuses_files_over_the_limit, make_dir,
+					    remove_dir),
+	    cmocka_unit_test_setup_teardown(test_read_takes_a_path_with_at_fdcwd, make_dir,
+					    remove_dir),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -185,18 +185,18 @@ static void test_zero_keys_and_null_are_refused_or_ignored(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unlimited_never_refuses),
-		cmocka_unit_test(test_a_minutes_worth_may_come_at_once_then_429),
-		cmocka_unit_test(test_retry_after_counts_down_and_is_honest),
-		cmocka_unit_test(test_keys_have_separate_buckets),
-		cmocka_unit_test(test_bucket_never_holds_more_than_a_minute),
-		cmocka_unit_test(test_a_lower_limit_applies_at_once),
-		cmocka_unit_test(test_high_rates_refuse_for_at_least_a_second),
-		cmocka_unit_test(test_full_table_evicts_idle_keys),
-		cmocka_unit_test(test_sweeps_are_rate_limited),
-		cmocka_unit_test(test_many_keys_share_chains),
-		cmocka_unit_test(test_threads_together_get_exactly_the_limit),
-		cmocka_unit_test(test_zero_keys_and_null_are_refused_or_ignored),
+	    cmocka_unit_test(test_unlimited_never_refuses),
+	    cmocka_unit_test(test_a_minutes_worth_may_come_at_once_then_429),
+	    cmocka_unit_test(test_retry_after_counts_down_and_is_honest),
+	    cmocka_unit_test(test_keys_have_separate_buckets),
+	    cmocka_unit_test(test_bucket_never_holds_more_than_a_minute),
+	    cmocka_unit_test(test_a_lower_limit_applies_at_once),
+	    cmocka_unit_test(test_high_rates_refuse_for_at_least_a_second),
+	    cmocka_unit_test(test_full_table_evicts_idle_keys),
+	    cmocka_unit_test(test_sweeps_are_rate_limited),
+	    cmocka_unit_test(test_many_keys_share_chains),
+	    cmocka_unit_test(test_threads_together_get_exactly_the_limit),
+	    cmocka_unit_test(test_zero_keys_and_null_are_refused_or_ignored),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

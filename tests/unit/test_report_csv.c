@@ -181,11 +181,19 @@ static void test_unknown_column_is_a_line_one_warning_and_kept(void **state)
 	assert_int_equal(f.rc.warnings.n, 1);
 	assert_string_equal(f.rc.warnings.v[0].field, "line 1");
 	assert_non_null(strstr(f.rc.warnings.v[0].message, "Booking No"));
-	const cJSON *row0 = cJSON_GetArrayItem(f.rc.items[0].rows, 0);
+	cJSON *rows = report_csv_rows_json(&f.rc, &f.rc.items[0], NULL);
+	const cJSON *row0 = cJSON_GetArrayItem(rows, 0);
+	assert_int_equal(cJSON_GetArraySize(rows), 2);
 	assert_string_equal(str_at(row0, "Booking No", NULL), "B-1001");
 	assert_string_equal(str_at(row0, "Patient ID", NULL), "P-77");
+	assert_string_equal(str_at(row0, "Treatment Areas", NULL), "Cheeks, Forehead");
 	/* blank cells are left out of the stored rows */
-	assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(f.rc.items[0].rows, 1), "VERSION"));
+	assert_null(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 1), "VERSION"));
+	cJSON_Delete(rows);
+	/* the patient ref cell is replaced when asked */
+	rows = report_csv_rows_json(&f.rc, &f.rc.items[0], "0123abcd");
+	assert_string_equal(str_at(cJSON_GetArrayItem(rows, 0), "Patient ID", NULL), "0123abcd");
+	cJSON_Delete(rows);
 	done(&f);
 }
 
@@ -304,6 +312,25 @@ static void test_whole_file_problems_are_fatal(void **state)
 	done(&f);
 }
 
+static void test_too_many_rows_for_one_report_is_an_error(void **state)
+{
+	struct fx f;
+	char *text = malloc(300 * 8 + 32), *p = text;
+	(void)state;
+	p += sprintf(p, "client_ref,complication\n");
+	for (int i = 0; i < 250; i++)
+		p += sprintf(p, "A,PIH\n");
+	parse_text(&f, text, 10);
+	assert_int_equal(f.rc_parse, 0);
+	assert_int_equal(f.rc.n, 1);
+	assert_int_equal(f.rc.items[0].errors.n, 1);
+	assert_string_equal(f.rc.items[0].errors.v[0].field, "line 202");
+	assert_string_equal(f.rc.items[0].errors.v[0].message, "more than 200 rows for one report");
+	assert_int_equal(f.rc.items[0].n_rows, 200);
+	done(&f);
+	free(text);
+}
+
 static void test_more_reports_than_allowed_is_e2big(void **state)
 {
 	struct fx f;
@@ -375,6 +402,7 @@ int main(void)
 	    cmocka_unit_test(test_cells_become_numbers_booleans_and_lists),
 	    cmocka_unit_test(test_blank_client_ref_is_a_report_of_its_own),
 	    cmocka_unit_test(test_whole_file_problems_are_fatal),
+	    cmocka_unit_test(test_too_many_rows_for_one_report_is_an_error),
 	    cmocka_unit_test(test_more_reports_than_allowed_is_e2big),
 	    cmocka_unit_test(test_semicolon_export_is_read),
 	    cmocka_unit_test(test_line_of_maps_complications_to_rows),

@@ -50,7 +50,8 @@ static void test_each_failure_doubles_the_wait(void **state)
 static void test_wait_is_capped(void **state)
 {
 	(void)state;
-	assert_int_equal(retry_delay_ms(&policy, 8, 0, 0), 30000); /* 64000 capped to 60000, halved */
+	assert_int_equal(retry_delay_ms(&policy, 8, 0, 0),
+			 30000); /* 64000 capped to 60000, halved */
 	assert_int_equal(retry_delay_ms(&policy, 9, 0, 30000), 60000);
 	assert_int_equal(retry_delay_ms(&policy, 1000, 0, 30000), 60000);
 	assert_int_equal(retry_delay_ms(&policy, UINT_MAX, 0, 12345), 30000 + 12345);
@@ -117,18 +118,18 @@ static void test_tiny_policy_never_waits_zero(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_transient_statuses_are_retried),
-		cmocka_unit_test(test_permanent_statuses_are_not_retried),
-		cmocka_unit_test(test_first_wait_is_between_half_base_and_base),
-		cmocka_unit_test(test_each_failure_doubles_the_wait),
-		cmocka_unit_test(test_wait_is_capped),
-		cmocka_unit_test(test_no_wait_exceeds_the_cap_whatever_the_jitter),
-		cmocka_unit_test(test_jitter_spreads_uploaders_apart),
-		cmocka_unit_test(test_retry_after_is_a_floor),
-		cmocka_unit_test(test_retry_after_is_capped),
-		cmocka_unit_test(test_negative_or_absent_retry_after_is_ignored),
-		cmocka_unit_test(test_zero_failures_counts_as_one),
-		cmocka_unit_test(test_tiny_policy_never_waits_zero),
+	    cmocka_unit_test(test_transient_statuses_are_retried),
+	    cmocka_unit_test(test_permanent_statuses_are_not_retried),
+	    cmocka_unit_test(test_first_wait_is_between_half_base_and_base),
+	    cmocka_unit_test(test_each_failure_doubles_the_wait),
+	    cmocka_unit_test(test_wait_is_capped),
+	    cmocka_unit_test(test_no_wait_exceeds_the_cap_whatever_the_jitter),
+	    cmocka_unit_test(test_jitter_spreads_uploaders_apart),
+	    cmocka_unit_test(test_retry_after_is_a_floor),
+	    cmocka_unit_test(test_retry_after_is_capped),
+	    cmocka_unit_test(test_negative_or_absent_retry_after_is_ignored),
+	    cmocka_unit_test(test_zero_failures_counts_as_one),
+	    cmocka_unit_test(test_tiny_policy_never_waits_zero),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

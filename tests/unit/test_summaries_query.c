@@ -60,7 +60,8 @@ static int parse(struct fixture *f, const char *query)
 static void assert_error(const struct fixture *f, const char *field, const char *words)
 {
 	for (size_t i = 0; i < f->errors.n; i++)
-		if (strcmp(f->errors.v[i].field, field) == 0 && strstr(f->errors.v[i].message, words))
+		if (strcmp(f->errors.v[i].field, field) == 0 &&
+		    strstr(f->errors.v[i].message, words))
 			return;
 	for (size_t i = 0; i < f->errors.n; i++)
 		print_error("  %s: %s\n", f->errors.v[i].field, f->errors.v[i].message);
@@ -72,7 +73,7 @@ static void test_defaults_are_a_quarter_by_setting_and_complication(void **state
 	struct fixture *f = *state;
 	assert_int_equal(parse(f, ""), 0);
 	assert_string_equal(f->q.to_text, "2026-W48");
-	assert_string_equal(f->q.from_text, "2026-W36");  /* 13 weeks, W36..W48 */
+	assert_string_equal(f->q.from_text, "2026-W36"); /* 13 weeks, W36..W48 */
 	assert_string_equal(f->q.from_date, "2026-08-31");
 	assert_string_equal(f->q.to_date, "2026-11-23");
 	assert_int_equal(f->q.n_by, 2);
@@ -178,22 +179,23 @@ static void test_type_groups(void **state)
 	assert_string_equal(summary_type_group("infection_viral_hsv"), "infection");
 	assert_null(summary_type_group("expected_reaction"));
 	for (size_t i = 0; summary_types[i]; i++)
-		assert_true(summary_rank(summary_groups, summary_type_group(summary_types[i])) >= 0);
+		assert_true(summary_rank(summary_groups, summary_type_group(summary_types[i])) >=
+			    0);
 }
 
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_defaults_are_a_quarter_by_setting_and_complication),
-		T(test_by_keeps_the_order_asked),
-		T(test_filters_join_the_needed_dimensions),
-		T(test_unknown_by_is_refused),
-		T(test_malformed_weeks_are_refused),
-		T(test_ranges_are_ordered_and_bounded),
-		T(test_unknown_and_repeated_parameters_are_refused),
-		T(test_filter_values_are_checked),
-		T(test_type_groups),
+	    T(test_defaults_are_a_quarter_by_setting_and_complication),
+	    T(test_by_keeps_the_order_asked),
+	    T(test_filters_join_the_needed_dimensions),
+	    T(test_unknown_by_is_refused),
+	    T(test_malformed_weeks_are_refused),
+	    T(test_ranges_are_ordered_and_bounded),
+	    T(test_unknown_and_repeated_parameters_are_refused),
+	    T(test_filter_values_are_checked),
+	    T(test_type_groups),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

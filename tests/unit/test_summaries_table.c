@@ -62,7 +62,8 @@ static const struct summary_row *find(const struct fixture *f, const char *setti
 {
 	for (size_t i = 0; i < f->t.n; i++) {
 		const struct summary_key *k = &f->t.rows[i].key;
-		if ((!setting || (k->v[SUMMARY_SETTING] && strcmp(k->v[SUMMARY_SETTING], setting) == 0)) &&
+		if ((!setting ||
+		     (k->v[SUMMARY_SETTING] && strcmp(k->v[SUMMARY_SETTING], setting) == 0)) &&
 		    (!group || (k->v[SUMMARY_COMPLICATION] &&
 				strcmp(k->v[SUMMARY_COMPLICATION], group) == 0)))
 			return &f->t.rows[i];
@@ -71,26 +72,36 @@ static const struct summary_row *find(const struct fixture *f, const char *setti
 	return NULL;
 }
 
-#define KEY(s, g) {.v = {[SUMMARY_SETTING] = (s), [SUMMARY_COMPLICATION] = (g)}}
-#define KEYF(s, g, fz) \
-	{.v = {[SUMMARY_SETTING] = (s), [SUMMARY_COMPLICATION] = (g), [SUMMARY_FITZPATRICK] = (fz)}}
+#define KEY(s, g)                                                                                  \
+	{                                                                                          \
+		.v = { [SUMMARY_SETTING] = (s), [SUMMARY_COMPLICATION] = (g) }                     \
+	}
+#define KEYF(s, g, fz)                                                                             \
+	{                                                                                          \
+		.v = { [SUMMARY_SETTING] = (s),                                                    \
+		       [SUMMARY_COMPLICATION] = (g),                                               \
+		       [SUMMARY_FITZPATRICK] = (fz) }                                              \
+	}
 
 /* DESIGN §8's example: 6 infections in 500 salon procedures against 2 in
  * 1,000 at medical clinics. */
 static const struct summary_events design_events[] = {
-	{KEY("salon", "infection"), 6, 6},
-	{KEY("medical_clinic", "infection"), 2, 3},  /* one case without activity */
-	{KEY("home", "pigmentation"), 0, 2},         /* no activity at all */
+    {KEY("salon", "infection"), 6, 6},
+    {KEY("medical_clinic", "infection"), 2, 3}, /* one case without activity */
+    {KEY("home", "pigmentation"), 0, 2},	/* no activity at all */
 };
 static const struct summary_denominator design_den[] = {
-	{KEY("salon", NULL), 500, 2},
-	{KEY("medical_clinic", NULL), 1000, 3},
+    {KEY("salon", NULL), 500, 2},
+    {KEY("medical_clinic", NULL), 1000, 3},
 };
 
 static void build_design(struct fixture *f)
 {
-	struct summary_input in = {.q = &f->q, .events = design_events, .n_events = 3,
-				   .denominators = design_den, .n_denominators = 2};
+	struct summary_input in = {.q = &f->q,
+				   .events = design_events,
+				   .n_events = 3,
+				   .denominators = design_den,
+				   .n_denominators = 2};
 	assert_int_equal(summary_table_build(f->a, &in, &f->t), 0);
 }
 
@@ -134,7 +145,7 @@ static void test_every_group_gets_a_row_and_zero_is_a_rate(void **state)
 	assert_int_equal(h->events_without_activity, 2);
 	const struct summary_row *m = find(f, "medical_clinic", "infection");
 	assert_int_equal(m->events_without_activity, 1);
-	assert_false(m->has_ratio);  /* the reference itself */
+	assert_false(m->has_ratio); /* the reference itself */
 	assert_string_equal(m->ci.method, "exact");
 }
 
@@ -169,8 +180,8 @@ static void test_haldane_when_a_count_is_zero(void **state)
 	static const struct summary_events ev[] = {{KEY("medical_clinic", "infection"), 3, 3}};
 	static const struct summary_denominator den[] = {{KEY("salon", NULL), 400, 1},
 							 {KEY("medical_clinic", NULL), 600, 1}};
-	struct summary_input in = {.q = &f->q, .events = ev, .n_events = 1,
-				   .denominators = den, .n_denominators = 2};
+	struct summary_input in = {
+	    .q = &f->q, .events = ev, .n_events = 1, .denominators = den, .n_denominators = 2};
 	query(f, "setting,complication", NULL);
 	assert_int_equal(summary_table_build(f->a, &in, &f->t), 0);
 	const struct summary_row *r = find(f, "salon", "infection");
@@ -186,21 +197,29 @@ static void test_adjusted_ratio_over_fitzpatrick_strata(void **state)
 	/* test_stats.c's three strata {a, n1, b, n2}: {3,200,1,300}, {8,400,4,500},
 	 * {2,100,0,150} as Fitzpatrick types 2, 4 and 5. */
 	static const struct summary_events fev[] = {
-		{KEYF("salon", "infection", "2"), 3, 3},
-		{KEYF("salon", "infection", "4"), 8, 9},
-		{KEYF("salon", "infection", "5"), 2, 2},
-		{KEYF("medical_clinic", "infection", "2"), 1, 1},
-		{KEYF("medical_clinic", "infection", "4"), 4, 4},
+	    {KEYF("salon", "infection", "2"), 3, 3},
+	    {KEYF("salon", "infection", "4"), 8, 9},
+	    {KEYF("salon", "infection", "5"), 2, 2},
+	    {KEYF("medical_clinic", "infection", "2"), 1, 1},
+	    {KEYF("medical_clinic", "infection", "4"), 4, 4},
 	};
 	static const struct summary_denominator fden[] = {
-		{KEYF("salon", NULL, "2"), 200, 1}, {KEYF("salon", NULL, "4"), 400, 1},
-		{KEYF("salon", NULL, "5"), 100, 1}, {KEYF("medical_clinic", NULL, "2"), 300, 1},
-		{KEYF("medical_clinic", NULL, "4"), 500, 1}, {KEYF("medical_clinic", NULL, "5"), 150, 1},
+	    {KEYF("salon", NULL, "2"), 200, 1},
+	    {KEYF("salon", NULL, "4"), 400, 1},
+	    {KEYF("salon", NULL, "5"), 100, 1},
+	    {KEYF("medical_clinic", NULL, "2"), 300, 1},
+	    {KEYF("medical_clinic", NULL, "4"), 500, 1},
+	    {KEYF("medical_clinic", NULL, "5"), 150, 1},
 	};
-	struct summary_input in = {.q = &f->q, .events = design_events, .n_events = 3,
-				   .denominators = design_den, .n_denominators = 2,
-				   .fitz_events = fev, .n_fitz_events = 5,
-				   .fitz_denominators = fden, .n_fitz_denominators = 6};
+	struct summary_input in = {.q = &f->q,
+				   .events = design_events,
+				   .n_events = 3,
+				   .denominators = design_den,
+				   .n_denominators = 2,
+				   .fitz_events = fev,
+				   .n_fitz_events = 5,
+				   .fitz_denominators = fden,
+				   .n_fitz_denominators = 6};
 	query(f, "setting,complication", NULL);
 	assert_true(summary_table_wants_adjusted(&f->q));
 	assert_int_equal(summary_table_build(f->a, &in, &f->t), 0);
@@ -227,14 +246,14 @@ static void test_unknown_values_sort_last_and_render_as_null(void **state)
 {
 	struct fixture *f = *state;
 	static const struct summary_events ev[] = {
-		{.key = {.v = {[SUMMARY_FITZPATRICK] = NULL}}, 0, 4},
-		{.key = {.v = {[SUMMARY_FITZPATRICK] = "3"}}, 1, 1},
+	    {.key = {.v = {[SUMMARY_FITZPATRICK] = NULL}}, 0, 4},
+	    {.key = {.v = {[SUMMARY_FITZPATRICK] = "3"}}, 1, 1},
 	};
 	static const struct summary_denominator den[] = {
-		{.key = {.v = {[SUMMARY_FITZPATRICK] = "3"}}, 250, 2},
+	    {.key = {.v = {[SUMMARY_FITZPATRICK] = "3"}}, 250, 2},
 	};
-	struct summary_input in = {.q = &f->q, .events = ev, .n_events = 2,
-				   .denominators = den, .n_denominators = 1};
+	struct summary_input in = {
+	    .q = &f->q, .events = ev, .n_events = 2, .denominators = den, .n_denominators = 1};
 	query(f, "fitzpatrick", NULL);
 	assert_int_equal(summary_table_build(f->a, &in, &f->t), 0);
 	assert_int_equal(f->t.n, 2);
@@ -247,7 +266,8 @@ static void test_unknown_values_sort_last_and_render_as_null(void **state)
 	assert_int_equal(cJSON_GetObjectItemCaseSensitive(r0, "fitzpatrick")->valueint, 3);
 	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r1, "fitzpatrick")));
 	assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r1, "rate_per_1000")));
-	assert_int_equal(cJSON_GetObjectItemCaseSensitive(r1, "events_without_activity")->valueint, 4);
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(r1, "events_without_activity")->valueint,
+			 4);
 	/* exactly the by keys: no setting, no complication */
 	assert_null(cJSON_GetObjectItemCaseSensitive(r0, "setting"));
 	assert_null(cJSON_GetObjectItemCaseSensitive(r0, "complication"));
@@ -311,16 +331,16 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_design_example_row),
-		T(test_every_group_gets_a_row_and_zero_is_a_rate),
-		T(test_rows_follow_the_tables_order),
-		T(test_setting_filter_keeps_the_comparison),
-		T(test_haldane_when_a_count_is_zero),
-		T(test_adjusted_ratio_over_fitzpatrick_strata),
-		T(test_no_adjustment_by_fitzpatrick_or_training),
-		T(test_unknown_values_sort_last_and_render_as_null),
-		T(test_json_answer_shape),
-		T(test_csv_has_the_same_columns),
+	    T(test_design_example_row),
+	    T(test_every_group_gets_a_row_and_zero_is_a_rate),
+	    T(test_rows_follow_the_tables_order),
+	    T(test_setting_filter_keeps_the_comparison),
+	    T(test_haldane_when_a_count_is_zero),
+	    T(test_adjusted_ratio_over_fitzpatrick_strata),
+	    T(test_no_adjustment_by_fitzpatrick_or_training),
+	    T(test_unknown_values_sort_last_and_render_as_null),
+	    T(test_json_answer_shape),
+	    T(test_csv_has_the_same_columns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

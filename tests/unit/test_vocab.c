@@ -127,6 +127,31 @@ static void test_e2b_outcome_digits_map(void **state)
 	expect_mappings(*state, m, N(m));
 }
 
+/* The codes FHIR R4 sends (AdverseEvent.severity, .outcome, Patient.gender),
+ * as code and as display: the FHIR mapping hands them over verbatim. */
+static void test_fhir_r4_codes_map(void **state)
+{
+	static const struct mapping m[] = {
+	    {VOCAB_SEVERITY, "mild", "mild"},
+	    {VOCAB_SEVERITY, "Moderate", "moderate"},
+	    {VOCAB_SEVERITY, "severe", "severe"},
+	    {VOCAB_OUTCOME, "resolved", "resolved"},
+	    {VOCAB_OUTCOME, "recovering", "resolving"},
+	    {VOCAB_OUTCOME, "Recovering", "resolving"},
+	    {VOCAB_OUTCOME, "ongoing", "not_resolved"},
+	    {VOCAB_OUTCOME, "resolvedWithSequelae", "resolved_with_sequelae"},
+	    {VOCAB_OUTCOME, "Resolved with Sequelae", "resolved_with_sequelae"},
+	    {VOCAB_OUTCOME, "fatal", "fatal"},
+	    {VOCAB_OUTCOME, "unknown", "unknown"},
+	    {VOCAB_SEX, "male", "male"},
+	    {VOCAB_SEX, "female", "female"},
+	    {VOCAB_SEX, "other", "other"},
+	    {VOCAB_SEX, "unknown", "unknown"},
+	    {VOCAB_COMPLICATION, "Herpes labialis", "infection_viral_hsv"},
+	};
+	expect_mappings(*state, m, N(m));
+}
+
 /* Every canonical value DESIGN §6 names, per field. */
 static const struct mapping design_codes[] = {
     {VOCAB_SETTING, "medical_clinic", NULL},
@@ -785,6 +810,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_design_examples_map_to_their_codes),
 	    cmocka_unit_test(test_e2b_outcome_digits_map),
+	    cmocka_unit_test(test_fhir_r4_codes_map),
 	    cmocka_unit_test(test_every_canonical_code_maps_to_itself),
 	    cmocka_unit_test(test_every_complication_code_is_in_its_design_group),
 	    cmocka_unit_test(test_medically_trained_follows_role),
