@@ -71,40 +71,51 @@ ORDER BY premises_id, week, procedure_type, id DESC;
 --
 -- Append-only and keyless, so an insert never waits on a refresh (a unique
 -- key would make every writer queue behind the refresh that is deleting the
--- same week). A transaction marks each week once (the xid check), so group
--- commit writes a handful of rows per batch, not one per report. A refresh
--- deletes only the marks its snapshot sees, so a report committed meanwhile
--- keeps its mark for the next refresh.
+-- same week). A transaction marks each week once — a transaction-local
+-- setting remembers which it has marked, which costs a report a few
+-- microseconds where a lookup or a statement trigger cost a hundred — so
+-- group commit writes a handful of rows per batch, not one per report. A
+-- refresh deletes only the marks its snapshot sees, so a report committed
+-- meanwhile keeps its mark for the next refresh.
 
 CREATE TABLE needlewatch.dirty_weeks (
 	week      date NOT NULL,
-	xid       xid8 NOT NULL DEFAULT pg_current_xact_id(),
 	marked_at timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX dirty_weeks_week_xid ON needlewatch.dirty_weeks (week, xid);
 
-CREATE FUNCTION needlewatch.mark_weeks_dirty(weeks date[]) RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-	INSERT INTO needlewatch.dirty_weeks (week)
-	SELECT DISTINCT w FROM unnest(weeks) AS w
-	WHERE w IS NOT NULL AND NOT EXISTS (
-		SELECT 1 FROM needlewatch.dirty_weeks d
-		WHERE d.week = w AND d.xid = pg_current_xact_id());
+CREATE FUNCTION needlewatch.mark_week_dirty(w date) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	marked CONSTANT text := 'needlewatch.dirty_' || (w - date '2000-01-03');
+BEGIN
+	IF current_setting(marked, true) IS DISTINCT FROM 'y' THEN
+		INSERT INTO needlewatch.dirty_weeks (week) VALUES (w);
+		PERFORM set_config(marked, 'y', /* is_local= */ true);
+	END IF;
+END
 $$;
 
 -- A follow-up may move a case to another week: the week of every earlier
--- version of the case is dirty too.
+-- version of the case is dirty too. The first test is mark_week_dirty()'s,
+-- written out: it runs for every report, and a call costs as much again.
 CREATE FUNCTION needlewatch.reports_mark_dirty() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	marked CONSTANT text := 'needlewatch.dirty_' || (NEW.procedure_week - date '2000-01-03');
+	earlier date;
 BEGIN
-	PERFORM needlewatch.mark_weeks_dirty(ARRAY(
-		SELECT n.procedure_week FROM new_rows n
-		UNION
-		SELECT r.procedure_week
-		FROM new_rows n
-		JOIN needlewatch.reports r ON r.premises_id = n.premises_id
-		    AND r.client_ref = n.client_ref AND r.version < n.version
-		WHERE n.version > 1));
+	IF current_setting(marked, true) IS DISTINCT FROM 'y' THEN
+		PERFORM needlewatch.mark_week_dirty(NEW.procedure_week);
+	END IF;
+	IF NEW.version > 1 THEN
+		FOR earlier IN
+			SELECT DISTINCT r.procedure_week FROM needlewatch.reports r
+			WHERE r.premises_id = NEW.premises_id AND r.client_ref = NEW.client_ref
+			  AND r.version < NEW.version
+		LOOP
+			PERFORM needlewatch.mark_week_dirty(earlier);
+		END LOOP;
+	END IF;
 	RETURN NULL;
 END
 $$;
@@ -112,17 +123,15 @@ $$;
 CREATE FUNCTION needlewatch.activity_mark_dirty() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-	PERFORM needlewatch.mark_weeks_dirty(ARRAY(SELECT DISTINCT week FROM new_rows));
+	PERFORM needlewatch.mark_week_dirty(NEW.week);
 	RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER reports_mark_dirty AFTER INSERT ON needlewatch.reports
-	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-	EXECUTE FUNCTION needlewatch.reports_mark_dirty();
+	FOR EACH ROW EXECUTE FUNCTION needlewatch.reports_mark_dirty();
 CREATE TRIGGER activity_mark_dirty AFTER INSERT ON needlewatch.activity
-	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-	EXECUTE FUNCTION needlewatch.activity_mark_dirty();
+	FOR EACH ROW EXECUTE FUNCTION needlewatch.activity_mark_dirty();
 
 -- Reports stored before this migration are summarised by the first refresh.
 INSERT INTO needlewatch.dirty_weeks (week) SELECT DISTINCT procedure_week FROM needlewatch.reports;
@@ -232,8 +241,11 @@ BEGIN
 END
 $$;
 
+-- The functions regulators may call take numeric, so that sum() over a
+-- period can be passed as it is; counts are whole numbers.
+
 -- Wilson score 95% interval of x/n, per 1,000 (stats_wilson).
-CREATE FUNCTION summary.wilson95(x bigint, n bigint,
+CREATE FUNCTION summary.wilson95(x numeric, n numeric,
 	OUT ci95_low double precision, OUT ci95_high double precision)
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
@@ -258,7 +270,7 @@ END
 $$;
 
 -- Exact Clopper–Pearson 95% interval of x/n, per 1,000 (stats_clopper_pearson).
-CREATE FUNCTION summary.clopper_pearson95(x bigint, n bigint,
+CREATE FUNCTION summary.clopper_pearson95(x numeric, n numeric,
 	OUT ci95_low double precision, OUT ci95_high double precision)
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 BEGIN
@@ -268,10 +280,10 @@ BEGIN
 	ci95_low := 0;
 	ci95_high := 1000;
 	IF x > 0 THEN
-		ci95_low := 1000 * summary.binomial_quantile((x - 1)::integer, n, 0.975);
+		ci95_low := 1000 * summary.binomial_quantile((x - 1)::integer, n::bigint, 0.975);
 	END IF;
 	IF x < n THEN
-		ci95_high := 1000 * summary.binomial_quantile(x::integer, n, 0.025);
+		ci95_high := 1000 * summary.binomial_quantile(x::integer, n::bigint, 0.025);
 	END IF;
 END
 $$;
@@ -279,7 +291,7 @@ $$;
 -- Rate per 1,000 with its 95% interval as DESIGN §8 publishes it (stats_rate):
 -- exact below 5 events, Wilson from 5. No rate without procedures; no interval
 -- when events exceed procedures (the data are wrong, the rate says how much).
-CREATE FUNCTION summary.rate_ci95(events bigint, procedures bigint,
+CREATE FUNCTION summary.rate_ci95(events numeric, procedures numeric,
 	OUT rate_per_1000 double precision, OUT ci95_low double precision,
 	OUT ci95_high double precision, OUT ci_method text)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
@@ -305,7 +317,7 @@ $$;
 
 -- Rate ratio (a/n1) / (b/n2) with its log-scale 95% interval and the
 -- Haldane–Anscombe correction when a or b is 0 (stats_rate_ratio).
-CREATE FUNCTION summary.rate_ratio95(a bigint, n1 bigint, b bigint, n2 bigint,
+CREATE FUNCTION summary.rate_ratio95(a numeric, n1 numeric, b numeric, n2 numeric,
 	OUT rate_ratio double precision, OUT ci95_low double precision,
 	OUT ci95_high double precision, OUT haldane boolean)
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
@@ -1113,7 +1125,7 @@ GRANT SELECT ON needlewatch.latest_activity, needlewatch.premises_weeks TO needl
 GRANT USAGE ON SCHEMA summary TO needlewatch_app;
 GRANT SELECT ON ALL TABLES IN SCHEMA summary TO needlewatch_app, needlewatch_regulator;
 
-REVOKE ALL ON FUNCTION needlewatch.mark_weeks_dirty(date[]), needlewatch.reports_mark_dirty(),
+REVOKE ALL ON FUNCTION needlewatch.mark_week_dirty(date), needlewatch.reports_mark_dirty(),
 	needlewatch.activity_mark_dirty(), needlewatch.refresh_premises_weeks(date[]),
 	needlewatch.refresh_event_cells(date[]), needlewatch.refresh_stage_rates(date[]),
 	needlewatch.refresh_suppress(integer), needlewatch.refresh_write_rates(date[]),

@@ -9,7 +9,7 @@ PKGS=(
 	libpq-dev postgresql postgresql-contrib
 	libcjson-dev libcurl4-openssl-dev libcmocka-dev
 	curl openssl ca-certificates
-	chromium libxml2-utils jq  # export tests: screenshot, well-formed HTML, JSON
+	chromium libxml2-utils  # export tests: screenshot, well-formed HTML
 	clang libclang-rt-14-dev  # make fuzz: libFuzzer and its sanitizer runtimes
 )
 

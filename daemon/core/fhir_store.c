@@ -2,7 +2,7 @@
  *
  * Two passes over a copy: sanitise() rewrites what is known to point at the
  * patient (subject and patient references, contained and referenced Patient
- * resources, narratives), then scrub_strings() replaces any other string
+ * resources, narratives), then scrub_strings() replaces any other value
  * equal to the clear ref or the old subject reference, wherever an
  * integrator put it (an identifier, an extension...). */
 #include "fhir_store.h"
@@ -19,23 +19,49 @@ struct scrub {
 	const char *subject, *subject_new; /* subject.reference -> its replacement */
 };
 
-/* Every string equal to the clear ref or the old subject reference, anywhere. */
-static void scrub_strings(cJSON *node, const struct scrub *s)
+/* Where a reference or an identifier can hold the patient's: Reference.reference
+ * and every value ("value", "valueString", "valueIdentifier"...). Names,
+ * types, URLs and codes are never rewritten, whatever they happen to equal. */
+static bool carries_data(const char *key)
+{
+	return key && (strcmp(key, "reference") == 0 || strncmp(key, "value", 5) == 0);
+}
+
+/* Every string equal to the clear ref or the old subject reference under a
+ * data-carrying key; array items inherit their array's key. */
+static void scrub_strings(cJSON *node, const char *key, const struct scrub *s)
 {
 	cJSON *c = node ? node->child : NULL;
 	while (c) {
 		cJSON *next = c->next;
+		const char *k = cJSON_IsArray(node) ? key : c->string;
 		const char *to = NULL;
-		if (cJSON_IsString(c) && s->ref && strcmp(c->valuestring, s->ref) == 0)
-			to = s->pseudonym;
-		else if (cJSON_IsString(c) && s->subject && strcmp(c->valuestring, s->subject) == 0)
-			to = s->subject_new;
-		if (to)
+		if (cJSON_IsString(c) && carries_data(k)) {
+			if (s->ref && strcmp(c->valuestring, s->ref) == 0)
+				to = s->pseudonym;
+			else if (s->subject && strcmp(c->valuestring, s->subject) == 0)
+				to = s->subject_new;
+		}
+		/* ViaPointer would drop an object member's name */
+		if (to && cJSON_IsObject(node))
+			cJSON_ReplaceItemInObjectCaseSensitive(node, c->string,
+							       cJSON_CreateString(to));
+		else if (to)
 			cJSON_ReplaceItemViaPointer(node, c, cJSON_CreateString(to));
 		else
-			scrub_strings(c, s);
+			scrub_strings(c, k, s);
 		c = next;
 	}
+}
+
+/* The AdverseEvent's own identifier is the report's client_ref: it stays as
+ * sent even in the odd case that it equals the patient's, so the stored
+ * document maps back to the same report. */
+static void scrub_event(cJSON *ae, const struct scrub *s)
+{
+	for (cJSON *c = ae ? ae->child : NULL; c; c = c->next)
+		if (!c->string || strcmp(c->string, "identifier") != 0)
+			scrub_strings(c, c->string, s);
 }
 
 /* A Patient cut to what the report uses, under the pseudonym as its id. */
@@ -144,7 +170,13 @@ cJSON *fhir_store_build(const struct fhir_store_src *m, struct arena *a)
 				cJSON_AddItemToArray(
 				    entries, stored_entry(m, m->used[i], s.pseudonym, new_subject));
 	}
-	if (m->patient_ref)
-		scrub_strings(doc, &s);
+	if (m->patient_ref && doc == ae) {
+		scrub_event(ae, &s);
+	} else if (m->patient_ref) {
+		cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "entry");
+		scrub_event(ae, &s);
+		for (cJSON *c = e && e->child ? e->child->next : NULL; c; c = c->next)
+			scrub_strings(c, NULL, &s);
+	}
 	return doc;
 }

@@ -8,6 +8,7 @@
  * reports built, so a report's rows may be anywhere in the file. */
 #include "report_csv.h"
 #include "arena.h"
+#include "csv_cell.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -217,100 +218,46 @@ static int read_header(struct builder *b, const struct csv_row *row, struct repo
 
 /* ---- cells --------------------------------------------------------------- */
 
-static bool is_trim(const char *p)
-{
-	return *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' ||
-	       ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0); /* NBSP */
-}
-
-/* The cell without surrounding whitespace (spreadsheet padding), in the arena. */
 static const char *trim(struct builder *b, const char *s)
 {
-	while (is_trim(s))
-		s += (unsigned char)*s == 0xc2 ? 2 : 1;
-	size_t n = strlen(s);
-	while (n &&
-	       (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n' ||
-		(n >= 2 && (unsigned char)s[n - 2] == 0xc2 && (unsigned char)s[n - 1] == 0xa0)))
-		n -= (unsigned char)s[n - 1] == 0xa0 ? 2 : 1;
-	if (!s[n])
-		return s; /* nothing at the end: the reader's copy will do */
-	const char *t = arena_strndup(b->a, s, n);
+	const char *t = csv_cell_trim(b->a, s);
 	if (!t)
 		b->rc = -ENOMEM;
 	return t ? t : "";
 }
 
-static bool lower_in(const char *s, const char *const *list)
-{
-	char buf[16];
-	size_t n = strlen(s);
-
-	if (n >= sizeof(buf))
-		return false;
-	for (size_t i = 0; i <= n; i++)
-		buf[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
-	for (; *list; list++)
-		if (strcmp(buf, *list) == 0)
-			return true;
-	return false;
-}
-
-/* "3", "3 days", "3d" -> 3; anything else stays text for normalise to judge. */
-static cJSON *int_value(const char *s)
-{
-	long v = 0;
-	const char *p = s;
-
-	for (; *p >= '0' && *p <= '9' && p - s < 9; p++)
-		v = v * 10 + (*p - '0');
-	if (p == s)
-		return cJSON_CreateString(s);
-	while (*p == ' ')
-		p++;
-	if (!*p || lower_in(p, (const char *const[]){"d", "day", "days", NULL}))
-		return cJSON_CreateNumber((double)v);
-	return cJSON_CreateString(s);
-}
-
-/* yes/no in the ways forms write it; "unknown" is the same as blank (NULL). */
-static cJSON *bool_value(const char *s)
-{
-	static const char *const yes[] = {"yes", "y", "true", "t", "1", NULL};
-	static const char *const no[] = {"no", "n", "false", "f", "0", NULL};
-	static const char *const unknown[] = {"unknown", "not known", "unk", "n/a",
-					      "na",	 "?",	      "-",   NULL};
-	if (lower_in(s, yes))
-		return cJSON_CreateTrue();
-	if (lower_in(s, no))
-		return cJSON_CreateFalse();
-	if (lower_in(s, unknown))
-		return NULL;
-	return cJSON_CreateString(s);
-}
-
-/* "cheeks; forehead", "cheeks, forehead" or one item per line. */
 static cJSON *list_value(struct builder *b, const char *s)
 {
 	cJSON *arr = cJSON_CreateArray();
+	const char *item;
 
-	while (arr && *s) {
-		size_t n = strcspn(s, ";,|\n");
-		const char *item = trim(b, arena_strndup(b->a, s, n) ?: "");
-		if (*item)
-			cJSON_AddItemToArray(arr, cJSON_CreateString(item));
-		s += n + (s[n] ? 1 : 0);
-	}
+	while (arr && (item = csv_cell_next_item(b->a, &s)))
+		cJSON_AddItemToArray(arr, cJSON_CreateString(item));
 	return arr;
 }
 
+/* A cell as the report member wants it; what does not read as a number or
+ * a yes/no stays text, for normalisation to refuse with its own message.
+ * NULL for a yes/no that says "not known". */
 static cJSON *cell_value(struct builder *b, const struct column_def *c, const char *s)
 {
+	long n;
+
 	switch (c->kind) {
 	case K_INT:
-		return int_value(s);
+		return csv_cell_count(s, &n) == 0 ? cJSON_CreateNumber((double)n)
+						  : cJSON_CreateString(s);
 	case K_BOOL:
-		return bool_value(s);
+		switch (csv_cell_yes_no(s)) {
+		case CSV_YES:
+			return cJSON_CreateTrue();
+		case CSV_NO:
+			return cJSON_CreateFalse();
+		case CSV_UNKNOWN:
+			return NULL;
+		default:
+			return cJSON_CreateString(s);
+		}
 	case K_LIST:
 		return list_value(b, s);
 	default:

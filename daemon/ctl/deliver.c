@@ -48,8 +48,9 @@ int deliver_check_url(const char *url, char *err, size_t errlen)
 	}
 	if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_PASSWORD, &password, 0) == CURLUE_OK) {
-		snprintf(err, errlen, "the URL must not hold a user name or password; "
-				      "use --deliver-token-file");
+		snprintf(err, errlen,
+			 "the URL must not hold a user name or password; "
+			 "use --deliver-token-file");
 		goto out;
 	}
 	r = 0;
@@ -63,12 +64,11 @@ out:
 
 bool deliver_status_is_transient(long status)
 {
-	return status == 408 || status == 429 || status == 500 || status == 502 ||
-	       status == 503 || status == 504;
+	return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 ||
+	       status == 504;
 }
 
-uint32_t deliver_backoff_ms(const struct deliver_config *c, unsigned failures,
-			    long retry_after_s)
+uint32_t deliver_backoff_ms(const struct deliver_config *c, unsigned failures, long retry_after_s)
 {
 	uint64_t wait = c->backoff_base_ms;
 	for (unsigned i = 1; i < failures && wait < c->backoff_max_ms; i++)
@@ -278,8 +278,8 @@ static void sleep_ms(uint32_t ms)
 		;
 }
 
-static int attempts_loop(CURL *e, const struct deliver_config *c, struct answer *a,
-			 char *errbuf, struct deliver_result *ret)
+static int attempts_loop(CURL *e, const struct deliver_config *c, struct answer *a, char *errbuf,
+			 struct deliver_result *ret)
 {
 	for (;;) {
 		long retry_after;
@@ -301,8 +301,8 @@ static int attempts_loop(CURL *e, const struct deliver_config *c, struct answer 
 	}
 }
 
-int deliver_send(const struct deliver_config *c, const char *week,
-		 const struct deliver_file *files, size_t n, struct deliver_result *ret)
+int deliver_send(const struct deliver_config *c, const char *week, const struct deliver_file *files,
+		 size_t n, struct deliver_result *ret)
 {
 	struct answer a = {.len = 0};
 	char errbuf[CURL_ERROR_SIZE];

@@ -58,8 +58,7 @@ bool deliver_status_is_transient(long status);
 /* The wait before the next attempt after `failures` consecutive failures
  * (>= 1): base, 2 base, 4 base ... capped at max; a Retry-After of
  * retry_after_s seconds (0: none) is a floor, still capped at max. */
-uint32_t deliver_backoff_ms(const struct deliver_config *c, unsigned failures,
-			    long retry_after_s);
+uint32_t deliver_backoff_ms(const struct deliver_config *c, unsigned failures, long retry_after_s);
 
 /* POSTs files[0..n) for week, retrying transient failures up to
  * c->max_attempts. Returns 0 when delivered; -EAGAIN when every attempt
@@ -67,7 +66,7 @@ uint32_t deliver_backoff_ms(const struct deliver_config *c, unsigned failures,
  * 403; -EPROTO on another refusal (4xx, 501, 505, 3xx); -EINVAL for a local
  * set-up problem (bad URL, unreadable CA or file, TLS verification failed);
  * -ENOMEM. *ret says how it went either way. Prints nothing. */
-int deliver_send(const struct deliver_config *c, const char *week,
-		 const struct deliver_file *files, size_t n, struct deliver_result *ret);
+int deliver_send(const struct deliver_config *c, const char *week, const struct deliver_file *files,
+		 size_t n, struct deliver_result *ret);
 
 #endif

@@ -43,29 +43,22 @@ void export_buf_puts(struct export_buf *b, const char *s)
 
 void export_buf_printf(struct export_buf *b, const char *fmt, ...)
 {
-	char small[256];
-	va_list ap;
+	char small[256], *big = NULL;
+	va_list ap, again;
 	va_start(ap, fmt);
+	va_copy(again, ap);
 	int n = vsnprintf(small, sizeof(small), fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->failed = true;
-		return;
-	}
-	if ((size_t)n < sizeof(small)) {
+	if (n >= 0 && (size_t)n < sizeof(small))
 		export_buf_add(b, small, (size_t)n);
-		return;
-	}
-	char *big = malloc((size_t)n + 1);
-	if (!big) {
+	else if (n < 0 || !(big = malloc((size_t)n + 1)))
 		b->failed = true;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	export_buf_add(b, big, (size_t)n);
+	else if (vsnprintf(big, (size_t)n + 1, fmt, again) == n)
+		export_buf_add(b, big, (size_t)n);
+	else
+		b->failed = true;
 	free(big);
+	va_end(again);
+	va_end(ap);
 }
 
 void export_buf_free(struct export_buf *b)
@@ -79,10 +72,8 @@ void export_buf_free(struct export_buf *b)
 /* ---- columns ---- */
 
 static const char *const table_names[EXPORT_TABLE_COUNT] = {
-    [EXPORT_BY_SETTING] = "rates_week_setting",
-    [EXPORT_BY_FITZPATRICK] = "rates_fitzpatrick",
-    [EXPORT_BY_REGION] = "rates_region",
-    [EXPORT_BY_TRAINING] = "rates_training",
+    [EXPORT_BY_SETTING] = "rates_week_setting",	   [EXPORT_BY_FITZPATRICK] = "rates_fitzpatrick",
+    [EXPORT_BY_REGION] = "rates_region",	   [EXPORT_BY_TRAINING] = "rates_training",
     [EXPORT_UNREGISTERED] = "unregistered_counts",
 };
 
@@ -103,14 +94,14 @@ static const char *const key_names[EXPORT_KEY_COUNT] = {
 #define KEY_BIT(k) (1u << (k))
 static const unsigned table_keys[EXPORT_TABLE_COUNT] = {
     [EXPORT_BY_SETTING] = KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP),
-    [EXPORT_BY_FITZPATRICK] = KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP) |
-			      KEY_BIT(EXPORT_KEY_FITZPATRICK),
-    [EXPORT_BY_REGION] = KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP) |
-			 KEY_BIT(EXPORT_KEY_REGION),
-    [EXPORT_BY_TRAINING] = KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP) |
-			   KEY_BIT(EXPORT_KEY_TRAINING),
-    [EXPORT_UNREGISTERED] = KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP) |
-			    KEY_BIT(EXPORT_KEY_REGION),
+    [EXPORT_BY_FITZPATRICK] =
+	KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP) | KEY_BIT(EXPORT_KEY_FITZPATRICK),
+    [EXPORT_BY_REGION] =
+	KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP) | KEY_BIT(EXPORT_KEY_REGION),
+    [EXPORT_BY_TRAINING] =
+	KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP) | KEY_BIT(EXPORT_KEY_TRAINING),
+    [EXPORT_UNREGISTERED] =
+	KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP) | KEY_BIT(EXPORT_KEY_REGION),
 };
 
 enum fig_kind { FIG_NUMBER, FIG_TEXT, FIG_BOOL };
@@ -303,10 +294,11 @@ static void json_member(struct export_buf *out, const char *name, cJSON *value, 
 }
 
 static const char *const methods[][2] = {
-    {"events", "cases (the latest version of each report) with at least one complication of the "
-	       "group, whose procedure was done at a registered premises of the setting in the week "
-	       "and which reported its activity for that week; expected reactions are not "
-	       "complications"},
+    {"events",
+     "cases (the latest version of each report) with at least one complication of the "
+     "group, whose procedure was done at a registered premises of the setting in the week "
+     "and which reported its activity for that week; expected reactions are not "
+     "complications"},
     {"procedures", "the procedures those premises reported for the week (their latest "
 		   "submission for each procedure type)"},
     {"rate_per_1000", "1000 * events / procedures"},
@@ -377,8 +369,8 @@ static cJSON *json_coverage(const struct export_doc *doc)
 		if (!s || !cJSON_AddStringToObject(s, "setting", c->key[EXPORT_KEY_SETTING]) ||
 		    !cJSON_AddItemToObject(s, "premises_reporting",
 					   json_figure(c->fig[EXPORT_FIG_PREMISES], FIG_NUMBER)) ||
-		    !cJSON_AddItemToObject(s, "procedures",
-					   json_figure(c->fig[EXPORT_FIG_PROCEDURES], FIG_NUMBER)) ||
+		    !cJSON_AddItemToObject(
+			s, "procedures", json_figure(c->fig[EXPORT_FIG_PROCEDURES], FIG_NUMBER)) ||
 		    !cJSON_AddItemToObject(s, "events_without_activity",
 					   json_figure(c->fig[EXPORT_FIG_EWA], FIG_NUMBER)))
 			goto fail;
@@ -486,8 +478,8 @@ static int fsync_dir(const char *dir)
 	return r;
 }
 
-int export_write_atomic(const char *dir, const char *name, const void *data, size_t len,
-			char *err, size_t errlen)
+int export_write_atomic(const char *dir, const char *name, const void *data, size_t len, char *err,
+			size_t errlen)
 {
 	char tmp[4096], path[4096];
 	const char *step = "cannot create a temporary file";

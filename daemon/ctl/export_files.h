@@ -60,7 +60,7 @@ int export_sha256_hex(const void *data, size_t len, char hex[EXPORT_SHA256_HEX_L
 /* Writes data[0..len) to dir/name atomically: a reader sees the old file or
  * the whole new one, never a part, even after a crash or power loss. The
  * file is mode 0644. Returns 0, or -errno with "path: reason" in err. */
-int export_write_atomic(const char *dir, const char *name, const void *data, size_t len,
-			char *err, size_t errlen);
+int export_write_atomic(const char *dir, const char *name, const void *data, size_t len, char *err,
+			size_t errlen);
 
 #endif

@@ -70,8 +70,7 @@ struct export_axis export_html_axis_for(double max_rate, double max_high)
 void export_html_format_tick(const struct export_axis *a, double v, char *out, size_t outlen)
 {
 	int decimals = 0;
-	for (double s = a->step; decimals < 4 && fabs(s - round(s)) > 1e-9 * (1 + fabs(s));
-	     s *= 10)
+	for (double s = a->step; decimals < 4 && fabs(s - round(s)) > 1e-9 * (1 + fabs(s)); s *= 10)
 		decimals++;
 	snprintf(out, outlen, "%.*f", decimals, v);
 }
@@ -243,12 +242,12 @@ static void headline_table(const struct export_doc *doc, struct export_buf *out)
 
 static void groups_table(const struct export_doc *doc, struct export_buf *out)
 {
-	export_buf_puts(out,
-			"<table>\n<thead><tr><th scope=\"col\">Complication group</th>"
-			"<th scope=\"col\" class=\"text\">Setting</th><th scope=\"col\">Cases</th>"
-			"<th scope=\"col\">Procedures</th><th scope=\"col\">Rate per 1,000 (95% CI)</th>"
-			"<th scope=\"col\">Rate ratio vs medical clinic (95% CI)</th></tr></thead>\n"
-			"<tbody>\n");
+	export_buf_puts(
+	    out, "<table>\n<thead><tr><th scope=\"col\">Complication group</th>"
+		 "<th scope=\"col\" class=\"text\">Setting</th><th scope=\"col\">Cases</th>"
+		 "<th scope=\"col\">Procedures</th><th scope=\"col\">Rate per 1,000 (95% CI)</th>"
+		 "<th scope=\"col\">Rate ratio vs medical clinic (95% CI)</th></tr></thead>\n"
+		 "<tbody>\n");
 	for (size_t i = 0; i < doc->n_cells; i++) {
 		const struct export_cell *c = &doc->cells[i];
 		if (c->table != EXPORT_BY_SETTING)
@@ -275,7 +274,8 @@ static void breakdown_table(const struct export_doc *doc, enum export_table t, e
 			    const char *key_title, struct export_buf *out)
 {
 	export_buf_printf(out,
-			  "<table>\n<thead><tr><th scope=\"col\">Setting</th><th scope=\"col\" class=\"text\">%s</th>"
+			  "<table>\n<thead><tr><th scope=\"col\">Setting</th><th scope=\"col\" "
+			  "class=\"text\">%s</th>"
 			  "<th scope=\"col\">Cases</th><th scope=\"col\">Procedures</th>"
 			  "<th scope=\"col\">Rate per 1,000 (95%% CI)</th></tr></thead>\n<tbody>\n",
 			  key_title);
@@ -285,7 +285,7 @@ static void breakdown_table(const struct export_doc *doc, enum export_table t, e
 			continue;
 		const char *key = c->key[k];
 		if (k == EXPORT_KEY_TRAINING)
-			key = !key ? "Not known"
+			key = !key			 ? "Not known"
 			      : strcmp(key, "true") == 0 ? "Medically trained"
 							 : "Not medically trained";
 		export_buf_puts(out, "<tr>");
@@ -374,8 +374,7 @@ static const char style[] =
     "svg .band{stroke:none;opacity:.18}\n"
     ".legend{display:flex;flex-wrap:wrap;gap:4px 18px;margin:6px 0 10px;font-size:.88rem}\n"
     ".legend span{display:inline-flex;align-items:center;gap:6px}\n"
-    ".legend svg{width:14px;height:14px;display:inline}\n"
-    EXPORT_SVG_COLOURS
+    ".legend svg{width:14px;height:14px;display:inline}\n" EXPORT_SVG_COLOURS
     "ul.methods li{margin-bottom:4px}\n"
     "@media print{\n"
     "@page{size:A4;margin:14mm}\n"
@@ -388,9 +387,9 @@ static const char style[] =
     "#pih .charts,#trend .charts{grid-template-columns:1fr 1fr}\n"
     "}\n";
 
-static const char *const month_names[] = {"January", "February", "March",     "April",
-					  "May",     "June",     "July",      "August",
-					  "September", "October", "November", "December"};
+static const char *const month_names[] = {"January",   "February", "March",    "April",
+					  "May",       "June",	   "July",     "August",
+					  "September", "October",  "November", "December"};
 
 /* "2026-11-16" as "16 November 2026". */
 static void long_date(const char *iso, char *out, size_t outlen)
@@ -411,10 +410,11 @@ static void page_header(const struct export_doc *doc, struct export_buf *out)
 	/* "2026-11-23T06:00:01Z" read as "2026-11-23 06:00:01 UTC" */
 	snprintf(when, sizeof(when), "%.10s %.8s UTC", doc->generated_at,
 		 strlen(doc->generated_at) > 11 ? doc->generated_at + 11 : "");
-	export_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n"
-			     "<meta charset=\"utf-8\"/>\n"
-			     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
-			     "<title>Needlewatch weekly statistics ");
+	export_buf_puts(
+	    out, "<!DOCTYPE html>\n<html lang=\"en-GB\">\n<head>\n"
+		 "<meta charset=\"utf-8\"/>\n"
+		 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+		 "<title>Needlewatch weekly statistics ");
 	export_html_escape(out, doc->week_text);
 	export_buf_puts(out, "</title>\n<style>\n");
 	export_buf_puts(out, style);
@@ -423,7 +423,8 @@ static void page_header(const struct export_doc *doc, struct export_buf *out)
 			     "<p class=\"period\">ISO week <strong>");
 	export_html_escape(out, doc->week_text);
 	export_buf_printf(out, "</strong>: Monday %s to Sunday %s (Europe/London)</p>\n", from, to);
-	export_buf_puts(out, "<p class=\"generated\">Generated <time id=\"generated_at\" datetime=\"");
+	export_buf_puts(out,
+			"<p class=\"generated\">Generated <time id=\"generated_at\" datetime=\"");
 	export_html_escape(out, doc->generated_at);
 	export_buf_puts(out, "\">");
 	export_html_escape(out, when);
@@ -448,12 +449,13 @@ static void coverage_note(const struct export_doc *doc, struct export_buf *out)
 	}
 	export_html_format_count(premises, a, sizeof(a));
 	export_html_format_count(procedures, b, sizeof(b));
-	export_buf_printf(out,
-			  "<p class=\"note\">Coverage: %s premises reported %s procedures for this "
-			  "week. Cases from premises that reported no activity have no denominator; "
-			  "they are counted under &#8220;Cases without activity&#8221; and left out "
-			  "of the rates.</p>\n",
-			  a, b);
+	export_buf_printf(
+	    out,
+	    "<p class=\"note\">Coverage: %s premises reported %s procedures for this "
+	    "week. Cases from premises that reported no activity have no denominator; "
+	    "they are counted under &#8220;Cases without activity&#8221; and left out "
+	    "of the rates.</p>\n",
+	    a, b);
 }
 
 static void methods_section(const struct export_doc *doc, struct export_buf *out)
@@ -473,8 +475,10 @@ static void methods_section(const struct export_doc *doc, struct export_buf *out
 	    "clinics&#8217; rate, with a 95%% interval on the log scale (0.5 added to both counts "
 	    "where one is 0). The <strong>adjusted</strong> ratio is Mantel&#8211;Haenszel over "
 	    "Fitzpatrick skin types, where activity was reported by skin type.</li>\n"
-	    "<li><strong>Small numbers:</strong> counts from 1 to %d, and counts that would let one "
-	    "be worked out from a total or its neighbours, are shown as <em>suppressed</em>, as are "
+	    "<li><strong>Small numbers:</strong> counts from 1 to %d, and counts that would let "
+	    "one "
+	    "be worked out from a total or its neighbours, are shown as <em>suppressed</em>, as "
+	    "are "
 	    "the rates and intervals computed from them.</li>\n"
 	    "<li>Reports about procedures at unregistered places have no denominator: they are "
 	    "counted, never turned into rates.</li>\n"

@@ -35,10 +35,10 @@ enum export_table {
  * null in JSON), an inapplicable one is left out. */
 enum export_key {
 	EXPORT_KEY_SETTING,
-	EXPORT_KEY_GROUP,       /* complication group */
+	EXPORT_KEY_GROUP,	/* complication group */
 	EXPORT_KEY_FITZPATRICK, /* "1".."6" */
 	EXPORT_KEY_REGION,
-	EXPORT_KEY_TRAINING,    /* "true": medically trained, "false": not */
+	EXPORT_KEY_TRAINING, /* "true": medically trained, "false": not */
 	EXPORT_KEY_COUNT
 };
 
@@ -73,8 +73,8 @@ struct export_cell {
 /* One point of the 12-week trend: any complication, one setting, one week. */
 struct export_trend_point {
 	const char *setting;
-	int index;         /* 0 = eleven weeks before the export week .. 11 = it */
-	const char *rate;  /* figures as in a cell: text, "suppressed" or NULL */
+	int index;	  /* 0 = eleven weeks before the export week .. 11 = it */
+	const char *rate; /* figures as in a cell: text, "suppressed" or NULL */
 	const char *ci_low;
 	const char *ci_high;
 	const char *procedures;
@@ -82,14 +82,14 @@ struct export_trend_point {
 
 struct export_doc {
 	struct iso_week week;
-	char week_text[ISOWEEK_TEXT_LEN];   /* "2026-W47" */
-	char week_start[ISOWEEK_DATE_LEN];  /* its Monday */
-	char week_end[ISOWEEK_DATE_LEN];    /* its Sunday */
+	char week_text[ISOWEEK_TEXT_LEN];  /* "2026-W47" */
+	char week_start[ISOWEEK_DATE_LEN]; /* its Monday */
+	char week_end[ISOWEEK_DATE_LEN];   /* its Sunday */
 	char trend_weeks[EXPORT_TREND_WEEKS][ISOWEEK_TEXT_LEN];
-	char generated_at[32];              /* "2026-11-23T06:00:01Z" */
+	char generated_at[32]; /* "2026-11-23T06:00:01Z" */
 	const char *software_version;
-	int suppression_threshold;          /* the one the summary tables were built with */
-	const struct export_cell *cells;    /* ordered: table, then keys */
+	int suppression_threshold;	 /* the one the summary tables were built with */
+	const struct export_cell *cells; /* ordered: table, then keys */
 	size_t n_cells;
 	const struct export_trend_point *trend;
 	size_t n_trend;

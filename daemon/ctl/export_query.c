@@ -10,8 +10,7 @@
 static const char *const sql_refresh = "SELECT needlewatch.refresh_summaries($1::integer)";
 
 /* The snapshot every read of one week shares. */
-static const char *const sql_begin_snapshot =
-    "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+static const char *const sql_begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 static const char *const sql_threshold =
     "SELECT suppression_threshold FROM summary.refresh_state WHERE suppression_threshold IS "
@@ -123,7 +122,8 @@ static int fill_cells(struct ctl *ctl, struct export_data *d)
 	for (int r = 0; r < n; r++) {
 		struct export_cell *c = &d->cells[r];
 		int t = atoi(PQgetvalue(res, r, 0));
-		c->table = t >= 0 && t < EXPORT_TABLE_COUNT ? (enum export_table)t : EXPORT_BY_SETTING;
+		c->table =
+		    t >= 0 && t < EXPORT_TABLE_COUNT ? (enum export_table)t : EXPORT_BY_SETTING;
 		for (int k = 0; k < EXPORT_KEY_COUNT; k++)
 			c->key[k] = value(res, r, 1 + k);
 		for (int f = 0; f < EXPORT_FIG_COUNT; f++)

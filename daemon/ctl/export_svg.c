@@ -22,8 +22,8 @@ static void marker(struct export_buf *out, int style, double x, double y)
 {
 	switch (style) {
 	case 0:
-		export_buf_printf(out, "<circle class=\"mk f0\" cx=\"%.1f\" cy=\"%.1f\" r=\"5.5\"/>",
-				  x, y);
+		export_buf_printf(
+		    out, "<circle class=\"mk f0\" cx=\"%.1f\" cy=\"%.1f\" r=\"5.5\"/>", x, y);
 		break;
 	case 1:
 		export_buf_printf(out,
@@ -33,8 +33,8 @@ static void marker(struct export_buf *out, int style, double x, double y)
 		break;
 	case 2:
 		export_buf_printf(out,
-				  "<path class=\"mk f2\" d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fZ\"/>", x,
-				  y - 6.5, x + 6, y + 4.5, x - 6, y + 4.5);
+				  "<path class=\"mk f2\" d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fZ\"/>",
+				  x, y - 6.5, x + 6, y + 4.5, x - 6, y + 4.5);
 		break;
 	case 3:
 		export_buf_printf(out,
@@ -44,8 +44,8 @@ static void marker(struct export_buf *out, int style, double x, double y)
 		break;
 	case 4:
 		export_buf_printf(out,
-				  "<path class=\"mk f4\" d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fZ\"/>", x,
-				  y + 6.5, x + 6, y - 4.5, x - 6, y - 4.5);
+				  "<path class=\"mk f4\" d=\"M%.1f %.1fL%.1f %.1fL%.1f %.1fZ\"/>",
+				  x, y + 6.5, x + 6, y - 4.5, x - 6, y - 4.5);
 		break;
 	default:
 		export_buf_printf(out, "<circle class=\"mk f5\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\"/>",
@@ -56,8 +56,8 @@ static void marker(struct export_buf *out, int style, double x, double y)
 /* The settings' key, for the settings in mask (bit = style). */
 static void legend(struct export_buf *out, unsigned mask)
 {
-	static const char *const codes[N_STYLES] = {"medical_clinic", "salon", "home",
-						    "mobile", "unknown", NULL};
+	static const char *const codes[N_STYLES] = {"medical_clinic", "salon",	 "home",
+						    "mobile",	      "unknown", NULL};
 	export_buf_puts(out, "<div class=\"legend\">");
 	for (int s = 0; s < N_STYLES; s++) {
 		if (!(mask & (1u << s)))
@@ -143,13 +143,15 @@ static void rates_axis(struct export_buf *out, const struct export_axis *a, doub
 		double v = t * a->step;
 		double x = export_html_scale(a, v, RP_X0, RP_X1);
 		export_html_format_tick(a, v, label, sizeof(label));
-		export_buf_printf(out,
-				  "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-				  "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
-				  x, RP_TOP, x, bottom, x, bottom + 15, label);
+		export_buf_printf(
+		    out,
+		    "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+		    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>\n",
+		    x, RP_TOP, x, bottom, x, bottom + 15, label);
 	}
-	export_buf_printf(out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-			  RP_X0, bottom, RP_X1, bottom);
+	export_buf_printf(
+	    out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", RP_X0,
+	    bottom, RP_X1, bottom);
 }
 
 /* A horizontal whisker with caps; past the axis it ends in an arrow. */
@@ -158,8 +160,8 @@ static void hwhisker(struct export_buf *out, const struct export_axis *a, int st
 {
 	double x0 = export_html_scale(a, lo, RP_X0, RP_X1);
 	double x1 = export_html_scale(a, hi, RP_X0, RP_X1);
-	export_buf_printf(out, "<path class=\"whisker s%d\" d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1f", style,
-			  x0, y - 5, y + 5, x0, y, x1);
+	export_buf_printf(out, "<path class=\"whisker s%d\" d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1f",
+			  style, x0, y - 5, y + 5, x0, y, x1);
 	if (hi > a->max)
 		export_buf_printf(out, "M%.1f %.1fL%.1f %.1fL%.1f %.1f\"/>", x1 - 6, y - 5, x1, y,
 				  x1 - 6, y + 5);
@@ -179,7 +181,8 @@ static void rates_row(struct export_buf *out, const struct export_cell *c,
 	export_html_escape(out, export_html_label(c->key[EXPORT_KEY_SETTING]));
 	export_buf_puts(out, "</text>");
 	if (export_html_suppressed(rate) || !export_html_figure(rate, &v)) {
-		export_buf_printf(out, "<text class=\"muted\" x=\"%.1f\" y=\"%.1f\">%s</text></g>\n",
+		export_buf_printf(out,
+				  "<text class=\"muted\" x=\"%.1f\" y=\"%.1f\">%s</text></g>\n",
 				  RP_X0 + 4, y + 4,
 				  export_html_suppressed(rate) ? "suppressed (small numbers)"
 							       : "no activity reported");
@@ -255,7 +258,7 @@ void export_svg_rates(const struct export_doc *doc, struct export_buf *out)
 /* ---- vertical axes: the trend and PIH charts ---- */
 
 struct vplot {
-	double x0, x1;	/* plot area, left and right */
+	double x0, x1;	    /* plot area, left and right */
 	double top, bottom; /* y of the axis maximum and of 0 */
 	struct export_axis a;
 };
@@ -271,13 +274,15 @@ static void vaxis(struct export_buf *out, const struct vplot *p)
 	for (int t = 0; t <= p->a.ticks; t++) {
 		double v = t * p->a.step, y = vy(p, v);
 		export_html_format_tick(&p->a, v, label, sizeof(label));
-		export_buf_printf(out,
-				  "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
-				  "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
-				  p->x0, y, p->x1, y, p->x0 - 6, y + 4, label);
+		export_buf_printf(
+		    out,
+		    "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
+		    "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+		    p->x0, y, p->x1, y, p->x0 - 6, y + 4, label);
 	}
-	export_buf_printf(out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
-			  p->x0, p->bottom, p->x1, p->bottom);
+	export_buf_printf(
+	    out, "<line class=\"axis\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", p->x0,
+	    p->bottom, p->x1, p->bottom);
 }
 
 /* A vertical whisker with caps from lo to hi at x; past the axis it ends
@@ -311,12 +316,13 @@ static void trend_week_labels(const struct export_doc *doc, const struct vplot *
 	for (int i = 0; i < EXPORT_TREND_WEEKS; i++) {
 		/* "W47" (and the year under the first week and under W01). */
 		const char *w = doc->trend_weeks[i];
-		export_buf_printf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
+		export_buf_printf(out,
+				  "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
 				  trend_x(p, i), p->bottom + 15, strlen(w) > 5 ? w + 5 : w);
 		if (i == 0 || strcmp(w + 5, "W01") == 0)
-			export_buf_printf(out,
-					  "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.4s</text>",
-					  trend_x(p, i), p->bottom + 28, w);
+			export_buf_printf(
+			    out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.4s</text>",
+			    trend_x(p, i), p->bottom + 28, w);
 	}
 	export_buf_puts(out, "\n");
 }
@@ -339,10 +345,10 @@ static void trend_series(struct export_buf *out, const struct vplot *p, int s,
 			export_buf_printf(out,
 					  "<path class=\"band f%d\" d=\"M%.1f %.1fL%.1f %.1fL%.1f "
 					  "%.1fL%.1f %.1fZ\"/>",
-					  s, xa, vy(p, ha), xb, vy(p, hb), xb, vy(p, lb), xa, vy(p, la));
-		export_buf_printf(out,
-				  "<path class=\"trend s%d\" d=\"M%.1f %.1fL%.1f %.1f\"/>\n", s, xa,
-				  vy(p, ra), xb, vy(p, rb));
+					  s, xa, vy(p, ha), xb, vy(p, hb), xb, vy(p, lb), xa,
+					  vy(p, la));
+		export_buf_printf(out, "<path class=\"trend s%d\" d=\"M%.1f %.1fL%.1f %.1f\"/>\n",
+				  s, xa, vy(p, ra), xb, vy(p, rb));
 	}
 	for (size_t i = 0; i < n; i++) {
 		double r, x = trend_x(p, pts[i].index);
@@ -461,8 +467,9 @@ void export_svg_pih(const struct export_doc *doc, struct export_buf *out)
 		extent_add(&e, c->fig[EXPORT_FIG_RATE], c->fig[EXPORT_FIG_CI_HIGH]);
 	}
 	if (!mask) {
-		export_buf_puts(out, "<p>No activity was reported by Fitzpatrick skin type for this "
-				     "week.</p>\n");
+		export_buf_puts(out,
+				"<p>No activity was reported by Fitzpatrick skin type for this "
+				"week.</p>\n");
 		return;
 	}
 	p.a = extent_axis(&e);

@@ -25,8 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* As for a single report (reports.c). */
 #define JSON_MAX_DEPTH 32
-#define JSON_MAX_STRING (64 * 1024)
+#define JSON_MAX_STRING (16 * 1024)
 #define CLIENT_REF_ECHO_MAX 64
 
 struct batch_item {

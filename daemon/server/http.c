@@ -107,6 +107,8 @@ static struct MHD_Daemon *start_daemon(struct http *h, struct server *s, int fam
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG | (family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	struct MHD_OptionItem ops[] = {
+	    /* First, so that MHD's own start-up messages come through it too. */
+	    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
 	    {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_retrieve_cert},
 	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)tls_notify_connection, h->tls},
 	    {MHD_OPTION_HTTPS_PRIORITIES, 0, cfg->tls_priorities},
@@ -117,7 +119,6 @@ static struct MHD_Daemon *start_daemon(struct http *h, struct server *s, int fam
 	    {MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL},
 	    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_LIMIT, NULL},
 	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)routes_completed, s},
-	    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
 	    /* Last, so that it can be left out: MHD asks clients for a
 	     * certificate only when it has a trust list. */
 	    {h->client_ca ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, h->client_ca},

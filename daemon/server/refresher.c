@@ -22,7 +22,8 @@
 static const char *const SQL_REFRESH = "SELECT needlewatch.refresh_summaries($1::integer, false)";
 
 struct refresher {
-	const struct config *cfg;
+	const struct config *cfg; /* for the two numbers SIGHUP may change */
+	char *conninfo;		  /* a copy: SIGHUP frees the config's strings */
 	pthread_t tid;
 	pthread_mutex_t lock; /* guards stopping and cancel */
 	pthread_cond_t wake;
@@ -42,7 +43,7 @@ static bool connected(struct refresher *r)
 	if (r->conn && PQstatus(r->conn) == CONNECTION_OK)
 		return true;
 	PQfinish(r->conn);
-	r->conn = PQconnectdb(r->cfg->db_conninfo);
+	r->conn = PQconnectdb(r->conninfo);
 	if (PQstatus(r->conn) == CONNECTION_OK)
 		return true;
 	char q[300];
@@ -125,6 +126,11 @@ struct refresher *refresher_start(const struct config *cfg)
 	if (!r)
 		return NULL;
 	r->cfg = cfg;
+	r->conninfo = strdup(cfg->db_conninfo);
+	if (!r->conninfo) {
+		free(r);
+		return NULL;
+	}
 	pthread_mutex_init(&r->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -133,6 +139,7 @@ struct refresher *refresher_start(const struct config *cfg)
 	if (pthread_create(&r->tid, NULL, refresher_main, r) != 0) {
 		pthread_cond_destroy(&r->wake);
 		pthread_mutex_destroy(&r->lock);
+		free(r->conninfo);
 		free(r);
 		return NULL;
 	}
@@ -153,5 +160,6 @@ void refresher_stop(struct refresher *r)
 	pthread_join(r->tid, NULL);
 	pthread_cond_destroy(&r->wake);
 	pthread_mutex_destroy(&r->lock);
+	free(r->conninfo);
 	free(r);
 }

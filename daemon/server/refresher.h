@@ -12,7 +12,8 @@
 struct config;
 struct refresher;
 
-/* Starts the thread. cfg must outlive refresher_stop(). NULL on failure. */
+/* Starts the thread. cfg must outlive refresher_stop(); its db_conninfo is
+ * copied. NULL on failure. */
 struct refresher *refresher_start(const struct config *cfg);
 
 /* Cancels a refresh in progress (it rolls back; its weeks stay marked for

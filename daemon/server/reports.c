@@ -30,10 +30,13 @@
 #include <strings.h>
 #include <time.h>
 
-/* Deeper than any report needs (4 levels) with room for FHIR later; far
+/* Deeper than any report needs (4 levels) with room for FHIR Bundles; far
  * below cJSON's fixed 1000, which is a stack-depth risk on small threads. */
 #define JSON_MAX_DEPTH 32
-#define JSON_MAX_STRING (64 * 1024)
+/* No report string comes near it (a narrative is at most 10,000 bytes);
+ * FHIR resources may carry longer generated narrative HTML. */
+#define JSON_MAX_STRING (16 * 1024)
+#define FHIR_MAX_STRING (64 * 1024)
 #define RETRY_AFTER_S 5
 
 static const char *const SQL_GET_REPORT =
@@ -317,9 +320,9 @@ static enum MHD_Result invalid(struct request *rq, const struct issues *errors)
 }
 
 /* A strictly parsed body, or a 400 queued (*ret_answer) and NULL. */
-static cJSON *parse_body(struct request *rq, enum MHD_Result *ret_answer)
+static cJSON *parse_body(struct request *rq, size_t max_string, enum MHD_Result *ret_answer)
 {
-	struct json_limits lim = {.max_depth = JSON_MAX_DEPTH, .max_string_bytes = JSON_MAX_STRING};
+	struct json_limits lim = {.max_depth = JSON_MAX_DEPTH, .max_string_bytes = max_string};
 	struct json_error jerr;
 	char detail[200];
 
@@ -342,7 +345,7 @@ static enum MHD_Result post_json(struct request *rq)
 {
 	struct issues errors, warnings;
 	enum MHD_Result ret = MHD_NO;
-	cJSON *doc = parse_body(rq, &ret);
+	cJSON *doc = parse_body(rq, JSON_MAX_STRING, &ret);
 
 	if (!doc)
 		return ret;
@@ -386,7 +389,7 @@ static enum MHD_Result post_fhir(struct request *rq)
 	struct fhir_doc fd;
 	char reason[160];
 	enum MHD_Result ret = MHD_NO;
-	cJSON *doc = parse_body(rq, &ret);
+	cJSON *doc = parse_body(rq, FHIR_MAX_STRING, &ret);
 
 	if (!doc)
 		return ret;

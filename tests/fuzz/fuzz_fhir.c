@@ -21,13 +21,30 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void remap_stored(const cJSON *stored, struct arena *a)
+/* The stored body is strict JSON (no member lost its name, none doubled). */
+static void check_strict(const cJSON *stored)
+{
+	struct json_limits lim = {.max_depth = 64, .max_string_bytes = 1 << 20};
+	char *s = cJSON_PrintUnformatted(stored);
+	cJSON *back = s ? json_parse_strict(s, strlen(s), &lim, NULL) : NULL;
+	if (!back)
+		abort();
+	cJSON_Delete(back);
+	free(s);
+}
+
+/* The same report comes back: one of it, under the same client_ref. */
+static void remap_stored(const cJSON *stored, const cJSON *report, struct arena *a)
 {
 	struct fhir_ctx ctx = {.vocab = fuzz_vocab, .key = NULL};
 	struct fhir_doc fd;
 	char reason[160];
 
 	if (fhir_map(&ctx, stored, 1000, a, &fd, reason, sizeof(reason)) != 0 || fd.n != 1)
+		abort();
+	const cJSON *was = cJSON_GetObjectItemCaseSensitive(report, "client_ref");
+	const cJSON *is = cJSON_GetObjectItemCaseSensitive(fd.items[0].report, "client_ref");
+	if (!cJSON_Compare(was, is, 1) && (was || is))
 		abort();
 	fhir_doc_free(&fd);
 }
@@ -55,7 +72,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (normalise_report(&ctx, fd.items[i].report, a, &r, &errors, &warnings) ==
 			    0)
 				fuzz_check_report(&r);
-			remap_stored(fd.items[i].stored, a);
+			remap_stored(fd.items[i].stored, fd.items[i].report, a);
+			check_strict(fd.items[i].stored);
 		}
 		fhir_doc_free(&fd);
 	}

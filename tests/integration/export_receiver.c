@@ -112,8 +112,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status, const 
 		MHD_add_response_header(r, "Retry-After", "1");
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
-	printf("request=%u status=%u week=%s files=%zu\n", opt.requests, status,
-	       week ? week : "-", files);
+	printf("request=%u status=%u week=%s files=%zu\n", opt.requests, status, week ? week : "-",
+	       files);
 	fflush(stdout);
 	return ret;
 }
@@ -147,9 +147,12 @@ static const char *check_and_store(struct upload *u, size_t *ret_files)
 		why = "manifest missing or not listing three files";
 	cJSON_ArrayForEach(f, files)
 	{
-		const char *part = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "part"));
-		const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "name"));
-		const char *sha = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "sha256"));
+		const char *part =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "part"));
+		const char *name =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "name"));
+		const char *sha =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(f, "sha256"));
 		struct part *p = part ? find(u, part) : NULL;
 		char hex[65], path[4096];
 		if (why || !p || !name || !sha || strchr(name, '/') || strcmp(p->filename, name)) {

@@ -60,8 +60,8 @@ flt_count() { # STATUS CODES...
 }
 
 # --- PostgreSQL stopped during load
-flt_load PG1 300
-flt_load PG2 300
+flt_load PG1 400
+flt_load PG2 400
 sleep 1.2
 "$ROOT/scripts/pg-dev.sh" stop
 http GET /readyz
@@ -71,7 +71,7 @@ sleep 1.5
 flt_wait
 assert_eq "/readyz says not ready while PostgreSQL is down" 503 "$FLT_READY_DOWN"
 FLT_CODES=("$FLT_DIR/PG1.codes" "$FLT_DIR/PG2.codes")
-assert_eq "every request of the load got an answer" 600 "$(cat "${FLT_CODES[@]}" | awk '$3 == 0' | wc -l)"
+assert_eq "every request of the load got an answer" 800 "$(cat "${FLT_CODES[@]}" | awk '$3 == 0' | wc -l)"
 FLT_503=$(flt_count 503 "${FLT_CODES[@]}")
 if [ "$FLT_503" -gt 0 ]; then pass "writes answered 503 during the outage ($FLT_503 of them)"
 else fail "no request saw the outage: the test proves nothing"; fi
@@ -82,9 +82,13 @@ for ref in $(awk '$1 == 503 {print $2}' "${FLT_CODES[@]}"); do
 	grep -qi '^Retry-After: [0-9]' "$FLT_DIR/$ref.h" || FLT_NO_RETRY=$((FLT_NO_RETRY + 1))
 done
 assert_eq "every 503 carries Retry-After" 0 "$FLT_NO_RETRY"
-if [ "$(tail -20 "$FLT_DIR/PG1.codes" | awk '$1 == 201' | wc -l)" -gt 0 ]; then
-	pass "the pools reconnected by themselves: the load ends with 201s"
-else fail "no 201 at the end of the load: the pools did not reconnect"; fi
+# Recovery under load: after the last 503, each generator got 201s again.
+FLT_AFTER=$(for f in "${FLT_CODES[@]}"; do
+	awk '$1 == 503 {n = 0} $1 == 201 {n++} END {print n + 0}' "$f"
+done | sort -n | head -1)
+if [ "$FLT_AFTER" -gt 0 ]; then
+	pass "the pools reconnected by themselves: the load goes on with 201s ($FLT_AFTER after the last 503)"
+else fail "no 201 after the last 503: the pools did not reconnect during the load"; fi
 assert_eq "not one report that got 201 is missing" "" "$(flt_missing "${FLT_CODES[@]}")"
 http GET /readyz
 assert_eq "/readyz is ready again" 200 "$STATUS"
@@ -98,7 +102,7 @@ done | sed '$ d' >"$FLT_DIR/retry.conf"
 curl -s --parallel --parallel-max 8 -K "$FLT_DIR/retry.conf" >"$FLT_DIR/retry.codes" 2>/dev/null
 assert_eq "every retried report is accepted (201) or recognised as stored (200)" \
 	"$FLT_503 0" "$(grep -c . "$FLT_DIR/retry.codes") $(awk '$1 != 201 && $1 != 200' "$FLT_DIR/retry.codes" | wc -l)"
-assert_eq "after the retries all 600 reports are stored, each once" "600|600" \
+assert_eq "after the retries all 800 reports are stored, each once" "800|800" \
 	"$(sql "SELECT count(*), count(DISTINCT client_ref) FROM needlewatch.reports WHERE premises_id = $FLT_PREMISES AND client_ref LIKE 'FLT-PG%'")"
 
 # --- SIGTERM during load: in-flight requests finish, nothing committed is lost, exit 0

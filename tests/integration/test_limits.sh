@@ -26,6 +26,29 @@ lim_tls_talk() {
 	echo $((t1 - t0))
 }
 
+# lim_hold N: opens N idle TCP connections (fds in LIM_FDS) and waits until
+# the daemon has accepted them all (its listening socket's queue is empty).
+lim_hold() {
+	local fd i
+	LIM_FDS=()
+	for ((i = 0; i < $1; i++)); do
+		exec {fd}<>"/dev/tcp/127.0.0.1/$NW_PORT"
+		LIM_FDS+=("$fd")
+	done
+	for _ in $(seq 1 50); do
+		command -v ss >/dev/null || break
+		[ "$(ss -Hltn "sport = :$NW_PORT" | awk '{print $2}')" = 0 ] && break
+		sleep 0.1
+	done
+	sleep 0.3
+}
+lim_release() {
+	local fd
+	for fd in "${LIM_FDS[@]}"; do exec {fd}>&-; done
+	LIM_FDS=()
+	sleep 0.2
+}
+
 # lim_curl_code [CURL-ARGS...] PATH: the status of one GET, 000 when refused.
 lim_curl_code() {
 	local path=${*: -1}
@@ -121,24 +144,18 @@ assert_eq "the daemon answers after dropping them" 200 "$(lim_curl_code /healthz
 
 # --- per_ip_connection_limit: the extra connection from one address is refused
 nw_restart_with "per_ip_connection_limit = 3"
-exec {lim_a}<>"/dev/tcp/127.0.0.1/$NW_PORT" {lim_b}<>"/dev/tcp/127.0.0.1/$NW_PORT" \
-	{lim_c}<>"/dev/tcp/127.0.0.1/$NW_PORT"
-sleep 0.2
+lim_hold 3
 assert_eq "a 4th connection from 127.0.0.1 is refused while 3 are open" 000 "$(lim_curl_code /healthz)"
 assert_eq "another address (127.0.0.2) is still served" 200 "$(lim_curl_code --interface 127.0.0.2 /healthz)"
-exec {lim_a}>&- {lim_b}>&- {lim_c}>&-
-sleep 0.2
+lim_release
 assert_eq "127.0.0.1 is served again once its connections close" 200 "$(lim_curl_code /healthz)"
 
 # --- max_connections: the extra connection from any address waits unserved
 nw_restart_with "max_connections = 4
 per_ip_connection_limit = 0"
-exec {lim_a}<>"/dev/tcp/127.0.0.1/$NW_PORT" {lim_b}<>"/dev/tcp/127.0.0.1/$NW_PORT" \
-	{lim_c}<>"/dev/tcp/127.0.0.1/$NW_PORT" {lim_d}<>"/dev/tcp/127.0.0.1/$NW_PORT"
-sleep 0.2
+lim_hold 4
 assert_eq "a 5th connection is not served while 4 are open" 000 "$(lim_curl_code --interface 127.0.0.3 /healthz)"
-exec {lim_a}>&- {lim_b}>&- {lim_c}>&- {lim_d}>&-
-sleep 0.2
+lim_release
 assert_eq "connections are served again once those close" 200 "$(lim_curl_code /healthz)"
 
 # --- rate_limit_per_token: 429 with Retry-After, per token, live on SIGHUP

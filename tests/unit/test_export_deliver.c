@@ -49,8 +49,8 @@ static void test_backoff_doubles_up_to_the_cap(void **state)
 static void test_retry_after_is_a_floor_under_the_cap(void **state)
 {
 	(void)state;
-	assert_int_equal(deliver_backoff_ms(&policy, 1, 1), 2000);  /* shorter: ours wins */
-	assert_int_equal(deliver_backoff_ms(&policy, 1, 30), 30000); /* longer: the server's */
+	assert_int_equal(deliver_backoff_ms(&policy, 1, 1), 2000);	 /* shorter: ours wins */
+	assert_int_equal(deliver_backoff_ms(&policy, 1, 30), 30000);	 /* longer: the server's */
 	assert_int_equal(deliver_backoff_ms(&policy, 1, 86400), 120000); /* never a day */
 }
 
@@ -101,8 +101,12 @@ static void test_unreachable_receiver_is_retried_then_given_up(void **state)
 	    .backoff_base_ms = 10,
 	    .backoff_max_ms = 20,
 	};
-	struct deliver_file f = {.part = "csv", .path = path, .name = "x.csv",
-				 .content_type = "text/csv", .sha256 = "00", .bytes = 5};
+	struct deliver_file f = {.part = "csv",
+				 .path = path,
+				 .name = "x.csv",
+				 .content_type = "text/csv",
+				 .sha256 = "00",
+				 .bytes = 5};
 	struct deliver_result r;
 	assert_int_equal(deliver_global_init(), 0);
 	assert_int_equal(deliver_send(&c, "2024-W10", &f, 1, &r), -EAGAIN);

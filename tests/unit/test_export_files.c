@@ -60,9 +60,10 @@ static void test_csv_formula_guard_only_on_text(void **state)
 static void test_json_number_grammar(void **state)
 {
 	(void)state;
-	const char *good[] = {"0", "-0", "12", "12.5", "1e-05", "4.754435140024256", "1E+3", "-2.5e10"};
-	const char *bad[] = {"", "-", "01", "1.", ".5", "1e", "NaN", "Infinity", "suppressed",
-			     "1 ", "+1", "0x10"};
+	const char *good[] = {"0",    "-0",	"12", "12.5", "1e-05", "4.754435140024256",
+			      "1E+3", "-2.5e10"};
+	const char *bad[] = {"",    "-",	"01",	      "1.", ".5", "1e",
+			     "NaN", "Infinity", "suppressed", "1 ", "+1", "0x10"};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		assert_true(export_json_number_ok(good[i]));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -155,9 +156,8 @@ static void test_json_rendering_keeps_figures_exact(void **state)
 	assert_string_equal(cJSON_GetObjectItem(j, "week")->valuestring, "2024-W10");
 	assert_string_equal(cJSON_GetObjectItem(j, "generated_at")->valuestring,
 			    "2024-03-11T06:00:00Z");
-	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "suppression"), "threshold")
-			     ->valueint,
-			 5);
+	assert_int_equal(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(j, "suppression"), "threshold")->valueint, 5);
 	assert_string_equal(
 	    cJSON_GetObjectItem(cJSON_GetObjectItem(j, "software"), "version")->valuestring,
 	    "9.9.9");

@@ -174,8 +174,8 @@ static void test_page_is_self_contained(void **state)
 	sample_doc();
 	export_render_html(&doc, &b);
 	assert_false(b.failed);
-	const char *banned[] = {"http://", "https://", "<script", "<link", "<img", "url(",
-				"@import", "src=", "&nbsp;"};
+	const char *banned[] = {"http://", "https://", "<script", "<link", "<img",
+				"url(",	   "@import",  "src=",	  "&nbsp;"};
 	for (size_t i = 0; i < sizeof(banned) / sizeof(banned[0]); i++)
 		assert_null(strstr(b.data, banned[i]));
 	assert_int_equal(strncmp(b.data, "<!DOCTYPE html>", 15), 0);

@@ -484,6 +484,32 @@ static void test_suspect_adverse_event_is_not_stored_with_it(void **state)
 	done(&f);
 }
 
+/* Found by fuzzing: a patient ref that happens to equal a structural
+ * string ("AdverseEvent") must not be replaced there, or the stored
+ * document is no longer an AdverseEvent. Only references and values are. */
+static void test_pseudonym_replaces_values_not_names(void **state)
+{
+	struct fx f, g;
+	char pseudo[PSEUDONYM_HEX_LEN + 1];
+	(void)state;
+	map_text(&f, "{\"resourceType\":\"AdverseEvent\",\"id\":\"AdverseEvent\","
+		     "\"event\":{\"text\":\"PIH\"},"
+		     "\"subject\":{\"identifier\":{\"value\":\"AdverseEvent\"}},"
+		     "\"extension\":[{\"url\":\"https://x.example/"
+		     "ext\",\"valueString\":\"AdverseEvent\"}]}");
+	assert_int_equal(f.rc, 0);
+	assert_int_equal(pseudonym_derive(&key, "AdverseEvent", pseudo), 0);
+	const cJSON *st = f.fd.items[0].stored;
+	assert_string_equal(sat(st, "resourceType"), "AdverseEvent");
+	assert_string_equal(sat(st, "id"), "AdverseEvent"); /* the client_ref */
+	assert_string_equal(sat(st, "extension.0.valueString"), pseudo);
+	map_doc(&g, cJSON_Duplicate(st, 1), NULL, 1000);
+	assert_int_equal(g.rc, 0);
+	assert_string_equal(sat(g.fd.items[0].report, "client_ref"), "AdverseEvent");
+	done(&g);
+	done(&f);
+}
+
 static void test_days_between(void **state)
 {
 	long d;
@@ -515,6 +541,7 @@ int main(void)
 	    cmocka_unit_test(test_seriousness_spellings),
 	    cmocka_unit_test(test_reference_forms_resolve),
 	    cmocka_unit_test(test_suspect_adverse_event_is_not_stored_with_it),
+	    cmocka_unit_test(test_pseudonym_replaces_values_not_names),
 	    cmocka_unit_test(test_days_between),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
