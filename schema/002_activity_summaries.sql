@@ -88,6 +88,9 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	marked CONSTANT text := 'needlewatch.dirty_' || (w - date '2000-01-03');
 BEGIN
+	IF w IS NULL THEN
+		RETURN;
+	END IF;
 	IF current_setting(marked, true) IS DISTINCT FROM 'y' THEN
 		INSERT INTO needlewatch.dirty_weeks (week) VALUES (w);
 		PERFORM set_config(marked, 'y', /* is_local= */ true);

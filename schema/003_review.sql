@@ -27,13 +27,13 @@ CREATE UNIQUE INDEX renormalise_runs_open ON needlewatch.renormalise_runs ((true
 	WHERE finished_at IS NULL;
 
 -- Re-normalised reports change the summaries of their weeks: mark them dirty
--- the way new reports are (002's trigger function), when 002 provides it.
+-- the way new reports are, with 002's row trigger function, when 002
+-- provides it. (It reads NEW, so this must stay a FOR EACH ROW trigger.)
 DO $$
 BEGIN
 	IF to_regprocedure('needlewatch.reports_mark_dirty()') IS NOT NULL THEN
 		CREATE TRIGGER reports_renormalised_mark_dirty AFTER UPDATE ON needlewatch.reports
-			REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT
-			EXECUTE FUNCTION needlewatch.reports_mark_dirty();
+			FOR EACH ROW EXECUTE FUNCTION needlewatch.reports_mark_dirty();
 	END IF;
 END
 $$;
