@@ -179,6 +179,28 @@ assert_eq "2025-W11 medical_clinic and salon infection" "1|800 1|300" \
 assert_eq "2025-W11 mobile: a case without activity has no rate" "0|0|0|1|t" \
 	"$(WS mobile infection "events, procedures, premises_reporting, events_without_activity, rate_per_1000 IS NULL" 2025-03-10)"
 
+# The SQL interval functions at the edges stats.c's unit tests use, against
+# the same SciPy reference values (tests/unit/test_stats.c): 0 events, events
+# = procedures, a single procedure, a million procedures.
+while read -r fn x n low high; do
+	close_to "$fn($x, $n) low" "$low" "$(sql "SELECT ci95_low FROM summary.$fn($x, $n)")"
+	close_to "$fn($x, $n) high" "$high" "$(sql "SELECT ci95_high FROM summary.$fn($x, $n)")"
+done <<'REF'
+clopper_pearson95 0 1 0 975
+clopper_pearson95 1 1 25 1000
+clopper_pearson95 10 10 691.50289218123919 1000
+clopper_pearson95 1 10 2.5285785444617845 445.01611702819537
+clopper_pearson95 0 1000000 0 0.0036888726502064886
+clopper_pearson95 3 1000000 0.00061867255019064002 0.0087672477880676777
+clopper_pearson95 4 1000 1.0909079877259718 10.209664683929871
+wilson95 0 10 0 277.53279986288925
+wilson95 1 1 206.54931437723738 1000
+wilson95 12345 1000000 12.130446166424585 12.563300432385422
+wilson95 999999 1000000 999.99433508819573 999.99982347542323
+REF
+assert_eq "rate_ci95 picks exact below 5 events, Wilson from 5, nothing without procedures" "exact wilson true" \
+	"$(sql "SELECT (summary.rate_ci95(4, 100)).ci_method || ' ' || (summary.rate_ci95(5, 100)).ci_method || ' ' || ((summary.rate_ci95(1, 0)).rate_per_1000 IS NULL)")"
+
 # --- summary.setting_comparisons, 2025-W10 ---------------------------------------
 CMP() { sql "SELECT $3 FROM summary.setting_comparisons WHERE week = '2025-03-03' AND setting = '$1' AND complication_group = '$2'"; }
 assert_eq "no comparison of medical_clinic with itself" 0 \
