@@ -22,6 +22,7 @@
 #include "arena.h"
 #include "pseudonym.h"
 #include "region.h"
+#include "text.h"
 #include "vocab.h"
 
 /* Limits: generous for honest reports, small enough to keep one report in
@@ -100,45 +101,6 @@ static const char *in_list(const char *const *list, const char *s)
 	return NULL;
 }
 
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-static int is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int is_alpha(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-static int is_blank(const char *s)
-{
-	for (; *s; s++)
-		if (!is_space(*s))
-			return 0;
-	return 1;
-}
-
-/* raw trimmed and ASCII lower-cased into buf; -1 when it does not fit. */
-static int fold_ascii(const char *raw, char *buf, size_t len)
-{
-	while (is_space(*raw))
-		raw++;
-	size_t n = strlen(raw);
-	while (n && is_space(raw[n - 1]))
-		n--;
-	if (n >= len)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		buf[i] = raw[i] >= 'A' && raw[i] <= 'Z' ? (char)(raw[i] - 'A' + 'a') : raw[i];
-	buf[n] = '\0';
-	return 0;
-}
-
 /* ---- issues ---------------------------------------------------------- */
 
 /* "procedure" + "date" -> "procedure.date"; "areas" + "[3]" -> "areas[3]".
@@ -199,7 +161,7 @@ static void check_members(struct walk *w, const cJSON *obj, const char *base,
 static const cJSON *member(const cJSON *obj, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
-	if (!v || cJSON_IsNull(v) || (cJSON_IsString(v) && is_blank(v->valuestring)))
+	if (!v || cJSON_IsNull(v) || (cJSON_IsString(v) && text_is_blank(v->valuestring)))
 		return NULL;
 	return v;
 }
@@ -333,192 +295,12 @@ static int get_coded(struct walk *w, const cJSON *obj, const char *base, const c
 	return GOT_VALUE;
 }
 
-/* ---- value parsers ------------------------------------------------------ */
-
-/* Exactly min..max digits at *s, advancing it; -1 when not there. */
-static int read_digits(const char **s, int min, int max)
-{
-	int v = 0, n = 0;
-	for (; n < max && is_digit(**s); n++, (*s)++)
-		v = v * 10 + (**s - '0');
-	return n >= min && !is_digit(**s) ? v : -1;
-}
-
-static int scan_date(const char *s, int *y, int *m, int *d)
-{
-	const char *p = s;
-
-	*y = read_digits(&p, 4, 4);
-	if (*y >= 0 && *p++ == '-' && (*m = read_digits(&p, 2, 2)) >= 0 && *p++ == '-' &&
-	    (*d = read_digits(&p, 2, 2)) >= 0 && !*p)
-		return 0;
-	p = s;
-	*d = read_digits(&p, 1, 2);
-	if (*d >= 0 && *p++ == '/' && (*m = read_digits(&p, 1, 2)) >= 0 && *p++ == '/' &&
-	    (*y = read_digits(&p, 4, 4)) >= 0 && !*p)
-		return 0;
-	return -1;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m == 2 && leap ? 29 : days[m - 1];
-}
-
-int normalise_date(const char *raw, const char *today, char out[11], const char **ret_reason)
-{
-	char buf[FOLD_LEN] = {0}, iso[32];
-	int y = 0, m = 0, d = 0;
-
-	if (fold_ascii(raw, buf, sizeof(buf)) < 0 || scan_date(buf, &y, &m, &d) < 0) {
-		*ret_reason = "invalid date, expected YYYY-MM-DD or DD/MM/YYYY";
-		return -EINVAL;
-	}
-	if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) {
-		*ret_reason = "not a calendar date";
-		return -EINVAL;
-	}
-	snprintf(iso, sizeof(iso), "%04d-%02d-%02d", y, m, d);
-	/* ISO dates compare as strings; before 2000 is a typo, not history. */
-	if (strcmp(iso, "2000-01-01") < 0) {
-		*ret_reason = "date must not be before 2000";
-		return -EINVAL;
-	}
-	if (today && strcmp(iso, today) > 0) {
-		*ret_reason = "date must not be in the future";
-		return -EINVAL;
-	}
-	memcpy(out, iso, 11);
-	return 0;
-}
-
-/* Plain decimal, with "." or "," as the separator ("1,5 mm" is common in
- * Europe). A thousands comma would make "1,500 µm" 1.5 µm, which is far out
- * of range and refused, so the reading can fail but never mislead. */
-static const char *scan_decimal(const char *s, double *ret)
-{
-	uint64_t mant = 0;
-	int digits = 0, frac = 0;
-
-	for (; is_digit(*s); s++, digits++)
-		mant = mant * 10 + (uint64_t)(*s - '0');
-	if (*s == '.' || *s == ',')
-		for (s++; is_digit(*s); s++, digits++, frac++)
-			mant = mant * 10 + (uint64_t)(*s - '0');
-	if (!digits || digits > 12)
-		return NULL;
-	*ret = (double)mant / pow(10, frac);
-	return s;
-}
-
-struct depth_unit {
-	const char *name;
-	double to_mm;
-};
-
-/* clang-format off */
-static const struct depth_unit depth_units[] = {
-	{ "", 1 }, { "mm", 1 }, { "millimetre", 1 }, { "millimetres", 1 },
-	{ "millimeter", 1 }, { "millimeters", 1 }, { "cm", 10 },
-	{ "um", 0.001 }, { "\xc2\xb5m", 0.001 } /* MICRO SIGN */, { "\xce\xbcm", 0.001 } /* MU */,
-	{ "micron", 0.001 }, { "microns", 0.001 }, { "micrometre", 0.001 },
-	{ "micrometres", 0.001 }, { "micrometer", 0.001 }, { "micrometers", 0.001 },
-};
-/* clang-format on */
-
-/* Rounded to whole micrometres, so 0.01 cm is exactly 0.1 mm at the limit. */
-static int depth_in_range(double mm, double *ret_mm, const char **ret_reason)
-{
-	mm = round(mm * 1000) / 1000;
-	if (!(mm >= 0.1 && mm <= 3.0)) {
-		*ret_reason = "needle depth must be between 0.1 and 3.0 mm";
-		return -EINVAL;
-	}
-	*ret_mm = mm;
-	return 0;
-}
-
-int normalise_depth_mm(const char *raw, double *ret_mm, const char **ret_reason)
-{
-	char buf[FOLD_LEN] = {0};
-	double v;
-	const char *unit;
-
-	if (fold_ascii(raw, buf, sizeof(buf)) < 0 || !(unit = scan_decimal(buf, &v))) {
-		*ret_reason = "invalid needle depth, expected e.g. \"1.5 mm\" or \"1500 µm\"";
-		return -EINVAL;
-	}
-	while (is_space(*unit))
-		unit++;
-	for (size_t i = 0; i < sizeof(depth_units) / sizeof(depth_units[0]); i++)
-		if (strcmp(unit, depth_units[i].name) == 0)
-			return depth_in_range(v * depth_units[i].to_mm, ret_mm, ret_reason);
-	*ret_reason = "unknown needle depth unit, expected mm, µm or cm";
-	return -EINVAL;
-}
-
-/* Skips "fitzpatrick", "skin", "type", "phototype" words and separators. */
-static const char *skip_fitzpatrick_words(const char *s)
-{
-	static const char *const words[] = {"fitzpatrick", "phototype", "skin", "type", NULL};
-	for (;;) {
-		while (is_space(*s) || *s == '-' || *s == ':')
-			s++;
-		const char *const *wd = words;
-		for (; *wd; wd++) {
-			size_t n = strlen(*wd);
-			if (strncmp(s, *wd, n) == 0 && !is_alpha(s[n]))
-				break;
-		}
-		if (!*wd)
-			return s;
-		s += strlen(*wd);
-	}
-}
-
-/* A type as digits or a Roman numeral; -1 when neither. Numerals past VI
- * are recognised so that "VII" gets the range message, not "invalid". */
-static int fitzpatrick_value(const char *s)
-{
-	static const char *const roman[] = {"i",   "ii",   "iii", "iv", "v", "vi",
-					    "vii", "viii", "ix",  "x",	NULL};
-	if (is_digit(*s)) {
-		int v = read_digits(&s, 1, 3);
-		return *s ? -1 : v;
-	}
-	for (int i = 0; roman[i]; i++)
-		if (strcmp(s, roman[i]) == 0)
-			return i + 1;
-	return -1;
-}
-
-int normalise_fitzpatrick(const char *raw, int *ret_type, const char **ret_reason)
-{
-	char buf[FOLD_LEN] = {0};
-	int type = -1;
-
-	if (fold_ascii(raw, buf, sizeof(buf)) == 0)
-		type = fitzpatrick_value(skip_fitzpatrick_words(buf));
-	if (type < 0) {
-		*ret_reason = "invalid fitzpatrick type, expected 1 to 6 or I to VI";
-		return -EINVAL;
-	}
-	if (type < 1 || type > 6) {
-		*ret_reason = "fitzpatrick type must be 1 to 6";
-		return -EINVAL;
-	}
-	*ret_type = type;
-	return 0;
-}
-
 /* ---- sections ------------------------------------------------------------- */
 
 static int client_ref_chars_ok(const char *s)
 {
 	for (; *s; s++)
-		if (!is_alpha(*s) && !is_digit(*s) && !strchr("-_./:#", *s))
+		if (!text_is_alpha(*s) && !text_is_digit(*s) && !strchr("-_./:#", *s))
 			return 0;
 	return 1;
 }
@@ -576,7 +358,7 @@ static void take_depth(struct walk *w, const cJSON *obj, struct procedure *p)
 	if (!v)
 		return;
 	if (cJSON_IsNumber(v)) {
-		rc = depth_in_range(v->valuedouble, &p->needle_depth_mm, &reason);
+		rc = normalise_depth_number(v->valuedouble, &p->needle_depth_mm, &reason);
 	} else if (cJSON_IsString(v)) {
 		rc = normalise_depth_mm(v->valuestring, &p->needle_depth_mm, &reason);
 		if (rc == 0)
@@ -697,7 +479,7 @@ static void take_district(struct walk *w, const cJSON *obj, struct patient *pt)
 
 	if (get_string(w, obj, "patient", "postcode_district", TERM_MAX, &s) != GOT_VALUE)
 		return;
-	if (fold_ascii(s, buf, sizeof(buf)) < 0 || !region_area_of(buf, area, sizeof(area))) {
+	if (text_fold_ascii(s, buf, sizeof(buf)) < 0 || !region_area_of(buf, area, sizeof(area))) {
 		issue(w, w->errors, "patient", "postcode_district",
 		      "invalid postcode district, expected an outward code such as LS6");
 		return;

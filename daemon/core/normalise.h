@@ -29,12 +29,16 @@ struct normalise_ctx {
 int normalise_report(const struct normalise_ctx *ctx, const cJSON *doc, struct arena *a,
 		     struct report *ret, struct issues *errors, struct issues *warnings);
 
-/* Value parsers, exposed for unit tests and the other input formats (CSV, FHIR). */
+/* Value parsers (normalise_value.c), exposed for unit tests and the other input
+ * formats (CSV, FHIR). */
 
 /* "2026-11-02" or UK "02/11/2026" (also 2/11/2026) into ISO; 0 or -EINVAL with a reason. */
 int normalise_date(const char *raw, const char *today, char out[11], const char **ret_reason);
 /* "1.5mm", "1.5 mm", "1500 µm", "1500um", "0.15 cm" or a bare number of mm. 0 or -EINVAL. */
 int normalise_depth_mm(const char *raw, double *ret_mm, const char **ret_reason);
+/* A depth already in millimetres (a JSON number): rounded to whole µm and
+ * checked against 0.1-3.0 mm. 0 or -EINVAL with a reason. */
+int normalise_depth_number(double mm, double *ret_mm, const char **ret_reason);
 /* "IV", "type 4", "4", "Fitzpatrick V" -> 1..6; 0 or -EINVAL. */
 int normalise_fitzpatrick(const char *raw, int *ret_type, const char **ret_reason);
 
