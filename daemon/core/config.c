@@ -109,6 +109,8 @@ static const struct key config_keys[] = {
 	CF_INT(max_connections, "256", 1, 65536, CF_RESTART),
 	CF_INT(per_ip_connection_limit, "64", 0, 65536, CF_RESTART),
 	CF_INT(connection_timeout_s, "30", 1, 3600, CF_RESTART),
+	/* Read by the sweeper at each pass (reqtimeout.c), not by libmicrohttpd. */
+	CF_INT(request_header_timeout_s, "10", 1, 3600, CF_LIVE),
 	CF_INT(rate_limit_per_token, "0", 0, 1000000, CF_LIVE),
 	CF_INT(batch_max_reports, "256", 1, 10000, CF_RESTART),
 	CF_INT(batch_max_wait_ms, "2", 0, 10000, CF_RESTART),

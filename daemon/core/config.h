@@ -28,6 +28,7 @@ struct config {
 	int max_connections;            /* 256 */
 	int per_ip_connection_limit;    /* 64 */
 	int connection_timeout_s;       /* 30 */
+	int request_header_timeout_s;   /* 10: a request's header must be in by then */
 	int rate_limit_per_token;       /* requests per minute, 0 = unlimited */
 	int batch_max_reports;          /* group commit size, 256 */
 	int batch_max_wait_ms;          /* group commit wait, 2 */

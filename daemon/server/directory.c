@@ -1,18 +1,37 @@
-/* Directory: account and premises look-ups for request threads. */
+/* Directory: account and premises look-ups for request threads, and the
+ * account cache's listener. */
 #include "directory.h"
 #include "dbpool.h"
+#include "log.h"
 #include "pseudonym.h"
+#include "tokencache.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libpq-fe.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 /* How long a request waits for a free read connection before answering 503. */
 #define POOL_WAIT_MS 2000
 /* Our tokens are "nwt_" + 48 hex; anything much longer is not one of ours. */
 #define TOKEN_MAX_LEN 128
+/* Accounts remembered at once: more than a deployment has active tokens;
+ * a slot is about 200 bytes. */
+#define CACHE_SLOTS 2048
+/* Even without a notification a cached account is asked again after this
+ * long: the backstop should one ever be missed. */
+#define CACHE_TTL_MS (60 * 1000)
+/* The listener's reconnection backoff, as the pools'. */
+#define LISTEN_BACKOFF_MIN_MS 100
+#define LISTEN_BACKOFF_MAX_MS 5000
+
+static const char *const SQL_LISTEN = "LISTEN needlewatch_auth";
 
 static const char *const SQL_ACCOUNT_BY_HASH =
 	"SELECT a.id, a.role, a.premises_id, p.setting, a.client_cert_sha256"
@@ -26,6 +45,26 @@ static const char *const SQL_ACCOUNT_BY_CLIENT_CERT =
 
 static const char *const SQL_PREMISES_BY_CODE =
 	"SELECT id, setting FROM needlewatch.premises WHERE code = $1";
+
+/* The account cache and its listener: set up by directory_cache_start()
+ * before the HTTP threads start and torn down after they stop, so the
+ * pointers never change while requests read them; the cache has its own lock
+ * and the listener's state is its thread's alone. */
+static struct tokencache *account_cache;
+static struct listener {
+	char *conninfo;
+	pthread_t tid;
+	int wake[2]; /* a byte written to wake[1] stops the thread */
+	PGconn *conn;
+	bool warned; /* "state=off" logged since the last connection */
+} *listener;
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static enum role role_from_text(const char *s)
 {
@@ -78,7 +117,8 @@ static const char *bearer_token(const char *authorization)
 }
 
 /* Runs an account query keyed by one hash; fills *ret from its one row. */
-static int account_by(struct dbpool *pool, const char *sql, const char *key, struct account *ret)
+static int account_from_db(struct dbpool *pool, const char *sql, const char *key,
+			   struct account *ret)
 {
 	bool unavailable;
 	const char *params[1] = {key};
@@ -104,6 +144,28 @@ static int account_by(struct dbpool *pool, const char *sql, const char *key, str
 	return ret->role == ROLE_NONE ? -EACCES : 0;
 }
 
+/* account_from_db() through the cache; kind tells token from certificate
+ * hashes apart. Only accounts found are cached: an unknown or revoked
+ * credential is asked about every time. */
+static int account_by(struct dbpool *pool, const char *sql, char kind, const char *key,
+		      struct account *ret)
+{
+	char ck[TOKENCACHE_KEY_MAX + 1];
+	unsigned long generation = 0;
+
+	if (account_cache) {
+		snprintf(ck, sizeof(ck), "%c%s", kind, key);
+		if (tokencache_get(account_cache, ck, ret, mono_ms()) == 0)
+			return 0;
+		/* Taken before asking: an invalidation while we ask wins. */
+		generation = tokencache_generation(account_cache);
+	}
+	int r = account_from_db(pool, sql, key, ret);
+	if (r == 0 && account_cache)
+		tokencache_put(account_cache, ck, ret, generation, mono_ms());
+	return r;
+}
+
 int directory_account_by_token(struct dbpool *pool, const char *authorization,
 			       struct account *ret)
 {
@@ -113,13 +175,13 @@ int directory_account_by_token(struct dbpool *pool, const char *authorization,
 		return -EACCES;
 	if (sha256_hex(token, strlen(token), hash) < 0)
 		return -EACCES;
-	return account_by(pool, SQL_ACCOUNT_BY_HASH, hash, ret);
+	return account_by(pool, SQL_ACCOUNT_BY_HASH, 't', hash, ret);
 }
 
 int directory_account_by_client_cert(struct dbpool *pool, const char *cert_sha256,
 				     struct account *ret)
 {
-	return account_by(pool, SQL_ACCOUNT_BY_CLIENT_CERT, cert_sha256, ret);
+	return account_by(pool, SQL_ACCOUNT_BY_CLIENT_CERT, 'c', cert_sha256, ret);
 }
 
 int directory_premises_by_code(struct dbpool *pool, const char *code, long long *ret_id,
@@ -146,4 +208,127 @@ bool directory_ping(struct dbpool *pool)
 	PGresult *res = query(pool, "SELECT 1", 0, NULL, &unavailable);
 	PQclear(res);
 	return res != NULL;
+}
+
+/* ---- the listener ---------------------------------------------------------- */
+
+static void listener_off(struct listener *l, const char *why)
+{
+	tokencache_set_enabled(account_cache, false);
+	if (!l->warned)
+		log_event(LOG_WARNING, "token_cache", "state=off reason=\"%s\"", why);
+	l->warned = true;
+}
+
+/* Connects and LISTENs; only then is the cache turned on (afresh: whatever
+ * changed while nobody listened is forgotten with the rest). */
+static bool listener_connect(struct listener *l)
+{
+	PGconn *c = PQconnectdb(l->conninfo);
+	PGresult *res = PQstatus(c) == CONNECTION_OK ? PQexec(c, SQL_LISTEN) : NULL;
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	PQclear(res);
+	if (!ok) {
+		PQfinish(c);
+		listener_off(l, "cannot listen for account changes");
+		return false;
+	}
+	l->conn = c;
+	l->warned = false;
+	tokencache_set_enabled(account_cache, true);
+	log_event(LOG_INFO, "token_cache", "state=on slots=%d ttl_s=%d", CACHE_SLOTS,
+		  CACHE_TTL_MS / 1000);
+	return true;
+}
+
+/* Waits for a notification (or, not connected, timeout_ms). False: stop. */
+static bool listener_wait(struct listener *l, int timeout_ms)
+{
+	struct pollfd p[2] = {
+	    {.fd = l->wake[0], .events = POLLIN},
+	    {.fd = l->conn ? PQsocket(l->conn) : -1, .events = POLLIN},
+	};
+	int r = poll(p, 2, timeout_ms);
+	return !(r > 0 && (p[0].revents & (POLLIN | POLLHUP)));
+}
+
+static void *listener_main(void *arg)
+{
+	struct listener *l = arg;
+	int backoff_ms = LISTEN_BACKOFF_MIN_MS;
+
+	for (;;) {
+		if (!l->conn && !listener_connect(l)) {
+			if (!listener_wait(l, backoff_ms))
+				break;
+			backoff_ms = backoff_ms * 2 > LISTEN_BACKOFF_MAX_MS ? LISTEN_BACKOFF_MAX_MS
+									    : backoff_ms * 2;
+			continue;
+		}
+		backoff_ms = LISTEN_BACKOFF_MIN_MS;
+		if (!listener_wait(l, -1))
+			break;
+		if (!PQconsumeInput(l->conn) || PQstatus(l->conn) != CONNECTION_OK) {
+			listener_off(l, "connection lost");
+			PQfinish(l->conn);
+			l->conn = NULL;
+			continue;
+		}
+		bool changed = false;
+		PGnotify *n;
+		while ((n = PQnotifies(l->conn))) {
+			changed = true;
+			PQfreemem(n);
+		}
+		if (changed)
+			tokencache_invalidate(account_cache);
+	}
+	PQfinish(l->conn);
+	l->conn = NULL;
+	return NULL;
+}
+
+static void listener_free(struct listener *l)
+{
+	if (!l)
+		return;
+	if (l->wake[0] >= 0)
+		close(l->wake[0]);
+	if (l->wake[1] >= 0)
+		close(l->wake[1]);
+	free(l->conninfo);
+	free(l);
+}
+
+int directory_cache_start(const char *conninfo)
+{
+	struct listener *l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->wake[0] = l->wake[1] = -1;
+	account_cache = tokencache_new(CACHE_SLOTS, sizeof(struct account), CACHE_TTL_MS);
+	l->conninfo = strdup(conninfo);
+	if (!account_cache || !l->conninfo || pipe2(l->wake, O_CLOEXEC) < 0 ||
+	    pthread_create(&l->tid, NULL, listener_main, l) != 0) {
+		listener_free(l);
+		tokencache_free(account_cache);
+		account_cache = NULL;
+		return -ENOMEM;
+	}
+	listener = l;
+	return 0;
+}
+
+void directory_cache_stop(void)
+{
+	if (listener) {
+		if (write(listener->wake[1], "x", 1) != 1)
+			log_event(LOG_WARNING, "token_cache", "reason=\"cannot wake the listener\"");
+		pthread_join(listener->tid, NULL);
+		listener_free(listener);
+		listener = NULL;
+	}
+	tokencache_free(account_cache);
+	account_cache = NULL;
 }

@@ -1,5 +1,12 @@
 /* Directory: who is who — accounts by token hash, premises by code — read
- * through the pool of read connections. */
+ * through the pool of read connections.
+ *
+ * Accounts found by token or client certificate are cached (core
+ * tokencache) once directory_cache_start() has run: a trigger
+ * (schema/006_auth_notify.sql) NOTIFYs needlewatch_auth on every change to
+ * accounts or premises, and a thread with its own connection LISTENs and
+ * forgets the cache at each notification, so `needlewatchctl token revoke`
+ * takes effect at once. While that connection is down nothing is cached. */
 #ifndef NW_DIRECTORY_H
 #define NW_DIRECTORY_H
 
@@ -40,5 +47,11 @@ int directory_premises_by_code(struct dbpool *pool, const char *code, long long 
 
 /* SELECT 1 on a pooled connection: true when the database answers. */
 bool directory_ping(struct dbpool *pool);
+
+/* Starts the account cache and its listener thread (own connection to
+ * conninfo). Without it, every look-up asks the database. 0 or -ENOMEM. */
+int directory_cache_start(const char *conninfo);
+/* Stops the listener and frees the cache; after the HTTP threads have stopped. */
+void directory_cache_stop(void);
 
 #endif

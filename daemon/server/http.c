@@ -3,9 +3,13 @@
  * MHD's defaults are wrong for us (DESIGN §9, STYLE "library pitfalls"): no
  * connection timeout, 32 KiB per-connection memory, no connection limits.
  * Every one is set explicitly here. The certificate comes from tls.c through
- * GnuTLS's retrieve callback, so SIGHUP can replace it without a restart. */
+ * GnuTLS's retrieve callback, so SIGHUP can replace it without a restart.
+ * MHD's connection timeout only ends silent connections: reqtimeout.c gives
+ * each request a deadline for its header and a minimum rate for its body. */
 #include "http.h"
+#include "connstate.h"
 #include "log.h"
+#include "reqtimeout.h"
 #include "routes.h"
 #include "server.h"
 #include "tls.h"
@@ -30,6 +34,7 @@
 struct http {
 	struct MHD_Daemon *daemon;
 	struct tls *tls;
+	struct reqtimeout *timeouts;
 	char *client_ca; /* PEM, kept for MHD while the daemon runs; NULL when unset */
 	struct sockaddr_storage addr;
 };
@@ -84,6 +89,7 @@ static void http_free(struct http *h)
 {
 	if (!h)
 		return;
+	reqtimeout_free(h->timeouts);
 	tls_free(h->tls);
 	free(h->client_ca);
 	free(h);
@@ -101,6 +107,33 @@ static int load_tls(struct http *h, const struct config *cfg, char *err, size_t 
 	return h->client_ca ? 0 : -EINVAL;
 }
 
+/* MHD_NotifyConnectionCallback; cls is the struct http. Gives each
+ * connection its struct conn_state, with the TLS credentials' reference and
+ * the request deadlines. Without one the handshake fails (tls.c finds no
+ * certificate), so a connection is never served unguarded. */
+static void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			      enum MHD_ConnectionNotificationCode toe)
+{
+	struct http *h = cls;
+	struct conn_state *c = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		c = calloc(1, sizeof(*c));
+		*socket_context = c;
+		if (!c)
+			return;
+		tls_notify_connection(h->tls, conn, &c->tls, toe);
+		reqtimeout_add(h->timeouts, c, conn);
+		return;
+	}
+	if (!c)
+		return;
+	reqtimeout_remove(c);
+	tls_notify_connection(h->tls, conn, &c->tls, toe);
+	free(c);
+	*socket_context = NULL;
+}
+
 static struct MHD_Daemon *start_daemon(struct http *h, struct server *s, int family)
 {
 	const struct config *cfg = s->cfg;
@@ -110,7 +143,7 @@ static struct MHD_Daemon *start_daemon(struct http *h, struct server *s, int fam
 	    /* First, so that MHD's own start-up messages come through it too. */
 	    {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL},
 	    {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_retrieve_cert},
-	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)tls_notify_connection, h->tls},
+	    {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)notify_connection, h},
 	    {MHD_OPTION_HTTPS_PRIORITIES, 0, cfg->tls_priorities},
 	    {MHD_OPTION_SOCK_ADDR, 0, &h->addr},
 	    {MHD_OPTION_THREAD_POOL_SIZE, cfg->http_threads, NULL},
@@ -137,6 +170,11 @@ struct http *http_start(struct server *s, char *err, size_t errlen)
 		return NULL;
 	if (load_tls(h, cfg, err, errlen) < 0)
 		goto fail;
+	h->timeouts = reqtimeout_start(cfg, s->metrics);
+	if (!h->timeouts) {
+		snprintf(err, errlen, "cannot start the request deadline thread");
+		goto fail;
+	}
 	int family = parse_address(h, cfg->listen_address, cfg->listen_port);
 	if (family < 0) {
 		snprintf(err, errlen, "listen_address %s is not an IP address",
@@ -190,7 +228,8 @@ void http_stop(struct http *h)
 {
 	if (!h)
 		return;
-	/* Closes every connection, which drops their credential references. */
+	/* Closes every connection, which drops their credential references
+	 * and deadline entries; only then do those go (http_free). */
 	if (h->daemon)
 		MHD_stop_daemon(h->daemon);
 	http_free(h);

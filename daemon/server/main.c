@@ -2,6 +2,7 @@
  * logs to stderr, exits 0 after a clean SIGTERM/SIGINT. */
 #include "config.h"
 #include "dbpool.h"
+#include "directory.h"
 #include "http.h"
 #include "liveconfig.h"
 #include "log.h"
@@ -207,6 +208,9 @@ static int start(struct server *s, const struct config *cfg)
 	s->metrics = metrics_new();
 	s->ratelimit = ratelimit_new(RATELIMIT_KEYS);
 	s->readers = dbpool_new(cfg->db_conninfo, cfg->http_threads + 1);
+	/* Without it every request asks the database who its token is. */
+	if (directory_cache_start(cfg->db_conninfo) < 0)
+		log_event(LOG_WARNING, "token_cache", "state=off reason=\"out of memory or threads\"");
 	s->writer = writer_new(cfg->db_conninfo, cfg->db_pool_size, cfg->batch_max_reports,
 			       cfg->batch_max_wait_ms, prepare_writer_connection);
 	if (!s->metrics || !s->ratelimit || !s->readers || !s->writer)
@@ -238,6 +242,7 @@ static void server_cleanup(struct server *s)
 		writer_stop(s->writer);
 		writer_free(s->writer);
 	}
+	directory_cache_stop();
 	dbpool_free(s->readers);
 	metrics_free(s->metrics);
 	ratelimit_free(s->ratelimit);

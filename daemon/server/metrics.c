@@ -30,6 +30,7 @@ struct metrics {
 	atomic_ulong reports[OUTCOME_COUNT];
 	atomic_ulong unknown_terms;
 	atomic_ulong sources[SOURCE_COUNT];
+	atomic_ulong dropped[DEADLINE_REASON_COUNT];
 };
 
 struct metrics *metrics_new(void)
@@ -70,6 +71,22 @@ void metrics_count_unknown_terms(struct metrics *m, unsigned long n)
 void metrics_count_source(struct metrics *m, enum report_source s, unsigned long n)
 {
 	atomic_fetch_add(&m->sources[s], n);
+}
+
+void metrics_count_dropped(struct metrics *m, enum deadline_reason r)
+{
+	if (r < DEADLINE_REASON_COUNT)
+		atomic_fetch_add(&m->dropped[r], 1);
+}
+
+static void render_dropped(struct metrics *m, FILE *f)
+{
+	fputs("# HELP needlewatch_connections_dropped_total Connections ended for sending their "
+	      "request too slowly.\n"
+	      "# TYPE needlewatch_connections_dropped_total counter\n", f);
+	for (int r = 0; r < DEADLINE_REASON_COUNT; r++)
+		fprintf(f, "needlewatch_connections_dropped_total{reason=\"%s\"} %lu\n",
+			deadline_reason_name((enum deadline_reason)r), atomic_load(&m->dropped[r]));
 }
 
 static void render_requests(struct metrics *m, FILE *f)
@@ -148,6 +165,7 @@ char *metrics_render(struct metrics *m, struct server *s)
 			atomic_load(&m->sources[i]));
 	fprintf(f, "# TYPE needlewatch_active_requests gauge\nneedlewatch_active_requests %d\n",
 		atomic_load(&s->active_requests));
+	render_dropped(m, f);
 	render_writer(s, f);
 	if (fclose(f) != 0) {
 		free(buf);

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "deadline.h"
 #include "request.h"
 
 struct server;
@@ -25,6 +26,8 @@ void metrics_count_report(struct metrics *m, enum report_outcome o, unsigned lon
 void metrics_count_unknown_terms(struct metrics *m, unsigned long n);
 /* n reports of one request (1, or a batch's items) received in that form. */
 void metrics_count_source(struct metrics *m, enum report_source s, unsigned long n);
+/* A connection ended for being too slow to send its request (reqtimeout.c). */
+void metrics_count_dropped(struct metrics *m, enum deadline_reason r);
 
 /* The exposition text for the whole server, malloc'd (caller frees). */
 char *metrics_render(struct metrics *m, struct server *s);

@@ -11,6 +11,7 @@
 #include "netaddr.h"
 #include "ratelimit.h"
 #include "reports.h"
+#include "reqtimeout.h"
 #include "summaries.h"
 #include "request.h"
 #include "respond.h"
@@ -348,6 +349,7 @@ enum MHD_Result routes_access(void *cls, struct MHD_Connection *conn, const char
 	(void)version;
 
 	if (!rq) {
+		reqtimeout_header_done(conn);
 		rq = request_new(cls, conn);
 		if (!rq)
 			return MHD_NO;
@@ -356,6 +358,7 @@ enum MHD_Result routes_access(void *cls, struct MHD_Connection *conn, const char
 	}
 	if (atomic_load(&rq->state) == RQ_RESUMED)
 		return rq->def->answer(rq);
+	reqtimeout_body_progress(conn, *upload_data_size);
 	if (*upload_data_size)
 		return take_body(rq, upload_data, upload_data_size);
 	if (rq->body_refused) {
@@ -375,7 +378,7 @@ void routes_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 {
 	struct server *s = cls;
 	struct request *rq = *req_cls;
-	(void)conn;
+	reqtimeout_request_done(conn);
 	if (!rq)
 		return;
 	*req_cls = NULL;

@@ -1,4 +1,5 @@
-/* Store: one INSERT per report version, its complications in the same statement. */
+/* Store: one INSERT per report version, its complications in the same
+ * statement, sent by the writer in a pipeline with the rest of its batch. */
 #include "store.h"
 #include "arena.h"
 #include "dbpool.h"
@@ -242,47 +243,63 @@ static int classify_existing(PGconn *conn, struct store_item *item, bool *ret_lo
 	return 0;
 }
 
-int store_insert(PGconn *conn, struct store_item *item, bool *ret_connection_lost)
-{
-	*ret_connection_lost = false;
-	PGresult *res = PQexecPrepared(conn, "insert_report", STORE_NPARAMS, item->params, NULL,
-				       NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		*ret_connection_lost = db_result_is_connection_error(conn, res);
-		if (!*ret_connection_lost) {
-			char q[300];
-			log_event(LOG_ERROR, "report_insert_failed", "sqlstate=%s reason=\"%s\"",
-				  PQresultErrorField(res, PG_DIAG_SQLSTATE) ?: "-",
-				  log_quote(q, sizeof(q), PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)));
-		}
-		PQclear(res);
-		return -EIO;
-	}
-	if (PQntuples(res) == 1) {
-		item->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		item->status = STORE_ACCEPTED;
-		PQclear(res);
-		return 0;
-	}
-	PQclear(res);
-	return classify_existing(conn, item, ret_connection_lost);
-}
-
 static struct store_job *as_store_job(struct write_job *job)
 {
 	return (struct store_job *)((char *)job - offsetof(struct store_job, job));
 }
 
-static int run_reports(PGconn *conn, struct write_job *job, bool *ret_lost)
+static int send_report(PGconn *conn, struct write_job *job, size_t i)
 {
-	struct store_job *sj = as_store_job(job);
-	for (size_t i = 0; i < sj->n; i++) {
-		sj->items[i].status = STORE_PENDING;
-		if (store_insert(conn, &sj->items[i], ret_lost) < 0)
-			return -EIO;
+	struct store_item *item = &as_store_job(job)->items[i];
+	item->status = STORE_PENDING;
+	item->id = 0;
+	if (!PQsendQueryPrepared(conn, "insert_report", STORE_NPARAMS, item->params, NULL, NULL, 0))
+		return -EIO;
+	return 0;
+}
+
+/* The INSERT's answer: the new row's id, or no row when the key was taken
+ * (left pending for settle_reports). */
+static int receive_report(PGconn *conn, struct write_job *job, size_t i, const PGresult *res)
+{
+	struct store_item *item = &as_store_job(job)->items[i];
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (!db_result_is_connection_error(conn, res)) {
+			char q[300];
+			log_event(LOG_ERROR, "report_insert_failed", "sqlstate=%s reason=\"%s\"",
+				  PQresultErrorField(res, PG_DIAG_SQLSTATE) ?: "-",
+				  log_quote(q, sizeof(q),
+					    PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)));
+		}
+		return -EIO;
+	}
+	if (PQntuples(res) == 1) {
+		item->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		item->status = STORE_ACCEPTED;
 	}
 	return 0;
 }
+
+/* After the commit: which row each replay met. That row is committed and
+ * never changes (the daemon cannot UPDATE reports), so looking after the
+ * commit sees what the INSERT saw. If the look-up fails the client retries,
+ * and the retry is a replay again. */
+static void settle_reports(PGconn *conn, struct write_job *job)
+{
+	struct store_job *sj = as_store_job(job);
+	for (size_t i = 0; i < sj->n; i++) {
+		bool lost;
+		if (sj->items[i].status == STORE_PENDING &&
+		    classify_existing(conn, &sj->items[i], &lost) < 0)
+			sj->items[i].status = STORE_UNAVAILABLE;
+	}
+}
+
+static const struct write_pipeline REPORTS_PIPELINE = {
+	.send = send_report,
+	.receive = receive_report,
+	.settle = settle_reports,
+};
 
 static void fail_reports(struct write_job *job, enum store_status status)
 {
@@ -294,10 +311,11 @@ static void fail_reports(struct write_job *job, enum store_status status)
 void store_job_init(struct store_job *sj, struct store_item *items, size_t n,
 		    void (*done)(struct write_job *, void *), void *arg)
 {
-	memset(&sj->job, 0, sizeof(sj->job));
+	memset(&sj->pipelined, 0, sizeof(sj->pipelined));
 	sj->items = items;
 	sj->n = n;
-	sj->job.run = run_reports;
+	sj->pipelined.pipeline = &REPORTS_PIPELINE;
+	sj->job.run = NULL;
 	sj->job.fail = fail_reports;
 	sj->job.done = done;
 	sj->job.arg = arg;

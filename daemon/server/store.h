@@ -44,21 +44,22 @@ int store_item_init(struct store_item *item, struct arena *a, const struct repor
 /* Prepares the statements on a fresh connection. 0, or -EIO with the reason logged. */
 int store_prepare(PGconn *conn);
 
-/* Inserts one item inside the caller's open transaction and sets item->status
- * and item->id. Returns 0, -EIO when the statement failed (the transaction
- * is then aborted; *ret_connection_lost tells whether the connection died). */
-int store_insert(PGconn *conn, struct store_item *item, bool *ret_connection_lost);
-
-/* A writer job that stores reports: one (single POST) or many (a batch). */
+/* A writer job that stores reports: one (single POST) or many (a batch).
+ * It is pipelined: the writer sends its INSERTs with the other reports of
+ * the group commit, without a round trip each. */
 struct store_job {
-	struct write_job job;
+	union {
+		struct write_job job;
+		struct write_pipelined_job pipelined;
+	};
 	struct store_item *items;
 	size_t n;
 };
 
-/* Makes sj a report job over items[0..n): its run() inserts each item in
- * order, its fail() sets every item's status. done/arg as in struct write_job;
- * submit &sj->job to the writer. */
+/* Makes sj a report job over items[0..n): one INSERT per item, in order,
+ * which sets the item's status and id (a replay's, after the commit); its
+ * fail() sets every item's status. done/arg as in struct write_job; submit
+ * &sj->job to the writer. */
 void store_job_init(struct store_job *sj, struct store_item *items, size_t n,
 		    void (*done)(struct write_job *, void *), void *arg);
 

@@ -4,12 +4,13 @@
  * changed after loading and freed when its reference count drops to zero.
  * `struct tls` holds the current set (one reference) under a mutex; each
  * accepted connection takes a reference in MHD's NOTIFY_CONNECTION STARTED
- * callback and keeps it in the connection's socket context, which the GnuTLS
+ * callback and keeps it in its struct conn_state (connstate.h), which the GnuTLS
  * retrieve callback reads (GnuTLS hands the callback the session, whose
  * session pointer libmicrohttpd sets to the connection). GnuTLS neither
  * copies nor frees what the callback returns, so the reference is what keeps
  * it valid until the connection is closed. */
 #include "tls.h"
+#include "connstate.h"
 #include "log.h"
 
 #include <errno.h>
@@ -242,9 +243,8 @@ int tls_retrieve_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn
 	(void)pk_algos;
 	(void)pk_algos_length;
 	struct MHD_Connection *conn = gnutls_session_get_ptr(session);
-	const union MHD_ConnectionInfo *ci =
-	    conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
-	struct creds *c = ci ? ci->socket_context : NULL;
+	struct conn_state *cs = conn ? conn_state_of(conn) : NULL;
+	struct creds *c = cs ? cs->tls : NULL;
 	if (!c)
 		return -1; /* fails the handshake */
 	*pcert = c->pcerts;

@@ -30,8 +30,9 @@ int tls_reload(struct tls *t, const char *cert_file, const char *key_file, char 
 /* The SHA-256 of the leaf certificate being served, lower-case hex. */
 void tls_fingerprint(struct tls *t, char ret_hex[65]);
 
-/* MHD_NotifyConnectionCallback; cls is the struct tls. Takes and drops the
- * connection's reference to the credentials. */
+/* Called by http.c's MHD_NotifyConnectionCallback; cls is the struct tls and
+ * socket_context the connection's &conn_state->tls (connstate.h). Takes and
+ * drops the connection's reference to the credentials. */
 void tls_notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
 			   enum MHD_ConnectionNotificationCode toe);
 /* gnutls_certificate_retrieve_function2, for MHD_OPTION_HTTPS_CERT_CALLBACK. */

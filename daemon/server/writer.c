@@ -6,7 +6,16 @@
  * batch_max_reports reports or batch_max_wait_ms has passed since it took the
  * first one. If a statement fails for a reason other than the connection, the
  * transaction is rolled back and each job is retried in a transaction of its
- * own, so one bad row cannot fail its neighbours. */
+ * own, so one bad row cannot fail its neighbours.
+ *
+ * Pipelined jobs (reports) go to PostgreSQL in libpq's pipeline mode: BEGIN,
+ * every statement of the batch and COMMIT leave in one stream and their
+ * results come back in one, so a batch of a hundred reports costs one round
+ * trip and one commit, not a hundred round trips. Results are read at least
+ * every PIPELINE_WINDOW statements, so the server never blocks writing
+ * results we are not reading while we block writing statements it is not
+ * reading. Jobs with a run() (audit rows, activity) follow in the same
+ * transaction, one statement at a time. */
 #include "writer.h"
 #include "dbpool.h"
 #include "log.h"
@@ -21,6 +30,9 @@
 
 #define RECONNECT_MIN_MS 100
 #define RECONNECT_MAX_MS 5000
+/* Statements sent before their results are read: about 100 bytes of
+ * results each, far below what a socket buffers. */
+#define PIPELINE_WINDOW 256
 
 struct writer;
 
@@ -114,24 +126,193 @@ static void fail_all(struct write_job *jobs, enum store_status s)
 		j->fail(j, s);
 }
 
-enum batch_outcome { BATCH_COMMITTED, BATCH_LOST, BATCH_STATEMENT_FAILED };
+enum batch_outcome { BATCH_COMMITTED, BATCH_LOST, BATCH_STATEMENT_FAILED, BATCH_OPEN };
 
-/* One transaction over the given jobs (one job when stop_after_first). */
-static enum batch_outcome commit_jobs(PGconn *conn, struct write_job *jobs, bool stop_after_first)
+static const struct write_pipeline *pipeline_of(const struct write_job *j)
+{
+	if (j->run)
+		return NULL;
+	return ((const struct write_pipelined_job *)j)->pipeline;
+}
+
+/* A position in the pipelined statements of jobs[..end): job and statement. */
+struct cursor {
+	struct write_job *job, *end;
+	size_t i;
+};
+
+static void cursor_settle(struct cursor *c)
+{
+	while (c->job != c->end && (!pipeline_of(c->job) || c->i >= c->job->weight)) {
+		c->job = c->job->next;
+		c->i = 0;
+	}
+}
+
+static bool cursor_more(struct cursor *c)
+{
+	cursor_settle(c);
+	return c->job != c->end;
+}
+
+/* The pipeline's bookkeeping: what was sent and not yet read. */
+struct pipe {
+	PGconn *conn;
+	struct cursor sent, read;
+	size_t in_flight;   /* statements sent, results not read */
+	bool begin_pending, commit_pending;
+	bool failed, lost;
+};
+
+/* The next statement's result (one PGresult, then libpq's NULL), or NULL
+ * when the connection is gone. */
+static PGresult *next_result(PGconn *conn)
+{
+	PGresult *res = PQgetResult(conn), *extra;
+	if (!res)
+		return NULL;
+	while ((extra = PQgetResult(conn)))
+		PQclear(extra);
+	return res;
+}
+
+/* Reads the result of a BEGIN or COMMIT sent in the pipeline. */
+static void read_command(struct pipe *p)
+{
+	PGresult *res = next_result(p->conn);
+	ExecStatusType st = PQresultStatus(res);
+	if (!res || (st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_ABORTED))
+		p->lost = true; /* BEGIN or COMMIT itself failed: treat as unknown */
+	else if (st == PGRES_PIPELINE_ABORTED)
+		p->failed = true;
+	PQclear(res);
+}
+
+/* Reads every result in flight, in the order sent. */
+static void drain(struct pipe *p)
+{
+	if (p->lost)
+		return; /* the connection is dropped, results and all */
+	if (p->begin_pending) {
+		read_command(p);
+		p->begin_pending = false;
+	}
+	for (; p->in_flight > 0 && !p->lost; p->in_flight--) {
+		cursor_settle(&p->read);
+		PGresult *res = next_result(p->conn);
+		struct write_job *j = p->read.job;
+		if (!res || PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
+			p->lost |= !res;
+			p->failed = true;
+		} else if (pipeline_of(j)->receive(p->conn, j, p->read.i, res) < 0) {
+			p->lost |= db_result_is_connection_error(p->conn, res);
+			p->failed = true;
+		}
+		PQclear(res);
+		p->read.i++;
+	}
+	if (p->commit_pending && !p->lost) {
+		read_command(p);
+		p->commit_pending = false;
+	}
+}
+
+/* Ends the pipeline at a sync point and reads everything up to it. */
+static void sync_pipeline(struct pipe *p)
+{
+	if (!p->lost && PQpipelineSync(p->conn) != 1)
+		p->lost = true;
+	drain(p);
+	if (!p->lost) {
+		PGresult *res = PQgetResult(p->conn);
+		if (PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+			p->lost = true;
+		PQclear(res);
+	}
+	if (!p->lost && PQexitPipelineMode(p->conn) != 1)
+		p->lost = true;
+}
+
+/* BEGIN, the pipelined jobs' statements and, when commit, COMMIT, in one
+ * pipeline. BATCH_OPEN: all sent and done, the transaction still open. */
+static enum batch_outcome pipeline_jobs(PGconn *conn, struct write_job *jobs,
+					struct write_job *end, bool commit)
+{
+	struct pipe p = {.conn = conn, .sent = {jobs, end, 0}, .read = {jobs, end, 0}};
+
+	if (PQenterPipelineMode(conn) != 1)
+		return BATCH_LOST;
+	p.lost = !PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+	p.begin_pending = true;
+	while (!p.lost && !p.failed && cursor_more(&p.sent)) {
+		const struct write_pipeline *pl = pipeline_of(p.sent.job);
+		if (pl->send(conn, p.sent.job, p.sent.i) < 0) {
+			p.lost = true;
+			break;
+		}
+		p.sent.i++;
+		if (++p.in_flight < PIPELINE_WINDOW)
+			continue;
+		if (PQsendFlushRequest(conn) != 1 || PQflush(conn) != 0)
+			p.lost = true;
+		else
+			drain(&p);
+	}
+	if (commit && !p.lost && !p.failed) {
+		p.lost = !PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+		p.commit_pending = true;
+	}
+	sync_pipeline(&p);
+	if (p.lost)
+		return BATCH_LOST;
+	if (p.failed) {
+		exec_simple(conn, "ROLLBACK");
+		return BATCH_STATEMENT_FAILED;
+	}
+	return commit ? BATCH_COMMITTED : BATCH_OPEN;
+}
+
+/* The run() jobs of jobs[..end), one statement at a time, in the open transaction. */
+static enum batch_outcome run_jobs(PGconn *conn, struct write_job *jobs, struct write_job *end)
 {
 	bool lost = false;
-	if (!exec_simple(conn, "BEGIN"))
-		return BATCH_LOST;
-	for (struct write_job *j = jobs; j; j = stop_after_first ? NULL : j->next) {
-		if (j->run(conn, j, &lost) == 0)
+	for (struct write_job *j = jobs; j != end; j = j->next) {
+		if (!j->run || j->run(conn, j, &lost) == 0)
 			continue;
 		if (lost)
 			return BATCH_LOST;
 		exec_simple(conn, "ROLLBACK");
 		return BATCH_STATEMENT_FAILED;
 	}
-	if (!exec_simple(conn, "COMMIT"))
-		return BATCH_LOST;
+	return BATCH_OPEN;
+}
+
+/* One transaction over the given jobs (one job when stop_after_first). */
+static enum batch_outcome commit_jobs(PGconn *conn, struct write_job *jobs, bool stop_after_first)
+{
+	struct write_job *end = stop_after_first ? jobs->next : NULL;
+	bool any_run = false, any_pipelined = false;
+	enum batch_outcome o;
+
+	for (struct write_job *j = jobs; j != end; j = j->next) {
+		any_run |= j->run != NULL;
+		any_pipelined |= j->run == NULL;
+	}
+	if (any_pipelined)
+		o = pipeline_jobs(conn, jobs, end, /* commit= */ !any_run);
+	else
+		o = exec_simple(conn, "BEGIN") ? BATCH_OPEN : BATCH_LOST;
+	if (o == BATCH_OPEN && any_run)
+		o = run_jobs(conn, jobs, end);
+	if (o == BATCH_OPEN)
+		o = exec_simple(conn, "COMMIT") ? BATCH_COMMITTED : BATCH_LOST;
+	if (o != BATCH_COMMITTED)
+		return o;
+	for (struct write_job *j = jobs; j != end; j = j->next) {
+		const struct write_pipeline *pl = pipeline_of(j);
+		if (pl && pl->settle)
+			pl->settle(conn, j);
+	}
 	return BATCH_COMMITTED;
 }
 
@@ -145,10 +326,13 @@ static void commit_one_by_one(struct writer_thread *t, struct write_job *jobs)
 			continue;
 		}
 		enum batch_outcome o = commit_jobs(t->conn, j, /* stop_after_first= */ true);
-		if (o == BATCH_STATEMENT_FAILED)
+		if (o == BATCH_STATEMENT_FAILED) {
 			j->fail(j, STORE_FAILED);
-		else if (o == BATCH_LOST)
+		} else if (o == BATCH_LOST) {
 			j->fail(j, STORE_UNAVAILABLE);
+			PQfinish(t->conn);
+			t->conn = NULL;
+		}
 	}
 }
 
@@ -194,7 +378,9 @@ static void process_batch(struct writer_thread *t, struct write_job *jobs)
 		/* Connection gone, or COMMIT's outcome unknown: the client retries
 		 * with the same idempotency key, which makes either case safe. */
 		fail_all(jobs, STORE_UNAVAILABLE);
-		if (t->conn && PQstatus(t->conn) != CONNECTION_OK) {
+		/* Even if it still looks healthy, a connection may be left
+		 * mid-pipeline or mid-transaction: start afresh. */
+		if (t->conn) {
 			PQfinish(t->conn);
 			t->conn = NULL;
 		}

@@ -20,7 +20,8 @@ struct write_job {
 	/* Runs the job's statements inside the writer's open transaction and
 	 * records their outcome in the job. 0, or -EIO when a statement failed
 	 * (the transaction is then aborted); *ret_lost tells whether the
-	 * connection itself died. Called on a writer thread. */
+	 * connection itself died. Called on a writer thread. NULL for a
+	 * pipelined job (struct write_pipelined_job below). */
 	int (*run)(PGconn *conn, struct write_job *job, bool *ret_lost);
 	/* Marks everything in the job as not stored, with this status
 	 * (STORE_UNAVAILABLE: retry later; STORE_FAILED: refused by the database). */
@@ -31,6 +32,31 @@ struct write_job {
 	void *arg;
 	size_t weight;            /* rows it writes: counts towards batch_max_reports */
 	struct write_job *next;   /* the writer's queue link */
+};
+
+/* A job whose statements need no answer before the next one is sent: the
+ * writer sends the statements of every such job of a batch in one libpq
+ * pipeline, between BEGIN and COMMIT, so a batch costs one round trip
+ * rather than one per report. A pipelined job sends exactly `weight`
+ * statements. Called on a writer thread. */
+struct write_pipeline {
+	/* Queues statement i (PQsendQueryPrepared...) without waiting: 0, or
+	 * -EIO when it could not be queued (the connection failed). */
+	int (*send)(PGconn *conn, struct write_job *job, size_t i);
+	/* Statement i's result, in the order sent (res belongs to the writer):
+	 * 0, or -EIO when the statement failed (the transaction is then
+	 * rolled back and the job retried on its own). */
+	int (*receive)(PGconn *conn, struct write_job *job, size_t i, const PGresult *res);
+	/* Optional: after COMMIT, outside any transaction, settles what the
+	 * results could not (which existing row a replay met). */
+	void (*settle)(PGconn *conn, struct write_job *job);
+};
+
+/* A pipelined job: job.run is NULL, and the writer finds its pipeline here
+ * (job first, so that the writer can go from one to the other). */
+struct write_pipelined_job {
+	struct write_job job;
+	const struct write_pipeline *pipeline;
 };
 
 struct writer_stats {

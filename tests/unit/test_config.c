@@ -143,6 +143,7 @@ static void test_empty_file_gives_every_default(void **state)
 	assert_int_equal(c->max_connections, 256);
 	assert_int_equal(c->per_ip_connection_limit, 64);
 	assert_int_equal(c->connection_timeout_s, 30);
+	assert_int_equal(c->request_header_timeout_s, 10);
 	assert_int_equal(c->rate_limit_per_token, 0);
 	assert_int_equal(c->batch_max_reports, 256);
 	assert_int_equal(c->batch_max_wait_ms, 2);
@@ -495,6 +496,7 @@ static const struct int_key int_keys[] = {
     {"max_connections", 1, 65536, offsetof(struct config, max_connections)},
     {"per_ip_connection_limit", 0, 65536, offsetof(struct config, per_ip_connection_limit)},
     {"connection_timeout_s", 1, 3600, offsetof(struct config, connection_timeout_s)},
+    {"request_header_timeout_s", 1, 3600, offsetof(struct config, request_header_timeout_s)},
     {"rate_limit_per_token", 0, 1000000, offsetof(struct config, rate_limit_per_token)},
     {"batch_max_reports", 1, 10000, offsetof(struct config, batch_max_reports)},
     {"batch_max_wait_ms", 0, 10000, offsetof(struct config, batch_max_wait_ms)},
@@ -578,6 +580,17 @@ static void test_negative_int_is_a_range_error(void **state)
 {
 	assert_fails(*state, "rate_limit_per_token = -1\n", 1,
 		     "rate_limit_per_token must be between 0 and 1000000");
+}
+
+static void test_request_header_timeout_is_apart_from_idle_timeout(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_loads(f, "connection_timeout_s = 60\nrequest_header_timeout_s = 2\n");
+	assert_int_equal(f->cfg.connection_timeout_s, 60);
+	assert_int_equal(f->cfg.request_header_timeout_s, 2);
+	assert_fails(f, "request_header_timeout_s = 0\n", 1,
+		     "request_header_timeout_s must be between 1 and 3600");
 }
 
 /* --- sizes --- */
@@ -838,6 +851,7 @@ static const char *default_dump =
     "max_connections = 256\n"
     "per_ip_connection_limit = 64\n"
     "connection_timeout_s = 30\n"
+    "request_header_timeout_s = 10\n"
     "rate_limit_per_token = 0\n"
     "batch_max_reports = 256\n"
     "batch_max_wait_ms = 2\n"
@@ -1001,6 +1015,7 @@ static void test_live_settings_do_not_need_restart(void **state)
 	assert_false(config_key_needs_restart("rate_limit_per_token"));
 	assert_false(config_key_needs_restart("tls_cert_file"));
 	assert_false(config_key_needs_restart("suppression_threshold"));
+	assert_false(config_key_needs_restart("request_header_timeout_s"));
 }
 
 static void test_unknown_key_does_not_need_restart(void **state)
@@ -1083,6 +1098,7 @@ int main(void)
 	    T(test_int_rejects_words_and_plus_sign),
 	    T(test_int_overflow_is_a_range_error),
 	    T(test_negative_int_is_a_range_error),
+	    T(test_request_header_timeout_is_apart_from_idle_timeout),
 	    T(test_size_accepts_plain_bytes),
 	    T(test_size_accepts_kibibyte_suffix),
 	    T(test_size_accepts_mebibyte_suffix),

@@ -1,0 +1,548 @@
+#!/usr/bin/env bash
+# `make bench`: needlewatchd against PostgreSQL's own ceiling (DESIGN §11).
+#
+# One run, on a private PostgreSQL and a release needlewatchd, both on
+# loopback: every figure is measured next to its ceiling on the same machine
+# in the same run, and reported as a ratio, because absolute numbers on a
+# shared machine drift. Prints a table and writes bench/results/LATEST.json.
+#
+#   1. 2,000,000 generated reports (bench/generate.sql) and a full rebuild of
+#      the summary tables: the refresh ceiling;
+#   2. GET /v1/summaries, one quarter by setting × complication, 1,000 times,
+#      against the same aggregate as a GROUP BY on the report tables
+#      (bench/raw_summary.sql, median of a few runs);
+#   3. one new week of reports and activity, then an incremental refresh;
+#   4. single-report POSTs: wrk, 64 keep-alive HTTPS connections, against
+#      pgbench inserting the same rows with the daemon's INSERT, one row per
+#      transaction, 64 clients; the daemon's peak RSS;
+#   5. 1,000-report NDJSON POSTs against the faster of COPY and 100-row
+#      INSERTs (16 clients) of the same rows.
+# Rows committed are counted in PostgreSQL (each load writes for its own
+# premises), not taken from the client's word.
+#
+# Environment: NW_BENCH_PG_PORT, NW_BENCH_PORT (ports; defaults derived from
+# the checkout), NW_BENCH_SECONDS (each load, default 20), NW_BENCH_REPORTS
+# (default 2000000), BUILD (default build/release).
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-build/release}
+BIN="$ROOT/$BUILD/bin"
+BENCH="$ROOT/bench"
+KEY=$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)
+export NW_PG_PORT=${NW_BENCH_PG_PORT:-$((20000 + KEY % 20000 + 2))}
+PORT=${NW_BENCH_PORT:-$((40000 + KEY % 20000 + 2))}
+LOAD_S=${NW_BENCH_SECONDS:-20}
+REPORTS=${NW_BENCH_REPORTS:-2000000}
+PREMISES=1000          # registered premises of the generated data
+WEEKS=104              # two years of it
+SINGLE_CONNS=64        # DESIGN §11: 64 connections, and 64 pgbench clients
+BATCH_CONNS=16         # batches and their ceilings: 16 clients
+BATCH_SIZE=1000        # reports per NDJSON request, and rows per COPY
+MULTIROW_SIZE=100      # rows per multi-row INSERT
+SUMMARY_REQUESTS=${NW_BENCH_SUMMARY_REQUESTS:-1000}
+RAW_RUNS=5
+TODAY=$(date -u +%F)
+RUN=$(date -u +%H%M%S)
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/needlewatch-bench.XXXXXX")
+chmod 0755 "$WORK"
+DAEMON_PID=
+declare -A R=()         # results, by name
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+now() { date +%s.%N; }
+calc() { awk "BEGIN { printf \"%.6g\", $* }"; }
+super() { "$ROOT/scripts/pg-dev.sh" super "$@"; }
+count_rows() { super -tAc "SELECT count(*) FROM needlewatch.reports WHERE premises_id BETWEEN $1 AND $2"; }
+
+cleanup() {
+	stop_daemon || true
+	"$ROOT/scripts/pg-dev.sh" destroy >/dev/null 2>&1 || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Bench-only tools, installed here rather than by deps.sh: building and
+# testing do not need them.
+install_tools() {
+	local missing=() sudo=""
+	command -v wrk >/dev/null || missing+=(wrk)
+	command -v jq >/dev/null || missing+=(jq)
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing ${missing[*]}"
+	[ "$(id -u)" -ne 0 ] && sudo=sudo
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update -qq
+	$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# ---- environment ----------------------------------------------------------
+
+# A fresh cluster on its own port. WAL may grow to 8 GB between checkpoints so
+# that no checkpoint lands inside a measurement; that applies to the daemon
+# and its ceilings alike.
+start_postgres() {
+	"$ROOT/scripts/pg-dev.sh" destroy >/dev/null 2>&1 || true
+	"$ROOT/scripts/pg-dev.sh" start 2>/dev/null
+	super -c "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET checkpoint_timeout = '30min'" \
+		-c "SELECT pg_reload_conf()" >/dev/null
+	APP=$("$ROOT/scripts/pg-dev.sh" env)
+	OWNER=$(NW_PG_ROLE=needlewatch_owner "$ROOT/scripts/pg-dev.sh" env)
+	PG_VERSION=$(super -tAc "SHOW server_version" | cut -d' ' -f1)
+}
+
+write_config() {
+	"$ROOT/scripts/dev-cert.sh" "$WORK/tls"
+	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/pseudonym.key"
+	chmod 0600 "$WORK/pseudonym.key"
+	# Defaults for everything that shapes performance; refreshes only when
+	# asked (the bench times them itself), and no per-IP limit, since every
+	# connection comes from 127.0.0.1.
+	cat >"$WORK/needlewatchd.conf" <<CONF
+listen_address = 127.0.0.1
+listen_port = $PORT
+tls_cert_file = $WORK/tls/server.crt
+tls_key_file = $WORK/tls/server.key
+db_conninfo = $APP
+db_admin_conninfo = $OWNER
+pseudonym_key_file = $WORK/pseudonym.key
+vocabulary_file = $ROOT/config/vocabulary.json
+postcode_regions_file = $ROOT/config/postcode-regions.tsv
+summary_refresh_interval_s = 0
+per_ip_connection_limit = 0
+CONF
+	"$BIN/needlewatchctl" -c "$WORK/needlewatchd.conf" migrate >/dev/null
+}
+
+start_daemon() {
+	"$BIN/needlewatchd" -c "$WORK/needlewatchd.conf" >>"$WORK/needlewatchd.log" 2>&1 &
+	DAEMON_PID=$!
+	for _ in $(seq 1 100); do
+		curl -s --cacert "$WORK/tls/server.crt" "https://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 &&
+			return 0
+		sleep 0.1
+	done
+	log "needlewatchd did not start:"
+	tail -20 "$WORK/needlewatchd.log" >&2
+	return 1
+}
+
+stop_daemon() {
+	[ -n "$DAEMON_PID" ] || return 0
+	kill -TERM "$DAEMON_PID" 2>/dev/null || true
+	wait "$DAEMON_PID" 2>/dev/null || true
+	DAEMON_PID=
+}
+
+# new_premises PREFIX COUNT: premises with one reporter token each, settings
+# in turn; tokens to $WORK/PREFIX.tokens, the id range to PREFIX_LO/PREFIX_HI
+# and the first account id to PREFIX_ACC.
+new_premises() {
+	psql -X -q -tA -v ON_ERROR_STOP=1 "$OWNER" -v prefix="$1" -v n="$2" >"$WORK/$1.tokens" <<'SQL'
+WITH p AS (
+	INSERT INTO needlewatch.premises (code, name, setting, postcode_district, postcode_area, region)
+	SELECT :'prefix' || '-' || g, 'Bench ' || :'prefix' || ' ' || g,
+	       (ARRAY['medical_clinic', 'salon', 'mobile'])[1 + g % 3], 'LS6', 'LS',
+	       'Yorkshire and The Humber'
+	FROM generate_series(1, :n) g
+	RETURNING id
+), t AS (
+	SELECT id, 'nwt_' || md5(random()::text || id) || substr(md5(id || random()::text), 1, 16) AS token
+	FROM p
+), a AS (
+	INSERT INTO needlewatch.accounts (token_sha256, role, premises_id, name)
+	SELECT encode(sha256(convert_to(token, 'UTF8')), 'hex'), 'reporter', id, 'bench'
+	FROM t ORDER BY id
+)
+SELECT token FROM t ORDER BY id;
+SQL
+	chmod 0600 "$WORK/$1.tokens"
+	local lo hi acc
+	read -r lo hi <<<"$(psql -X -q -tA -F ' ' "$OWNER" -c \
+		"SELECT min(id), max(id) FROM needlewatch.premises WHERE code LIKE '$1-%'")"
+	acc=$(psql -X -q -tA "$OWNER" -c "SELECT min(a.id) FROM needlewatch.accounts a
+		JOIN needlewatch.premises p ON p.id = a.premises_id WHERE p.code LIKE '$1-%'")
+	printf -v "$1_LO" '%s' "$lo"
+	printf -v "$1_HI" '%s' "$hi"
+	printf -v "$1_ACC" '%s' "$acc"
+}
+
+regulator_token() {
+	psql -X -q -tA -v ON_ERROR_STOP=1 "$OWNER" <<'SQL'
+WITH t AS (SELECT 'nwt_' || md5(random()::text) || substr(md5(random()::text), 1, 16) AS token),
+a AS (INSERT INTO needlewatch.accounts (token_sha256, role, name)
+      SELECT encode(sha256(convert_to(token, 'UTF8')), 'hex'), 'regulator', 'bench' FROM t)
+SELECT token FROM t;
+SQL
+}
+
+# ---- 1. data and the full rebuild -------------------------------------------
+
+load_data() {
+	log "generating $REPORTS reports over $WEEKS weeks at $PREMISES premises"
+	local t0
+	t0=$(now)
+	super -v mode=load -v reports="$REPORTS" -v premises="$PREMISES" -v weeks="$WEEKS" \
+		-v today="$TODAY" -f "$BENCH/generate.sql" >/dev/null
+	super -c "VACUUM ANALYZE" >/dev/null
+	R[load_s]=$(calc "$(now) - $t0")
+	log "full rebuild of the summary tables"
+	t0=$(now)
+	super -tAc "SELECT needlewatch.refresh_summaries(5, true)" >/dev/null
+	R[rebuild_s]=$(calc "$(now) - $t0")
+}
+
+# ---- 2. summaries -----------------------------------------------------------
+
+bench_summaries() {
+	local from to from_w to_w token out
+	from=$(date -u -d "$TODAY -$(( $(date -u -d "$TODAY" +%u) - 1 + 13 * 7 )) days" +%F)
+	to=$(date -u -d "$from +84 days" +%F)
+	from_w=$(date -u -d "$from" +%G-W%V)
+	to_w=$(date -u -d "$to" +%G-W%V)
+	token=$(regulator_token)
+	log "GET /v1/summaries?from=$from_w&to=$to_w&by=setting,complication x $SUMMARY_REQUESTS"
+	local path="/v1/summaries?from=$from_w&to=$to_w&by=setting,complication"
+	curl -sf --cacert "$WORK/tls/server.crt" -H "Authorization: Bearer $token" \
+		"https://127.0.0.1:$PORT$path" >"$WORK/summaries.json"
+	R[summary_rows]=$(jq '.rows | length' "$WORK/summaries.json")
+	out=$(NW_BENCH_PATH="$path" NW_BENCH_TOKEN="$token" NW_BENCH_REQUESTS=$SUMMARY_REQUESTS \
+		wrk -t1 -c1 -d120s --timeout 10s -s "$BENCH/summaries.lua" "https://127.0.0.1:$PORT" |
+		grep '^RESULT')
+	R[summaries_p50_ms]=$(field "$out" p50_ms)
+	R[summaries_p99_ms]=$(field "$out" p99_ms)
+	R[summaries_requests]=$(field "$out" requests)
+	R[summaries_statuses]=$(field "$out" statuses)
+
+	log "the same aggregate as a GROUP BY on the report tables, $RAW_RUNS runs"
+	local t0 times=()
+	for _ in $(seq 1 "$RAW_RUNS"); do
+		t0=$(now)
+		psql -X -q -tA "$APP" -v from="$from" -v to="$to" -f "$BENCH/raw_summary.sql" >/dev/null
+		times+=("$(calc "($(now) - $t0) * 1000")")
+	done
+	R[raw_median_ms]=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+}
+
+field() { grep -o "$2=[^ ]*" <<<"$1" | cut -d= -f2; }
+
+# ---- 3. refresh after one new week -------------------------------------------
+
+bench_refresh() {
+	log "one new week of reports and activity, then a refresh"
+	super -v mode=week -v first="$REPORTS" -v reports=$((REPORTS / WEEKS)) -v weeks="$WEEKS" \
+		-v today="$TODAY" -f "$BENCH/generate.sql" >/dev/null
+	local t0
+	t0=$(now)
+	R[refresh_weeks]=$(psql -X -q -tA "$APP" -c "SELECT needlewatch.refresh_summaries(5, false)")
+	R[refresh_s]=$(calc "$(now) - $t0")
+}
+
+# ---- 4. single reports ------------------------------------------------------
+
+# One POST of each shape of bench/reports.lua, kept as the rows the ceilings insert.
+capture_shapes() {
+	NW_BENCH_DIR="$BENCH" NW_BENCH_TOKENS="$WORK/S.tokens" NW_BENCH_RUN="$RUN" \
+		wrk -t1 -c1 -d10s -s "$BENCH/shapes.lua" "https://127.0.0.1:$PORT" >/dev/null
+	local ids
+	ids=$(super -tAc "SELECT string_agg(id::text, ',' ORDER BY client_ref) FROM needlewatch.reports
+		WHERE premises_id = $S_LO AND client_ref LIKE 'SHAPE-$RUN-%'")
+	super -v ids="{$ids}" -f "$BENCH/shapes.sql" >/dev/null
+	SHAPES=$(super -tAc "SELECT count(*) FROM bench.shapes")
+	[ "$SHAPES" -ge 1 ] || { log "no report shape was stored"; return 1; }
+}
+
+# The daemon's INSERT of one report (daemon/server/store.c, SQL_INSERT_REPORT),
+# with VALUES given: the statement pgbench runs, one per transaction.
+insert_report_sql() {
+	cat <<SQL
+WITH r AS (
+ INSERT INTO needlewatch.reports (premises_id, account_id, client_ref, version, format,
+  procedure_premises_id, $(super -tAc "SELECT string_agg(name, ', ' ORDER BY pos) FROM bench.columns WHERE pos > 2"))
+ VALUES ($1)
+ ON CONFLICT (premises_id, client_ref, version) DO NOTHING
+ RETURNING premises_id, id
+), c AS (
+ INSERT INTO needlewatch.report_complications (premises_id, report_id, idx, type,
+  type_raw, complication_group, onset_days, duration_days, severity, severity_raw,
+  serious, outcome, outcome_raw, treatment, needs_review)
+ SELECT r.premises_id, r.id, x.idx, x.type, x.type_raw, x.grp, x.onset_days,
+  x.duration_days, x.severity, x.severity_raw, x.serious, x.outcome, x.outcome_raw,
+  coalesce(x.treatment, '[]'::jsonb), x.needs_review
+ FROM r, jsonb_to_recordset($2::jsonb) AS x(idx smallint, type text, type_raw text,
+  grp text, onset_days integer, duration_days integer, severity text, severity_raw text,
+  serious boolean, outcome text, outcome_raw text, treatment jsonb, needs_review boolean)
+)
+SELECT id FROM r;
+SQL
+}
+
+# pgbench scripts, one per shape, and the -D options carrying the values.
+pgbench_single_scripts() {
+	local k pos name isnull registered values
+	PGB_ARGS=()
+	for k in $(seq 0 $((SHAPES - 1))); do
+		registered=$(super -tAc "SELECT registered FROM bench.shapes WHERE k = $k")
+		values=":pid, :aid, 'PGB-' || :client_id::text || '-' || :r::text"
+		while IFS='|' read -r pos name isnull; do
+			[ "$pos" -eq 3 ] && values+=", $([ "$registered" = t ] && echo :pid || echo NULL)"
+			if [ "$isnull" = t ]; then values+=", NULL"; else values+=", :s${k}_$name"; fi
+		done < <(super -tAc "SELECT pos, name, value IS NULL FROM bench.shape_values
+			WHERE k = $k ORDER BY pos")
+		{
+			echo '\set r random(1, 1000000000000000)'
+			echo "\\set pid $P_LO + :client_id % $SINGLE_CONNS"
+			echo "\\set aid $P_ACC + :client_id % $SINGLE_CONNS"
+			insert_report_sql "$values" ":s${k}_complications"
+		} >"$WORK/single_$k.sql"
+		PGB_ARGS+=(-f "$WORK/single_$k.sql@1")
+	done
+	local d
+	while IFS= read -r d; do
+		PGB_ARGS+=(-D "$d")
+	done < <(super -tAc "SELECT 's' || k || '_' || name || '=' || value FROM bench.shape_values
+		WHERE value IS NOT NULL
+		UNION ALL SELECT 's' || k || '_complications=' || complications FROM bench.shapes")
+}
+
+# wrk_load SCRIPT CONNECTIONS TOKENS-PREFIX: a timed load; prints wrk's RESULT line.
+wrk_load() {
+	NW_BENCH_DIR="$BENCH" NW_BENCH_TOKENS="$WORK/$3.tokens" NW_BENCH_RUN="$3$RUN" \
+		NW_BENCH_BATCH=$BATCH_SIZE \
+		wrk -t2 -c"$2" -d"${LOAD_S}s" --timeout 30s -s "$BENCH/$1" "https://127.0.0.1:$PORT" |
+		grep '^RESULT'
+}
+
+bench_single() {
+	log "single reports: wrk, $SINGLE_CONNS connections, ${LOAD_S}s"
+	NW_BENCH_DIR="$BENCH" NW_BENCH_TOKENS="$WORK/W.tokens" NW_BENCH_RUN="warm$RUN" \
+		wrk -t2 -c"$SINGLE_CONNS" -d3s -s "$BENCH/ingest_single.lua" \
+		"https://127.0.0.1:$PORT" >/dev/null
+	local rows0 rows1 t0 t1 out
+	rows0=$(count_rows "$W_LO" "$W_HI")
+	t0=$(now)
+	out=$(wrk_load ingest_single.lua "$SINGLE_CONNS" W)
+	t1=$(now)
+	sleep 0.5
+	rows1=$(count_rows "$W_LO" "$W_HI")
+	R[single_rows]=$((rows1 - rows0))
+	R[single_rate]=$(calc "${R[single_rows]} / ($t1 - $t0)")
+	R[single_p50_ms]=$(field "$out" p50_ms)
+	R[single_p99_ms]=$(field "$out" p99_ms)
+	R[single_statuses]=$(field "$out" statuses)
+	R[rss_kib]=$(awk '/^VmHWM:/ {print $2}' "/proc/$DAEMON_PID/status")
+
+	log "ceiling: pgbench, the same INSERT one row per transaction, $SINGLE_CONNS clients, ${LOAD_S}s"
+	pgbench_single_scripts
+	rows0=$(count_rows "$P_LO" "$P_HI")
+	t0=$(now)
+	"$PGBIN/pgbench" -n -M prepared -c "$SINGLE_CONNS" -j 2 -T "$LOAD_S" "${PGB_ARGS[@]}" \
+		-h "$PGSOCK" -p "$NW_PG_PORT" -U needlewatch_app needlewatch >"$WORK/pgbench_single.log" 2>&1
+	t1=$(now)
+	rows1=$(count_rows "$P_LO" "$P_HI")
+	R[single_ceiling_rows]=$((rows1 - rows0))
+	R[single_ceiling]=$(calc "${R[single_ceiling_rows]} / ($t1 - $t0)")
+}
+
+# ---- 5. batches ---------------------------------------------------------------
+
+copy_ceiling() {
+	local cols blocks c b pids=() rows0 rows1 t0 t1
+	cols=$(super -tAc "SELECT string_agg(name, ', ' ORDER BY pos) FROM bench.columns")
+	super -c "CREATE TABLE bench.stage_template AS
+		SELECT premises_id, account_id, client_ref, procedure_premises_id, $cols
+		FROM needlewatch.reports LIMIT 0" \
+		-c "ALTER TABLE bench.stage_template ADD complications jsonb" \
+		-c "GRANT USAGE ON SCHEMA bench TO needlewatch_app" \
+		-c "GRANT SELECT ON ALL TABLES IN SCHEMA bench TO needlewatch_app" >/dev/null
+	super -c "COPY (SELECT $C_LO + n % $BATCH_CONNS, $C_ACC + n % $BATCH_CONNS, 'PGC-' || n || '-',
+		CASE WHEN s.registered THEN $C_LO + n % $BATCH_CONNS END, $cols, s.complications
+		FROM generate_series(0, $BATCH_SIZE - 1) n JOIN bench.shapes s ON s.k = n % $SHAPES
+		ORDER BY n) TO STDOUT" >"$WORK/copy.tsv"
+	blocks=$((LOAD_S * 20))
+	for c in $(seq 1 "$BATCH_CONNS"); do
+		{
+			echo '\set ON_ERROR_STOP 1'
+			echo 'CREATE TEMP TABLE stage (LIKE bench.stage_template) ON COMMIT DELETE ROWS;'
+			for b in $(seq 1 "$blocks"); do
+				echo 'BEGIN;'
+				echo "\\copy stage FROM '$WORK/copy.tsv'"
+				echo "\\set sfx $RUN-$c-$b"
+				cat "$BENCH/copy_insert.sql"
+				echo 'COMMIT;'
+			done
+		} >"$WORK/copy_$c.sql"
+	done
+	rows0=$(count_rows "$C_LO" "$C_HI")
+	t0=$(now)
+	for c in $(seq 1 "$BATCH_CONNS"); do
+		psql -X -q -o /dev/null "$APP" -f "$WORK/copy_$c.sql" 2>>"$WORK/copy.log" &
+		pids+=($!)
+	done
+	sleep "$LOAD_S"
+	kill -TERM "${pids[@]}" 2>/dev/null || true
+	t1=$(now)
+	wait "${pids[@]}" 2>/dev/null || true
+	rows1=$(count_rows "$C_LO" "$C_HI")
+	R[copy_rows]=$((rows1 - rows0))
+	R[copy_rate]=$(calc "${R[copy_rows]} / ($t1 - $t0)")
+}
+
+bench_batches() {
+	log "batches: wrk, $BATCH_SIZE-report NDJSON requests, $BATCH_CONNS connections, ${LOAD_S}s"
+	local rows0 rows1 t0 t1 out
+	rows0=$(count_rows "$B_LO" "$B_HI")
+	t0=$(now)
+	out=$(wrk_load ingest_batch.lua "$BATCH_CONNS" B)
+	t1=$(now)
+	sleep 0.5
+	rows1=$(count_rows "$B_LO" "$B_HI")
+	R[batch_rows]=$((rows1 - rows0))
+	R[batch_rate]=$(calc "${R[batch_rows]} / ($t1 - $t0)")
+	R[batch_p50_ms]=$(field "$out" p50_ms)
+	R[batch_p99_ms]=$(field "$out" p99_ms)
+	R[batch_statuses]=$(field "$out" statuses)
+	R[rss_batch_kib]=$(awk '/^VmHWM:/ {print $2}' "/proc/$DAEMON_PID/status")
+
+	log "ceiling: pgbench, $MULTIROW_SIZE-row INSERTs, $BATCH_CONNS clients, ${LOAD_S}s"
+	super -tA -v rows=$MULTIROW_SIZE -v pbase="$M_LO" -v abase="$M_ACC" -v pcount=$BATCH_CONNS \
+		-f "$BENCH/multirow.sql" >"$WORK/multirow.sql"
+	rows0=$(count_rows "$M_LO" "$M_HI")
+	t0=$(now)
+	"$PGBIN/pgbench" -n -M prepared -c "$BATCH_CONNS" -j 2 -T "$LOAD_S" -f "$WORK/multirow.sql" \
+		-h "$PGSOCK" -p "$NW_PG_PORT" -U needlewatch_app needlewatch >"$WORK/pgbench_multirow.log" 2>&1
+	t1=$(now)
+	rows1=$(count_rows "$M_LO" "$M_HI")
+	R[multirow_rows]=$((rows1 - rows0))
+	R[multirow_rate]=$(calc "${R[multirow_rows]} / ($t1 - $t0)")
+
+	log "ceiling: COPY of $BATCH_SIZE rows per transaction, $BATCH_CONNS clients, ${LOAD_S}s"
+	copy_ceiling
+}
+
+# ---- report -------------------------------------------------------------------
+
+# ratio VALUE CEILING, and whether it meets "OP TARGET"
+ratio() { calc "$1 / $2"; }
+meets() { awk "BEGIN { exit !($1 $2 $3) }" && echo true || echo false; }
+
+report() {
+	local single_ratio batch_ceiling batch_ceiling_is batch_ratio sum_ratio refresh_ratio
+	local rss_mib rss_batch_mib cores date
+	cores=$(nproc)
+	date=$(date -u +%FT%TZ)
+	single_ratio=$(ratio "${R[single_rate]}" "${R[single_ceiling]}")
+	if awk "BEGIN { exit !(${R[copy_rate]} > ${R[multirow_rate]}) }"; then
+		batch_ceiling=${R[copy_rate]} batch_ceiling_is="COPY"
+	else
+		batch_ceiling=${R[multirow_rate]} batch_ceiling_is="multi-row INSERT"
+	fi
+	batch_ratio=$(ratio "${R[batch_rate]}" "$batch_ceiling")
+	sum_ratio=$(ratio "${R[summaries_p99_ms]}" "${R[raw_median_ms]}")
+	refresh_ratio=$(ratio "${R[refresh_s]}" "${R[rebuild_s]}")
+	rss_mib=$(calc "${R[rss_kib]} / 1024")
+	rss_batch_mib=$(calc "${R[rss_batch_kib]} / 1024")
+
+	mkdir -p "$ROOT/bench/results"
+	jq -n --arg date "$date" --argjson cores "$cores" --arg pg "$PG_VERSION" \
+		--arg cpu "$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)" \
+		--argjson reports "$REPORTS" --argjson seconds "$LOAD_S" \
+		--argjson s "${R[single_rate]}" --argjson sc "${R[single_ceiling]}" \
+		--argjson sr "$single_ratio" --argjson s50 "${R[single_p50_ms]}" \
+		--argjson s99 "${R[single_p99_ms]}" --arg sst "${R[single_statuses]}" \
+		--argjson b "${R[batch_rate]}" --argjson bc "$batch_ceiling" --arg bci "$batch_ceiling_is" \
+		--argjson br "$batch_ratio" --argjson copy "${R[copy_rate]}" \
+		--argjson multi "${R[multirow_rate]}" --argjson b50 "${R[batch_p50_ms]}" \
+		--argjson b99 "${R[batch_p99_ms]}" --arg bst "${R[batch_statuses]}" \
+		--argjson q99 "${R[summaries_p99_ms]}" --argjson q50 "${R[summaries_p50_ms]}" \
+		--argjson raw "${R[raw_median_ms]}" --argjson qr "$sum_ratio" \
+		--argjson qn "${R[summaries_requests]}" --arg qst "${R[summaries_statuses]}" \
+		--argjson qrows "${R[summary_rows]}" \
+		--argjson rf "${R[refresh_s]}" --argjson rb "${R[rebuild_s]}" --argjson rr "$refresh_ratio" \
+		--argjson rss "$rss_mib" --argjson rssb "$rss_batch_mib" '{
+  date: $date,
+  machine: {cores: $cores, postgresql: $pg, cpu: $cpu,
+            note: "wrk, PostgreSQL and needlewatchd share these cores"},
+  ingest_single: {value: $s, unit: "reports/s", ceiling: $sc, ratio: $sr,
+                  target: ">= 1.5", better: "higher", met: ($sr >= 1.5),
+                  ceiling_is: "pgbench, the daemon INSERT, one row per transaction, 64 clients",
+                  load: "wrk, POST /v1/reports one report each, 64 HTTPS keep-alive connections",
+                  p50_ms: $s50, p99_ms: $s99, statuses: $sst},
+  ingest_batch: {value: $b, unit: "reports/s", ceiling: $bc, ratio: $br,
+                 target: ">= 0.5", better: "higher", met: ($br >= 0.5),
+                 ceiling_is: ("faster of COPY and 100-row INSERT, 16 clients: " + $bci),
+                 copy: $copy, multirow_insert: $multi,
+                 load: "wrk, 1000-report NDJSON requests, 16 connections",
+                 p50_ms: $b50, p99_ms: $b99, statuses: $bst},
+  summaries_p99: {value: $q99, unit: "ms", ceiling: $raw, ratio: $qr,
+                  target: "<= 0.1", better: "lower", met: ($qr <= 0.1),
+                  ceiling_is: "median of the same aggregate as a GROUP BY on the report tables",
+                  p50_ms: $q50, requests: $qn, rows: $qrows, statuses: $qst},
+  refresh: {value: $rf, unit: "s", ceiling: $rb, ratio: $rr,
+            target: "<= 0.1", better: "lower", met: ($rr <= 0.1),
+            ceiling_is: "full rebuild of the summary tables"},
+  rss_mib: $rss,
+  rss: {value: $rss, unit: "MiB", target: "< 64", met: ($rss < 64),
+        under: "the single-report ingest load (VmHWM)", after_batches_mib: $rssb},
+  reports_stored: $reports, load_seconds: $seconds
+}' >"$ROOT/bench/results/LATEST.json"
+
+	local j="$ROOT/bench/results/LATEST.json"
+	printf '\nNeedlewatch bench, %s: %s cores shared by wrk, PostgreSQL %s and needlewatchd\n' \
+		"$date" "$cores" "$PG_VERSION"
+	printf '%s reports stored; each load %ss\n\n' "$REPORTS" "$LOAD_S"
+	jq -r '
+	  def f: if . >= 100 then (. | round | tostring) else ((. * 1000 | round) / 1000 | tostring) end;
+	  def row(name; what): [name, what, (.value | f) + " " + .unit, (.ceiling | f) + " " + .unit,
+	                        (.ratio | f), .target, (if .met then "yes" else "NO" end)];
+	  (["measurement", "what", "value", "ceiling", "ratio", "target", "met"],
+	   (.ingest_single | row("ingest_single"; "POST one report, 64 connections")),
+	   (.ingest_batch | row("ingest_batch"; "POST 1,000-report NDJSON, 16 connections")),
+	   (.summaries_p99 | row("summaries_p99"; "GET /v1/summaries, a quarter, p99")),
+	   (.refresh | row("refresh"; "refresh after one new week")),
+	   (.rss | ["rss_mib", "daemon peak RSS under ingest", (.value | f) + " MiB", "-", "-",
+	            .target, (if .met then "yes" else "NO" end)]))
+	  | @tsv' "$j" | column -t -s $'\t'
+	jq -r '"\ningest_single: p50 \(.ingest_single.p50_ms) ms, p99 \(.ingest_single.p99_ms) ms, statuses \(.ingest_single.statuses)",
+	       "ingest_batch: p50 \(.ingest_batch.p50_ms) ms, p99 \(.ingest_batch.p99_ms) ms per request; COPY \(.ingest_batch.copy | round)/s, multi-row INSERT \(.ingest_batch.multirow_insert | round)/s",
+	       "summaries: p50 \(.summaries_p99.p50_ms) ms over \(.summaries_p99.requests) requests, \(.summaries_p99.rows) rows each",
+	       "rss after the batches: \(.rss.after_batches_mib) MiB",
+	       "written to bench/results/LATEST.json"' "$j"
+}
+
+# ---- main -----------------------------------------------------------------------
+
+main() {
+	local started
+	started=$(now)
+	install_tools
+	[ -x "$BIN/needlewatchd" ] || { log "no $BIN/needlewatchd: run make all first"; exit 1; }
+	PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+	log "PostgreSQL on 127.0.0.1:$NW_PG_PORT, needlewatchd ($BUILD) on 127.0.0.1:$PORT"
+	start_postgres
+	PGSOCK=$(sed -n 's/.*host=\([^ ]*\).*/\1/p' <<<"$APP")
+	write_config
+	start_daemon
+	load_data
+	bench_summaries
+	bench_refresh
+	# A fresh daemon for the ingest loads, so its peak RSS is theirs.
+	stop_daemon
+	start_daemon
+	new_premises S 1
+	new_premises W "$SINGLE_CONNS"
+	new_premises P "$SINGLE_CONNS"
+	new_premises B "$BATCH_CONNS"
+	new_premises M "$BATCH_CONNS"
+	new_premises C "$BATCH_CONNS"
+	capture_shapes
+	bench_single
+	bench_batches
+	report
+	log "done in $(calc "$(now) - $started") s"
+}
+
+# Sourced (by a developer who wants one phase), it only defines the functions.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	main "$@"
+fi
