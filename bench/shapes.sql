@@ -5,6 +5,7 @@
 --
 --   psql -v ids='{101,102,...}'   (as a superuser; creates schema bench)
 \set ON_ERROR_STOP 1
+SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS bench CASCADE;
 CREATE SCHEMA bench;
 

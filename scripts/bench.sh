@@ -40,6 +40,8 @@ BATCH_CONNS=16         # batches and their ceilings: 16 clients
 BATCH_SIZE=1000        # reports per NDJSON request, and rows per COPY
 MULTIROW_SIZE=100      # rows per multi-row INSERT
 SUMMARY_REQUESTS=${NW_BENCH_SUMMARY_REQUESTS:-1000}
+ROUNDS=4               # turns each load and its ceiling take (see turn())
+ROUND_S=$(((LOAD_S + ROUNDS - 1) / ROUNDS))
 RAW_RUNS=5
 TODAY=$(date -u +%F)
 RUN=$(date -u +%H%M%S)
@@ -305,49 +307,78 @@ pgbench_single_scripts() {
 		UNION ALL SELECT 's' || k || '_complications=' || complications FROM bench.shapes")
 }
 
-# wrk_load SCRIPT CONNECTIONS TOKENS-PREFIX: a timed load; prints wrk's RESULT line.
-wrk_load() {
-	NW_BENCH_DIR="$BENCH" NW_BENCH_TOKENS="$WORK/$3.tokens" NW_BENCH_RUN="$3$RUN" \
+# ---- rounds ------------------------------------------------------------------
+
+# Each load and its ceiling take turns, ROUNDS times ROUND_S seconds each, so
+# that a disturbance from outside (another job on a shared machine) falls on
+# both rather than on one. Rows are counted in PostgreSQL just before and just
+# after each turn; a request still in flight when its turn ends is not
+# counted, and pgbench's connection set-up is not timed.
+declare -A ROWS=() SECS=()
+
+# turn NAME LO HI COMMAND...: runs COMMAND, adds the rows the premises
+# LO..HI gained and the seconds it took to NAME's totals; COMMAND's output
+# goes to $WORK/NAME.out.
+turn() {
+	local name=$1 lo=$2 hi=$3 rows0 rows1 t0 t1 setup
+	shift 3
+	rows0=$(count_rows "$lo" "$hi")
+	t0=$(now)
+	"$@" >"$WORK/$name.out" 2>&1 || true
+	t1=$(now)
+	rows1=$(count_rows "$lo" "$hi")
+	setup=$(sed -n 's/^initial connection time = \([0-9.]*\) ms.*/\1/p' "$WORK/$name.out")
+	ROWS[$name]=$((${ROWS[$name]:-0} + rows1 - rows0))
+	SECS[$name]=$(calc "${SECS[$name]:-0} + $t1 - $t0 - ${setup:-0} / 1000")
+	cat "$WORK/$name.out" >>"$WORK/$name.log"
+}
+
+rate() { calc "${ROWS[$1]} / ${SECS[$1]}"; }
+
+# wrk_run SCRIPT CONNECTIONS TOKENS-PREFIX SECONDS
+wrk_run() {
+	NW_BENCH_DIR="$BENCH" NW_BENCH_TOKENS="$WORK/$3.tokens" NW_BENCH_RUN="$3$RUN$RANDOM" \
 		NW_BENCH_BATCH=$BATCH_SIZE \
-		wrk -t2 -c"$2" -d"${LOAD_S}s" --timeout 30s -s "$BENCH/$1" "https://127.0.0.1:$PORT" |
-		grep '^RESULT'
+		wrk -t2 -c"$2" -d"$4s" --timeout 30s -s "$BENCH/$1" "https://127.0.0.1:$PORT"
+}
+
+pgbench_run() {
+	"$PGBIN/pgbench" -n -M prepared -j 2 -h "$PGSOCK" -p "$NW_PG_PORT" -U needlewatch_app "$@" \
+		needlewatch
+}
+
+# Latency over the rounds of a wrk load: the median round's p50, the worst p99.
+latencies() {
+	R[$2_p50_ms]=$(sed -n 's/.* p50_ms=\([^ ]*\).*/\1/p' "$WORK/$1.log" | sort -g |
+		awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+	R[$2_p99_ms]=$(sed -n 's/.* p99_ms=\([^ ]*\).*/\1/p' "$WORK/$1.log" | sort -g | tail -1)
+	R[$2_statuses]=$(sed -n 's/.* statuses=\([^ ]*\).*/\1/p' "$WORK/$1.log" | tr ',' '\n' |
+		awk -F: '{n[$1]+=$2} END {for (k in n) printf "%s%s:%d", (i++ ? "," : ""), k, n[k]}')
 }
 
 bench_single() {
-	log "single reports: wrk, $SINGLE_CONNS connections, ${LOAD_S}s"
-	NW_BENCH_DIR="$BENCH" NW_BENCH_TOKENS="$WORK/W.tokens" NW_BENCH_RUN="warm$RUN" \
-		wrk -t2 -c"$SINGLE_CONNS" -d3s -s "$BENCH/ingest_single.lua" \
-		"https://127.0.0.1:$PORT" >/dev/null
-	local rows0 rows1 t0 t1 out
-	rows0=$(count_rows "$W_LO" "$W_HI")
-	t0=$(now)
-	out=$(wrk_load ingest_single.lua "$SINGLE_CONNS" W)
-	t1=$(now)
-	sleep 0.5
-	rows1=$(count_rows "$W_LO" "$W_HI")
-	R[single_rows]=$((rows1 - rows0))
-	R[single_rate]=$(calc "${R[single_rows]} / ($t1 - $t0)")
-	R[single_p50_ms]=$(field "$out" p50_ms)
-	R[single_p99_ms]=$(field "$out" p99_ms)
-	R[single_statuses]=$(field "$out" statuses)
-	R[rss_kib]=$(awk '/^VmHWM:/ {print $2}' "/proc/$DAEMON_PID/status")
-
-	log "ceiling: pgbench, the same INSERT one row per transaction, $SINGLE_CONNS clients, ${LOAD_S}s"
+	log "single reports: wrk, $SINGLE_CONNS connections, against pgbench, the same INSERT one"
+	log "row per transaction, $SINGLE_CONNS clients; $ROUNDS rounds of ${ROUND_S}s each"
+	wrk_run ingest_single.lua "$SINGLE_CONNS" W 3 >/dev/null # warm-up
 	pgbench_single_scripts
-	rows0=$(count_rows "$P_LO" "$P_HI")
-	t0=$(now)
-	"$PGBIN/pgbench" -n -M prepared -c "$SINGLE_CONNS" -j 2 -T "$LOAD_S" "${PGB_ARGS[@]}" \
-		-h "$PGSOCK" -p "$NW_PG_PORT" -U needlewatch_app needlewatch >"$WORK/pgbench_single.log" 2>&1
-	t1=$(now)
-	rows1=$(count_rows "$P_LO" "$P_HI")
-	R[single_ceiling_rows]=$((rows1 - rows0))
-	R[single_ceiling]=$(calc "${R[single_ceiling_rows]} / ($t1 - $t0)")
+	for _ in $(seq 1 "$ROUNDS"); do
+		turn daemon_single "$W_LO" "$W_HI" wrk_run ingest_single.lua "$SINGLE_CONNS" W "$ROUND_S"
+		turn pgbench_single "$P_LO" "$P_HI" pgbench_run -c "$SINGLE_CONNS" -T "$ROUND_S" \
+			"${PGB_ARGS[@]}"
+	done
+	R[single_rate]=$(rate daemon_single)
+	R[single_ceiling]=$(rate pgbench_single)
+	latencies daemon_single single
+	R[rss_kib]=$(awk '/^VmHWM:/ {print $2}' "/proc/$DAEMON_PID/status")
 }
 
 # ---- 5. batches ---------------------------------------------------------------
 
-copy_ceiling() {
-	local cols blocks c b pids=() rows0 rows1 t0 t1
+# The COPY ceiling's clients: BATCH_CONNS psql sessions, each COPYing
+# BATCH_SIZE rows into a staging table and inserting them from there, one
+# transaction per batch, until stopped.
+copy_prepare() {
+	local cols blocks c b
 	cols=$(super -tAc "SELECT string_agg(name, ', ' ORDER BY pos) FROM bench.columns")
 	super -c "CREATE TABLE bench.stage_template AS
 		SELECT premises_id, account_id, client_ref, procedure_premises_id, $cols
@@ -359,65 +390,55 @@ copy_ceiling() {
 		CASE WHEN s.registered THEN $C_LO + n % $BATCH_CONNS END, $cols, s.complications
 		FROM generate_series(0, $BATCH_SIZE - 1) n JOIN bench.shapes s ON s.k = n % $SHAPES
 		ORDER BY n) TO STDOUT" >"$WORK/copy.tsv"
-	blocks=$((LOAD_S * 20))
+}
+
+# copy_scripts ROUND: each client's script, batches named after the round.
+copy_scripts() {
+	local c b insert
+	insert=$(cat "$BENCH/copy_insert.sql")
 	for c in $(seq 1 "$BATCH_CONNS"); do
 		{
 			echo '\set ON_ERROR_STOP 1'
 			echo 'CREATE TEMP TABLE stage (LIKE bench.stage_template) ON COMMIT DELETE ROWS;'
-			for b in $(seq 1 "$blocks"); do
-				echo 'BEGIN;'
-				echo "\\copy stage FROM '$WORK/copy.tsv'"
-				echo "\\set sfx $RUN-$c-$b"
-				cat "$BENCH/copy_insert.sql"
-				echo 'COMMIT;'
+			for b in $(seq 1 $((ROUND_S * 20))); do
+				printf 'BEGIN;\n\\copy stage FROM %s\n\\set sfx %s\n%s\nCOMMIT;\n' \
+					"'$WORK/copy.tsv'" "$RUN-$1-$c-$b" "$insert"
 			done
 		} >"$WORK/copy_$c.sql"
 	done
-	rows0=$(count_rows "$C_LO" "$C_HI")
-	t0=$(now)
+}
+
+COPY_ROUND=0
+copy_run() {
+	local c pids=()
+	COPY_ROUND=$((COPY_ROUND + 1))
 	for c in $(seq 1 "$BATCH_CONNS"); do
-		psql -X -q -o /dev/null "$APP" -f "$WORK/copy_$c.sql" 2>>"$WORK/copy.log" &
+		psql -X -q -o /dev/null "$APP" -f "$WORK/copy_$c.sql" &
 		pids+=($!)
 	done
-	sleep "$LOAD_S"
+	sleep "$ROUND_S"
 	kill -TERM "${pids[@]}" 2>/dev/null || true
-	t1=$(now)
 	wait "${pids[@]}" 2>/dev/null || true
-	rows1=$(count_rows "$C_LO" "$C_HI")
-	R[copy_rows]=$((rows1 - rows0))
-	R[copy_rate]=$(calc "${R[copy_rows]} / ($t1 - $t0)")
 }
 
 bench_batches() {
-	log "batches: wrk, $BATCH_SIZE-report NDJSON requests, $BATCH_CONNS connections, ${LOAD_S}s"
-	local rows0 rows1 t0 t1 out
-	rows0=$(count_rows "$B_LO" "$B_HI")
-	t0=$(now)
-	out=$(wrk_load ingest_batch.lua "$BATCH_CONNS" B)
-	t1=$(now)
-	sleep 0.5
-	rows1=$(count_rows "$B_LO" "$B_HI")
-	R[batch_rows]=$((rows1 - rows0))
-	R[batch_rate]=$(calc "${R[batch_rows]} / ($t1 - $t0)")
-	R[batch_p50_ms]=$(field "$out" p50_ms)
-	R[batch_p99_ms]=$(field "$out" p99_ms)
-	R[batch_statuses]=$(field "$out" statuses)
-	R[rss_batch_kib]=$(awk '/^VmHWM:/ {print $2}' "/proc/$DAEMON_PID/status")
-
-	log "ceiling: pgbench, $MULTIROW_SIZE-row INSERTs, $BATCH_CONNS clients, ${LOAD_S}s"
+	log "batches: wrk, $BATCH_SIZE-report NDJSON requests, $BATCH_CONNS connections, against"
+	log "pgbench $MULTIROW_SIZE-row INSERTs and COPY, $BATCH_CONNS clients each; $ROUNDS rounds of ${ROUND_S}s"
 	super -tA -v rows=$MULTIROW_SIZE -v pbase="$M_LO" -v abase="$M_ACC" -v pcount=$BATCH_CONNS \
 		-f "$BENCH/multirow.sql" >"$WORK/multirow.sql"
-	rows0=$(count_rows "$M_LO" "$M_HI")
-	t0=$(now)
-	"$PGBIN/pgbench" -n -M prepared -c "$BATCH_CONNS" -j 2 -T "$LOAD_S" -f "$WORK/multirow.sql" \
-		-h "$PGSOCK" -p "$NW_PG_PORT" -U needlewatch_app needlewatch >"$WORK/pgbench_multirow.log" 2>&1
-	t1=$(now)
-	rows1=$(count_rows "$M_LO" "$M_HI")
-	R[multirow_rows]=$((rows1 - rows0))
-	R[multirow_rate]=$(calc "${R[multirow_rows]} / ($t1 - $t0)")
-
-	log "ceiling: COPY of $BATCH_SIZE rows per transaction, $BATCH_CONNS clients, ${LOAD_S}s"
-	copy_ceiling
+	copy_prepare
+	for _ in $(seq 1 "$ROUNDS"); do
+		turn daemon_batch "$B_LO" "$B_HI" wrk_run ingest_batch.lua "$BATCH_CONNS" B "$ROUND_S"
+		turn multirow "$M_LO" "$M_HI" pgbench_run -c "$BATCH_CONNS" -T "$ROUND_S" \
+			-f "$WORK/multirow.sql"
+		copy_scripts "$((COPY_ROUND + 1))"
+		turn copy "$C_LO" "$C_HI" copy_run
+	done
+	R[batch_rate]=$(rate daemon_batch)
+	R[multirow_rate]=$(rate multirow)
+	R[copy_rate]=$(rate copy)
+	latencies daemon_batch batch
+	R[rss_batch_kib]=$(awk '/^VmHWM:/ {print $2}' "/proc/$DAEMON_PID/status")
 }
 
 # ---- report -------------------------------------------------------------------

@@ -104,7 +104,7 @@ static const struct key config_keys[] = {
 	CF_SECRET(db_conninfo, NULL, CF_RESTART, true),
 	/* Only needlewatchctl connects with it: nothing in the daemon to restart. */
 	CF_SECRET(db_admin_conninfo, NULL, CF_LIVE, false),
-	CF_INT(db_pool_size, "4", 1, 64, CF_RESTART),
+	CF_INT(db_pool_size, "2", 1, 64, CF_RESTART),
 	CF_SIZE(max_body_bytes, "4MiB", KIB, GIB, CF_LIVE),
 	CF_INT(max_connections, "256", 1, 65536, CF_RESTART),
 	CF_INT(per_ip_connection_limit, "64", 0, 65536, CF_RESTART),
@@ -113,7 +113,7 @@ static const struct key config_keys[] = {
 	CF_INT(request_header_timeout_s, "10", 1, 3600, CF_LIVE),
 	CF_INT(rate_limit_per_token, "0", 0, 1000000, CF_LIVE),
 	CF_INT(batch_max_reports, "256", 1, 10000, CF_RESTART),
-	CF_INT(batch_max_wait_ms, "2", 0, 10000, CF_RESTART),
+	CF_INT(batch_max_wait_ms, "1", 0, 10000, CF_RESTART),
 	CF_INT(max_batch_reports, "1000", 1, 100000, CF_LIVE),
 	CF_INT(summary_refresh_interval_s, "300", 0, 86400, CF_LIVE),
 	CF_INT(suppression_threshold, "5", 1, 100, CF_LIVE),

@@ -23,7 +23,7 @@ struct config {
 	char *tls_priorities;           /* GnuTLS priority string, TLS 1.2+ only */
 	char *db_conninfo;              /* required: the daemon's (needlewatch_app) */
 	char *db_admin_conninfo;        /* needlewatchctl's (needlewatch_owner); defaults to db_conninfo */
-	int db_pool_size;               /* writer connections, 4 */
+	int db_pool_size;               /* writer connections, 2 */
 	size_t max_body_bytes;          /* 4 MiB */
 	int max_connections;            /* 256 */
 	int per_ip_connection_limit;    /* 64 */
@@ -31,7 +31,7 @@ struct config {
 	int request_header_timeout_s;   /* 10: a request's header must be in by then */
 	int rate_limit_per_token;       /* requests per minute, 0 = unlimited */
 	int batch_max_reports;          /* group commit size, 256 */
-	int batch_max_wait_ms;          /* group commit wait, 2 */
+	int batch_max_wait_ms;          /* group commit wait, 1 */
 	int max_batch_reports;          /* items per batch request, 1000 */
 	int summary_refresh_interval_s; /* 300 */
 	int suppression_threshold;      /* 5 */

@@ -1,5 +1,5 @@
-/* Store: one INSERT per report version, its complications in the same
- * statement, sent by the writer in a pipeline with the rest of its batch. */
+/* Store: the INSERT of report versions and their complications, many per
+ * statement, for the writer's group commit. */
 #include "store.h"
 #include "arena.h"
 #include "dbpool.h"
@@ -8,18 +8,44 @@
 #include "report.h"
 #include "writer.h"
 
-#include <cJSON.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Report and complications in one round trip: the data-modifying CTE runs
- * whether or not the outer query reads it. ON CONFLICT DO NOTHING turns a
- * replay into "no row returned" instead of an error that would abort the
- * whole group-commit transaction. */
-static const char *const SQL_INSERT_REPORT =
-	"WITH r AS ("
+/* Reports and their complications, many in one statement: the
+ * per-statement cost (executor start-up, constraint and trigger set-up,
+ * protocol) is most of what one row costs PostgreSQL, so a group commit
+ * pays it once per ROWS_PER_STATEMENT reports. Each parameter is a text[]
+ * holding one column (a row's $n of the one-row INSERT, as text), sent in
+ * binary array format so that nothing is escaped; the casts are the ones
+ * PostgreSQL applies to one row's text parameters. ON CONFLICT DO NOTHING
+ * turns a replay into "no row returned" instead of an error that would abort
+ * the whole group commit; when one statement holds the same key twice the
+ * first row is the one stored (f keeps it for the complications). The
+ * answer is (ord, id) for each row stored, in order. */
+#define ROWS_PER_STATEMENT 256
+
+static const char *const SQL_INSERT_REPORTS =
+	"WITH v AS ("
+	" SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+	"  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
+	"  $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],"
+	"  $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::text[],"
+	"  $25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[],"
+	"  $31::text[], $32::text[], $33::text[], $34::text[], $35::text[], $36::text[],"
+	"  $37::text[], $38::text[]) WITH ORDINALITY"
+	"  AS v(premises_id, account_id, client_ref, version, format, procedure_premises_id,"
+	"  procedure_premises_code, procedure_date, procedure_type, procedure_type_raw, setting,"
+	"  setting_reported, setting_raw, practitioner_role, practitioner_role_raw,"
+	"  medically_trained, device, device_raw, needle_depth_mm, areas, products,"
+	"  sterile_single_use_cartridge, antiviral_prophylaxis, age_band, sex, fitzpatrick,"
+	"  history, patient_pseudonym, postcode_district, postcode_area, region, reporter_role,"
+	"  needs_review, body, body_sha256, normalised, warnings, complications, ord)"
+	"), r AS ("
 	" INSERT INTO needlewatch.reports (premises_id, account_id, client_ref, version, format,"
 	"  procedure_premises_id, procedure_premises_code, procedure_date, procedure_type,"
 	"  procedure_type_raw, setting, setting_reported, setting_raw, practitioner_role,"
@@ -27,23 +53,37 @@ static const char *const SQL_INSERT_REPORT =
 	"  products, sterile_single_use_cartridge, antiviral_prophylaxis, age_band, sex,"
 	"  fitzpatrick, history, patient_pseudonym, postcode_district, postcode_area, region,"
 	"  reporter_role, needs_review, body, body_sha256, normalised, warnings)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
-	"  $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34,"
-	"  $35, $36, $37)"
+	" SELECT premises_id::bigint, account_id::bigint, client_ref, version::integer, format,"
+	"  procedure_premises_id::bigint, procedure_premises_code, procedure_date::date,"
+	"  procedure_type, procedure_type_raw, setting, setting_reported, setting_raw,"
+	"  practitioner_role, practitioner_role_raw, medically_trained::boolean, device,"
+	"  device_raw, needle_depth_mm::numeric, areas::jsonb, products::jsonb,"
+	"  sterile_single_use_cartridge::boolean, antiviral_prophylaxis::boolean, age_band, sex,"
+	"  fitzpatrick::smallint, history::jsonb, patient_pseudonym, postcode_district,"
+	"  postcode_area, region, reporter_role, needs_review::boolean, body, body_sha256,"
+	"  normalised::jsonb, warnings::jsonb"
+	" FROM v ORDER BY ord"
 	" ON CONFLICT (premises_id, client_ref, version) DO NOTHING"
-	" RETURNING premises_id, id"
+	" RETURNING premises_id, id, client_ref, version"
+	"), f AS ("
+	" SELECT DISTINCT ON (r.premises_id, r.client_ref, r.version) r.premises_id, r.id, v.ord,"
+	"  v.complications"
+	" FROM r JOIN v ON v.premises_id::bigint = r.premises_id AND v.client_ref = r.client_ref"
+	"  AND v.version::integer = r.version"
+	" ORDER BY r.premises_id, r.client_ref, r.version, v.ord"
 	"), c AS ("
 	" INSERT INTO needlewatch.report_complications (premises_id, report_id, idx, type,"
 	"  type_raw, complication_group, onset_days, duration_days, severity, severity_raw,"
 	"  serious, outcome, outcome_raw, treatment, needs_review)"
-	" SELECT r.premises_id, r.id, x.idx, x.type, x.type_raw, x.grp, x.onset_days,"
+	" SELECT f.premises_id, f.id, x.idx, x.type, x.type_raw, x.grp, x.onset_days,"
 	"  x.duration_days, x.severity, x.severity_raw, x.serious, x.outcome, x.outcome_raw,"
 	"  coalesce(x.treatment, '[]'::jsonb), x.needs_review"
-	" FROM r, jsonb_to_recordset($38::jsonb) AS x(idx smallint, type text, type_raw text,"
-	"  grp text, onset_days integer, duration_days integer, severity text, severity_raw text,"
-	"  serious boolean, outcome text, outcome_raw text, treatment jsonb, needs_review boolean)"
+	" FROM f, jsonb_to_recordset(f.complications::jsonb) AS x(idx smallint, type text,"
+	"  type_raw text, grp text, onset_days integer, duration_days integer, severity text,"
+	"  severity_raw text, serious boolean, outcome text, outcome_raw text, treatment jsonb,"
+	"  needs_review boolean)"
 	")"
-	" SELECT id FROM r";
+	" SELECT ord, id FROM f ORDER BY ord";
 
 static const char *const SQL_FIND_EXISTING =
 	"SELECT id, body_sha256 FROM needlewatch.reports"
@@ -61,79 +101,153 @@ static const char *tristate_text(enum tristate t)
 	return t == TRI_TRUE ? "true" : "false";
 }
 
+/* JSON texts of the INSERT's jsonb parameters, written straight into the
+ * request's arena: one allocation each, measured first (strings exactly,
+ * numbers at their widest), so building one costs no malloc and no tree.
+ * Strings are escaped as cJSON does; they are valid UTF-8 already (the body
+ * was). */
+struct jtext {
+	char *p;
+};
+
+/* The length of s as a JSON string (of null when absent). */
+static size_t jstr_max(const char *s)
+{
+	size_t n = 2;
+	if (!s)
+		return 4;
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		n += *c == '"' || *c == '\\' ? 2 : *c < 0x20 ? 6 : 1;
+	return n;
+}
+
+static void jraw(struct jtext *t, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(t->p, s, n);
+	t->p += n;
+}
+
+static void jstr(struct jtext *t, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	*t->p++ = '"';
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\') {
+			*t->p++ = '\\';
+			*t->p++ = (char)*c;
+		} else if (*c < 0x20) {
+			jraw(t, "\\u00");
+			*t->p++ = hex[*c >> 4];
+			*t->p++ = hex[*c & 15];
+		} else {
+			*t->p++ = (char)*c;
+		}
+	}
+	*t->p++ = '"';
+}
+
+/* A string, or null when absent or empty. */
+static void jnullable(struct jtext *t, const char *key, const char *s)
+{
+	jraw(t, key);
+	if (s && *s)
+		jstr(t, s);
+	else
+		jraw(t, "null");
+}
+
+static void jint_or_null(struct jtext *t, const char *key, int v)
+{
+	char num[16];
+	jraw(t, key);
+	snprintf(num, sizeof(num), "%d", v);
+	jraw(t, v >= 0 ? num : "null");
+}
+
+static size_t list_max(const struct string_list *l)
+{
+	size_t n = 2;
+	for (size_t i = 0; i < l->n; i++)
+		n += 1 + jstr_max(l->v[i]);
+	return n;
+}
+
+static void jlist(struct jtext *t, const struct string_list *l)
+{
+	*t->p++ = '[';
+	for (size_t i = 0; i < l->n; i++) {
+		if (i)
+			*t->p++ = ',';
+		jstr(t, l->v[i]);
+	}
+	*t->p++ = ']';
+}
+
 /* A JSON array text of strings, in the arena. */
 static const char *list_json(struct arena *a, const struct string_list *l)
 {
-	cJSON *arr = cJSON_CreateArray();
-	if (!arr)
+	struct jtext t = {arena_alloc(a, list_max(l) + 1)};
+	const char *out = t.p;
+	if (!out)
 		return NULL;
-	for (size_t i = 0; i < l->n; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(l->v[i]));
-	char *s = cJSON_PrintUnformatted(arr);
-	cJSON_Delete(arr);
-	if (!s)
-		return NULL;
-	const char *out = arena_strdup(a, s);
-	free(s);
+	jlist(&t, l);
+	*t.p = '\0';
 	return out;
 }
 
-static void add_nullable(cJSON *o, const char *key, const char *s)
+/* What the complications' jsonb_to_recordset reads: keys are its columns.
+ * 256 holds the keys, punctuation and numbers. */
+static size_t complication_max(const struct complication *c)
 {
-	if (s && *s)
-		cJSON_AddStringToObject(o, key, s);
-	else
-		cJSON_AddNullToObject(o, key);
+	return 256 + jstr_max(c->type.code) + jstr_max(c->type.raw) + jstr_max(c->group) +
+	       jstr_max(c->severity.code) + jstr_max(c->severity.raw) + jstr_max(c->outcome.code) +
+	       jstr_max(c->outcome.raw) + list_max(&c->treatment);
 }
 
-static void add_int_or_null(cJSON *o, const char *key, int v)
+static void complication_json(struct jtext *t, const struct complication *c, size_t idx)
 {
-	if (v >= 0)
-		cJSON_AddNumberToObject(o, key, v);
-	else
-		cJSON_AddNullToObject(o, key);
-}
-
-static cJSON *complication_json(const struct complication *c, size_t idx)
-{
-	cJSON *o = cJSON_CreateObject();
-	if (!o)
-		return NULL;
-	cJSON_AddNumberToObject(o, "idx", (double)idx);
-	cJSON_AddStringToObject(o, "type", c->type.code);
-	add_nullable(o, "type_raw", c->type.raw);
-	cJSON_AddStringToObject(o, "grp", c->group);
-	add_int_or_null(o, "onset_days", c->onset_days);
-	add_int_or_null(o, "duration_days", c->duration_days);
-	add_nullable(o, "severity", c->severity.code);
-	add_nullable(o, "severity_raw", c->severity.raw);
-	if (c->serious == TRI_UNKNOWN)
-		cJSON_AddNullToObject(o, "serious");
-	else
-		cJSON_AddBoolToObject(o, "serious", c->serious == TRI_TRUE);
-	add_nullable(o, "outcome", c->outcome.code);
-	add_nullable(o, "outcome_raw", c->outcome.raw);
-	cJSON *t = cJSON_AddArrayToObject(o, "treatment");
-	for (size_t i = 0; t && i < c->treatment.n; i++)
-		cJSON_AddItemToArray(t, cJSON_CreateString(c->treatment.v[i]));
-	cJSON_AddBoolToObject(o, "needs_review", c->type.needs_review ||
-				 c->severity.needs_review || c->outcome.needs_review);
-	return o;
+	char num[32];
+	snprintf(num, sizeof(num), "{\"idx\":%zu", idx);
+	jraw(t, num);
+	jraw(t, ",\"type\":");
+	jstr(t, c->type.code);
+	jnullable(t, ",\"type_raw\":", c->type.raw);
+	jraw(t, ",\"grp\":");
+	jstr(t, c->group);
+	jint_or_null(t, ",\"onset_days\":", c->onset_days);
+	jint_or_null(t, ",\"duration_days\":", c->duration_days);
+	jnullable(t, ",\"severity\":", c->severity.code);
+	jnullable(t, ",\"severity_raw\":", c->severity.raw);
+	jraw(t, ",\"serious\":");
+	jraw(t, c->serious == TRI_UNKNOWN ? "null" : c->serious == TRI_TRUE ? "true" : "false");
+	jnullable(t, ",\"outcome\":", c->outcome.code);
+	jnullable(t, ",\"outcome_raw\":", c->outcome.raw);
+	jraw(t, ",\"treatment\":");
+	jlist(t, &c->treatment);
+	jraw(t, ",\"needs_review\":");
+	jraw(t, c->type.needs_review || c->severity.needs_review || c->outcome.needs_review
+		    ? "true}"
+		    : "false}");
 }
 
 static const char *complications_json(struct arena *a, const struct report *r)
 {
-	cJSON *arr = cJSON_CreateArray();
-	if (!arr)
-		return NULL;
+	size_t max = 3;
 	for (size_t i = 0; i < r->n_complications; i++)
-		cJSON_AddItemToArray(arr, complication_json(&r->complications[i], i));
-	char *s = cJSON_PrintUnformatted(arr);
-	cJSON_Delete(arr);
-	if (!s)
+		max += 1 + complication_max(&r->complications[i]);
+	struct jtext t = {arena_alloc(a, max)};
+	const char *out = t.p;
+	if (!out)
 		return NULL;
-	const char *out = arena_strdup(a, s);
-	free(s);
+	*t.p++ = '[';
+	for (size_t i = 0; i < r->n_complications; i++) {
+		if (i)
+			*t.p++ = ',';
+		complication_json(&t, &r->complications[i], i);
+	}
+	*t.p++ = ']';
+	*t.p = '\0';
 	return out;
 }
 
@@ -208,7 +322,7 @@ int store_prepare(PGconn *conn)
 		const char *name, *sql;
 		int nparams;
 	} stmts[] = {
-		{"insert_report", SQL_INSERT_REPORT, STORE_NPARAMS},
+		{"insert_reports", SQL_INSERT_REPORTS, STORE_NPARAMS},
 		{"find_existing", SQL_FIND_EXISTING, 3},
 	};
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
@@ -248,21 +362,133 @@ static struct store_job *as_store_job(struct write_job *job)
 	return (struct store_job *)((char *)job - offsetof(struct store_job, job));
 }
 
-static int send_report(PGconn *conn, struct write_job *job, size_t i)
+/* Rows [first, first + count) of the jobs' items, walked in order. */
+struct rows {
+	struct write_job *const *jobs;
+	size_t n, job, item, left;
+};
+
+static void rows_start(struct rows *r, struct write_job *const *jobs, size_t n, size_t first,
+		       size_t count)
 {
-	struct store_item *item = &as_store_job(job)->items[i];
-	item->status = STORE_PENDING;
-	item->id = 0;
-	if (!PQsendQueryPrepared(conn, "insert_report", STORE_NPARAMS, item->params, NULL, NULL, 0))
-		return -EIO;
-	return 0;
+	*r = (struct rows){.jobs = jobs, .n = n, .left = count};
+	while (r->job < n && first >= as_store_job(jobs[r->job])->n)
+		first -= as_store_job(jobs[r->job++])->n;
+	r->item = first;
 }
 
-/* The INSERT's answer: the new row's id, or no row when the key was taken
- * (left pending for settle_reports). */
-static int receive_report(PGconn *conn, struct write_job *job, size_t i, const PGresult *res)
+static struct store_item *rows_next(struct rows *r)
 {
-	struct store_item *item = &as_store_job(job)->items[i];
+	if (r->left == 0)
+		return NULL;
+	while (r->item >= as_store_job(r->jobs[r->job])->n) {
+		r->job++;
+		r->item = 0;
+	}
+	r->left--;
+	return &as_store_job(r->jobs[r->job])->items[r->item++];
+}
+
+static size_t total_rows(struct write_job *const *jobs, size_t n)
+{
+	size_t rows = 0;
+	for (size_t i = 0; i < n; i++)
+		rows += as_store_job(jobs[i])->n;
+	return rows;
+}
+
+static size_t count_statements(struct write_job *const *jobs, size_t n)
+{
+	return (total_rows(jobs, n) + ROWS_PER_STATEMENT - 1) / ROWS_PER_STATEMENT;
+}
+
+static size_t rows_in(struct write_job *const *jobs, size_t n, size_t k)
+{
+	size_t rows = total_rows(jobs, n) - k * ROWS_PER_STATEMENT;
+	return rows < ROWS_PER_STATEMENT ? rows : ROWS_PER_STATEMENT;
+}
+
+static char *put_be32(char *p, uint32_t v)
+{
+	v = htonl(v);
+	memcpy(p, &v, 4);
+	return p + 4;
+}
+
+/* Column c of the rows as a text[] in binary array format: dimensions,
+ * has-nulls flag, element type, length and lower bound, then each element
+ * as its length (-1: NULL) and bytes. Returns the end of what it wrote;
+ * with out NULL, writes nothing and returns the size it needs. */
+#define TEXT_OID 25
+static size_t put_column(char *out, struct rows r, int c)
+{
+	size_t size = 5 * 4;
+	char *p = out;
+	struct store_item *it;
+
+	if (p) {
+		p = put_be32(p, 1);
+		p = put_be32(p, 1);
+		p = put_be32(p, TEXT_OID);
+		p = put_be32(p, (uint32_t)r.left);
+		p = put_be32(p, 1);
+	}
+	while ((it = rows_next(&r))) {
+		const char *v = it->params[c];
+		size_t len = v ? strlen(v) : 0;
+		size += 4 + len;
+		if (!p)
+			continue;
+		p = put_be32(p, v ? (uint32_t)len : 0xffffffffu);
+		memcpy(p, v ? v : "", len);
+		p += len;
+	}
+	return size;
+}
+
+/* Statement k: its rows' parameters, column by column, into one buffer
+ * that lives only until libpq has copied it out. */
+static int send_reports(PGconn *conn, struct write_job *const *jobs, size_t n, size_t k)
+{
+	const char *values[STORE_NPARAMS];
+	int lengths[STORE_NPARAMS], formats[STORE_NPARAMS];
+	size_t offsets[STORE_NPARAMS + 1] = {0};
+	struct rows r;
+	struct store_item *it;
+
+	rows_start(&r, jobs, n, k * ROWS_PER_STATEMENT, rows_in(jobs, n, k));
+	for (struct rows w = r; (it = rows_next(&w));) {
+		it->status = STORE_PENDING;
+		it->id = 0;
+	}
+	for (int c = 0; c < STORE_NPARAMS; c++)
+		offsets[c + 1] = offsets[c] + put_column(NULL, r, c);
+	if (offsets[STORE_NPARAMS] > INT32_MAX)
+		return -EIO; /* cannot be: a batch is bounded by max_body_bytes */
+	char *buf = malloc(offsets[STORE_NPARAMS]);
+	if (!buf)
+		return -EIO;
+	for (int c = 0; c < STORE_NPARAMS; c++) {
+		put_column(buf + offsets[c], r, c);
+		values[c] = buf + offsets[c];
+		lengths[c] = (int)(offsets[c + 1] - offsets[c]);
+		formats[c] = 1;
+	}
+	int ok = PQsendQueryPrepared(conn, "insert_reports", STORE_NPARAMS, values, lengths,
+				     formats, 0);
+	free(buf);
+	return ok ? 0 : -EIO;
+}
+
+/* Statement k's answer: (ord, id) for each row stored, in order. Rows
+ * without one met an existing key: they stay pending for settle_reports. */
+static int receive_reports(PGconn *conn, struct write_job *const *jobs, size_t n, size_t k,
+			   const PGresult *res)
+{
+	struct rows r;
+	struct store_item *it;
+	size_t at = 1;
+
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		if (!db_result_is_connection_error(conn, res)) {
 			char q[300];
@@ -273,9 +499,16 @@ static int receive_report(PGconn *conn, struct write_job *job, size_t i, const P
 		}
 		return -EIO;
 	}
-	if (PQntuples(res) == 1) {
-		item->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		item->status = STORE_ACCEPTED;
+	rows_start(&r, jobs, n, k * ROWS_PER_STATEMENT, rows_in(jobs, n, k));
+	for (int i = 0; i < PQntuples(res); i++) {
+		size_t ord = strtoull(PQgetvalue(res, i, 0), NULL, 10);
+		while (at < ord && rows_next(&r))
+			at++;
+		if (at != ord || !(it = rows_next(&r)))
+			return -EIO; /* cannot be: the answer is in order */
+		at++;
+		it->id = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+		it->status = STORE_ACCEPTED;
 	}
 	return 0;
 }
@@ -296,8 +529,9 @@ static void settle_reports(PGconn *conn, struct write_job *job)
 }
 
 static const struct write_pipeline REPORTS_PIPELINE = {
-	.send = send_report,
-	.receive = receive_report,
+	.statements = count_statements,
+	.send = send_reports,
+	.receive = receive_reports,
 	.settle = settle_reports,
 };
 

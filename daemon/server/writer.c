@@ -1,21 +1,24 @@
 /* Writer: group commit of queued reports, one connection per writer thread.
  *
  * The queue is a singly linked FIFO of jobs guarded by one mutex; it is the
- * only state writer threads share with request threads. A thread takes whole
- * jobs (a batch request is never split across transactions) until it holds
- * batch_max_reports reports or batch_max_wait_ms has passed since it took the
- * first one. If a statement fails for a reason other than the connection, the
- * transaction is rolled back and each job is retried in a transaction of its
- * own, so one bad row cannot fail its neighbours.
+ * only state writer threads share with request threads. One thread at a
+ * time gathers a batch: it takes whole jobs (a batch request is never split
+ * across transactions) until it holds batch_max_reports reports or
+ * batch_max_wait_ms has passed, and the next thread starts gathering as soon
+ * as it leaves to commit, so commits overlap with gathering. If a statement
+ * fails for a reason other than the connection, the transaction is rolled
+ * back and each job is retried in a transaction of its own, so one bad row
+ * cannot fail its neighbours.
  *
- * Pipelined jobs (reports) go to PostgreSQL in libpq's pipeline mode: BEGIN,
- * every statement of the batch and COMMIT leave in one stream and their
- * results come back in one, so a batch of a hundred reports costs one round
- * trip and one commit, not a hundred round trips. Results are read at least
- * every PIPELINE_WINDOW statements, so the server never blocks writing
- * results we are not reading while we block writing statements it is not
- * reading. Jobs with a run() (audit rows, activity) follow in the same
- * transaction, one statement at a time. */
+ * Pipelined jobs (reports) are written together (struct write_pipeline):
+ * their rows go in as few multi-row statements as their pipeline asks for,
+ * and BEGIN, those statements and COMMIT leave in one libpq pipeline, their
+ * results coming back in one stream: a batch of a hundred reports costs one
+ * round trip, one statement and one commit. Results are read at least every
+ * PIPELINE_WINDOW statements, so the server never blocks writing results we
+ * are not reading while we block writing statements it is not reading. Jobs
+ * with a run() (audit rows, activity) follow in the same transaction, one
+ * statement at a time. */
 #include "writer.h"
 #include "dbpool.h"
 #include "log.h"
@@ -30,9 +33,9 @@
 
 #define RECONNECT_MIN_MS 100
 #define RECONNECT_MAX_MS 5000
-/* Statements sent before their results are read: about 100 bytes of
- * results each, far below what a socket buffers. */
-#define PIPELINE_WINDOW 256
+/* Statements sent before their results are read. A statement answers a few
+ * kilobytes at most (an id per row), far below what a socket buffers. */
+#define PIPELINE_WINDOW 8
 
 struct writer;
 
@@ -44,6 +47,8 @@ struct writer_thread {
 	long long next_connect_ms;
 	int backoff_ms;
 	bool ever_connected;
+	struct write_job **group; /* the batch's jobs of one pipeline */
+	size_t group_cap;
 };
 
 struct writer {
@@ -55,8 +60,13 @@ struct writer {
 	struct writer_thread *threads;
 
 	pthread_mutex_t lock;        /* guards everything below */
-	pthread_cond_t queued;
+	pthread_cond_t queued;       /* idle threads wait here for a first job */
+	pthread_cond_t filled;       /* the collecting thread waits here for more */
 	struct write_job *head, *tail;
+	size_t queued_weight;        /* reports in the queue */
+	int idle;                    /* threads waiting on queued */
+	bool collecting;             /* a thread is gathering its batch */
+	size_t room;                 /* ... and has room for this many more reports */
 	bool stopping;
 	struct writer_stats stats;
 };
@@ -135,31 +145,13 @@ static const struct write_pipeline *pipeline_of(const struct write_job *j)
 	return ((const struct write_pipelined_job *)j)->pipeline;
 }
 
-/* A position in the pipelined statements of jobs[..end): job and statement. */
-struct cursor {
-	struct write_job *job, *end;
-	size_t i;
-};
-
-static void cursor_settle(struct cursor *c)
-{
-	while (c->job != c->end && (!pipeline_of(c->job) || c->i >= c->job->weight)) {
-		c->job = c->job->next;
-		c->i = 0;
-	}
-}
-
-static bool cursor_more(struct cursor *c)
-{
-	cursor_settle(c);
-	return c->job != c->end;
-}
-
-/* The pipeline's bookkeeping: what was sent and not yet read. */
+/* The pipeline's bookkeeping: the group of jobs being written, and which
+ * of its statements were sent and which read. */
 struct pipe {
 	PGconn *conn;
-	struct cursor sent, read;
-	size_t in_flight;   /* statements sent, results not read */
+	const struct write_pipeline *pl;
+	struct write_job **jobs;
+	size_t n, statements, sent, read;
 	bool begin_pending, commit_pending;
 	bool failed, lost;
 };
@@ -182,7 +174,7 @@ static void read_command(struct pipe *p)
 	PGresult *res = next_result(p->conn);
 	ExecStatusType st = PQresultStatus(res);
 	if (!res || (st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_ABORTED))
-		p->lost = true; /* BEGIN or COMMIT itself failed: treat as unknown */
+		p->lost = true; /* BEGIN or COMMIT itself failed: the outcome is unknown */
 	else if (st == PGRES_PIPELINE_ABORTED)
 		p->failed = true;
 	PQclear(res);
@@ -197,24 +189,32 @@ static void drain(struct pipe *p)
 		read_command(p);
 		p->begin_pending = false;
 	}
-	for (; p->in_flight > 0 && !p->lost; p->in_flight--) {
-		cursor_settle(&p->read);
+	for (; p->read < p->sent && !p->lost; p->read++) {
 		PGresult *res = next_result(p->conn);
-		struct write_job *j = p->read.job;
 		if (!res || PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
 			p->lost |= !res;
 			p->failed = true;
-		} else if (pipeline_of(j)->receive(p->conn, j, p->read.i, res) < 0) {
+		} else if (p->pl->receive(p->conn, p->jobs, p->n, p->read, res) < 0) {
 			p->lost |= db_result_is_connection_error(p->conn, res);
 			p->failed = true;
 		}
 		PQclear(res);
-		p->read.i++;
 	}
 	if (p->commit_pending && !p->lost) {
 		read_command(p);
 		p->commit_pending = false;
 	}
+}
+
+/* Asks the server for what it has and reads it. */
+static void flush_and_drain(struct pipe *p)
+{
+	if (p->lost)
+		return;
+	if (PQsendFlushRequest(p->conn) != 1 || PQflush(p->conn) != 0)
+		p->lost = true;
+	else
+		drain(p);
 }
 
 /* Ends the pipeline at a sync point and reads everything up to it. */
@@ -233,40 +233,90 @@ static void sync_pipeline(struct pipe *p)
 		p->lost = true;
 }
 
-/* BEGIN, the pipelined jobs' statements and, when commit, COMMIT, in one
- * pipeline. BATCH_OPEN: all sent and done, the transaction still open. */
-static enum batch_outcome pipeline_jobs(PGconn *conn, struct write_job *jobs,
-					struct write_job *end, bool commit)
+/* The jobs of jobs[..end) with pipeline pl, in order, into t->group. */
+static size_t collect(struct writer_thread *t, struct write_job *jobs, struct write_job *end,
+		      const struct write_pipeline *pl)
 {
-	struct pipe p = {.conn = conn, .sent = {jobs, end, 0}, .read = {jobs, end, 0}};
+	size_t n = 0;
+	for (struct write_job *j = jobs; j != end; j = j->next) {
+		if (pipeline_of(j) != pl)
+			continue;
+		if (n == t->group_cap) {
+			size_t cap = t->group_cap ? 2 * t->group_cap : 64;
+			struct write_job **g = realloc(t->group, cap * sizeof(*g));
+			if (!g)
+				return 0;
+			t->group = g;
+			t->group_cap = cap;
+		}
+		t->group[n++] = j;
+	}
+	return n;
+}
 
-	if (PQenterPipelineMode(conn) != 1)
-		return BATCH_LOST;
-	p.lost = !PQsendQueryParams(conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
-	p.begin_pending = true;
-	while (!p.lost && !p.failed && cursor_more(&p.sent)) {
-		const struct write_pipeline *pl = pipeline_of(p.sent.job);
-		if (pl->send(conn, p.sent.job, p.sent.i) < 0) {
-			p.lost = true;
+/* Whether a job before j in the list has pipeline pl (its group went already). */
+static bool group_sent(struct write_job *jobs, struct write_job *j,
+		       const struct write_pipeline *pl)
+{
+	for (struct write_job *k = jobs; k != j; k = k->next)
+		if (pipeline_of(k) == pl)
+			return true;
+	return false;
+}
+
+/* Sends one group's statements, reading results every PIPELINE_WINDOW. */
+static void send_group(struct pipe *p, struct write_job **group, size_t n)
+{
+	p->jobs = group;
+	p->n = n;
+	p->statements = p->pl->statements(group, n);
+	p->sent = p->read = 0;
+	while (!p->lost && !p->failed && p->sent < p->statements) {
+		if (p->pl->send(p->conn, group, n, p->sent) < 0) {
+			p->lost = true;
 			break;
 		}
-		p.sent.i++;
-		if (++p.in_flight < PIPELINE_WINDOW)
+		if (++p->sent - p->read >= PIPELINE_WINDOW)
+			flush_and_drain(p);
+	}
+}
+
+/* BEGIN, the pipelined jobs' statements and, when commit, COMMIT, in one
+ * pipeline. BATCH_OPEN: all sent and done, the transaction still open. */
+static enum batch_outcome pipeline_jobs(struct writer_thread *t, struct write_job *jobs,
+					struct write_job *end, bool commit)
+{
+	struct pipe p = {.conn = t->conn};
+	const struct write_pipeline *first = NULL;
+
+	if (PQenterPipelineMode(p.conn) != 1)
+		return BATCH_LOST;
+	p.lost = !PQsendQueryParams(p.conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
+	p.begin_pending = true;
+	for (struct write_job *j = jobs; j != end && !p.lost && !p.failed; j = j->next) {
+		const struct write_pipeline *pl = pipeline_of(j);
+		if (!pl || pl == first || (first && group_sent(jobs, j, pl)))
 			continue;
-		if (PQsendFlushRequest(conn) != 1 || PQflush(conn) != 0)
-			p.lost = true;
-		else
-			drain(&p);
+		if (p.pl)
+			flush_and_drain(&p); /* the next group's reads start afresh */
+		first = first ? first : pl;
+		p.pl = pl;
+		size_t n = collect(t, jobs, end, pl);
+		if (n == 0) {
+			p.lost = true; /* out of memory: fail the batch, retry safe */
+			break;
+		}
+		send_group(&p, t->group, n);
 	}
 	if (commit && !p.lost && !p.failed) {
-		p.lost = !PQsendQueryParams(conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+		p.lost = !PQsendQueryParams(p.conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
 		p.commit_pending = true;
 	}
 	sync_pipeline(&p);
 	if (p.lost)
 		return BATCH_LOST;
 	if (p.failed) {
-		exec_simple(conn, "ROLLBACK");
+		exec_simple(p.conn, "ROLLBACK");
 		return BATCH_STATEMENT_FAILED;
 	}
 	return commit ? BATCH_COMMITTED : BATCH_OPEN;
@@ -288,8 +338,10 @@ static enum batch_outcome run_jobs(PGconn *conn, struct write_job *jobs, struct 
 }
 
 /* One transaction over the given jobs (one job when stop_after_first). */
-static enum batch_outcome commit_jobs(PGconn *conn, struct write_job *jobs, bool stop_after_first)
+static enum batch_outcome commit_jobs(struct writer_thread *t, struct write_job *jobs,
+				      bool stop_after_first)
 {
+	PGconn *conn = t->conn;
 	struct write_job *end = stop_after_first ? jobs->next : NULL;
 	bool any_run = false, any_pipelined = false;
 	enum batch_outcome o;
@@ -299,7 +351,7 @@ static enum batch_outcome commit_jobs(PGconn *conn, struct write_job *jobs, bool
 		any_pipelined |= j->run == NULL;
 	}
 	if (any_pipelined)
-		o = pipeline_jobs(conn, jobs, end, /* commit= */ !any_run);
+		o = pipeline_jobs(t, jobs, end, /* commit= */ !any_run);
 	else
 		o = exec_simple(conn, "BEGIN") ? BATCH_OPEN : BATCH_LOST;
 	if (o == BATCH_OPEN && any_run)
@@ -325,7 +377,7 @@ static void commit_one_by_one(struct writer_thread *t, struct write_job *jobs)
 			j->fail(j, STORE_UNAVAILABLE);
 			continue;
 		}
-		enum batch_outcome o = commit_jobs(t->conn, j, /* stop_after_first= */ true);
+		enum batch_outcome o = commit_jobs(t, j, /* stop_after_first= */ true);
 		if (o == BATCH_STATEMENT_FAILED) {
 			j->fail(j, STORE_FAILED);
 		} else if (o == BATCH_LOST) {
@@ -373,7 +425,7 @@ static void process_batch(struct writer_thread *t, struct write_job *jobs)
 	enum batch_outcome o = BATCH_LOST;
 
 	if (ensure_connection(t))
-		o = commit_jobs(t->conn, jobs, /* stop_after_first= */ false);
+		o = commit_jobs(t, jobs, /* stop_after_first= */ false);
 	if (o == BATCH_LOST) {
 		/* Connection gone, or COMMIT's outcome unknown: the client retries
 		 * with the same idempotency key, which makes either case safe. */
@@ -392,7 +444,34 @@ static void process_batch(struct writer_thread *t, struct write_job *jobs)
 		  n, o == BATCH_COMMITTED, mono_ms() - start);
 }
 
-/* Takes whole jobs from the queue into a private list, up to the batch size. */
+/* Moves whole jobs from the queue to *first..*last while they fit. */
+static void take_jobs(struct writer *w, struct write_job **first, struct write_job **last,
+		      size_t *n)
+{
+	while (w->head && (*n == 0 || *n + w->head->weight <= (size_t)w->batch_max_reports)) {
+		struct write_job *j = w->head;
+		w->head = j->next;
+		if (!w->head)
+			w->tail = NULL;
+		j->next = NULL;
+		if (*last)
+			(*last)->next = j;
+		else
+			*first = j;
+		*last = j;
+		*n += j->weight;
+		w->queued_weight -= j->weight;
+	}
+}
+
+/* Takes whole jobs from the queue into a private list, up to the batch size.
+ *
+ * One thread at a time gathers a batch: it takes what is queued and, if
+ * there is room, sleeps until batch_max_wait_ms has passed or the queue
+ * would fill the batch, then takes the rest. Meanwhile submissions wake
+ * nobody (a wake-up per report would cost more than the report), and the
+ * other threads, committing or idle, leave the queue to it; the next idle
+ * thread starts gathering as soon as this one leaves to commit. */
 static struct write_job *take_batch(struct writer *w)
 {
 	struct write_job *first = NULL, *last = NULL;
@@ -400,29 +479,26 @@ static struct write_job *take_batch(struct writer *w)
 	struct timespec deadline;
 
 	pthread_mutex_lock(&w->lock);
-	while (!w->head && !w->stopping)
+	while ((!w->head || w->collecting) && !w->stopping) {
+		w->idle++;
 		pthread_cond_wait(&w->queued, &w->lock);
+		w->idle--;
+	}
 	deadline_after_ms(&deadline, w->batch_max_wait_ms);
-	for (;;) {
-		while (w->head && (n == 0 || n + w->head->weight <= (size_t)w->batch_max_reports)) {
-			struct write_job *j = w->head;
-			w->head = j->next;
-			if (!w->head)
-				w->tail = NULL;
-			j->next = NULL;
-			if (last)
-				last->next = j;
-			else
-				first = j;
-			last = j;
-			n += j->weight;
-		}
-		if (!first || w->stopping || w->head || n >= (size_t)w->batch_max_reports ||
-		    w->batch_max_wait_ms == 0)
-			break;
-		if (pthread_cond_timedwait(&w->queued, &w->lock, &deadline) == ETIMEDOUT)
+	take_jobs(w, &first, &last, &n);
+	while (first && !w->stopping && !w->head && n < (size_t)w->batch_max_reports &&
+	       w->batch_max_wait_ms > 0) {
+		w->collecting = true;
+		w->room = (size_t)w->batch_max_reports - n;
+		int r = pthread_cond_timedwait(&w->filled, &w->lock, &deadline);
+		w->collecting = false;
+		take_jobs(w, &first, &last, &n);
+		if (r == ETIMEDOUT)
 			break;
 	}
+	/* Whatever is left starts the next batch at once, on another thread. */
+	if (w->head && w->idle > 0)
+		pthread_cond_signal(&w->queued);
 	pthread_mutex_unlock(&w->lock);
 	return first;
 }
@@ -447,6 +523,8 @@ static void *writer_main(void *arg)
 	if (t->conn)
 		PQfinish(t->conn);
 	t->conn = NULL;
+	free(t->group);
+	t->group = NULL;
 	return NULL;
 }
 
@@ -465,6 +543,7 @@ struct writer *writer_new(const char *conninfo, int threads, int batch_max_repor
 	w->batch_max_wait_ms = batch_max_wait_ms;
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->queued, NULL);
+	pthread_cond_init(&w->filled, NULL);
 	for (int i = 0; i < threads; i++) {
 		struct writer_thread *t = &w->threads[i];
 		t->w = w;
@@ -498,7 +577,13 @@ int writer_submit(struct writer *w, struct write_job *job)
 	else
 		w->head = job;
 	w->tail = job;
-	pthread_cond_signal(&w->queued);
+	w->queued_weight += job->weight;
+	if (w->collecting) {
+		if (w->queued_weight >= w->room)
+			pthread_cond_signal(&w->filled);
+	} else if (w->idle > 0) {
+		pthread_cond_signal(&w->queued);
+	}
 	pthread_mutex_unlock(&w->lock);
 	return 0;
 }
@@ -509,6 +594,7 @@ void writer_stop(struct writer *w)
 	bool already = w->stopping;
 	w->stopping = true;
 	pthread_cond_broadcast(&w->queued);
+	pthread_cond_broadcast(&w->filled);
 	pthread_mutex_unlock(&w->lock);
 	if (already)
 		return;
@@ -521,6 +607,7 @@ void writer_free(struct writer *w)
 	if (!w)
 		return;
 	pthread_cond_destroy(&w->queued);
+	pthread_cond_destroy(&w->filled);
 	pthread_mutex_destroy(&w->lock);
 	free(w->threads);
 	free(w->conninfo);

@@ -34,19 +34,23 @@ struct write_job {
 	struct write_job *next;   /* the writer's queue link */
 };
 
-/* A job whose statements need no answer before the next one is sent: the
- * writer sends the statements of every such job of a batch in one libpq
- * pipeline, between BEGIN and COMMIT, so a batch costs one round trip
- * rather than one per report. A pipelined job sends exactly `weight`
- * statements. Called on a writer thread. */
+/* Jobs whose rows are written together. The writer hands every job of a
+ * batch that has the same pipeline to it at once (jobs[0..n), in queue
+ * order) and sends the statements it asks for in one libpq pipeline between
+ * BEGIN and COMMIT: a batch of a hundred single reports costs one round trip
+ * and one multi-row statement rather than a hundred of each. Called on a
+ * writer thread. */
 struct write_pipeline {
-	/* Queues statement i (PQsendQueryPrepared...) without waiting: 0, or
-	 * -EIO when it could not be queued (the connection failed). */
-	int (*send)(PGconn *conn, struct write_job *job, size_t i);
-	/* Statement i's result, in the order sent (res belongs to the writer):
-	 * 0, or -EIO when the statement failed (the transaction is then
-	 * rolled back and the job retried on its own). */
-	int (*receive)(PGconn *conn, struct write_job *job, size_t i, const PGresult *res);
+	/* How many statements write jobs[0..n). */
+	size_t (*statements)(struct write_job *const *jobs, size_t n);
+	/* Queues statement k (PQsendQueryPrepared...) without waiting for its
+	 * result: 0, or -EIO when it could not be queued. */
+	int (*send)(PGconn *conn, struct write_job *const *jobs, size_t n, size_t k);
+	/* Statement k's result (res belongs to the writer): 0, or -EIO when the
+	 * statement failed; the transaction is then rolled back and each job
+	 * retried in a transaction of its own. */
+	int (*receive)(PGconn *conn, struct write_job *const *jobs, size_t n, size_t k,
+		       const PGresult *res);
 	/* Optional: after COMMIT, outside any transaction, settles what the
 	 * results could not (which existing row a replay met). */
 	void (*settle)(PGconn *conn, struct write_job *job);

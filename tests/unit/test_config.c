@@ -138,7 +138,7 @@ static void test_empty_file_gives_every_default(void **state)
 	assert_int_equal(c->listen_port, 8443);
 	assert_string_equal(c->tls_priorities,
 			    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-SHA1:%SERVER_PRECEDENCE");
-	assert_int_equal(c->db_pool_size, 4);
+	assert_int_equal(c->db_pool_size, 2);
 	assert_int_equal(c->max_body_bytes, 4 * 1024 * 1024);
 	assert_int_equal(c->max_connections, 256);
 	assert_int_equal(c->per_ip_connection_limit, 64);
@@ -146,7 +146,7 @@ static void test_empty_file_gives_every_default(void **state)
 	assert_int_equal(c->request_header_timeout_s, 10);
 	assert_int_equal(c->rate_limit_per_token, 0);
 	assert_int_equal(c->batch_max_reports, 256);
-	assert_int_equal(c->batch_max_wait_ms, 2);
+	assert_int_equal(c->batch_max_wait_ms, 1);
 	assert_int_equal(c->max_batch_reports, 1000);
 	assert_int_equal(c->summary_refresh_interval_s, 300);
 	assert_int_equal(c->suppression_threshold, 5);
@@ -846,7 +846,7 @@ static const char *default_dump =
     "tls_priorities = SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-SHA1:%SERVER_PRECEDENCE\n"
     "db_conninfo = # unset\n"
     "db_admin_conninfo = # unset\n"
-    "db_pool_size = 4\n"
+    "db_pool_size = 2\n"
     "max_body_bytes = 4MiB\n"
     "max_connections = 256\n"
     "per_ip_connection_limit = 64\n"
@@ -854,7 +854,7 @@ static const char *default_dump =
     "request_header_timeout_s = 10\n"
     "rate_limit_per_token = 0\n"
     "batch_max_reports = 256\n"
-    "batch_max_wait_ms = 2\n"
+    "batch_max_wait_ms = 1\n"
     "max_batch_reports = 1000\n"
     "summary_refresh_interval_s = 300\n"
     "suppression_threshold = 5\n"
