@@ -10,22 +10,20 @@
  * back and each job is retried in a transaction of its own, so one bad row
  * cannot fail its neighbours.
  *
- * Pipelined jobs (reports) are written together (struct write_pipeline):
- * their rows go in as few multi-row statements as their pipeline asks for,
- * and BEGIN, those statements and COMMIT leave in one libpq pipeline, their
- * results coming back in one stream: a batch of a hundred reports costs one
- * round trip, one statement and one commit. Results are read at least every
- * PIPELINE_WINDOW statements, so the server never blocks writing results we
- * are not reading while we block writing statements it is not reading. Jobs
- * with a run() (audit rows, activity) follow in the same transaction, one
- * statement at a time. */
+ * Pipelined jobs (reports) are written together, in one libpq pipeline
+ * (writer_pipeline.c): a batch of a hundred reports costs one round trip,
+ * one statement and one commit. Jobs with a run() (audit rows, activity)
+ * follow in the same transaction, one statement at a time. */
 #include "writer.h"
 #include "dbpool.h"
+#include "writer_pipeline.h"
 #include "log.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +31,6 @@
 
 #define RECONNECT_MIN_MS 100
 #define RECONNECT_MAX_MS 5000
-/* Statements sent before their results are read. A statement answers a few
- * kilobytes at most (an id per row), far below what a socket buffers. */
-#define PIPELINE_WINDOW 8
 
 struct writer;
 
@@ -44,11 +39,10 @@ struct writer_thread {
 	pthread_t tid;
 	int index;
 	PGconn *conn;
-	long long next_connect_ms;
+	long long failed_at_ms, next_connect_ms;
 	int backoff_ms;
 	bool ever_connected;
-	struct write_job **group; /* the batch's jobs of one pipeline */
-	size_t group_cap;
+	struct pipeline_scratch scratch; /* for writer_pipeline_send */
 };
 
 struct writer {
@@ -58,6 +52,7 @@ struct writer {
 	int batch_max_wait_ms;
 	int nthreads;
 	struct writer_thread *threads;
+	atomic_llong connected_at_ms; /* when a thread last connected (monotonic) */
 
 	pthread_mutex_t lock;        /* guards everything below */
 	pthread_cond_t queued;       /* idle threads wait here for a first job */
@@ -89,15 +84,28 @@ static void deadline_after_ms(struct timespec *ts, int ms)
 	}
 }
 
+/* Whether an idle connection is still there. A server that went away
+ * (restart, failover, a terminated backend) has said so and closed its end,
+ * so the socket reads; an idle writer connection expects nothing else.
+ * Finding out now sends the batch to a new connection instead of failing it
+ * with 503. */
+static bool connection_alive(PGconn *c)
+{
+	struct pollfd p = {.fd = PQsocket(c), .events = POLLIN};
+	return PQstatus(c) == CONNECTION_OK && poll(&p, 1, 0) == 0;
+}
+
 static bool ensure_connection(struct writer_thread *t)
 {
-	if (t->conn && PQstatus(t->conn) == CONNECTION_OK)
+	if (t->conn && connection_alive(t->conn))
 		return true;
 	if (t->conn) {
 		PQfinish(t->conn);
 		t->conn = NULL;
 	}
-	if (mono_ms() < t->next_connect_ms)
+	/* In backoff, unless another thread has connected since: then the
+	 * database is back, and this thread need not answer 503 meanwhile. */
+	if (mono_ms() < t->next_connect_ms && atomic_load(&t->w->connected_at_ms) < t->failed_at_ms)
 		return false;
 	PGconn *c = PQconnectdb(t->w->conninfo);
 	if (PQstatus(c) != CONNECTION_OK || t->w->on_connect(c) < 0) {
@@ -106,12 +114,15 @@ static bool ensure_connection(struct writer_thread *t)
 		log_event(LOG_WARNING, "db_connect_failed", "pool=writer thread=%d reason=\"%s\"",
 			  t->index, log_quote(q, sizeof(q), err));
 		PQfinish(c);
-		t->next_connect_ms = mono_ms() + t->backoff_ms;
+		t->failed_at_ms = mono_ms();
+		t->next_connect_ms = t->failed_at_ms + t->backoff_ms;
 		t->backoff_ms = t->backoff_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : t->backoff_ms * 2;
 		return false;
 	}
 	t->conn = c;
 	t->backoff_ms = RECONNECT_MIN_MS;
+	t->next_connect_ms = 0;
+	atomic_store(&t->w->connected_at_ms, mono_ms());
 	if (t->ever_connected) {
 		pthread_mutex_lock(&t->w->lock);
 		t->w->stats.reconnects++;
@@ -134,192 +145,6 @@ static void fail_all(struct write_job *jobs, enum store_status s)
 {
 	for (struct write_job *j = jobs; j; j = j->next)
 		j->fail(j, s);
-}
-
-enum batch_outcome { BATCH_COMMITTED, BATCH_LOST, BATCH_STATEMENT_FAILED, BATCH_OPEN };
-
-static const struct write_pipeline *pipeline_of(const struct write_job *j)
-{
-	if (j->run)
-		return NULL;
-	return ((const struct write_pipelined_job *)j)->pipeline;
-}
-
-/* The pipeline's bookkeeping: the group of jobs being written, and which
- * of its statements were sent and which read. */
-struct pipe {
-	PGconn *conn;
-	const struct write_pipeline *pl;
-	struct write_job **jobs;
-	size_t n, statements, sent, read;
-	bool begin_pending, commit_pending;
-	bool failed, lost;
-};
-
-/* The next statement's result (one PGresult, then libpq's NULL), or NULL
- * when the connection is gone. */
-static PGresult *next_result(PGconn *conn)
-{
-	PGresult *res = PQgetResult(conn), *extra;
-	if (!res)
-		return NULL;
-	while ((extra = PQgetResult(conn)))
-		PQclear(extra);
-	return res;
-}
-
-/* Reads the result of a BEGIN or COMMIT sent in the pipeline. */
-static void read_command(struct pipe *p)
-{
-	PGresult *res = next_result(p->conn);
-	ExecStatusType st = PQresultStatus(res);
-	if (!res || (st != PGRES_COMMAND_OK && st != PGRES_PIPELINE_ABORTED))
-		p->lost = true; /* BEGIN or COMMIT itself failed: the outcome is unknown */
-	else if (st == PGRES_PIPELINE_ABORTED)
-		p->failed = true;
-	PQclear(res);
-}
-
-/* Reads every result in flight, in the order sent. */
-static void drain(struct pipe *p)
-{
-	if (p->lost)
-		return; /* the connection is dropped, results and all */
-	if (p->begin_pending) {
-		read_command(p);
-		p->begin_pending = false;
-	}
-	for (; p->read < p->sent && !p->lost; p->read++) {
-		PGresult *res = next_result(p->conn);
-		if (!res || PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
-			p->lost |= !res;
-			p->failed = true;
-		} else if (p->pl->receive(p->conn, p->jobs, p->n, p->read, res) < 0) {
-			p->lost |= db_result_is_connection_error(p->conn, res);
-			p->failed = true;
-		}
-		PQclear(res);
-	}
-	if (p->commit_pending && !p->lost) {
-		read_command(p);
-		p->commit_pending = false;
-	}
-}
-
-/* Asks the server for what it has and reads it. */
-static void flush_and_drain(struct pipe *p)
-{
-	if (p->lost)
-		return;
-	if (PQsendFlushRequest(p->conn) != 1 || PQflush(p->conn) != 0)
-		p->lost = true;
-	else
-		drain(p);
-}
-
-/* Ends the pipeline at a sync point and reads everything up to it. */
-static void sync_pipeline(struct pipe *p)
-{
-	if (!p->lost && PQpipelineSync(p->conn) != 1)
-		p->lost = true;
-	drain(p);
-	if (!p->lost) {
-		PGresult *res = PQgetResult(p->conn);
-		if (PQresultStatus(res) != PGRES_PIPELINE_SYNC)
-			p->lost = true;
-		PQclear(res);
-	}
-	if (!p->lost && PQexitPipelineMode(p->conn) != 1)
-		p->lost = true;
-}
-
-/* The jobs of jobs[..end) with pipeline pl, in order, into t->group. */
-static size_t collect(struct writer_thread *t, struct write_job *jobs, struct write_job *end,
-		      const struct write_pipeline *pl)
-{
-	size_t n = 0;
-	for (struct write_job *j = jobs; j != end; j = j->next) {
-		if (pipeline_of(j) != pl)
-			continue;
-		if (n == t->group_cap) {
-			size_t cap = t->group_cap ? 2 * t->group_cap : 64;
-			struct write_job **g = realloc(t->group, cap * sizeof(*g));
-			if (!g)
-				return 0;
-			t->group = g;
-			t->group_cap = cap;
-		}
-		t->group[n++] = j;
-	}
-	return n;
-}
-
-/* Whether a job before j in the list has pipeline pl (its group went already). */
-static bool group_sent(struct write_job *jobs, struct write_job *j,
-		       const struct write_pipeline *pl)
-{
-	for (struct write_job *k = jobs; k != j; k = k->next)
-		if (pipeline_of(k) == pl)
-			return true;
-	return false;
-}
-
-/* Sends one group's statements, reading results every PIPELINE_WINDOW. */
-static void send_group(struct pipe *p, struct write_job **group, size_t n)
-{
-	p->jobs = group;
-	p->n = n;
-	p->statements = p->pl->statements(group, n);
-	p->sent = p->read = 0;
-	while (!p->lost && !p->failed && p->sent < p->statements) {
-		if (p->pl->send(p->conn, group, n, p->sent) < 0) {
-			p->lost = true;
-			break;
-		}
-		if (++p->sent - p->read >= PIPELINE_WINDOW)
-			flush_and_drain(p);
-	}
-}
-
-/* BEGIN, the pipelined jobs' statements and, when commit, COMMIT, in one
- * pipeline. BATCH_OPEN: all sent and done, the transaction still open. */
-static enum batch_outcome pipeline_jobs(struct writer_thread *t, struct write_job *jobs,
-					struct write_job *end, bool commit)
-{
-	struct pipe p = {.conn = t->conn};
-	const struct write_pipeline *first = NULL;
-
-	if (PQenterPipelineMode(p.conn) != 1)
-		return BATCH_LOST;
-	p.lost = !PQsendQueryParams(p.conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0);
-	p.begin_pending = true;
-	for (struct write_job *j = jobs; j != end && !p.lost && !p.failed; j = j->next) {
-		const struct write_pipeline *pl = pipeline_of(j);
-		if (!pl || pl == first || (first && group_sent(jobs, j, pl)))
-			continue;
-		if (p.pl)
-			flush_and_drain(&p); /* the next group's reads start afresh */
-		first = first ? first : pl;
-		p.pl = pl;
-		size_t n = collect(t, jobs, end, pl);
-		if (n == 0) {
-			p.lost = true; /* out of memory: fail the batch, retry safe */
-			break;
-		}
-		send_group(&p, t->group, n);
-	}
-	if (commit && !p.lost && !p.failed) {
-		p.lost = !PQsendQueryParams(p.conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
-		p.commit_pending = true;
-	}
-	sync_pipeline(&p);
-	if (p.lost)
-		return BATCH_LOST;
-	if (p.failed) {
-		exec_simple(p.conn, "ROLLBACK");
-		return BATCH_STATEMENT_FAILED;
-	}
-	return commit ? BATCH_COMMITTED : BATCH_OPEN;
 }
 
 /* The run() jobs of jobs[..end), one statement at a time, in the open transaction. */
@@ -351,7 +176,7 @@ static enum batch_outcome commit_jobs(struct writer_thread *t, struct write_job 
 		any_pipelined |= j->run == NULL;
 	}
 	if (any_pipelined)
-		o = pipeline_jobs(t, jobs, end, /* commit= */ !any_run);
+		o = writer_pipeline_send(t->conn, &t->scratch, jobs, end, /* commit= */ !any_run);
 	else
 		o = exec_simple(conn, "BEGIN") ? BATCH_OPEN : BATCH_LOST;
 	if (o == BATCH_OPEN && any_run)
@@ -361,7 +186,7 @@ static enum batch_outcome commit_jobs(struct writer_thread *t, struct write_job 
 	if (o != BATCH_COMMITTED)
 		return o;
 	for (struct write_job *j = jobs; j != end; j = j->next) {
-		const struct write_pipeline *pl = pipeline_of(j);
+		const struct write_pipeline *pl = writer_pipeline_of(j);
 		if (pl && pl->settle)
 			pl->settle(conn, j);
 	}
@@ -523,8 +348,7 @@ static void *writer_main(void *arg)
 	if (t->conn)
 		PQfinish(t->conn);
 	t->conn = NULL;
-	free(t->group);
-	t->group = NULL;
+	pipeline_scratch_free(&t->scratch);
 	return NULL;
 }
 
