@@ -46,8 +46,7 @@ RAW_RUNS=5
 TODAY=$(date -u +%F)
 RUN=$(date -u +%H%M%S)
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/needlewatch-bench.XXXXXX")
-chmod 0755 "$WORK"
+WORK=                  # the run's files, made by main()
 DAEMON_PID=
 declare -A R=()         # results, by name
 
@@ -60,9 +59,8 @@ count_rows() { super -tAc "SELECT count(*) FROM needlewatch.reports WHERE premis
 cleanup() {
 	stop_daemon || true
 	"$ROOT/scripts/pg-dev.sh" destroy >/dev/null 2>&1 || true
-	rm -rf "$WORK"
+	[ -n "$WORK" ] && rm -rf "$WORK"
 }
-trap cleanup EXIT
 
 # Bench-only tools, installed here rather than by deps.sh: building and
 # testing do not need them.
@@ -553,6 +551,9 @@ report() {
 main() {
 	local started
 	started=$(now)
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/needlewatch-bench.XXXXXX")
+	chmod 0755 "$WORK"
+	trap cleanup EXIT
 	install_tools
 	[ -x "$BIN/needlewatchd" ] || { log "no $BIN/needlewatchd: run make all first"; exit 1; }
 	PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
