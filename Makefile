@@ -38,12 +38,16 @@ CORE_SRC   := $(wildcard daemon/core/*.c)
 SERVER_SRC := $(wildcard daemon/server/*.c)
 CTL_SRC    := $(wildcard daemon/ctl/*.c)
 UPLOAD_SRC := $(wildcard daemon/upload/*.c)
+# The HTTPS client (libcurl): linked into needlewatchctl and needlewatch-upload,
+# never into needlewatchd.
+CLIENT_SRC := $(wildcard daemon/client/*.c)
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 CORE_OBJ   := $(CORE_SRC:%.c=$(BUILD)/%.o)
 SERVER_OBJ := $(SERVER_SRC:%.c=$(BUILD)/%.o)
 CTL_OBJ    := $(CTL_SRC:%.c=$(BUILD)/%.o)
 UPLOAD_OBJ := $(UPLOAD_SRC:%.c=$(BUILD)/%.o)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps run check unit integration clean install lint format fuzz bench
@@ -53,6 +57,8 @@ PROGRAMS   := $(BIN)/needlewatchd $(BIN)/needlewatchctl $(if $(UPLOAD_SRC),$(BIN
 all: $(PROGRAMS)
 	@mkdir -p bin && for p in $(PROGRAMS); do ln -sf ../$$p bin/; done
 
+$(CTL_OBJ) $(UPLOAD_OBJ) $(CLIENT_OBJ) $(UNIT_BIN): CFLAGS += -Idaemon/client
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
@@ -61,17 +67,17 @@ $(BIN)/needlewatchd: $(SERVER_OBJ) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BIN)/needlewatchctl: $(CTL_OBJ) $(CORE_OBJ)
+$(BIN)/needlewatchctl: $(CTL_OBJ) $(CLIENT_OBJ) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcurl
 
-$(BIN)/needlewatch-upload: $(UPLOAD_OBJ) $(CORE_OBJ)
+$(BIN)/needlewatch-upload: $(UPLOAD_OBJ) $(CLIENT_OBJ) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lcurl
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(CORE_OBJ)
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/helpers.h $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $^ $(LDFLAGS) $(LIBS) -lcmocka
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -o $@ $(filter-out %.h,$^) $(LDFLAGS) $(LIBS) -lcmocka
 
 # The uploader's pure modules are not core objects: their tests link them here.
 $(BUILD)/tests/test_outbox: $(BUILD)/daemon/upload/outbox.o
@@ -83,8 +89,12 @@ $(BUILD)/tests/test_payload: $(BUILD)/daemon/upload/payload.o
 $(BUILD)/tests/test_export_files: $(BUILD)/daemon/ctl/export_files.o
 $(BUILD)/tests/test_export_html: $(BUILD)/daemon/ctl/export_html.o $(BUILD)/daemon/ctl/export_svg.o \
 	$(BUILD)/daemon/ctl/export_files.o
-$(BUILD)/tests/test_export_deliver: $(BUILD)/daemon/ctl/deliver.o
+$(BUILD)/tests/test_export_deliver: $(BUILD)/daemon/ctl/deliver.o $(BUILD)/daemon/client/https_client.o
 $(BUILD)/tests/test_export_deliver: LIBS += -lcurl
+
+# The HTTPS client is not a core object either (core stays free of libcurl).
+$(BUILD)/tests/test_https_client: $(BUILD)/daemon/client/https_client.o
+$(BUILD)/tests/test_https_client: LIBS += -lcurl
 
 # The local HTTPS receiver the export tests deliver to (127.0.0.1 only).
 $(BUILD)/tests/export_receiver: tests/integration/export_receiver.c
@@ -132,9 +142,10 @@ install: all
 	install -m 0644 config/needlewatchd.service $(DESTDIR)/lib/systemd/system/
 
 lint:
-	clang-tidy $(CORE_SRC) $(SERVER_SRC) $(CTL_SRC) $(UPLOAD_SRC) -- $(CSTD) -Idaemon/core -Idaemon/server $(PKG_CFLAGS)
+	clang-tidy $(CORE_SRC) $(SERVER_SRC) $(CTL_SRC) $(UPLOAD_SRC) $(CLIENT_SRC) -- $(CSTD) -Idaemon/core -Idaemon/server \
+		-Idaemon/client $(PKG_CFLAGS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--suppress=missingIncludeSystem -Idaemon/core daemon
+		--suppress=missingIncludeSystem -Idaemon/core -Idaemon/client daemon
 
 format:
 	clang-format -i daemon/*/*.c daemon/*/*.h tests/unit/*.c

@@ -106,12 +106,15 @@ static const struct key config_keys[] = {
 	CF_SECRET(db_admin_conninfo, NULL, CF_LIVE, false),
 	CF_INT(db_pool_size, "2", 1, 64, CF_RESTART),
 	CF_SIZE(max_body_bytes, "4MiB", KIB, GIB, CF_LIVE),
+	CF_SIZE(ingest_memory_budget, "16MiB", 0, GIB, CF_LIVE),
 	CF_INT(max_connections, "256", 1, 65536, CF_RESTART),
 	CF_INT(per_ip_connection_limit, "64", 0, 65536, CF_RESTART),
 	CF_INT(connection_timeout_s, "30", 1, 3600, CF_RESTART),
 	/* Read by the sweeper at each pass (reqtimeout.c), not by libmicrohttpd. */
 	CF_INT(request_header_timeout_s, "10", 1, 3600, CF_LIVE),
 	CF_INT(rate_limit_per_token, "0", 0, 1000000, CF_LIVE),
+	/* Read at each request needing authentication (routes.c), like the line above. */
+	CF_INT(auth_failures_per_minute, "30", 0, 1000000, CF_LIVE),
 	CF_INT(batch_max_reports, "256", 1, 10000, CF_RESTART),
 	CF_INT(batch_max_wait_ms, "1", 0, 10000, CF_RESTART),
 	CF_INT(max_batch_reports, "1000", 1, 100000, CF_LIVE),

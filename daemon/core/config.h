@@ -25,11 +25,13 @@ struct config {
 	char *db_admin_conninfo;        /* needlewatchctl's (needlewatch_owner); defaults to db_conninfo */
 	int db_pool_size;               /* writer connections, 2 */
 	size_t max_body_bytes;          /* 4 MiB */
+	size_t ingest_memory_budget;    /* 16 MiB: bodies being parsed and held to commit; 0 = unlimited */
 	int max_connections;            /* 256 */
 	int per_ip_connection_limit;    /* 64 */
 	int connection_timeout_s;       /* 30 */
 	int request_header_timeout_s;   /* 10: a request's header must be in by then */
 	int rate_limit_per_token;       /* requests per minute, 0 = unlimited */
+	int auth_failures_per_minute;   /* failed authentications per client address (IPv6: /64), 30; 0 = off */
 	int batch_max_reports;          /* group commit size, 256 */
 	int batch_max_wait_ms;          /* group commit wait, 1 */
 	int max_batch_reports;          /* items per batch request, 1000 */

@@ -8,7 +8,12 @@
  * gets: such entries are evicted without changing any answer. The table is a
  * fixed array of entries chained from a power-of-two bucket array by index,
  * allocated once; when it is full, one sweep (at most once a second) evicts
- * every idle entry. */
+ * every idle entry.
+ *
+ * ratelimit_check() lets a caller charge only some requests (failed
+ * authentication) yet refuse all of them while the bucket is empty; an
+ * entry's refused flag marks an episode of such refusals, from the first
+ * until the bucket is full again, so that it is reported once. */
 #include "ratelimit.h"
 
 #include <pthread.h>
@@ -26,6 +31,7 @@ struct entry {
 	long long units;   /* bucket level, in units of 1/MINUTE_MS request */
 	long long last_ms; /* when units was last brought up to date */
 	int next;	   /* next entry in the chain, or in the free list */
+	bool refused;	   /* ratelimit_check() refused since the bucket was last full */
 };
 
 /* Everything below lock is guarded by it. */
@@ -76,11 +82,16 @@ void ratelimit_free(struct ratelimit *rl)
 	free(rl);
 }
 
-/* Fibonacci hashing: account ids are small consecutive integers. */
+/* splitmix64's finaliser: every bit of the key moves the chain, whether keys
+ * are small consecutive account ids, IPv4 addresses or IPv6 /64 prefixes that
+ * differ only in their high bits. */
 static size_t chain_of(const struct ratelimit *rl, long long key)
 {
-	uint64_t h = (uint64_t)key * 0x9e3779b97f4a7c15ULL;
-	return (size_t)(h >> 32) & (rl->nheads - 1);
+	uint64_t h = (uint64_t)key;
+	h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return (size_t)h & (rl->nheads - 1);
 }
 
 static int find(const struct ratelimit *rl, long long key)
@@ -126,6 +137,7 @@ static int insert(struct ratelimit *rl, long long key, long long capacity, long 
 	e->key = key;
 	e->units = capacity;
 	e->last_ms = now_ms;
+	e->refused = false;
 	e->next = rl->heads[h];
 	rl->heads[h] = idx;
 	rl->used++;
@@ -133,7 +145,8 @@ static int insert(struct ratelimit *rl, long long key, long long capacity, long 
 }
 
 /* Adds what the elapsed time earned, up to capacity (which may have shrunk
- * since: a reload can lower the limit). */
+ * since: a reload can lower the limit). A full bucket ends an episode of
+ * refusals, as eviction would. */
 static void refill(struct entry *e, long long per_minute, long long capacity, long long now_ms)
 {
 	long long elapsed = now_ms - e->last_ms;
@@ -142,8 +155,18 @@ static void refill(struct entry *e, long long per_minute, long long capacity, lo
 		e->units = elapsed >= MINUTE_MS ? capacity : e->units + elapsed * per_minute;
 		e->last_ms = now_ms;
 	}
-	if (e->units > capacity)
+	if (e->units >= capacity) {
 		e->units = capacity;
+		e->refused = false;
+	}
+}
+
+/* Whole seconds (>= 1) until a bucket holding units has a request's worth. */
+static int wait_for(long long units, long long rate)
+{
+	long long wait_ms = (MINUTE_MS - units + rate - 1) / rate;
+	int wait_s = (int)((wait_ms + 999) / 1000);
+	return wait_s < 1 ? 1 : wait_s;
 }
 
 int ratelimit_take(struct ratelimit *rl, long long key, int per_minute, long long now_ms)
@@ -160,13 +183,35 @@ int ratelimit_take(struct ratelimit *rl, long long key, int per_minute, long lon
 	if (idx != NIL) {
 		struct entry *e = &rl->entries[idx];
 		refill(e, rate, capacity, now_ms);
-		if (e->units >= MINUTE_MS) {
+		if (e->units >= MINUTE_MS)
 			e->units -= MINUTE_MS;
-		} else {
-			long long wait_ms = (MINUTE_MS - e->units + rate - 1) / rate;
-			wait_s = (int)((wait_ms + 999) / 1000);
-			if (wait_s < 1)
-				wait_s = 1;
+		else
+			wait_s = wait_for(e->units, rate);
+	}
+	pthread_mutex_unlock(&rl->lock);
+	return wait_s;
+}
+
+int ratelimit_check(struct ratelimit *rl, long long key, int per_minute, long long now_ms,
+		    bool *ret_first)
+{
+	if (ret_first)
+		*ret_first = false;
+	if (!rl || per_minute <= 0)
+		return 0;
+	long long rate = per_minute, capacity = rate * MINUTE_MS;
+	int wait_s = 0;
+
+	pthread_mutex_lock(&rl->lock);
+	int idx = find(rl, key);
+	if (idx != NIL) {
+		struct entry *e = &rl->entries[idx];
+		refill(e, rate, capacity, now_ms);
+		if (e->units < MINUTE_MS) {
+			wait_s = wait_for(e->units, rate);
+			if (ret_first)
+				*ret_first = !e->refused;
+			e->refused = true;
 		}
 	}
 	pthread_mutex_unlock(&rl->lock);

@@ -1,6 +1,7 @@
 /* Delivery of export files over HTTPS: libcurl easy handle, multipart form,
  * retries with capped exponential backoff. */
 #include "deliver.h"
+#include "https_client.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -148,37 +149,25 @@ static curl_mime *build_form(CURL *e, const char *week, const char *man,
 	return form;
 }
 
-/* The options of every attempt; the security-relevant ones must take. */
+/* The options of every attempt: the shared safe set, then this request's. */
 static int setup(CURL *e, const struct deliver_config *c, struct curl_slist *headers,
 		 curl_mime *form, struct answer *a, char *errbuf)
 {
-	int bad = 0;
+	const struct https_client_options o = {
+	    .ca_file = c->ca_file,
+	    .connect_timeout_ms = c->connect_timeout_ms,
+	    .timeout_ms = c->timeout_ms,
+	    .user_agent = "needlewatchctl/" NW_VERSION,
+	};
+	int bad = https_client_setup(e, &o) < 0;
+
 	bad |= curl_easy_setopt(e, CURLOPT_URL, c->url) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK;
-	if (c->ca_file)
-		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->connect_timeout_ms) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, c->timeout_ms) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "needlewatchctl/" NW_VERSION) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_MIMEPOST, form) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_answer) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, a) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK;
 	return bad ? -EINVAL : 0;
-}
-
-/* curl copied the Authorization line into the list: wipe it there. */
-static void headers_free(struct curl_slist *list)
-{
-	for (struct curl_slist *p = list; p; p = p->next)
-		explicit_bzero(p->data, strlen(p->data));
-	curl_slist_free_all(list);
 }
 
 static struct curl_slist *request_headers(const char *token)
@@ -192,7 +181,7 @@ static struct curl_slist *request_headers(const char *token)
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]) && lines[i]; i++) {
 		n = curl_slist_append(l, lines[i]);
 		if (!n) {
-			headers_free(l);
+			https_client_headers_free(l);
 			l = NULL;
 			break;
 		}
@@ -328,7 +317,7 @@ int deliver_send(const struct deliver_config *c, const char *week, const struct 
 	r = attempts_loop(e, c, &a, errbuf, ret);
 out:
 	curl_mime_free(form);
-	headers_free(headers);
+	https_client_headers_free(headers);
 	cJSON_free(man);
 	curl_easy_cleanup(e);
 	return r;

@@ -1,17 +1,15 @@
 /* The weekly export's CSV and JSON files, and how any export file is written. */
 #include "export_files.h"
+#include "durable_file.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <gnutls/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* ---- buffer ---- */
 
@@ -453,74 +451,16 @@ int export_sha256_hex(const void *data, size_t len, char hex[EXPORT_SHA256_HEX_L
 	return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* The rename is durable only once the directory entry is on disk too. */
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int r = fsync(fd) < 0 ? -errno : 0;
-	close(fd);
-	return r;
-}
-
 int export_write_atomic(const char *dir, const char *name, const void *data, size_t len, char *err,
 			size_t errlen)
 {
-	char tmp[4096], path[4096];
-	const char *step = "cannot create a temporary file";
-	int r, fd;
-
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name) >= (int)sizeof(tmp) ||
-	    snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
-		snprintf(err, errlen, "%s/%s: path too long", dir, name);
-		return -ENAMETOOLONG;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		r = -errno;
-		goto fail_nofile;
-	}
 	/* Exports are published figures: readable by the delivery agent and
 	 * whoever fetches them from the folder, whatever the umask. */
-	step = "cannot write";
-	r = fchmod(fd, 0644) < 0 ? -errno : write_all(fd, data, len);
-	if (!r && fsync(fd) < 0) {
-		step = "cannot fsync";
-		r = -errno;
-	}
-	if (close(fd) < 0 && !r) {
-		step = "cannot write";
-		r = -errno;
-	}
-	if (!r && rename(tmp, path) < 0) {
-		step = "cannot rename the temporary file into place";
-		r = -errno;
-	}
-	if (r) {
-		unlink(tmp);
-		goto fail_nofile;
-	}
-	step = "cannot fsync the directory";
-	r = fsync_dir(dir);
-	if (r)
-		goto fail_nofile;
-	return 0;
-fail_nofile:
-	snprintf(err, errlen, "%s: %s: %s", path, step, strerror(-r));
+	const struct durable_file_options o = {.mode = 0644};
+	const char *step = "cannot write";
+	int r = durable_file_write(dir, name, data, len, &o, &step);
+
+	if (r < 0)
+		snprintf(err, errlen, "%s/%s: %s: %s", dir, name, step, strerror(-r));
 	return r;
 }

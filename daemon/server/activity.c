@@ -28,7 +28,6 @@
 
 #define JSON_MAX_DEPTH 8
 #define JSON_MAX_STRING 1024
-#define RETRY_AFTER_S 5
 #define N_PARAMS 9
 
 /* "replaced" is read in the same snapshot as the insert, so it says whether
@@ -84,15 +83,6 @@ static const char *content_type(struct request *rq)
 	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 }
 
-static enum MHD_Result problem(struct request *rq, unsigned status, const char *type,
-			       const char *title, const char *detail, const struct issues *errors)
-{
-	struct respond_extra retry = {.retry_after_s = RETRY_AFTER_S};
-	rq->status = status;
-	return respond_problem(rq->conn, status, type, title, detail, errors,
-			       status == MHD_HTTP_SERVICE_UNAVAILABLE ? &retry : NULL);
-}
-
 enum MHD_Result activity_post_begin(struct request *rq)
 {
 	const char *ct = content_type(rq);
@@ -100,12 +90,14 @@ enum MHD_Result activity_post_begin(struct request *rq)
 	    MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 	if (!media_type_is(ct, "application/json") && !media_type_is(ct, "text/csv"))
-		return problem(rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
-			       "unsupported content type",
-			       "send Content-Type: application/json or text/csv", NULL);
+		return respond_request_problem(rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+					       "unsupported-media-type", "unsupported content type",
+					       "send Content-Type: application/json or text/csv",
+					       NULL);
 	if (cl && strtoull(cl, NULL, 10) > rq->server->cfg->max_body_bytes)
-		return problem(rq, MHD_HTTP_CONTENT_TOO_LARGE, "body-too-large",
-			       "request body too large", "the body exceeds max_body_bytes", NULL);
+		return respond_request_problem(rq, MHD_HTTP_CONTENT_TOO_LARGE, "body-too-large",
+					       "request body too large",
+					       "the body exceeds max_body_bytes", NULL);
 	return MHD_YES;
 }
 
@@ -258,16 +250,16 @@ enum MHD_Result activity_post_finish(struct request *rq)
 
 	issues_init(&errors, rq->arena);
 	if (rq->body_len == 0)
-		return problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body", "malformed request body",
-			       "the body is empty", NULL);
+		return respond_request_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body",
+					       "malformed request body", "the body is empty", NULL);
 	int rc = parse_body(rq, csv, &list, &errors, &reason);
 	if (rc == -EBADMSG)
-		return problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body", "malformed request body",
-			       reason, NULL);
+		return respond_request_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body",
+					       "malformed request body", reason, NULL);
 	if (rc == -EINVAL)
-		return problem(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid-activity",
-			       "invalid activity", "one or more fields are invalid; see errors",
-			       &errors);
+		return respond_request_problem(
+		    rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid-activity", "invalid activity",
+		    "one or more fields are invalid; see errors", &errors);
 	if (rc < 0)
 		return MHD_NO;
 	return submit(rq, &list, csv ? "csv" : "json");
@@ -340,9 +332,10 @@ enum MHD_Result activity_post_answer(struct request *rq)
 	if (worst == STORE_ACCEPTED)
 		return answer_stored(rq, aj);
 	if (worst == STORE_UNAVAILABLE || worst == STORE_PENDING)
-		return problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
-			       "database unavailable", "the activity was not stored; retry later",
-			       NULL);
-	return problem(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "activity not stored",
-		       "the database refused the activity; it was not stored", NULL);
+		return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+					       "database-unavailable", "database unavailable",
+					       "the activity was not stored; retry later", NULL);
+	return respond_request_problem(
+	    rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "activity not stored",
+	    "the database refused the activity; it was not stored", NULL);
 }

@@ -9,6 +9,7 @@
 #include "metrics.h"
 #include "pseudonym.h"
 #include "ratelimit.h"
+#include "admission.h"
 #include "refresher.h"
 #include "region.h"
 #include "server.h"
@@ -40,6 +41,14 @@
 #define DRAIN_TIMEOUT_MS 15000
 /* Accounts whose request rate is tracked at once (about 48 bytes each). */
 #define RATELIMIT_KEYS 16384
+/* Client addresses (IPv6: /64s) whose failed authentications are tracked at
+ * once, about 36 bytes each. Only failures add one; an address leaves when
+ * idle a minute. When all are in use a new address goes untracked (fail
+ * open, see guard_auth in routes.c): filling the table takes this many
+ * addresses failing within a minute, and such an attacker already gets
+ * this many times the limit; failing closed instead would let them lock
+ * every other client out. */
+#define AUTH_FAILURE_KEYS 65536
 
 struct options {
 	const char *config_path;
@@ -107,6 +116,8 @@ static void reload(struct server *s)
 	char err[512], q[600];
 	struct vocab *v;
 	struct region_table *r;
+
+	admission_set_budget(s->admission, s->cfg->ingest_memory_budget);
 	if (load_tables(s->cfg, &v, &r, err, sizeof(err)) < 0) {
 		log_event(LOG_WARNING, "reload_failed", "reason=\"%s\" kept=previous",
 			  log_quote(q, sizeof(q), err));
@@ -162,6 +173,9 @@ static void drain(struct server *s, struct http *h, int sfd)
 			_exit(1);
 		}
 	}
+	/* Whatever still waits for room goes on now, to the writer or to a
+	 * 503: no connection may stay suspended once MHD stops. */
+	admission_open(s->admission);
 	writer_stop(s->writer);
 }
 
@@ -207,13 +221,16 @@ static int start(struct server *s, const struct config *cfg)
 	pthread_rwlock_init(&s->vocab_lock, NULL);
 	s->metrics = metrics_new();
 	s->ratelimit = ratelimit_new(RATELIMIT_KEYS);
+	s->auth_failures = ratelimit_new(AUTH_FAILURE_KEYS);
+	s->admission = admission_new(cfg->ingest_memory_budget);
 	s->readers = dbpool_new(cfg->db_conninfo, cfg->http_threads + 1);
 	/* Without it every request asks the database who its token is. */
 	if (directory_cache_start(cfg->db_conninfo) < 0)
 		log_event(LOG_WARNING, "token_cache", "state=off reason=\"out of memory or threads\"");
 	s->writer = writer_new(cfg->db_conninfo, cfg->db_pool_size, cfg->batch_max_reports,
 			       cfg->batch_max_wait_ms, prepare_writer_connection);
-	if (!s->metrics || !s->ratelimit || !s->readers || !s->writer)
+	if (!s->metrics || !s->ratelimit || !s->auth_failures || !s->admission || !s->readers ||
+	    !s->writer)
 		return EX_OSERR;
 	struct http *h = http_start(s, err, sizeof(err));
 	if (!h || sfd < 0) {
@@ -246,6 +263,8 @@ static void server_cleanup(struct server *s)
 	dbpool_free(s->readers);
 	metrics_free(s->metrics);
 	ratelimit_free(s->ratelimit);
+	ratelimit_free(s->auth_failures);
+	admission_free(s->admission);
 	vocab_free(s->vocab);
 	region_free(s->regions);
 	explicit_bzero(&s->key, sizeof(s->key));

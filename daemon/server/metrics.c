@@ -1,6 +1,8 @@
 /* Metrics: atomic counters and their Prometheus text rendering. */
 #include "metrics.h"
+#include "admission.h"
 #include "dbpool.h"
+#include "ratelimit.h"
 #include "server.h"
 #include "writer.h"
 
@@ -31,6 +33,7 @@ struct metrics {
 	atomic_ulong unknown_terms;
 	atomic_ulong sources[SOURCE_COUNT];
 	atomic_ulong dropped[DEADLINE_REASON_COUNT];
+	atomic_ulong auth_refused, auth_blocks;
 };
 
 struct metrics *metrics_new(void)
@@ -77,6 +80,31 @@ void metrics_count_dropped(struct metrics *m, enum deadline_reason r)
 {
 	if (r < DEADLINE_REASON_COUNT)
 		atomic_fetch_add(&m->dropped[r], 1);
+}
+
+void metrics_count_auth_refused(struct metrics *m, bool first)
+{
+	atomic_fetch_add(&m->auth_refused, 1);
+	if (first)
+		atomic_fetch_add(&m->auth_blocks, 1);
+}
+
+static void render_auth_failures(struct metrics *m, struct server *s, FILE *f)
+{
+	fprintf(f, "# HELP needlewatch_auth_refused_total Requests refused 429, unauthenticated, "
+		"for their address's failed authentications (auth_failures_per_minute).\n"
+		"# TYPE needlewatch_auth_refused_total counter\n"
+		"needlewatch_auth_refused_total %lu\n"
+		"# HELP needlewatch_auth_blocked_total Times a client address went over "
+		"auth_failures_per_minute (each logged as auth_failures_over_limit).\n"
+		"# TYPE needlewatch_auth_blocked_total counter\n"
+		"needlewatch_auth_blocked_total %lu\n"
+		"# HELP needlewatch_auth_failure_addresses Client addresses (IPv6: /64s) held in "
+		"the failed-authentication table; once it is full, new ones go untracked.\n"
+		"# TYPE needlewatch_auth_failure_addresses gauge\n"
+		"needlewatch_auth_failure_addresses %zu\n",
+		atomic_load(&m->auth_refused), atomic_load(&m->auth_blocks),
+		ratelimit_size(s->auth_failures));
 }
 
 static void render_dropped(struct metrics *m, FILE *f)
@@ -165,7 +193,15 @@ char *metrics_render(struct metrics *m, struct server *s)
 			atomic_load(&m->sources[i]));
 	fprintf(f, "# TYPE needlewatch_active_requests gauge\nneedlewatch_active_requests %d\n",
 		atomic_load(&s->active_requests));
+	fprintf(f, "# HELP needlewatch_admission_held_bytes Expected memory of the request bodies"
+		" being parsed or waiting for their commit (ingest_memory_budget).\n"
+		"# TYPE needlewatch_admission_held_bytes gauge\nneedlewatch_admission_held_bytes %zu\n"
+		"# HELP needlewatch_admission_waiting Requests waiting for ingest_memory_budget to"
+		" have room.\n"
+		"# TYPE needlewatch_admission_waiting gauge\nneedlewatch_admission_waiting %zu\n",
+		admission_held(s->admission), admission_waiting(s->admission));
 	render_dropped(m, f);
+	render_auth_failures(m, s, f);
 	render_writer(s, f);
 	if (fclose(f) != 0) {
 		free(buf);

@@ -3,6 +3,7 @@
 #ifndef NW_METRICS_H
 #define NW_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "deadline.h"
@@ -28,6 +29,9 @@ void metrics_count_unknown_terms(struct metrics *m, unsigned long n);
 void metrics_count_source(struct metrics *m, enum report_source s, unsigned long n);
 /* A connection ended for being too slow to send its request (reqtimeout.c). */
 void metrics_count_dropped(struct metrics *m, enum deadline_reason r);
+/* A request refused 429 because its address is over auth_failures_per_minute;
+ * first: the address's first refusal since it was last in good standing. */
+void metrics_count_auth_refused(struct metrics *m, bool first);
 
 /* The exposition text for the whole server, malloc'd (caller frees). */
 char *metrics_render(struct metrics *m, struct server *s);

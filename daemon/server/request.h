@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "admission.h"
 #include "directory.h"
 #include "report.h"
 #include "store.h"
@@ -52,6 +53,7 @@ enum rq_state {
 	RQ_BODY,       /* headers checked, body arriving */
 	RQ_SUSPENDED,  /* handed to the writer, connection suspended */
 	RQ_RESUMED,    /* the writer answered and resumed the connection */
+	RQ_WAITING,    /* body complete, suspended until admission has room */
 };
 
 struct request {
@@ -70,6 +72,11 @@ struct request {
 
 	atomic_int state;             /* enum rq_state */
 	atomic_int refs;
+
+	/* Admission (admission.h): what the body is expected to cost once
+	 * parsed, held from admission until the request is freed. */
+	struct admission_waiter waiter;
+	size_t admitted_bytes;        /* 0 until asked for */
 
 	/* A single report on its way through the writer. */
 	struct store_job job;

@@ -5,7 +5,11 @@
 #include <string.h>
 
 #include "issues.h"
+#include "request.h"
 #include "respond.h"
+
+/* Seconds a 503 asks the client to wait before it retries. */
+#define RETRY_AFTER_S 5
 
 enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const char *content_type,
 			     const char *body, size_t len, const struct respond_extra *extra)
@@ -98,4 +102,14 @@ enum MHD_Result respond_problem(struct MHD_Connection *c, unsigned status, const
 					   extra);
 	free(s);
 	return ret;
+}
+
+enum MHD_Result respond_request_problem(struct request *rq, unsigned status, const char *type,
+					const char *title, const char *detail,
+					const struct issues *errors)
+{
+	struct respond_extra retry = {.retry_after_s = RETRY_AFTER_S};
+	rq->status = status;
+	return respond_problem(rq->conn, status, type, title, detail, errors,
+			       status == MHD_HTTP_SERVICE_UNAVAILABLE ? &retry : NULL);
 }

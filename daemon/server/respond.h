@@ -7,6 +7,7 @@
 #include <microhttpd.h>
 
 struct issues;
+struct request;
 
 /* Extra headers some problems need. */
 struct respond_extra {
@@ -26,6 +27,11 @@ enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, const cJ
 enum MHD_Result respond_problem(struct MHD_Connection *c, unsigned status, const char *type,
 				const char *title, const char *detail, const struct issues *errors,
 				const struct respond_extra *extra);
+/* respond_problem() on rq's connection, noting status in rq->status for the
+ * access log and metrics; a 503 adds Retry-After, its cause being expected to pass. */
+enum MHD_Result respond_request_problem(struct request *rq, unsigned status, const char *type,
+					const char *title, const char *detail,
+					const struct issues *errors);
 /* The problem+json object itself, for embedding in batch results. Caller owns it. */
 cJSON *problem_json(unsigned status, const char *type, const char *title, const char *detail,
 		    const struct issues *errors);

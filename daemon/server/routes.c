@@ -22,6 +22,7 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -79,10 +80,49 @@ void request_unref(struct request *rq)
 {
 	if (!rq || atomic_fetch_sub(&rq->refs, 1) != 1)
 		return;
-	atomic_fetch_sub(&rq->server->active_requests, 1);
+	struct server *s = rq->server;
+	size_t admitted = rq->admitted_bytes;
 	free(rq->body);
 	arena_free(rq->arena);
 	free(rq);
+	/* After the free, so that the room given back is really there. */
+	if (admitted)
+		admission_leave(s->admission, admitted);
+	atomic_fetch_sub(&s->active_requests, 1);
+}
+
+/* What a body is expected to cost from admission until the request is
+ * freed: the text itself and what parsing makes of it (the cJSON tree,
+ * normalised values, the stored body and normalised JSON, the INSERT's
+ * parameters), about 6.5 times the text on bench/reports.lua's reports,
+ * plus the request's first arena block. */
+#define ADMISSION_BYTES_PER_BODY_BYTE 8
+#define ADMISSION_BASE_BYTES (16 * 1024)
+
+static void admission_suspend(struct admission_waiter *w)
+{
+	struct request *rq = (struct request *)((char *)w - offsetof(struct request, waiter));
+	atomic_store(&rq->state, RQ_WAITING);
+	MHD_suspend_connection(rq->conn);
+}
+
+static void admission_wake(struct admission_waiter *w)
+{
+	struct request *rq = (struct request *)((char *)w - offsetof(struct request, waiter));
+	atomic_store(&rq->state, RQ_BODY);
+	MHD_resume_connection(rq->conn);
+}
+
+/* True when the request may be handled now; false when it waits for room,
+ * suspended, and the access handler runs again once it has been admitted. */
+static bool admit(struct request *rq)
+{
+	if (rq->admitted_bytes)
+		return true;
+	rq->admitted_bytes = ADMISSION_BASE_BYTES + rq->body_len * ADMISSION_BYTES_PER_BODY_BYTE;
+	rq->waiter.suspend = admission_suspend;
+	rq->waiter.wake = admission_wake;
+	return admission_enter(rq->server->admission, &rq->waiter, rq->admitted_bytes);
 }
 
 static enum MHD_Result answer_status(struct request *rq, unsigned status, const char *state)
@@ -124,7 +164,8 @@ static enum MHD_Result serve_metrics(struct request *rq)
 /* Who is calling: a bearer token, or a verified client certificate bound to
  * an account (tls_client_ca_file). A token bound to a certificate counts only
  * over a connection presenting that certificate. 0 with rq->account filled,
- * -EACCES (*ret_why says why), or -EAGAIN when the database cannot be asked. */
+ * -EACCES (*ret_why says why), -ENOKEY when the client presented neither (a
+ * 401 too, but no guess), or -EAGAIN when the database cannot be asked. */
 static int authenticate(struct request *rq, const char *authorization, const char **ret_why)
 {
 	char cert[65];
@@ -141,6 +182,8 @@ static int authenticate(struct request *rq, const char *authorization, const cha
 		*ret_why = "no active account is bound to this client certificate";
 		return directory_account_by_client_cert(rq->server->readers, cert, &rq->account);
 	}
+	if (!authorization)
+		return -ENOKEY;
 	r = directory_account_by_token(rq->server->readers, authorization, &rq->account);
 	if (r < 0 || !rq->account.client_cert_sha256[0])
 		return r;
@@ -149,6 +192,51 @@ static int authenticate(struct request *rq, const char *authorization, const cha
 		return -EACCES;
 	}
 	return 0;
+}
+
+/* The key auth_failures_per_minute counts rq's client under
+ * (netaddr_limit_key()); false for a peer with no IP address: not limited. */
+static bool client_limit_key(struct request *rq, long long *ret_key)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	return ci && netaddr_limit_key(ci->client_addr, ret_key);
+}
+
+/* auth_failures_per_minute: answers 429 when the client's address has
+ * failed authentication too often, before any token is looked up, so that
+ * guessing costs neither the database nor the token cache any work. A good
+ * token is refused too while the address is over: telling it apart would
+ * take the very look-up being saved, and a 200 among the 429s would tell a
+ * guesser that it had guessed right. The first refusal of an episode is
+ * logged, by address, never by token. */
+static enum MHD_Result guard_auth_failures(struct request *rq, long long key, int limit,
+					   bool *ret_answered)
+{
+	struct server *s = rq->server;
+	char addr[64];
+	bool first;
+	int wait_s = ratelimit_check(s->auth_failures, key, limit, now_us() / 1000, &first);
+
+	*ret_answered = wait_s > 0;
+	if (!wait_s)
+		return MHD_YES;
+	if (first) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		log_event(LOG_WARNING, "auth_failures_over_limit",
+			  "address=%s limit_per_minute=%d retry_after_s=%d",
+			  netaddr_format(ci ? ci->client_addr : NULL, addr, sizeof(addr)), limit,
+			  wait_s);
+	}
+	metrics_count_auth_refused(s->metrics, first);
+	struct respond_extra later = {.retry_after_s = wait_s};
+	rq->status = MHD_HTTP_TOO_MANY_REQUESTS;
+	return respond_problem(rq->conn, rq->status, "too-many-auth-failures",
+			       "too many failed authentications",
+			       "this address failed authentication more than auth_failures_per_minute "
+			       "times a minute; retry after the Retry-After seconds",
+			       NULL, &later);
 }
 
 /* Authentication, authorisation, the per-token rate limit and, for
@@ -162,9 +250,22 @@ static enum MHD_Result guard_auth(struct request *rq, enum role needed, bool *re
 	const char *h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_AUTHORIZATION);
 	const char *why;
-	int r = authenticate(rq, h, &why);
+	int limit = s->cfg->auth_failures_per_minute;
+	long long key;
+	bool keyed = client_limit_key(rq, &key);
 
+	if (keyed) {
+		enum MHD_Result ret = guard_auth_failures(rq, key, limit, ret_answered);
+		if (*ret_answered)
+			return ret;
+	}
+	int r = authenticate(rq, h, &why);
 	*ret_answered = true;
+	/* Only a credential tried and refused is charged: not a request that
+	 * presented none, not a 403 or a 503. A success credits nothing back,
+	 * so one good token interleaved does not let an attacker go on guessing. */
+	if (keyed && r < 0 && r != -EAGAIN && r != -ENOKEY)
+		ratelimit_take(s->auth_failures, key, limit, now_us() / 1000);
 	if (r == -EAGAIN) {
 		rq->status = MHD_HTTP_SERVICE_UNAVAILABLE;
 		return respond_problem(rq->conn, rq->status, "database-unavailable",
@@ -370,6 +471,8 @@ enum MHD_Result routes_access(void *cls, struct MHD_Connection *conn, const char
 		return MHD_YES; /* answered before or during the body */
 	if (!rq->def || !rq->def->finish)
 		return MHD_NO;
+	if (!admit(rq))
+		return MHD_YES; /* suspended until there is room */
 	return rq->def->finish(rq);
 }
 

@@ -29,6 +29,8 @@ struct server {
 	struct writer *writer;
 	struct metrics *metrics;
 	struct ratelimit *ratelimit;  /* rate_limit_per_token buckets, by account id */
+	struct ratelimit *auth_failures; /* auth_failures_per_minute buckets, by netaddr_limit_key() */
+	struct admission *admission;  /* ingest_memory_budget: bodies parsed and held to commit */
 
 	pthread_rwlock_t vocab_lock;
 	struct vocab *vocab;

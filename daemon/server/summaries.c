@@ -23,16 +23,17 @@
 
 #include <errno.h>
 #include <libpq-fe.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define MAX_PARAMS 16
 #define POOL_WAIT_MS 2000
-#define RETRY_AFTER_S 5
 #define N_EVENT_PARAMS 11
 #define N_DEN_PARAMS 7
 #define N_UNREG_PARAMS 7
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Every events statement takes the same parameters and answers the same
  * columns: $1, $2 the Mondays of from and to; $3 week, $4 setting, $5
@@ -187,6 +188,59 @@ static uint64_t count(PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? 0 : strtoull(PQgetvalue(res, row, col), NULL, 10);
 }
 
+/* Where a statement's columns go in one kind of summary row: column c is the
+ * key's dimension dims[c], and the n_counts columns after the keys are the
+ * uint64_t counts at the offsets in counts. A description per kind, so that
+ * running, checking and copying is written once (fetch_rows). */
+struct row_map {
+	size_t row_size;
+	size_t key;
+	const enum summary_dim *dims;
+	size_t n_dims;
+	size_t counts[2];
+	size_t n_counts;
+};
+
+/* Runs sql and copies every row of its result into an arena array laid out
+ * as map says. The keys point into the result, which f keeps. */
+static int fetch_rows(struct fetch *f, const char *sql, int n_params, const Oid *types,
+		      const char *const *params, const struct row_map *map, void **ret,
+		      size_t *ret_n)
+{
+	PGresult *res = run(f, sql, n_params, types, params);
+	if (!res)
+		return -EIO;
+	int n = PQntuples(res);
+	char *rows = arena_alloc(f->rq->arena, (size_t)(n ? n : 1) * map->row_size);
+	if (!rows)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++) {
+		char *row = rows + (size_t)i * map->row_size;
+		struct summary_key *key = (struct summary_key *)(row + map->key);
+		for (size_t c = 0; c < map->n_dims; c++)
+			key->v[map->dims[c]] = cell(res, i, (int)c);
+		for (size_t c = 0; c < map->n_counts; c++)
+			*(uint64_t *)(row + map->counts[c]) = count(res, i, (int)(map->n_dims + c));
+	}
+	*ret = rows;
+	*ret_n = (size_t)n;
+	return 0;
+}
+
+/* $1..$7, the same in the events and the denominators statements: the
+ * Mondays of from and to, then whether to group by week, setting, region,
+ * fitzpatrick and training. */
+static void breakdown_params(const char **p, const struct summary_query *q, unsigned need)
+{
+	p[0] = q->from_date;
+	p[1] = q->to_date;
+	p[2] = flag(need, SUMMARY_WEEK);
+	p[3] = flag(need, SUMMARY_SETTING);
+	p[4] = flag(need, SUMMARY_REGION);
+	p[5] = flag(need, SUMMARY_FITZPATRICK);
+	p[6] = flag(need, SUMMARY_TRAINING);
+}
+
 /* The statement that reads the fewest rows and still holds every dimension. */
 static const char *events_source(unsigned need)
 {
@@ -206,38 +260,30 @@ static int fetch_events(struct fetch *f, const struct summary_query *q, unsigned
 	static const Oid types[N_EVENT_PARAMS] = {OID_DATE, OID_DATE, OID_BOOL, OID_BOOL,
 						  OID_BOOL, OID_BOOL, OID_BOOL, OID_BOOL,
 						  OID_TEXT, OID_BOOL, OID_TEXT};
-	const char *p[N_EVENT_PARAMS] = {
-	    q->from_date,
-	    q->to_date,
-	    flag(need, SUMMARY_WEEK),
-	    flag(need, SUMMARY_SETTING),
-	    flag(need, SUMMARY_REGION),
-	    flag(need, SUMMARY_FITZPATRICK),
-	    flag(need, SUMMARY_TRAINING),
-	    flag(need, SUMMARY_COMPLICATION),
-	    q->complication,
-	    flag(need, SUMMARY_COMPLICATION_TYPE),
-	    q->complication_type,
-	};
-	static const enum summary_dim cols[] = {
+	static const enum summary_dim dims[] = {
 	    SUMMARY_WEEK,     SUMMARY_SETTING,	    SUMMARY_REGION,	      SUMMARY_FITZPATRICK,
 	    SUMMARY_TRAINING, SUMMARY_COMPLICATION, SUMMARY_COMPLICATION_TYPE};
-	PGresult *res = run(f, events_source(need), N_EVENT_PARAMS, types, p);
-	if (!res)
-		return -EIO;
-	int n = PQntuples(res);
-	struct summary_events *v = arena_alloc(f->rq->arena, (size_t)(n ? n : 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (int i = 0; i < n; i++) {
-		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
-			v[i].key.v[cols[c]] = cell(res, i, (int)c);
-		v[i].events = count(res, i, 7);
-		v[i].cases = count(res, i, 8);
-	}
-	*ret = v;
-	*ret_n = (size_t)n;
-	return 0;
+	static const struct row_map map = {
+	    .row_size = sizeof(struct summary_events),
+	    .key = offsetof(struct summary_events, key),
+	    .dims = dims,
+	    .n_dims = ARRAY_SIZE(dims),
+	    .counts = {offsetof(struct summary_events, events),
+		       offsetof(struct summary_events, cases)},
+	    .n_counts = 2,
+	};
+	const char *p[N_EVENT_PARAMS];
+	breakdown_params(p, q, need);
+	/* $8..$11: group by complication, its filter; group by type, its filter. */
+	p[7] = flag(need, SUMMARY_COMPLICATION);
+	p[8] = q->complication;
+	p[9] = flag(need, SUMMARY_COMPLICATION_TYPE);
+	p[10] = q->complication_type;
+	void *rows;
+	int rc = fetch_rows(f, events_source(need), N_EVENT_PARAMS, types, p, &map, &rows, ret_n);
+	if (rc == 0)
+		*ret = rows;
+	return rc;
 }
 
 static int fetch_denominators(struct fetch *f, const struct summary_query *q, unsigned need,
@@ -245,33 +291,24 @@ static int fetch_denominators(struct fetch *f, const struct summary_query *q, un
 {
 	static const Oid types[N_DEN_PARAMS] = {OID_DATE, OID_DATE, OID_BOOL, OID_BOOL,
 						OID_BOOL, OID_BOOL, OID_BOOL};
-	const char *p[N_DEN_PARAMS] = {
-	    q->from_date,
-	    q->to_date,
-	    flag(need, SUMMARY_WEEK),
-	    flag(need, SUMMARY_SETTING),
-	    flag(need, SUMMARY_REGION),
-	    flag(need, SUMMARY_FITZPATRICK),
-	    flag(need, SUMMARY_TRAINING),
-	};
-	static const enum summary_dim cols[] = {SUMMARY_WEEK, SUMMARY_SETTING, SUMMARY_REGION,
+	static const enum summary_dim dims[] = {SUMMARY_WEEK, SUMMARY_SETTING, SUMMARY_REGION,
 						SUMMARY_FITZPATRICK, SUMMARY_TRAINING};
-	PGresult *res = run(f, SQL_DENOMINATORS, N_DEN_PARAMS, types, p);
-	if (!res)
-		return -EIO;
-	int n = PQntuples(res);
-	struct summary_denominator *v = arena_alloc(f->rq->arena, (size_t)(n ? n : 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (int i = 0; i < n; i++) {
-		for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++)
-			v[i].key.v[cols[c]] = cell(res, i, (int)c);
-		v[i].procedures = count(res, i, 5);
-		v[i].premises = count(res, i, 6);
-	}
-	*ret = v;
-	*ret_n = (size_t)n;
-	return 0;
+	static const struct row_map map = {
+	    .row_size = sizeof(struct summary_denominator),
+	    .key = offsetof(struct summary_denominator, key),
+	    .dims = dims,
+	    .n_dims = ARRAY_SIZE(dims),
+	    .counts = {offsetof(struct summary_denominator, procedures),
+		       offsetof(struct summary_denominator, premises)},
+	    .n_counts = 2,
+	};
+	const char *p[N_DEN_PARAMS];
+	breakdown_params(p, q, need);
+	void *rows;
+	int rc = fetch_rows(f, SQL_DENOMINATORS, N_DEN_PARAMS, types, p, &map, &rows, ret_n);
+	if (rc == 0)
+		*ret = rows;
+	return rc;
 }
 
 static int fetch_unregistered(struct fetch *f, const struct summary_query *q,
@@ -279,6 +316,16 @@ static int fetch_unregistered(struct fetch *f, const struct summary_query *q,
 {
 	static const Oid types[N_UNREG_PARAMS] = {OID_DATE, OID_DATE, OID_BOOL, OID_BOOL,
 						  OID_BOOL, OID_TEXT, OID_TEXT};
+	static const enum summary_dim dims[] = {SUMMARY_WEEK, SUMMARY_SETTING,
+						SUMMARY_COMPLICATION};
+	static const struct row_map map = {
+	    .row_size = sizeof(struct summary_unregistered),
+	    .key = offsetof(struct summary_unregistered, key),
+	    .dims = dims,
+	    .n_dims = ARRAY_SIZE(dims),
+	    .counts = {offsetof(struct summary_unregistered, cases)},
+	    .n_counts = 1,
+	};
 	const char *p[N_UNREG_PARAMS] = {
 	    q->from_date,
 	    q->to_date,
@@ -288,23 +335,14 @@ static int fetch_unregistered(struct fetch *f, const struct summary_query *q,
 	    q->setting,
 	    q->complication,
 	};
-	PGresult *res = run(f, SQL_UNREGISTERED, N_UNREG_PARAMS, types, p);
-	if (!res)
-		return -EIO;
-	int n = PQntuples(res);
-	struct summary_unregistered *v =
-	    arena_alloc(f->rq->arena, (size_t)(n ? n : 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (int i = 0; i < n; i++) {
-		v[i].key.v[SUMMARY_WEEK] = cell(res, i, 0);
-		v[i].key.v[SUMMARY_SETTING] = cell(res, i, 1);
-		v[i].key.v[SUMMARY_COMPLICATION] = cell(res, i, 2);
-		v[i].cases = count(res, i, 3);
-	}
-	summary_table_sort_unregistered(q, v, (size_t)n);
-	*ret = v;
-	*ret_n = (size_t)n;
+	void *rows;
+	size_t n;
+	int rc = fetch_rows(f, SQL_UNREGISTERED, N_UNREG_PARAMS, types, p, &map, &rows, &n);
+	if (rc < 0)
+		return rc;
+	summary_table_sort_unregistered(q, rows, n);
+	*ret = rows;
+	*ret_n = n;
 	return 0;
 }
 
@@ -366,15 +404,6 @@ static int fetch_snapshot(struct fetch *f, const struct summary_query *q, struct
 	if (!exec_command(f, rc == 0 ? "COMMIT" : "ROLLBACK") && rc == 0)
 		rc = -EIO;
 	return rc;
-}
-
-static enum MHD_Result problem(struct request *rq, unsigned status, const char *type,
-			       const char *title, const char *detail, const struct issues *errors)
-{
-	struct respond_extra retry = {.retry_after_s = RETRY_AFTER_S};
-	rq->status = status;
-	return respond_problem(rq->conn, status, type, title, detail, errors,
-			       status == MHD_HTTP_SERVICE_UNAVAILABLE ? &retry : NULL);
 }
 
 struct params {
@@ -445,22 +474,24 @@ enum MHD_Result summaries_get(struct request *rq)
 	issues_init(&errors, rq->arena);
 	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_param, &params);
 	if (params.too_many)
-		return problem(rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
-			       "too many query parameters", NULL);
+		return respond_request_problem(rq, MHD_HTTP_BAD_REQUEST, "bad-query",
+					       "invalid query", "too many query parameters", NULL);
 	if (summary_query_parse(&q, params.v, params.n, today_days(), &errors) < 0)
-		return problem(rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
-			       "one or more parameters are invalid; see errors", &errors);
+		return respond_request_problem(
+		    rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
+		    "one or more parameters are invalid; see errors", &errors);
 	f.conn = dbpool_get(rq->server->readers, POOL_WAIT_MS);
 	if (!f.conn)
-		return problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
-			       "database unavailable", "retry later", NULL);
+		return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+					       "database-unavailable", "database unavailable",
+					       "retry later", NULL);
 	int rc = fetch_snapshot(&f, &q, &a);
 	dbpool_put(rq->server->readers, f.conn, f.lost);
-	enum MHD_Result ret = rc == 0
-				  ? render(rq, &q, &a)
-				  : problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
-					    "database-unavailable", "database unavailable",
-					    "the summaries could not be read; retry later", NULL);
+	enum MHD_Result ret =
+	    rc == 0 ? render(rq, &q, &a)
+		    : respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+					      "database-unavailable", "database unavailable",
+					      "the summaries could not be read; retry later", NULL);
 	for (size_t i = 0; i < f.n_results; i++)
 		PQclear(f.results[i]);
 	return ret;

@@ -4,6 +4,7 @@
  * renameat2() between directory fds (no path building, no race with a
  * renamed spool) and fsync() of a directory is one call on a kept fd. */
 #include "outbox.h"
+#include "durable_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -371,45 +372,19 @@ int outbox_mark_sent(struct outbox *ob, const char *name)
 	return move(ob, BOX_CUR, name, BOX_SENT);
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* failed/<target>.problem.json, durable (file and directory) on return. */
+/* failed/<target>.problem.json, durable (file and directory) on return. A
+ * fixed temporary name: the lock makes this process the only writer, and
+ * outbox_open() removes a leftover; a per-write one would not leave room
+ * within NAME_MAX for a sidecar of the longest name variant() makes. */
 static int write_sidecar(struct outbox *ob, const char *target, const char *answer, size_t len)
 {
 	/* variant() left room for the suffix within NAME_MAX; the buffer is
 	 * larger only so the compiler can see nothing is cut. */
 	char sidecar[NAME_MAX + sizeof(SIDECAR)];
-	int dir = ob->dir[BOX_FAILED];
-	int fd =
-	    openat(dir, SIDECAR_TMP, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
-	int r;
+	const struct durable_file_options o = {.mode = 0640, .tmp_name = SIDECAR_TMP};
 
-	if (fd < 0)
-		return -errno;
-	r = write_all(fd, answer, len);
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-	close(fd);
 	snprintf(sidecar, sizeof(sidecar), "%s%s", target, SIDECAR);
-	if (r == 0 && renameat(dir, SIDECAR_TMP, dir, sidecar) < 0)
-		r = -errno;
-	if (r == 0 && fsync(dir) < 0)
-		r = -errno;
-	if (r < 0)
-		unlinkat(dir, SIDECAR_TMP, 0);
-	return r;
+	return durable_file_write_at(ob->dir[BOX_FAILED], sidecar, answer, len, &o, NULL);
 }
 
 int outbox_mark_failed(struct outbox *ob, const char *name, const char *answer, size_t len)

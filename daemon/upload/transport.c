@@ -5,6 +5,7 @@
  * right after each curl_multi_perform(), so transport_poll() never sleeps
  * while a result is already waiting. */
 #include "transport.h"
+#include "https_client.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -59,14 +60,6 @@ static void wipe_free(char *s)
 	free(s);
 }
 
-/* curl copied the Authorization line into the list: wipe it there too. */
-static void headers_free(struct curl_slist *list)
-{
-	for (struct curl_slist *p = list; p; p = p->next)
-		explicit_bzero(p->data, strlen(p->data));
-	curl_slist_free_all(list);
-}
-
 static size_t on_answer_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct slot *s = userdata;
@@ -92,25 +85,20 @@ static size_t on_answer_data(char *ptr, size_t size, size_t nmemb, void *userdat
 	return n;
 }
 
-/* The options every transfer of a slot shares. The security-relevant ones
- * are checked: a libcurl that cannot honour them must not be used. */
+/* The options every transfer of a slot shares: the shared safe set, then
+ * this program's (kept-alive connections, POST, the answer's collection). */
 static int slot_setup(struct slot *s, const struct transport_config *cfg)
 {
+	const struct https_client_options o = {
+	    .ca_file = cfg->ca_file,
+	    .connect_timeout_ms = cfg->connect_timeout_ms,
+	    .timeout_ms = cfg->timeout_ms,
+	    .user_agent = "needlewatch-upload/" NW_VERSION,
+	};
 	CURL *e = s->easy;
-	int bad = 0;
+	int bad = https_client_setup(e, &o) < 0;
 
-	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https") != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK;
-	if (cfg->ca_file)
-		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, cfg->timeout_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L) != CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "needlewatch-upload/" NW_VERSION) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_POST, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_answer_data) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, s) != CURLE_OK;
@@ -160,7 +148,7 @@ static void slot_release(struct transport *t, struct slot *s)
 		s->busy = false;
 		t->busy--;
 	}
-	headers_free(s->headers);
+	https_client_headers_free(s->headers);
 	s->headers = NULL;
 	free(s->body);
 	s->body = NULL;
@@ -232,7 +220,7 @@ static struct curl_slist *request_headers(const struct transport *t, const char 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		n = curl_slist_append(l, lines[i]);
 		if (!n) {
-			headers_free(l);
+			https_client_headers_free(l);
 			return NULL;
 		}
 		l = n;

@@ -1,25 +1,8 @@
 /* libFuzzer target: CSV — the RFC 4180 reader with each delimiter, then the
  * report assembly and the normalisation of every report it yields. */
-#include <stddef.h>
-#include <stdint.h>
-
-#include "arena.h"
 #include "csv.h"
-#include "issues.h"
-#include "jsonstrict.h"
 #include "report_csv.h"
 #include "fuzz_common.h"
-
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_setup();
-	return 0;
-}
 
 /* The reader's own promises: rows in line order, 1..CSV_MAX_FIELDS fields. */
 static void read_rows(const char *buf, size_t len, char delimiter)
@@ -47,7 +30,6 @@ static void read_rows(const char *buf, size_t len, char delimiter)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *buf = (const char *)data;
-	struct normalise_ctx ctx = fuzz_ctx();
 	struct report_csv rc;
 	struct csv_error err;
 	struct arena *a;
@@ -58,15 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a = arena_new();
 	if (report_csv_parse(buf, size, 1000, a, &rc, &err) == 0) {
 		for (size_t i = 0; i < rc.n; i++) {
-			struct issues errors, warnings;
-			struct report r;
-			issues_init(&errors, a);
-			issues_init(&warnings, a);
+			struct issues errors;
 			if (rc.items[i].n_lines == 0)
 				abort(); /* every report comes from at least one row */
-			if (normalise_report(&ctx, rc.items[i].report, a, &r, &errors, &warnings) ==
-			    0)
-				fuzz_check_report(&r);
+			fuzz_normalise(rc.items[i].report, a, &errors);
 			report_csv_line_of(&rc.items[i], errors.n ? errors.v[0].field : NULL);
 			cJSON *rows = report_csv_rows_json(&rc, &rc.items[i], "pseudonym");
 			if (!rows || cJSON_GetArraySize(rows) != (int)rc.items[i].n_rows)

@@ -1,29 +1,14 @@
 /* Tests for daemon/core/activity_parse.c and isoweek.c against the real
  * config/vocabulary.json (run from the repository root). Today is fixed at
  * 2026-11-27, a Friday of ISO week 2026-W48. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "helpers.h"
 
 #include "activity_parse.h"
-#include "arena.h"
 #include "isoweek.h"
-#include "issues.h"
 #include "jsonstrict.h"
-#include "vocab.h"
 
-#define VOCAB_PATH "config/vocabulary.json"
 #define TEMPLATE_PATH "config/activity-template.csv"
 #define TODAY "2026-11-27"
-
-static struct vocab *vocab;
 
 struct fixture {
 	struct arena *a;
@@ -32,44 +17,12 @@ struct fixture {
 	const char *reason;
 };
 
-static int group_setup(void **state)
-{
-	char err[256];
-	(void)state;
-	vocab = vocab_load(VOCAB_PATH, err, sizeof(err));
-	if (!vocab)
-		fprintf(stderr, "%s\n", err);
-	return vocab ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	vocab_free(vocab);
-	return 0;
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	f->a = arena_new();
-	issues_init(&f->errors, f->a);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	arena_free(f->a);
-	free(f);
-	return 0;
-}
+TH_ARENA_FIXTURE
 
 /* JSON with ' for " to keep the literals readable. */
 static int parse_json(struct fixture *f, const char *text)
 {
-	struct activity_ctx ctx = {.vocab = vocab, .today = TODAY};
+	struct activity_ctx ctx = {.vocab = shipped.vocab, .today = TODAY};
 	char *s = strdup(text);
 	for (char *p = s; *p; p++)
 		if (*p == '\'')
@@ -85,20 +38,8 @@ static int parse_json(struct fixture *f, const char *text)
 
 static int parse_csv(struct fixture *f, const char *text)
 {
-	struct activity_ctx ctx = {.vocab = vocab, .today = TODAY};
+	struct activity_ctx ctx = {.vocab = shipped.vocab, .today = TODAY};
 	return activity_parse_csv(&ctx, text, strlen(text), f->a, &f->list, &f->errors, &f->reason);
-}
-
-/* The one error of the last parse is on field with a message containing words. */
-static void assert_error(const struct fixture *f, const char *field, const char *words)
-{
-	for (size_t i = 0; i < f->errors.n; i++)
-		if (strcmp(f->errors.v[i].field, field) == 0 &&
-		    strstr(f->errors.v[i].message, words))
-			return;
-	for (size_t i = 0; i < f->errors.n; i++)
-		print_error("  %s: %s\n", f->errors.v[i].field, f->errors.v[i].message);
-	fail_msg("no error on %s containing \"%s\"", field, words);
 }
 
 static void test_isoweek_parse_and_monday(void **state)
@@ -183,7 +124,7 @@ static void test_negative_count_is_refused(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(parse_json(f, "{'period': '2026-W47', 'procedures': -3}"), -EINVAL);
-	assert_error(f, "procedures", "negative");
+	th_assert_issue(&f->errors, "procedures", "negative");
 }
 
 static void test_fractional_and_text_counts_are_refused(void **state)
@@ -192,8 +133,8 @@ static void test_fractional_and_text_counts_are_refused(void **state)
 	assert_int_equal(parse_json(f, "{'period': '2026-W47', 'procedures': 1.5,"
 				       " 'by_training': {'medically_trained': '1'}}"),
 			 -EINVAL);
-	assert_error(f, "procedures", "whole number");
-	assert_error(f, "by_training.medically_trained", "whole number");
+	th_assert_issue(&f->errors, "procedures", "whole number");
+	th_assert_issue(&f->errors, "by_training.medically_trained", "whole number");
 }
 
 static void test_future_week_is_refused(void **state)
@@ -202,7 +143,7 @@ static void test_future_week_is_refused(void **state)
 	/* This week (W48) is allowed; next week is not. */
 	assert_int_equal(parse_json(f, "{'period': '2026-W48', 'procedures': 1}"), 0);
 	assert_int_equal(parse_json(f, "{'period': '2026-W49', 'procedures': 1}"), -EINVAL);
-	assert_error(f, "period", "future");
+	th_assert_issue(&f->errors, "period", "future");
 }
 
 static void test_malformed_period_is_refused(void **state)
@@ -213,11 +154,11 @@ static void test_malformed_period_is_refused(void **state)
 				       " {'period': '1999-W10', 'procedures': 1},"
 				       " {'procedures': 1}, {'period': 202647, 'procedures': 1}]"),
 			 -EINVAL);
-	assert_error(f, "[0].period", "malformed ISO week");
-	assert_error(f, "[1].period", "no week 53");
-	assert_error(f, "[2].period", "before 2000");
-	assert_error(f, "[3].period", "required");
-	assert_error(f, "[4].period", "string");
+	th_assert_issue(&f->errors, "[0].period", "malformed ISO week");
+	th_assert_issue(&f->errors, "[1].period", "no week 53");
+	th_assert_issue(&f->errors, "[2].period", "before 2000");
+	th_assert_issue(&f->errors, "[3].period", "required");
+	th_assert_issue(&f->errors, "[4].period", "string");
 }
 
 static void test_fitzpatrick_must_sum_to_procedures(void **state)
@@ -226,7 +167,7 @@ static void test_fitzpatrick_must_sum_to_procedures(void **state)
 	assert_int_equal(parse_json(f, "{'period': '2026-W47', 'procedures': 120,"
 				       " 'by_fitzpatrick': {'1': 10, '2': 20}}"),
 			 -EINVAL);
-	assert_error(f, "by_fitzpatrick", "adds up to 30, not to procedures (120)");
+	th_assert_issue(&f->errors, "by_fitzpatrick", "adds up to 30, not to procedures (120)");
 }
 
 static void test_fitzpatrick_keys_are_checked(void **state)
@@ -235,9 +176,9 @@ static void test_fitzpatrick_keys_are_checked(void **state)
 	assert_int_equal(parse_json(f, "{'period': '2026-W47', 'procedures': 30,"
 				       " 'by_fitzpatrick': {'4': 10, 'IV': 10, '7': 5, '1': -5}}"),
 			 -EINVAL);
-	assert_error(f, "by_fitzpatrick.IV", "given twice");
-	assert_error(f, "by_fitzpatrick.7", "not a Fitzpatrick type");
-	assert_error(f, "by_fitzpatrick.1", "negative");
+	th_assert_issue(&f->errors, "by_fitzpatrick.IV", "given twice");
+	th_assert_issue(&f->errors, "by_fitzpatrick.7", "not a Fitzpatrick type");
+	th_assert_issue(&f->errors, "by_fitzpatrick.1", "negative");
 }
 
 static void test_training_must_sum_to_procedures(void **state)
@@ -246,11 +187,11 @@ static void test_training_must_sum_to_procedures(void **state)
 	assert_int_equal(parse_json(f, "{'period': '2026-W47', 'procedures': 50,"
 				       " 'by_training': {'medically_trained': 10, 'nurses': 4}}"),
 			 -EINVAL);
-	assert_error(f, "by_training.nurses", "unknown member");
+	th_assert_issue(&f->errors, "by_training.nurses", "unknown member");
 	assert_int_equal(parse_json(f, "{'period': '2026-W47', 'procedures': 50,"
 				       " 'by_training': {'medically_trained': 10}}"),
 			 -EINVAL);
-	assert_error(f, "by_training", "adds up to 10, not to procedures (50)");
+	th_assert_issue(&f->errors, "by_training", "adds up to 10, not to procedures (50)");
 }
 
 static void test_unknown_members_and_types_are_refused(void **state)
@@ -259,8 +200,8 @@ static void test_unknown_members_and_types_are_refused(void **state)
 	assert_int_equal(parse_json(f, "{'period': '2026-W47', 'procedures': 5,"
 				       " 'procedure_type': 'tattooing', 'by_fitzpatric': {}}"),
 			 -EINVAL);
-	assert_error(f, "by_fitzpatric", "unknown member");
-	assert_error(f, "procedure_type", "unknown procedure type");
+	th_assert_issue(&f->errors, "by_fitzpatric", "unknown member");
+	th_assert_issue(&f->errors, "procedure_type", "unknown procedure type");
 }
 
 static void test_array_repeat_of_week_and_type_is_refused(void **state)
@@ -274,7 +215,7 @@ static void test_array_repeat_of_week_and_type_is_refused(void **state)
 			 -EINVAL);
 	/* [1] is another type; [2] is a date of the same week as [0]. */
 	assert_int_equal(f->errors.n, 1);
-	assert_error(f, "[2].period", "2026-W46 microneedling is also in [0]");
+	th_assert_issue(&f->errors, "[2].period", "2026-W46 microneedling is also in [0]");
 }
 
 static void test_shapes_that_are_not_activity(void **state)
@@ -284,7 +225,7 @@ static void test_shapes_that_are_not_activity(void **state)
 	assert_non_null(f->reason);
 	assert_int_equal(parse_json(f, "[]"), -EINVAL);
 	assert_int_equal(parse_json(f, "[1]"), -EINVAL);
-	assert_error(f, "[0]", "must be an object");
+	th_assert_issue(&f->errors, "[0]", "must be an object");
 }
 
 static void test_csv_rows_with_breakdowns(void **state)
@@ -318,10 +259,10 @@ static void test_csv_errors_name_the_line(void **state)
 				      "2026-W47,10,1,1\n"
 				      "2026-W48,1\n"),
 			 -EINVAL);
-	assert_error(f, "line 3.procedures", "negative");
-	assert_error(f, "line 4.procedures", "whole number");
-	assert_error(f, "line 5.by_fitzpatrick", "adds up to 2");
-	assert_error(f, "line 6", "has 2 fields, the header has 4");
+	th_assert_issue(&f->errors, "line 3.procedures", "negative");
+	th_assert_issue(&f->errors, "line 4.procedures", "whole number");
+	th_assert_issue(&f->errors, "line 5.by_fitzpatrick", "adds up to 2");
+	th_assert_issue(&f->errors, "line 6", "has 2 fields, the header has 4");
 }
 
 static void test_csv_that_is_not_a_table_of_activity(void **state)
@@ -341,15 +282,12 @@ static void test_csv_that_is_not_a_table_of_activity(void **state)
 static void test_template_is_valid_activity(void **state)
 {
 	struct fixture *f = *state;
-	char buf[4096];
-	FILE *fp = fopen(TEMPLATE_PATH, "rb");
-	assert_non_null(fp);
-	size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	assert_int_equal(parse_csv(f, buf), 0);
+	char *text = th_read_file(TEMPLATE_PATH, NULL);
+
+	assert_int_equal(parse_csv(f, text), 0);
 	assert_true(f->list.n >= 2);
 	assert_true(f->list.v[0].has_fitzpatrick);
+	free(text);
 }
 
 int main(void)
@@ -375,5 +313,5 @@ int main(void)
 	    T(test_csv_that_is_not_a_table_of_activity),
 	    T(test_template_is_valid_activity),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, th_tables_setup, th_tables_teardown);
 }

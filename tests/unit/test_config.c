@@ -140,11 +140,13 @@ static void test_empty_file_gives_every_default(void **state)
 			    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-SHA1:%SERVER_PRECEDENCE");
 	assert_int_equal(c->db_pool_size, 2);
 	assert_int_equal(c->max_body_bytes, 4 * 1024 * 1024);
+	assert_int_equal(c->ingest_memory_budget, 16 * 1024 * 1024);
 	assert_int_equal(c->max_connections, 256);
 	assert_int_equal(c->per_ip_connection_limit, 64);
 	assert_int_equal(c->connection_timeout_s, 30);
 	assert_int_equal(c->request_header_timeout_s, 10);
 	assert_int_equal(c->rate_limit_per_token, 0);
+	assert_int_equal(c->auth_failures_per_minute, 30);
 	assert_int_equal(c->batch_max_reports, 256);
 	assert_int_equal(c->batch_max_wait_ms, 1);
 	assert_int_equal(c->max_batch_reports, 1000);
@@ -498,6 +500,7 @@ static const struct int_key int_keys[] = {
     {"connection_timeout_s", 1, 3600, offsetof(struct config, connection_timeout_s)},
     {"request_header_timeout_s", 1, 3600, offsetof(struct config, request_header_timeout_s)},
     {"rate_limit_per_token", 0, 1000000, offsetof(struct config, rate_limit_per_token)},
+    {"auth_failures_per_minute", 0, 1000000, offsetof(struct config, auth_failures_per_minute)},
     {"batch_max_reports", 1, 10000, offsetof(struct config, batch_max_reports)},
     {"batch_max_wait_ms", 0, 10000, offsetof(struct config, batch_max_wait_ms)},
     {"max_batch_reports", 1, 100000, offsetof(struct config, max_batch_reports)},
@@ -591,6 +594,18 @@ static void test_request_header_timeout_is_apart_from_idle_timeout(void **state)
 	assert_int_equal(f->cfg.request_header_timeout_s, 2);
 	assert_fails(f, "request_header_timeout_s = 0\n", 1,
 		     "request_header_timeout_s must be between 1 and 3600");
+}
+
+static void test_ingest_memory_budget_zero_means_unlimited(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_loads(f, "ingest_memory_budget = 0\n");
+	assert_int_equal(f->cfg.ingest_memory_budget, 0);
+	assert_loads(f, "ingest_memory_budget = 64MiB\n");
+	assert_int_equal(f->cfg.ingest_memory_budget, 64 * 1024 * 1024);
+	assert_fails(f, "ingest_memory_budget = 2GiB\n", 1,
+		     "ingest_memory_budget must be between 0 and 1GiB");
 }
 
 /* --- sizes --- */
@@ -848,11 +863,13 @@ static const char *default_dump =
     "db_admin_conninfo = # unset\n"
     "db_pool_size = 2\n"
     "max_body_bytes = 4MiB\n"
+    "ingest_memory_budget = 16MiB\n"
     "max_connections = 256\n"
     "per_ip_connection_limit = 64\n"
     "connection_timeout_s = 30\n"
     "request_header_timeout_s = 10\n"
     "rate_limit_per_token = 0\n"
+    "auth_failures_per_minute = 30\n"
     "batch_max_reports = 256\n"
     "batch_max_wait_ms = 1\n"
     "max_batch_reports = 1000\n"
@@ -1013,6 +1030,7 @@ static void test_live_settings_do_not_need_restart(void **state)
 	assert_false(config_key_needs_restart("vocabulary_file"));
 	assert_false(config_key_needs_restart("max_body_bytes"));
 	assert_false(config_key_needs_restart("rate_limit_per_token"));
+	assert_false(config_key_needs_restart("auth_failures_per_minute"));
 	assert_false(config_key_needs_restart("tls_cert_file"));
 	assert_false(config_key_needs_restart("suppression_threshold"));
 	assert_false(config_key_needs_restart("request_header_timeout_s"));
@@ -1099,6 +1117,7 @@ int main(void)
 	    T(test_int_overflow_is_a_range_error),
 	    T(test_negative_int_is_a_range_error),
 	    T(test_request_header_timeout_is_apart_from_idle_timeout),
+	    T(test_ingest_memory_budget_zero_means_unlimited),
 	    T(test_size_accepts_plain_bytes),
 	    T(test_size_accepts_kibibyte_suffix),
 	    T(test_size_accepts_mebibyte_suffix),

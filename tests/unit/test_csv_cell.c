@@ -1,15 +1,9 @@
 /* Unit tests for daemon/core/csv_cell.c: cells as people type them. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "helpers.h"
 
-#include <errno.h>
-#include <string.h>
-
-#include "arena.h"
 #include "csv_cell.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static void test_trim_removes_padding_and_no_break_spaces(void **state)
 {
@@ -36,40 +30,48 @@ static void test_trim_returns_the_cell_when_nothing_trails(void **state)
 
 static void test_counts_take_days_units(void **state)
 {
+	static const struct {
+		const char *cell;
+		int rc;
+		long n; /* when rc is 0 */
+	} c[] = {
+	    {"3", 0, 3},	 {"14 days", 0, 14},	       {"2D", 0, 2},
+	    {"1 Day", 0, 1},	 {"about a week", -EINVAL, 0}, {"-3", -EINVAL, 0},
+	    {"3.5", -EINVAL, 0}, {"3 weeks", -EINVAL, 0},      {"1234567890", -EINVAL, 0},
+	    {"", -EINVAL, 0},
+	};
 	long n = -1;
 	(void)state;
-	assert_int_equal(csv_cell_count("3", &n), 0);
-	assert_int_equal(n, 3);
-	assert_int_equal(csv_cell_count("14 days", &n), 0);
-	assert_int_equal(n, 14);
-	assert_int_equal(csv_cell_count("2D", &n), 0);
-	assert_int_equal(n, 2);
-	assert_int_equal(csv_cell_count("1 Day", &n), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(csv_cell_count("about a week", &n), -EINVAL);
-	assert_int_equal(csv_cell_count("-3", &n), -EINVAL);
-	assert_int_equal(csv_cell_count("3.5", &n), -EINVAL);
-	assert_int_equal(csv_cell_count("3 weeks", &n), -EINVAL);
-	assert_int_equal(csv_cell_count("1234567890", &n), -EINVAL);
-	assert_int_equal(csv_cell_count("", &n), -EINVAL);
+	for (size_t i = 0; i < N(c); i++) {
+		th_assert_case_int(c[i].cell, csv_cell_count(c[i].cell, &n), c[i].rc);
+		if (c[i].rc == 0)
+			th_assert_case_int(c[i].cell, n, c[i].n);
+	}
 }
 
 static void test_yes_no_in_the_ways_forms_write_it(void **state)
 {
+	static const struct {
+		const char *cell;
+		int want;
+	} c[] = {
+	    {"Yes", CSV_YES},
+	    {"Y", CSV_YES},
+	    {"TRUE", CSV_YES},
+	    {"1", CSV_YES},
+	    {"no", CSV_NO},
+	    {"F", CSV_NO},
+	    {"0", CSV_NO},
+	    {"", CSV_UNKNOWN},
+	    {"N/A", CSV_UNKNOWN},
+	    {"Not known", CSV_UNKNOWN},
+	    {"?", CSV_UNKNOWN},
+	    {"maybe", CSV_NOT_YES_NO},
+	    {"yes please", CSV_NOT_YES_NO},
+	};
 	(void)state;
-	assert_int_equal(csv_cell_yes_no("Yes"), CSV_YES);
-	assert_int_equal(csv_cell_yes_no("Y"), CSV_YES);
-	assert_int_equal(csv_cell_yes_no("TRUE"), CSV_YES);
-	assert_int_equal(csv_cell_yes_no("1"), CSV_YES);
-	assert_int_equal(csv_cell_yes_no("no"), CSV_NO);
-	assert_int_equal(csv_cell_yes_no("F"), CSV_NO);
-	assert_int_equal(csv_cell_yes_no("0"), CSV_NO);
-	assert_int_equal(csv_cell_yes_no(""), CSV_UNKNOWN);
-	assert_int_equal(csv_cell_yes_no("N/A"), CSV_UNKNOWN);
-	assert_int_equal(csv_cell_yes_no("Not known"), CSV_UNKNOWN);
-	assert_int_equal(csv_cell_yes_no("?"), CSV_UNKNOWN);
-	assert_int_equal(csv_cell_yes_no("maybe"), CSV_NOT_YES_NO);
-	assert_int_equal(csv_cell_yes_no("yes please"), CSV_NOT_YES_NO);
+	for (size_t i = 0; i < N(c); i++)
+		th_assert_case_int(c[i].cell, csv_cell_yes_no(c[i].cell), c[i].want);
 }
 
 static void test_list_items_split_trim_and_skip_blanks(void **state)

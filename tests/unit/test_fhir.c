@@ -1,36 +1,15 @@
 /* Unit tests for daemon/core/fhir.c: FHIR R4 AdverseEvent (the specification's
  * own example, a hospital's Bundle, contained resources) into reports, then
  * through the real normalise_report(). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "helpers.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "arena.h"
 #include "fhir.h"
 #include "fhir_json.h"
-#include "issues.h"
 #include "jsonstrict.h"
 #include "normalise.h"
-#include "pseudonym.h"
-#include "region.h"
 #include "report_csv.h"
-#include "vocab.h"
 
-#define VOCAB_PATH "config/vocabulary.json"
-#define REGIONS_PATH "config/postcode-regions.tsv"
 #define FIXTURES "tests/fixtures/fhir/"
-#define TODAY "2026-11-27"
-
-static struct vocab *vocab;
-static struct region_table *regions;
-static struct pseudonym_key key;
 
 struct fx {
 	struct arena *a;
@@ -42,34 +21,12 @@ struct fx {
 	struct report r;
 };
 
-static int group_setup(void **state)
-{
-	char err[512];
-	(void)state;
-	vocab = vocab_load(VOCAB_PATH, err, sizeof(err));
-	regions = region_load(REGIONS_PATH, err, sizeof(err));
-	memset(key.bytes, 'k', 32);
-	key.len = 32;
-	return vocab && regions ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	vocab_free(vocab);
-	region_free(regions);
-	return 0;
-}
-
 static cJSON *parse_file(const char *name)
 {
-	char path[256], *buf = malloc(1 << 20);
+	char path[256], *buf;
+	size_t n;
 	snprintf(path, sizeof(path), FIXTURES "%s", name);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_non_null(buf);
-	size_t n = fread(buf, 1, 1 << 20, f);
-	fclose(f);
+	buf = th_read_file(path, &n);
 	struct json_limits lim = {.max_depth = 32, .max_string_bytes = 65536};
 	cJSON *doc = json_parse_strict(buf, n, &lim, NULL);
 	free(buf);
@@ -79,7 +36,7 @@ static cJSON *parse_file(const char *name)
 
 static void map_doc(struct fx *f, cJSON *doc, const struct pseudonym_key *k, size_t max)
 {
-	struct fhir_ctx ctx = {.vocab = vocab, .key = k};
+	struct fhir_ctx ctx = {.vocab = shipped.vocab, .key = k};
 	memset(f, 0, sizeof(*f));
 	f->a = arena_new();
 	f->doc = doc;
@@ -88,12 +45,12 @@ static void map_doc(struct fx *f, cJSON *doc, const struct pseudonym_key *k, siz
 
 static void map_file(struct fx *f, const char *name)
 {
-	map_doc(f, parse_file(name), &key, 1000);
+	map_doc(f, parse_file(name), &shipped.key, 1000);
 }
 
 static void map_text(struct fx *f, const char *text)
 {
-	map_doc(f, cJSON_Parse(text), &key, 1000);
+	map_doc(f, cJSON_Parse(text), &shipped.key, 1000);
 }
 
 static void done(struct fx *f)
@@ -106,8 +63,7 @@ static void done(struct fx *f)
 /* Normalises item i into f->r; returns the number of errors. */
 static size_t normalise_item(struct fx *f, size_t i)
 {
-	struct normalise_ctx ctx = {.vocab = vocab, .regions = regions, .key = &key};
-	snprintf(ctx.today, sizeof(ctx.today), TODAY);
+	struct normalise_ctx ctx = th_normalise_ctx();
 	issues_init(&f->errors, f->a);
 	issues_init(&f->warnings, f->a);
 	memset(&f->r, 0, sizeof(f->r));
@@ -131,6 +87,19 @@ static const char *sat(const cJSON *o, const char *path)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* A string member of a mapped report, by its path for sat(), and its value. */
+struct member {
+	const char *path;
+	const char *want;
+};
+
+/* Each member of m has its value in r; a failure names the member. */
+static void expect_members(const cJSON *r, const struct member *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		th_assert_case_string(m[i].path, sat(r, m[i].path), m[i].want);
+}
+
 static bool has_issue(const struct issues *l, const char *field, const char *needle)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -143,6 +112,14 @@ static bool has_issue(const struct issues *l, const char *field, const char *nee
 
 static void test_spec_example_maps_each_element(void **state)
 {
+	static const struct member m[] = {
+	    {"client_ref", "49476534"},
+	    {"reporter_role", "treating_clinician"},
+	    {"patient.ref", "example"},
+	    /* no known coding: the concept's text goes on, to be flagged */
+	    {"complications.0.type", "This was a mild rash on the left forearm"},
+	    {"complications.0.severity", "Mild"},
+	};
 	struct fx f;
 	(void)state;
 	map_file(&f, "spec-adverseevent-example.json");
@@ -150,13 +127,7 @@ static void test_spec_example_maps_each_element(void **state)
 	assert_int_equal(f.fd.n, 1);
 	assert_int_equal(f.fd.bundle, 0);
 	const cJSON *r = f.fd.items[0].report;
-	assert_string_equal(sat(r, "client_ref"), "49476534");
-	assert_string_equal(sat(r, "reporter_role"), "treating_clinician");
-	assert_string_equal(sat(r, "patient.ref"), "example");
-	/* no known coding: the concept's text goes on, to be flagged */
-	assert_string_equal(sat(r, "complications.0.type"),
-			    "This was a mild rash on the left forearm");
-	assert_string_equal(sat(r, "complications.0.severity"), "Mild");
+	expect_members(r, m, sizeof(m) / sizeof(m[0]));
 	assert_true(cJSON_IsFalse(at(r, "complications.0.serious")));
 	/* a Medication is not a procedure: no date, so no onset either */
 	assert_null(at(r, "procedure.date"));
@@ -181,6 +152,25 @@ static void test_spec_example_is_rejected_for_want_of_a_procedure_date(void **st
 
 static void test_bundle_maps_procedure_location_device_and_patient(void **state)
 {
+	static const struct member m[] = {
+	    {"client_ref", "LD-2026-0117"},
+	    {"procedure.date", "2026-11-02"},
+	    {"procedure.setting", "beauty salon"},
+	    {"procedure.practitioner_role", "beauty therapist"},
+	    {"procedure.device", "microneedling pen"},
+	    {"procedure.needle_depth", "1500 um"},
+	    {"procedure.areas.1", "Forehead"},
+	    {"procedure.products.0", "vitamin C serum"},
+	    /* the NHS number is the first identifier of the subject's Patient */
+	    {"patient.ref", "9434765919"},
+	    {"patient.sex", "female"},
+	    {"patient.postcode_district", "LS6"},
+	    {"patient.fitzpatrick", "V"},
+	    /* a known display wins over the free text */
+	    {"complications.0.type", "Herpes labialis"},
+	    {"complications.0.outcome", "Recovering"},
+	    {"complications.0.treatment.0", "oral aciclovir"},
+	};
 	struct fx f;
 	(void)state;
 	map_file(&f, "bundle-salon-complications.json");
@@ -189,25 +179,9 @@ static void test_bundle_maps_procedure_location_device_and_patient(void **state)
 	assert_int_equal(f.fd.items[0].entry, 0);
 	assert_int_equal(f.fd.items[1].entry, 1);
 	const cJSON *r = f.fd.items[0].report;
-	assert_string_equal(sat(r, "client_ref"), "LD-2026-0117");
-	assert_string_equal(sat(r, "procedure.date"), "2026-11-02");
-	assert_string_equal(sat(r, "procedure.setting"), "beauty salon");
-	assert_string_equal(sat(r, "procedure.practitioner_role"), "beauty therapist");
-	assert_string_equal(sat(r, "procedure.device"), "microneedling pen");
-	assert_string_equal(sat(r, "procedure.needle_depth"), "1500 um");
-	assert_string_equal(sat(r, "procedure.areas.1"), "Forehead");
-	assert_string_equal(sat(r, "procedure.products.0"), "vitamin C serum");
-	/* the NHS number is the first identifier of the subject's Patient */
-	assert_string_equal(sat(r, "patient.ref"), "9434765919");
-	assert_string_equal(sat(r, "patient.sex"), "female");
-	assert_string_equal(sat(r, "patient.postcode_district"), "LS6");
-	assert_string_equal(sat(r, "patient.fitzpatrick"), "V");
-	/* a known display wins over the free text */
-	assert_string_equal(sat(r, "complications.0.type"), "Herpes labialis");
+	expect_members(r, m, sizeof(m) / sizeof(m[0]));
 	assert_int_equal(at(r, "complications.0.onset_days")->valueint, 3);
 	assert_int_equal(at(r, "complications.0.duration_days")->valueint, 12);
-	assert_string_equal(sat(r, "complications.0.outcome"), "Recovering");
-	assert_string_equal(sat(r, "complications.0.treatment.0"), "oral aciclovir");
 	done(&f);
 }
 
@@ -244,7 +218,7 @@ static void test_stored_bundle_holds_no_identifying_data(void **state)
 	char pseudo[PSEUDONYM_HEX_LEN + 1], ref[100];
 	(void)state;
 	map_file(&f, "bundle-salon-complications.json");
-	assert_int_equal(pseudonym_derive(&key, "9434765919", pseudo), 0);
+	assert_int_equal(pseudonym_derive(&shipped.key, "9434765919", pseudo), 0);
 	const cJSON *st = f.fd.items[0].stored;
 	assert_non_null(st);
 	char *text = cJSON_PrintUnformatted(st);
@@ -288,7 +262,7 @@ static void test_stored_document_maps_back_to_the_same_report(void **state)
 	assert_int_equal(g.rc, 0);
 	assert_int_equal(g.fd.n, 1);
 	assert_null(g.fd.items[0].stored);
-	assert_int_equal(pseudonym_derive(&key, "9434765919", pseudo), 0);
+	assert_int_equal(pseudonym_derive(&shipped.key, "9434765919", pseudo), 0);
 	cJSON *a = f.fd.items[0].report, *b = g.fd.items[0].report;
 	assert_string_equal(sat(b, "patient.ref"), pseudo);
 	cJSON_DeleteItemFromObject(cJSON_GetObjectItem(a, "patient"), "ref");
@@ -350,8 +324,7 @@ static void test_same_ref_in_csv_and_fhir_gives_the_same_pseudonym(void **state)
 	map_file(&f, "adverseevent-contained.json");
 	assert_int_equal(normalise_item(&f, 0), 0);
 	assert_int_equal(report_csv_parse(csv, strlen(csv), 10, f.a, &rc, &err), 0);
-	struct normalise_ctx ctx = {.vocab = vocab, .regions = regions, .key = &key};
-	snprintf(ctx.today, sizeof(ctx.today), TODAY);
+	struct normalise_ctx ctx = th_normalise_ctx();
 	assert_int_equal(
 	    normalise_report(&ctx, rc.items[0].report, f.a, &from_csv, &f.errors, &f.warnings), 0);
 	assert_true(f.r.patient.has_ref && from_csv.patient.has_ref);
@@ -410,7 +383,7 @@ static void test_other_documents_are_refused(void **state)
 	map_text(&f, "{\"id\":\"x\"}");
 	assert_int_equal(f.rc, -EINVAL);
 	done(&f);
-	map_doc(&f, parse_file("bundle-salon-complications.json"), &key, 1);
+	map_doc(&f, parse_file("bundle-salon-complications.json"), &shipped.key, 1);
 	assert_int_equal(f.rc, -E2BIG);
 	done(&f);
 }
@@ -498,7 +471,7 @@ static void test_pseudonym_replaces_values_not_names(void **state)
 		     "\"extension\":[{\"url\":\"https://x.example/"
 		     "ext\",\"valueString\":\"AdverseEvent\"}]}");
 	assert_int_equal(f.rc, 0);
-	assert_int_equal(pseudonym_derive(&key, "AdverseEvent", pseudo), 0);
+	assert_int_equal(pseudonym_derive(&shipped.key, "AdverseEvent", pseudo), 0);
 	const cJSON *st = f.fd.items[0].stored;
 	assert_string_equal(sat(st, "resourceType"), "AdverseEvent");
 	assert_string_equal(sat(st, "id"), "AdverseEvent"); /* the client_ref */
@@ -544,5 +517,5 @@ int main(void)
 	    cmocka_unit_test(test_pseudonym_replaces_values_not_names),
 	    cmocka_unit_test(test_days_between),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, th_tables_setup, th_tables_teardown);
 }

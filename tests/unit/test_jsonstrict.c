@@ -1,18 +1,10 @@
 /* Tests for daemon/core/jsonstrict.c: every malformed fixture is refused, valid documents
  * parse to their values, and each refusal names the right offset and reason. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
 #include <dirent.h>
 #include <math.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
+
+#include "helpers.h"
 
 #include "jsonstrict.h"
 
@@ -125,22 +117,6 @@ static void check_string(const char *doc, size_t len, const char *want, size_t w
 #define EXPECT_STRING(doc, want)                                                                   \
 	check_string((doc), sizeof(doc) - 1, (want), sizeof(want) - 1, __LINE__)
 
-static char *read_file(const char *path, size_t *ret_len)
-{
-	FILE *f = fopen(path, "rb");
-	struct stat st;
-	char *buf;
-
-	assert_non_null(f);
-	assert_int_equal(fstat(fileno(f), &st), 0);
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)st.st_size, f), (size_t)st.st_size);
-	fclose(f);
-	*ret_len = (size_t)st.st_size;
-	return buf;
-}
-
 static void test_every_malformed_fixture_is_refused(void **state)
 {
 	DIR *dir = opendir(JSON_MALFORMED_DIR);
@@ -163,7 +139,7 @@ static void test_every_malformed_fixture_is_refused(void **state)
 		if (de->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", JSON_MALFORMED_DIR, de->d_name);
-		doc = read_file(path, &len);
+		doc = th_read_file(path, &len);
 		root = parse_n(doc, len, &limits, &err);
 		free(doc);
 		files++;

@@ -2,28 +2,13 @@
  * config/vocabulary.json and config/postcode-regions.tsv (run from the
  * repository root). Each test starts from the DESIGN §6 example report and
  * changes only what it is about. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
 #include <dirent.h>
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "arena.h"
-#include "issues.h"
+#include "helpers.h"
+
 #include "normalise.h"
-#include "pseudonym.h"
-#include "region.h"
 #include "report.h"
-#include "vocab.h"
 
-#define VOCAB_PATH "config/vocabulary.json"
-#define REGIONS_PATH "config/postcode-regions.tsv"
 #define FIXTURES_DIR "tests/fixtures/reports"
 #define TODAY "2026-11-27"
 
@@ -42,10 +27,6 @@ static const char base_report[] =
     "  'treatment': ['oral antivirals']}],"
     " 'reporter_role': 'treating_clinician', 'narrative': 'free text'}";
 
-static struct vocab *vocab;
-static struct region_table *regions;
-static struct pseudonym_key key;
-
 struct fx {
 	struct normalise_ctx ctx;
 	struct arena *a;
@@ -56,32 +37,14 @@ struct fx {
 
 /* ---- fixtures and helpers ---------------------------------------------- */
 
+/* The shipped tables, with this file's own 42-byte key. */
 static int group_setup(void **state)
 {
-	char err[256];
+	int rc = th_tables_setup(state);
 
-	(void)state;
-	vocab = vocab_load(VOCAB_PATH, err, sizeof(err));
-	if (!vocab) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	regions = region_load(REGIONS_PATH, err, sizeof(err));
-	if (!regions) {
-		fprintf(stderr, "%s\n", err);
-		return -1;
-	}
-	memcpy(key.bytes, "needlewatch-unit-test-key-0123456789abcdef", 42);
-	key.len = 42;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	vocab_free(vocab);
-	region_free(regions);
-	return 0;
+	memcpy(shipped.key.bytes, "needlewatch-unit-test-key-0123456789abcdef", 42);
+	shipped.key.len = 42;
+	return rc;
 }
 
 static cJSON *parse_quoted(const char *text)
@@ -103,10 +66,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->ctx.vocab = vocab;
-	f->ctx.regions = regions;
-	f->ctx.key = &key;
-	memcpy(f->ctx.today, TODAY, sizeof(f->ctx.today));
+	f->ctx = th_normalise_ctx();
 	f->a = arena_new();
 	assert_non_null(f->a);
 	issues_init(&f->errors, f->a);
@@ -284,16 +244,12 @@ static void test_fixture_reports_are_valid(void **state)
 	assert_non_null(dir);
 	for (struct dirent *e; (e = readdir(dir));) {
 		char path[512], *text;
-		size_t len = strlen(e->d_name);
+		size_t len = strlen(e->d_name), bytes;
 		if (len < 5 || strcmp(e->d_name + len - 5, ".json") != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", FIXTURES_DIR, e->d_name);
-		FILE *in = fopen(path, "rb");
-		assert_non_null(in);
-		text = calloc(1, 65536);
-		assert_non_null(text);
-		assert_true(fread(text, 1, 65535, in) > 0);
-		fclose(in);
+		text = th_read_file(path, &bytes);
+		assert_true(bytes > 0);
 		cJSON_Delete(f->doc);
 		f->doc = cJSON_Parse(text);
 		free(text);
@@ -686,6 +642,39 @@ static void test_malformed_dates_are_errors(void **state)
 	}
 }
 
+/* The coded member of complications[0] at offset member, named field: each
+ * term of m maps to its code without review; then other text is stored as
+ * "unknown" for review, with warning. A failure in m names the term. */
+static void expect_complication_terms(struct fx *f, const char *field, size_t member,
+				      const struct mapping *m, size_t n, const char *other,
+				      const char *warning)
+{
+	const struct coded *c;
+	char path[64], json[128];
+	int rc;
+
+	snprintf(path, sizeof(path), "complications[0].%s", field);
+	for (size_t i = 0; i < n; i++) {
+		reset(f);
+		snprintf(json, sizeof(json), "'%s'", m[i].raw);
+		edit(f, path, json);
+		if ((rc = run(f)) != 0)
+			dump("errors", &f->errors);
+		th_assert_case_int(m[i].raw, rc, 0);
+		c = (const struct coded *)((const char *)&f->r.complications[0] + member);
+		th_assert_case_string(m[i].raw, c->code, m[i].code);
+		th_assert_case_int(m[i].raw, c->needs_review, false);
+	}
+	reset(f);
+	edit(f, path, other);
+	assert_valid(f);
+	c = (const struct coded *)((const char *)&f->r.complications[0] + member);
+	assert_string_equal(c->code, "unknown");
+	assert_true(c->needs_review);
+	assert_true(f->r.needs_review);
+	assert_warning(f, path, warning);
+}
+
 static void test_severity_terms_map_and_unknown_is_reviewed(void **state)
 {
 	static const struct mapping m[] = {
@@ -695,24 +684,10 @@ static void test_severity_terms_map_and_unknown_is_reviewed(void **state)
 	    {"severe", "severe"},
 	    {"life_threatening", "life_threatening"},
 	};
-	struct fx *f = *state;
-	char json[128];
 
-	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-		reset(f);
-		snprintf(json, sizeof(json), "'%s'", m[i].raw);
-		edit(f, "complications[0].severity", json);
-		assert_valid(f);
-		assert_string_equal(f->r.complications[0].severity.code, m[i].code);
-	}
-	reset(f);
-	edit(f, "complications[0].severity", "'quite bad really'");
-	assert_valid(f);
-	assert_string_equal(f->r.complications[0].severity.code, "unknown");
-	assert_true(f->r.complications[0].severity.needs_review);
-	assert_true(f->r.needs_review);
-	assert_warning(f, "complications[0].severity",
-		       "unknown severity, stored as unknown for review");
+	expect_complication_terms(*state, "severity", offsetof(struct complication, severity), m,
+				  sizeof(m) / sizeof(m[0]), "'quite bad really'",
+				  "unknown severity, stored as unknown for review");
 }
 
 static void test_outcome_terms_map_and_unknown_is_reviewed(void **state)
@@ -726,24 +701,10 @@ static void test_outcome_terms_map_and_unknown_is_reviewed(void **state)
 	    {"fatal", "fatal"},
 	    {"unknown", "unknown"},
 	};
-	struct fx *f = *state;
-	char json[128];
 
-	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
-		reset(f);
-		snprintf(json, sizeof(json), "'%s'", m[i].raw);
-		edit(f, "complications[0].outcome", json);
-		assert_valid(f);
-		assert_string_equal(f->r.complications[0].outcome.code, m[i].code);
-		assert_false(f->r.complications[0].outcome.needs_review);
-	}
-	reset(f);
-	edit(f, "complications[0].outcome", "'went to the seaside'");
-	assert_valid(f);
-	assert_string_equal(f->r.complications[0].outcome.code, "unknown");
-	assert_true(f->r.complications[0].outcome.needs_review);
-	assert_warning(f, "complications[0].outcome",
-		       "unknown outcome, stored as unknown for review");
+	expect_complication_terms(*state, "outcome", offsetof(struct complication, outcome), m,
+				  sizeof(m) / sizeof(m[0]), "'went to the seaside'",
+				  "unknown outcome, stored as unknown for review");
 }
 
 static void test_unknown_sex_device_and_procedure_type_are_reviewed(void **state)
@@ -1251,7 +1212,7 @@ static void test_patient_ref_becomes_hmac_pseudonym(void **state)
 	struct fx *f = *state;
 	char expect[PSEUDONYM_HEX_LEN + 1];
 
-	assert_int_equal(pseudonym_derive(&key, "opaque-local-id", expect), 0);
+	assert_int_equal(pseudonym_derive(&shipped.key, "opaque-local-id", expect), 0);
 	assert_valid(f);
 	assert_true(f->r.patient.has_ref);
 	assert_string_equal(f->r.patient.pseudonym, expect);
@@ -1559,5 +1520,5 @@ int main(void)
 #undef T
 	};
 
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, group_setup, th_tables_teardown);
 }

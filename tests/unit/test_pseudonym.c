@@ -1,18 +1,6 @@
 /* Tests for daemon/core/pseudonym.c: key file rules, HMAC-SHA256 and SHA-256 against
  * values computed independently with openssl(1) and sha256sum(1). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "pseudonym.h"
+#include "helpers.h"
 
 static char dir[64];
 static char path[128];
@@ -35,13 +23,8 @@ static int remove_dir(void **state)
 /* Writes bytes to DIR/key and returns its path. */
 static const char *key_file(const void *bytes, size_t len)
 {
-	FILE *f;
-
 	snprintf(path, sizeof(path), "%s/key", dir);
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(bytes, 1, len, f), len);
-	assert_int_equal(fclose(f), 0);
+	th_write_file(path, bytes, len);
 	return path;
 }
 
@@ -125,41 +108,52 @@ static void test_key_of_64_bytes_loads(void **state)
 	assert_int_equal(key.bytes[63], 0xaa);
 }
 
-static void expect_size_refused(const char *file, int line)
+/* A key file: n bytes of 'k', then tail (named for a failure message). */
+struct key_shape {
+	size_t n;
+	const char *tail;
+	const char *tail_name;
+};
+
+/* Each key file of k[0..count) is refused for its size; a failure names it. */
+static void expect_sizes_refused(const struct key_shape *k, size_t count)
 {
 	struct pseudonym_key key;
 	char err[256], want[256];
 
-	snprintf(want, sizeof(want), "%s: key must be 32 to 64 bytes", file);
-	if (load(&key, file, err, sizeof(err)) != -EINVAL || strcmp(err, want) != 0) {
-		print_error("line %d: got \"%s\"\n", line, err);
-		fail();
+	for (size_t i = 0; i < count; i++) {
+		const char *file = key_file_of('k', k[i].n, k[i].tail);
+
+		snprintf(want, sizeof(want), "%s: key must be 32 to 64 bytes", file);
+		if (load(&key, file, err, sizeof(err)) != -EINVAL || strcmp(err, want) != 0) {
+			print_error("%zu bytes, then %s: got \"%s\"\n", k[i].n, k[i].tail_name,
+				    err);
+			fail();
+		}
 	}
 }
 
 static void test_short_key_is_refused(void **state)
 {
+	static const struct key_shape k[] = {
+	    {31, "", "nothing"}, {31, "\n", "LF"}, {31, "\r\n", "CRLF"}, {30, "\r\n", "CRLF"},
+	    {0, "", "nothing"},	 {0, "\n", "LF"},  {1, "", "nothing"},
+	};
+
 	(void)state;
-	expect_size_refused(key_file_of('k', 31, ""), __LINE__);
-	expect_size_refused(key_file_of('k', 31, "\n"), __LINE__);
-	expect_size_refused(key_file_of('k', 31, "\r\n"), __LINE__);
-	expect_size_refused(key_file_of('k', 30, "\r\n"), __LINE__);
-	expect_size_refused(key_file_of('k', 0, ""), __LINE__);
-	expect_size_refused(key_file_of('k', 0, "\n"), __LINE__);
-	expect_size_refused(key_file_of('k', 1, ""), __LINE__);
+	expect_sizes_refused(k, sizeof(k) / sizeof(k[0]));
 }
 
 static void test_long_key_is_refused(void **state)
 {
+	static const struct key_shape k[] = {
+	    {65, "", "nothing"},   {65, "\n", "LF"},	    {65, "\r\n", "CRLF"},
+	    {64, "\n\n", "LF LF"}, {64, "x\r\n", "x CRLF"}, {66, "", "nothing"},
+	    {67, "", "nothing"},   {4096, "\n", "LF"},
+	};
+
 	(void)state;
-	expect_size_refused(key_file_of('k', 65, ""), __LINE__);
-	expect_size_refused(key_file_of('k', 65, "\n"), __LINE__);
-	expect_size_refused(key_file_of('k', 65, "\r\n"), __LINE__);
-	expect_size_refused(key_file_of('k', 64, "\n\n"), __LINE__);
-	expect_size_refused(key_file_of('k', 64, "x\r\n"), __LINE__);
-	expect_size_refused(key_file_of('k', 66, ""), __LINE__);
-	expect_size_refused(key_file_of('k', 67, ""), __LINE__);
-	expect_size_refused(key_file_of('k', 4096, "\n"), __LINE__);
+	expect_sizes_refused(k, sizeof(k) / sizeof(k[0]));
 }
 
 static void test_binary_key_with_nul_bytes_loads(void **state)

@@ -1,21 +1,5 @@
 /* Unit tests for daemon/core/region.c, against the real config/postcode-regions.tsv. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "region.h"
-
-/* Tests run from the repository root. */
-#ifndef REGIONS_PATH
-#define REGIONS_PATH "config/postcode-regions.tsv"
-#endif
+#include "helpers.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -39,20 +23,13 @@ static const char *const itl1[] = {
     "Wales",	     "Scotland",      "Northern Ireland",
 };
 
+/* The shipped tables, with the regions as every test's state. */
 static int group_setup(void **state)
 {
-	char err[512];
+	int rc = th_tables_setup(state);
 
-	*state = region_load(REGIONS_PATH, err, sizeof(err));
-	if (!*state)
-		print_error("%s\n", err);
-	return *state ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	region_free(*state);
-	return 0;
+	*state = shipped.regions;
+	return rc;
 }
 
 /* The region of a district or postcode, through both calls as a caller makes them. */
@@ -239,27 +216,13 @@ static void test_area_of_rejects_malformed_districts(void **state)
 
 /* ---- loading errors ---- */
 
-struct tmpfile {
-	char path[64];
-};
-
-static void write_tmp(struct tmpfile *t, const char *text)
-{
-	strcpy(t->path, "/tmp/test_region_XXXXXX");
-	int fd = mkstemp(t->path);
-	assert_true(fd >= 0);
-	size_t len = strlen(text);
-	assert_int_equal(write(fd, text, len), (ssize_t)len);
-	close(fd);
-}
-
 /* Loading text must fail with exactly "PATH: " followed by want. */
 static void expect_load_error(const char *text, const char *want)
 {
-	struct tmpfile t;
+	struct th_tmpfile t;
 	char err[256], full[256];
 
-	write_tmp(&t, text);
+	th_write_tmp(&t, text);
 	struct region_table *r = region_load(t.path, err, sizeof(err));
 	unlink(t.path);
 	region_free(r);
@@ -270,12 +233,12 @@ static void expect_load_error(const char *text, const char *want)
 
 static void test_load_small_table_with_comments(void **state)
 {
-	struct tmpfile t;
+	struct th_tmpfile t;
 	char err[256] = "stale";
 
 	(void)state;
-	write_tmp(&t, "# comment\n\nLS\tYorkshire and The Humber\n"
-		      "CH\tNorth West\t# mostly England\r\n  \t\nW\tLondon");
+	th_write_tmp(&t, "# comment\n\nLS\tYorkshire and The Humber\n"
+			 "CH\tNorth West\t# mostly England\r\n  \t\nW\tLondon");
 	struct region_table *r = region_load(t.path, err, sizeof(err));
 	unlink(t.path);
 	assert_non_null(r);
@@ -333,5 +296,5 @@ int main(void)
 	    cmocka_unit_test(test_load_rejects_bad_lines),
 	    cmocka_unit_test(test_load_rejects_missing_file),
 	};
-	return cmocka_run_group_tests_name("region", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("region", tests, group_setup, th_tables_teardown);
 }

@@ -1,32 +1,11 @@
 /* Unit tests for daemon/core/report_csv.c: spreadsheet rows into reports,
  * then through the real normalise_report() with the real vocabulary. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "helpers.h"
 
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "arena.h"
-#include "issues.h"
 #include "normalise.h"
-#include "pseudonym.h"
-#include "region.h"
 #include "report_csv.h"
-#include "vocab.h"
 
-#define VOCAB_PATH "config/vocabulary.json"
-#define REGIONS_PATH "config/postcode-regions.tsv"
 #define FIXTURES "tests/fixtures/csv/"
-#define TODAY "2026-11-27"
-
-static struct vocab *vocab;
-static struct region_table *regions;
-static struct pseudonym_key key;
 
 struct fx {
 	struct arena *a;
@@ -35,37 +14,6 @@ struct fx {
 	int rc_parse;
 	char *text;
 };
-
-static int group_setup(void **state)
-{
-	char err[512];
-	(void)state;
-	vocab = vocab_load(VOCAB_PATH, err, sizeof(err));
-	regions = region_load(REGIONS_PATH, err, sizeof(err));
-	memset(key.bytes, 'k', 32);
-	key.len = 32;
-	return vocab && regions ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	vocab_free(vocab);
-	region_free(regions);
-	return 0;
-}
-
-static char *read_file(const char *path, size_t *ret_len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	char *buf = malloc(1 << 20);
-	assert_non_null(buf);
-	*ret_len = fread(buf, 1, (1 << 20) - 1, f);
-	buf[*ret_len] = '\0';
-	fclose(f);
-	return buf;
-}
 
 static void parse_text(struct fx *f, const char *text, size_t max)
 {
@@ -79,7 +27,7 @@ static void parse_file(struct fx *f, const char *name)
 	size_t len;
 	char path[256];
 	snprintf(path, sizeof(path), FIXTURES "%s", name);
-	char *text = read_file(path, &len);
+	char *text = th_read_file(path, &len);
 	memset(f, 0, sizeof(*f));
 	f->a = arena_new();
 	f->text = text;
@@ -104,10 +52,9 @@ static const char *str_at(const cJSON *doc, const char *a, const char *b)
 /* Normalises item i; returns the number of errors. */
 static size_t normalise_item(struct fx *f, size_t i, struct report *r)
 {
-	struct normalise_ctx ctx = {.vocab = vocab, .regions = regions, .key = &key};
+	struct normalise_ctx ctx = th_normalise_ctx();
 	struct issues errors, warnings;
 
-	snprintf(ctx.today, sizeof(ctx.today), TODAY);
 	issues_init(&errors, f->a);
 	issues_init(&warnings, f->a);
 	normalise_report(&ctx, f->rc.items[i].report, f->a, r, &errors, &warnings);
@@ -376,7 +323,7 @@ static void test_template_columns_are_all_known_and_valid(void **state)
 	struct report r;
 	size_t len;
 	(void)state;
-	char *text = read_file("config/report-template.csv", &len);
+	char *text = th_read_file("config/report-template.csv", &len);
 	memset(&f, 0, sizeof(f));
 	f.a = arena_new();
 	f.text = text;
@@ -408,5 +355,5 @@ int main(void)
 	    cmocka_unit_test(test_line_of_maps_complications_to_rows),
 	    cmocka_unit_test(test_template_columns_are_all_known_and_valid),
 	};
-	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+	return cmocka_run_group_tests(tests, th_tables_setup, th_tables_teardown);
 }

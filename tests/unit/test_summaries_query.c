@@ -1,18 +1,8 @@
 /* Tests for daemon/core/summary_query.c: the parameters of GET /v1/summaries.
  * Today is fixed at 2026-11-27 (a Friday of 2026-W48). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
+#include "helpers.h"
 
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "arena.h"
 #include "isoweek.h"
-#include "issues.h"
 #include "summary_query.h"
 
 #define BIT SUMMARY_DIM_BIT
@@ -21,32 +11,17 @@ struct fixture {
 	struct arena *a;
 	struct issues errors;
 	struct summary_query q;
-	long today;
 };
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	f->a = arena_new();
-	issues_init(&f->errors, f->a);
-	assert_int_equal(isoweek_parse_date("2026-11-27", &f->today), 0);
-	*state = f;
-	return 0;
-}
+TH_ARENA_FIXTURE
 
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	arena_free(f->a);
-	free(f);
-	return 0;
-}
-
-/* "key=value&key=value" (no URL decoding: MHD has done it). */
+/* "key=value&key=value" (no URL decoding: MHD has done it), today 2026-11-27. */
 static int parse(struct fixture *f, const char *query)
 {
 	struct summary_param p[16];
 	size_t n = 0;
+	long today;
+	assert_int_equal(isoweek_parse_date("2026-11-27", &today), 0);
 	char *copy = arena_strdup(f->a, query), *save = NULL;
 	for (char *kv = strtok_r(copy, "&", &save); kv && n < 16; kv = strtok_r(NULL, "&", &save)) {
 		char *eq = strchr(kv, '=');
@@ -54,18 +29,7 @@ static int parse(struct fixture *f, const char *query)
 			*eq++ = '\0';
 		p[n++] = (struct summary_param){.key = kv, .value = eq};
 	}
-	return summary_query_parse(&f->q, p, n, f->today, &f->errors);
-}
-
-static void assert_error(const struct fixture *f, const char *field, const char *words)
-{
-	for (size_t i = 0; i < f->errors.n; i++)
-		if (strcmp(f->errors.v[i].field, field) == 0 &&
-		    strstr(f->errors.v[i].message, words))
-			return;
-	for (size_t i = 0; i < f->errors.n; i++)
-		print_error("  %s: %s\n", f->errors.v[i].field, f->errors.v[i].message);
-	fail_msg("no error on %s containing \"%s\"", field, words);
+	return summary_query_parse(&f->q, p, n, today, &f->errors);
 }
 
 static void test_defaults_are_a_quarter_by_setting_and_complication(void **state)
@@ -116,24 +80,24 @@ static void test_unknown_by_is_refused(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(parse(f, "by=setting,colour"), -EINVAL);
-	assert_error(f, "by", "unknown breakdown \"colour\"");
+	th_assert_issue(&f->errors, "by", "unknown breakdown \"colour\"");
 	assert_int_equal(parse(f, "by="), -EINVAL);
-	assert_error(f, "by", "unknown breakdown \"\"");
+	th_assert_issue(&f->errors, "by", "unknown breakdown \"\"");
 	assert_int_equal(parse(f, "by=setting,,week"), -EINVAL);
 	assert_int_equal(parse(f, "by=Setting"), -EINVAL);
 	assert_int_equal(parse(f, "by=week,week"), -EINVAL);
-	assert_error(f, "by", "given twice");
+	th_assert_issue(&f->errors, "by", "given twice");
 }
 
 static void test_malformed_weeks_are_refused(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(parse(f, "from=2026W40"), -EINVAL);
-	assert_error(f, "from", "malformed ISO week");
+	th_assert_issue(&f->errors, "from", "malformed ISO week");
 	assert_int_equal(parse(f, "to=2026-W60"), -EINVAL);
-	assert_error(f, "to", "W01 to W52");
+	th_assert_issue(&f->errors, "to", "W01 to W52");
 	assert_int_equal(parse(f, "from=2025-W53"), -EINVAL);
-	assert_error(f, "from", "no week 53");
+	th_assert_issue(&f->errors, "from", "no week 53");
 	assert_int_equal(parse(f, "from=2026-11-02"), -EINVAL);
 	assert_int_equal(parse(f, "from"), -EINVAL);
 }
@@ -142,9 +106,9 @@ static void test_ranges_are_ordered_and_bounded(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(parse(f, "from=2026-W47&to=2026-W40"), -EINVAL);
-	assert_error(f, "from", "after to");
+	th_assert_issue(&f->errors, "from", "after to");
 	assert_int_equal(parse(f, "from=2000-W01&to=2026-W40"), -EINVAL);
-	assert_error(f, "to", "longer than");
+	th_assert_issue(&f->errors, "to", "longer than");
 	/* A year boundary, and a single week. */
 	assert_int_equal(parse(f, "from=2025-W52&to=2026-W01"), 0);
 	assert_string_equal(f->q.from_date, "2025-12-22");
@@ -157,9 +121,9 @@ static void test_unknown_and_repeated_parameters_are_refused(void **state)
 {
 	struct fixture *f = *state;
 	assert_int_equal(parse(f, "form=2026-W40"), -EINVAL);
-	assert_error(f, "form", "unknown parameter");
+	th_assert_issue(&f->errors, "form", "unknown parameter");
 	assert_int_equal(parse(f, "by=week&by=setting"), -EINVAL);
-	assert_error(f, "by", "given twice");
+	th_assert_issue(&f->errors, "by", "given twice");
 }
 
 static void test_filter_values_are_checked(void **state)
@@ -167,9 +131,9 @@ static void test_filter_values_are_checked(void **state)
 	struct fixture *f = *state;
 	assert_int_equal(parse(f, "setting=spa&complication=expected&complication_type=rash"),
 			 -EINVAL);
-	assert_error(f, "setting", "unknown setting \"spa\"");
-	assert_error(f, "complication", "expected reactions are not complications");
-	assert_error(f, "complication_type", "unknown complication_type");
+	th_assert_issue(&f->errors, "setting", "unknown setting \"spa\"");
+	th_assert_issue(&f->errors, "complication", "expected reactions are not complications");
+	th_assert_issue(&f->errors, "complication_type", "unknown complication_type");
 }
 
 static void test_type_groups(void **state)

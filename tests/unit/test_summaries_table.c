@@ -1,19 +1,10 @@
 /* Tests for daemon/core/summary_table.c and summary_render.c: rows of
  * GET /v1/summaries from aggregated counts, without a database. The ratio
  * reference values are those of tests/unit/test_stats.c (statsmodels). */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
-#include <errno.h>
 #include <math.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "arena.h"
-#include "issues.h"
+#include "helpers.h"
+
 #include "summary_query.h"
 #include "summary_render.h"
 #include "summary_table.h"
@@ -27,22 +18,7 @@ struct fixture {
 	struct summary_table t;
 };
 
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	f->a = arena_new();
-	issues_init(&f->errors, f->a);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	arena_free(f->a);
-	free(f);
-	return 0;
-}
+TH_ARENA_FIXTURE
 
 static void query(struct fixture *f, const char *by, const char *setting)
 {

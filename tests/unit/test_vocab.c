@@ -1,22 +1,7 @@
 /* Unit tests for daemon/core/vocab.c, against the real config/vocabulary.json. */
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <setjmp.h>
-#include <cmocka.h>
-
 #include <cJSON.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "vocab.h"
-
-/* Tests run from the repository root. */
-#ifndef VOCAB_PATH
-#define VOCAB_PATH "config/vocabulary.json"
-#endif
+#include "helpers.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -48,20 +33,13 @@ static void expect_mappings(const struct vocab *v, const struct mapping *m, size
 	assert_int_equal(bad, 0);
 }
 
+/* The shipped tables, with the vocabulary as every test's state. */
 static int group_setup(void **state)
 {
-	char err[512];
+	int rc = th_tables_setup(state);
 
-	*state = vocab_load(VOCAB_PATH, err, sizeof(err));
-	if (!*state)
-		print_error("%s\n", err);
-	return *state ? 0 : -1;
-}
-
-static int group_teardown(void **state)
-{
-	vocab_free(*state);
-	return 0;
+	*state = shipped.vocab;
+	return rc;
 }
 
 /* ---- DESIGN §6 ---- */
@@ -262,13 +240,9 @@ static void test_medically_trained_follows_role(void **state)
  * catches a term silently swallowed by folding or shadowed by another. */
 static void test_every_listed_term_maps_to_its_code(void **state)
 {
-	FILE *f = fopen(VOCAB_PATH, "rb");
-	assert_non_null(f);
-	static char text[1 << 20];
-	size_t len = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[len] = '\0';
+	char *text = th_read_file(VOCAB_PATH, NULL);
 	cJSON *root = cJSON_Parse(text);
+	free(text);
 	assert_non_null(root);
 	size_t terms = 0;
 
@@ -599,31 +573,17 @@ static const char *const setting_ok = "\"medical_clinic\": [\"GP surgery\"], \"s
 static const char *const trained_ok = "\"doctor\": true, \"self\": false";
 static const char *const groups_ok = "\"pigmentation\": [\"pih\"], \"other\": [\"other\"]";
 
-struct tmpfile {
-	char path[64];
-};
-
-static void write_tmp(struct tmpfile *t, const char *text)
-{
-	strcpy(t->path, "/tmp/test_vocab_XXXXXX");
-	int fd = mkstemp(t->path);
-	assert_true(fd >= 0);
-	size_t len = strlen(text);
-	assert_int_equal(write(fd, text, len), (ssize_t)len);
-	close(fd);
-}
-
-static void write_mini(struct tmpfile *t, const char *setting, const char *trained,
+static void write_mini(struct th_tmpfile *t, const char *setting, const char *trained,
 		       const char *groups)
 {
 	char text[2048];
 
 	snprintf(text, sizeof(text), mini_fmt, setting, trained, groups);
-	write_tmp(t, text);
+	th_write_tmp(t, text);
 }
 
 /* Loading t must fail with exactly "PATH: " followed by want. */
-static void expect_load_error(struct tmpfile *t, const char *want)
+static void expect_load_error(struct th_tmpfile *t, const char *want)
 {
 	char err[512], full[512];
 
@@ -637,7 +597,7 @@ static void expect_load_error(struct tmpfile *t, const char *want)
 
 static void test_load_minimal_vocabulary(void **state)
 {
-	struct tmpfile t;
+	struct th_tmpfile t;
 	char err[256] = "stale";
 
 	(void)state;
@@ -657,7 +617,7 @@ static void test_load_minimal_vocabulary(void **state)
 
 static void test_load_rejects_missing_file(void **state)
 {
-	struct tmpfile t = {"/nonexistent/vocabulary.json"};
+	struct th_tmpfile t = {"/nonexistent/vocabulary.json"};
 
 	(void)state;
 	expect_load_error(&t, "cannot open: No such file or directory");
@@ -665,22 +625,23 @@ static void test_load_rejects_missing_file(void **state)
 
 static void test_load_rejects_malformed_json(void **state)
 {
-	struct tmpfile t;
+	struct th_tmpfile t;
 
 	(void)state;
-	write_tmp(&t, "{\"version\": 1,\n \"setting\": {\"codes\": {\"salon\": [\"spa\",,]}}}\n");
+	th_write_tmp(&t,
+		     "{\"version\": 1,\n \"setting\": {\"codes\": {\"salon\": [\"spa\",,]}}}\n");
 	expect_load_error(&t, "line 2: not valid JSON");
-	write_tmp(&t, "");
+	th_write_tmp(&t, "");
 	expect_load_error(&t, "line 1: not valid JSON");
-	write_tmp(&t, "{\"version\": 1} trailing");
+	th_write_tmp(&t, "{\"version\": 1} trailing");
 	expect_load_error(&t, "line 1: not valid JSON");
-	write_tmp(&t, "[1, 2]");
+	th_write_tmp(&t, "[1, 2]");
 	expect_load_error(&t, "the top level must be an object");
 }
 
 static void test_load_rejects_term_under_two_codes(void **state)
 {
-	struct tmpfile t;
+	struct th_tmpfile t;
 
 	(void)state;
 	write_mini(&t, "\"medical_clinic\": [\"Spa\"], \"salon\": [\"spa\"]", trained_ok,
@@ -697,7 +658,7 @@ static void test_load_rejects_term_under_two_codes(void **state)
 
 static void test_load_accepts_term_repeated_under_one_code(void **state)
 {
-	struct tmpfile t;
+	struct th_tmpfile t;
 	char err[256];
 
 	(void)state;
@@ -711,7 +672,7 @@ static void test_load_accepts_term_repeated_under_one_code(void **state)
 
 static void test_load_rejects_bad_groups(void **state)
 {
-	struct tmpfile t;
+	struct th_tmpfile t;
 
 	(void)state;
 	write_mini(&t, setting_ok, trained_ok, "\"other\": [\"other\"]");
@@ -730,7 +691,7 @@ static void test_load_rejects_bad_groups(void **state)
 
 static void test_load_rejects_bad_medically_trained(void **state)
 {
-	struct tmpfile t;
+	struct th_tmpfile t;
 
 	(void)state;
 	write_mini(&t, setting_ok, "\"doctor\": true", groups_ok);
@@ -745,7 +706,7 @@ static void test_load_rejects_bad_medically_trained(void **state)
 
 static void test_load_rejects_bad_structure(void **state)
 {
-	struct tmpfile t;
+	struct th_tmpfile t;
 
 	(void)state;
 	write_mini(&t, "\"salon\": [\"spa\"], \"salon\": [\"day spa\"]", trained_ok, groups_ok);
@@ -761,24 +722,25 @@ static void test_load_rejects_bad_structure(void **state)
 	expect_load_error(&t, "setting: term \"--\" of salon has no letters or digits");
 	write_mini(&t, "", trained_ok, groups_ok);
 	expect_load_error(&t, "setting: \"codes\" must be a non-empty object");
-	write_tmp(&t, "{\"version\": 2}");
+	th_write_tmp(&t, "{\"version\": 2}");
 	expect_load_error(&t, "\"version\" must be 1");
-	write_tmp(&t, "{\"version\": 1}");
+	th_write_tmp(&t, "{\"version\": 1}");
 	expect_load_error(&t, "section \"setting\" is missing or not an object");
-	write_tmp(&t, "{\"version\": 1, \"settings\": {}}");
+	th_write_tmp(&t, "{\"version\": 1, \"settings\": {}}");
 	expect_load_error(&t, "unknown section \"settings\"");
-	write_tmp(&t, "{\"version\": 1, \"setting\": {\"codes\": {\"salon\": []}, \"cods\": 1}}");
+	th_write_tmp(&t,
+		     "{\"version\": 1, \"setting\": {\"codes\": {\"salon\": []}, \"cods\": 1}}");
 	expect_load_error(&t, "setting: unknown key \"cods\"");
-	write_tmp(&t, "{\"version\": 1, \"description\": 1}");
+	th_write_tmp(&t, "{\"version\": 1, \"description\": 1}");
 	expect_load_error(&t, "\"description\" must be a string");
-	write_tmp(
+	th_write_tmp(
 	    &t, "{\"version\": 1, \"setting\": {\"codes\": {\"salon\": []}, \"description\": []}}");
 	expect_load_error(&t, "setting: \"description\" must be a string");
 }
 
 static void test_load_rejects_overlong_term(void **state)
 {
-	struct tmpfile t;
+	struct th_tmpfile t;
 	char setting[512], want[256];
 
 	(void)state;
@@ -790,11 +752,11 @@ static void test_load_rejects_overlong_term(void **state)
 
 static void test_load_error_is_truncated_to_buffer(void **state)
 {
-	struct tmpfile t;
+	struct th_tmpfile t;
 	char err[16];
 
 	(void)state;
-	write_tmp(&t, "{");
+	th_write_tmp(&t, "{");
 	memset(err, 'x', sizeof(err));
 	assert_null(vocab_load(t.path, err, sizeof(err)));
 	assert_null(vocab_load(t.path, NULL, 0));
@@ -838,5 +800,5 @@ int main(void)
 	    cmocka_unit_test(test_load_rejects_overlong_term),
 	    cmocka_unit_test(test_load_error_is_truncated_to_buffer),
 	};
-	return cmocka_run_group_tests_name("vocab", tests, group_setup, group_teardown);
+	return cmocka_run_group_tests_name("vocab", tests, group_setup, th_tables_teardown);
 }

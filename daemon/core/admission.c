@@ -1,0 +1,138 @@
+/* Admission: a memory budget for request bodies being turned into reports. */
+#include "admission.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+struct admission {
+	pthread_mutex_t lock;
+	size_t budget; /* 0: unlimited */
+	size_t held;
+	bool open;     /* shutting down: admit everything */
+	struct admission_waiter *head, *tail;
+	size_t waiting;
+};
+
+struct admission *admission_new(size_t budget)
+{
+	struct admission *a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	pthread_mutex_init(&a->lock, NULL);
+	a->budget = budget;
+	return a;
+}
+
+void admission_free(struct admission *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}
+
+/* Whether cost may be held now. Nothing held admits anything: a request
+ * larger than the budget must not wait forever. */
+static bool fits(const struct admission *a, size_t cost)
+{
+	if (a->open || a->budget == 0 || a->held == 0)
+		return true;
+	return a->held < a->budget && cost <= a->budget - a->held;
+}
+
+bool admission_enter(struct admission *a, struct admission_waiter *w, size_t cost)
+{
+	bool now;
+
+	pthread_mutex_lock(&a->lock);
+	/* Behind a queue, wait too: no overtaking. */
+	now = !a->head && fits(a, cost);
+	if (now) {
+		a->held += cost;
+	} else {
+		w->suspend(w);
+		w->cost = cost;
+		w->next = NULL;
+		if (a->tail)
+			a->tail->next = w;
+		else
+			a->head = w;
+		a->tail = w;
+		a->waiting++;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return now;
+}
+
+/* Under the lock: takes the waiters that now fit off the queue, in order,
+ * holding their cost; returns them as a list to wake outside the lock. */
+static struct admission_waiter *take_admitted(struct admission *a)
+{
+	struct admission_waiter *first = NULL, **last = &first;
+
+	while (a->head && fits(a, a->head->cost)) {
+		struct admission_waiter *w = a->head;
+		a->head = w->next;
+		if (!a->head)
+			a->tail = NULL;
+		a->waiting--;
+		a->held += w->cost;
+		w->next = NULL;
+		*last = w;
+		last = &w->next;
+	}
+	return first;
+}
+
+static void wake_all(struct admission_waiter *w)
+{
+	while (w) {
+		/* wake() may free w (the request may end at once). */
+		struct admission_waiter *next = w->next;
+		w->wake(w);
+		w = next;
+	}
+}
+
+void admission_leave(struct admission *a, size_t cost)
+{
+	pthread_mutex_lock(&a->lock);
+	a->held = cost < a->held ? a->held - cost : 0;
+	struct admission_waiter *w = take_admitted(a);
+	pthread_mutex_unlock(&a->lock);
+	wake_all(w);
+}
+
+void admission_set_budget(struct admission *a, size_t budget)
+{
+	pthread_mutex_lock(&a->lock);
+	a->budget = budget;
+	struct admission_waiter *w = take_admitted(a);
+	pthread_mutex_unlock(&a->lock);
+	wake_all(w);
+}
+
+void admission_open(struct admission *a)
+{
+	pthread_mutex_lock(&a->lock);
+	a->open = true;
+	struct admission_waiter *w = take_admitted(a);
+	pthread_mutex_unlock(&a->lock);
+	wake_all(w);
+}
+
+size_t admission_held(struct admission *a)
+{
+	pthread_mutex_lock(&a->lock);
+	size_t n = a->held;
+	pthread_mutex_unlock(&a->lock);
+	return n;
+}
+
+size_t admission_waiting(struct admission *a)
+{
+	pthread_mutex_lock(&a->lock);
+	size_t n = a->waiting;
+	pthread_mutex_unlock(&a->lock);
+	return n;
+}
