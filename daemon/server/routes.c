@@ -65,6 +65,12 @@ void request_resume(struct write_job *job, void *arg)
 
 enum MHD_Result request_submit(struct request *rq, struct write_job *job)
 {
+	/* Everything the handler read from the body is in the arena by now
+	 * (cJSON and the CSV reader copy); the text itself, the largest thing
+	 * a batch holds, need not wait for the commit. */
+	free(rq->body);
+	rq->body = NULL;
+	rq->body_cap = 0;
 	atomic_fetch_add(&rq->refs, 1);
 	atomic_store(&rq->state, RQ_SUSPENDED);
 	/* Suspend before queueing: the writer may resume as soon as it has the job. */
@@ -400,6 +406,18 @@ static enum MHD_Result begin(struct request *rq, const char *method, const char 
 	return d->begin(rq);
 }
 
+/* Room for the whole body at once when its Content-Length is known (it
+ * was checked against max_body_bytes with the headers), so a batch's text
+ * is not held in a buffer twice its size. */
+static size_t first_capacity(struct MHD_Connection *conn, size_t max)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long n = cl ? strtoull(cl, NULL, 10) : 0;
+
+	return n > 0 && n <= max ? (size_t)n + 1 : 4096;
+}
+
 /* Appends a chunk of body; the limit was checked against Content-Length
  * already, this catches chunked bodies that grow past it. MHD cannot queue
  * an answer while a body is arriving, so such a body is dropped as it comes
@@ -425,7 +443,7 @@ static enum MHD_Result take_body(struct request *rq, const char *data, size_t *s
 		return MHD_YES;
 	}
 	if (rq->body_len + n + 1 > rq->body_cap) {
-		size_t cap = rq->body_cap ? rq->body_cap : 4096;
+		size_t cap = rq->body_cap ? rq->body_cap : first_capacity(rq->conn, max);
 		while (cap < rq->body_len + n + 1)
 			cap *= 2;
 		if (cap > max + 1)

@@ -63,6 +63,21 @@ adm_unlock_reports() {
 		WHERE query LIKE 'SELECT pg_sleep%' AND pid <> pg_backend_pid()" >/dev/null
 }
 
+# adm_pair FIRST SECOND: with INSERTs held up by a lock, batch FIRST is
+# admitted (and stays in the writer) and batch SECOND waits for room; their
+# posts run in the background as ADM_PIDS.
+adm_pair() {
+	adm_batch "$1" 5
+	adm_batch "$2" 5
+	adm_lock_reports 20 || return 1
+	adm_post "$1" application/x-ndjson &
+	ADM_PIDS=($!)
+	adm_wait_metric needlewatch_admission_held_bytes 'v > 0' >/dev/null
+	adm_post "$2" application/x-ndjson &
+	ADM_PIDS+=($!)
+	[ "$(adm_wait_metric needlewatch_admission_waiting 'v >= 1')" = 1 ]
+}
+
 adm_batch A 20
 adm_batch B 20
 report_json "ADM-single-1" >"$WORK/adm-S.json"
@@ -103,22 +118,14 @@ assert_eq "nothing waits afterwards" 0 "$(adm_wait_metric needlewatch_admission_
 assert_eq "nothing is held afterwards" 0 "$(adm_wait_metric needlewatch_admission_held_bytes 'v == 0')"
 
 # --- SIGHUP widens the budget: the waiting request goes on at once
-adm_batch C 5
-adm_batch D 5
-adm_lock_reports 20
-adm_post C application/x-ndjson &
-pid_c=$!
-adm_wait_metric needlewatch_admission_held_bytes 'v > 0' >/dev/null
-adm_post D application/x-ndjson &
-pid_d=$!
-assert_eq "with the budget spent, the next batch waits" 1 \
-	"$(adm_wait_metric needlewatch_admission_waiting 'v >= 1')"
+adm_pair C D
+assert_eq "with the budget spent, the next batch waits" 0 "$?"
 sed -i 's/^ingest_memory_budget = .*/ingest_memory_budget = 0/' "$WORK/needlewatchd.conf"
 kill -HUP "$NW_PID"
 assert_eq "after SIGHUP to an unlimited budget, it no longer waits" 0 \
 	"$(adm_wait_metric needlewatch_admission_waiting 'v == 0')"
 adm_unlock_reports
-wait "$pid_c" "$pid_d"
+wait "${ADM_PIDS[@]}"
 assert_eq "both batches are answered" "200 200" \
 	"$(cat "$WORK/adm-C.status") $(cat "$WORK/adm-D.status")"
 assert_eq "and stored" 10 \
@@ -127,19 +134,12 @@ assert_eq "and stored" 10 \
 # --- SIGTERM with a request waiting: both are finished before the exit
 sed -i 's/^ingest_memory_budget = .*/ingest_memory_budget = 1KiB/' "$WORK/needlewatchd.conf"
 kill -HUP "$NW_PID"
-adm_batch E 5
-adm_batch F 5
-adm_lock_reports 20
-adm_post E application/x-ndjson &
-pid_e=$!
-adm_wait_metric needlewatch_admission_held_bytes 'v > 0' >/dev/null
-adm_post F application/x-ndjson &
-pid_f=$!
-adm_wait_metric needlewatch_admission_waiting 'v >= 1' >/dev/null
+adm_pair E F
+assert_eq "a batch is admitted and another waits" 0 "$?"
 kill -TERM "$NW_PID"
 sleep 0.5
 adm_unlock_reports
-wait "$pid_e" "$pid_f"
+wait "${ADM_PIDS[@]}"
 rc=0
 wait "$NW_PID" || rc=$?
 NW_PID=
