@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -277,6 +278,11 @@ int main(int argc, char **argv)
 	struct server s = {0};
 	char err[512];
 
+	/* A fixed mmap threshold: glibc would otherwise raise it to the size
+	 * of each large block freed (request bodies, arena blocks of a batch),
+	 * after which such blocks come from the heaps of the request threads
+	 * and stay there, fragmented, long after the batch is answered. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	if (parse_options(argc, argv, &o) < 0)
 		return EX_USAGE;
 	if (config_load(&cfg, o.config_path, err, sizeof(err)) < 0 ||
