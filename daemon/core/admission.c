@@ -94,31 +94,34 @@ static void wake_all(struct admission_waiter *w)
 	}
 }
 
+/* After anything that may make room: admits who now fits, unlocks, and
+ * wakes them outside the lock (wake() resumes a connection). */
+static void unlock_and_wake(struct admission *a)
+{
+	struct admission_waiter *w = take_admitted(a);
+	pthread_mutex_unlock(&a->lock);
+	wake_all(w);
+}
+
 void admission_leave(struct admission *a, size_t cost)
 {
 	pthread_mutex_lock(&a->lock);
 	a->held = cost < a->held ? a->held - cost : 0;
-	struct admission_waiter *w = take_admitted(a);
-	pthread_mutex_unlock(&a->lock);
-	wake_all(w);
+	unlock_and_wake(a);
 }
 
 void admission_set_budget(struct admission *a, size_t budget)
 {
 	pthread_mutex_lock(&a->lock);
 	a->budget = budget;
-	struct admission_waiter *w = take_admitted(a);
-	pthread_mutex_unlock(&a->lock);
-	wake_all(w);
+	unlock_and_wake(a);
 }
 
 void admission_open(struct admission *a)
 {
 	pthread_mutex_lock(&a->lock);
 	a->open = true;
-	struct admission_waiter *w = take_admitted(a);
-	pthread_mutex_unlock(&a->lock);
-	wake_all(w);
+	unlock_and_wake(a);
 }
 
 size_t admission_held(struct admission *a)
