@@ -37,7 +37,6 @@
  * FHIR resources may carry longer generated narrative HTML. */
 #define JSON_MAX_STRING (16 * 1024)
 #define FHIR_MAX_STRING (64 * 1024)
-#define RETRY_AFTER_S 5
 
 static const char *const SQL_GET_REPORT =
     "SELECT id, client_ref, version, received_at, normalised, warnings"
@@ -252,12 +251,9 @@ static const char *normalised_text(struct request *rq, const struct report *r,
 enum MHD_Result reports_problem(struct request *rq, unsigned status, const char *type,
 				const char *title, const char *detail, const struct issues *errors)
 {
-	struct respond_extra retry = {.retry_after_s = RETRY_AFTER_S};
-	rq->status = status;
 	if (status == MHD_HTTP_BAD_REQUEST || status == MHD_HTTP_UNPROCESSABLE_CONTENT)
 		metrics_count_report(rq->server->metrics, OUTCOME_REJECTED, 1);
-	return respond_problem(rq->conn, status, type, title, detail, errors,
-			       status == MHD_HTTP_SERVICE_UNAVAILABLE ? &retry : NULL);
+	return respond_request_problem(rq, status, type, title, detail, errors);
 }
 
 int reports_normalise(struct request *rq, const cJSON *doc, struct report *ret,
