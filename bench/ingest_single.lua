@@ -9,14 +9,9 @@ local reports = dofile(os.getenv("NW_BENCH_DIR") .. "/reports.lua")
 local tokens = reports.tokens(os.getenv("NW_BENCH_TOKENS"))
 local run = os.getenv("NW_BENCH_RUN") or "R"
 
-local threads = {}
-local next_id = 0
-
-function setup(thread)
-	thread:set("id", next_id)
-	next_id = next_id + 1
-	table.insert(threads, thread)
-end
+local common = dofile(os.getenv("NW_BENCH_DIR") .. "/wrk_common.lua")
+local threads
+threads, setup = common.threads()
 
 -- Per thread: id is set by setup(); statuses is read back by done().
 local n = 0
@@ -32,24 +27,9 @@ function request()
 end
 
 function response(status, headers, body)
-	statuses[status] = (statuses[status] or 0) + 1
+	common.count(status)
 end
 
 function done(summary, latency, requests)
-	local counts = {}
-	for _, t in ipairs(threads) do
-		local s = t:get("statuses")
-		for k, v in pairs(s or {}) do
-			counts[k] = (counts[k] or 0) + v
-		end
-	end
-	local parts = {}
-	for k, v in pairs(counts) do
-		parts[#parts + 1] = k .. ":" .. v
-	end
-	io.write(string.format("RESULT requests=%d p50_ms=%.3f p99_ms=%.3f max_ms=%.3f " ..
-		"errors=%d statuses=%s\n", summary.requests, latency:percentile(50) / 1000,
-		latency:percentile(99) / 1000, latency.max / 1000,
-		summary.errors.connect + summary.errors.read + summary.errors.write +
-		summary.errors.status + summary.errors.timeout, table.concat(parts, ",")))
+	common.result(threads, summary, latency)
 end

@@ -1,15 +1,14 @@
 -- wrk script: GET /v1/summaries as a regulator, a fixed number of times
 -- (scripts/bench.sh runs it with one connection: latency, not throughput).
 -- Environment: NW_BENCH_PATH (path and query), NW_BENCH_TOKEN (a regulator
--- token), NW_BENCH_REQUESTS (how many, default 1000).
+-- token), NW_BENCH_REQUESTS (how many, default 1000), NW_BENCH_DIR (this
+-- directory).
 local path = os.getenv("NW_BENCH_PATH")
 local token = os.getenv("NW_BENCH_TOKEN")
 local limit = tonumber(os.getenv("NW_BENCH_REQUESTS") or "1000")
-local threads = {}
-
-function setup(thread)
-	table.insert(threads, thread)
-end
+local common = dofile(os.getenv("NW_BENCH_DIR") .. "/wrk_common.lua")
+local threads
+threads, setup = common.threads()
 
 -- Per thread, read back by done().
 answered = 0
@@ -20,7 +19,7 @@ function request()
 end
 
 function response(status, headers, body)
-	statuses[status] = (statuses[status] or 0) + 1
+	common.count(status)
 	answered = answered + 1
 	if answered >= limit then
 		wrk.thread:stop()
@@ -28,15 +27,5 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-	local parts = {}
-	for _, t in ipairs(threads) do
-		for k, v in pairs(t:get("statuses") or {}) do
-			parts[#parts + 1] = k .. ":" .. v
-		end
-	end
-	io.write(string.format("RESULT requests=%d p50_ms=%.3f p99_ms=%.3f max_ms=%.3f " ..
-		"errors=%d statuses=%s\n", summary.requests, latency:percentile(50) / 1000,
-		latency:percentile(99) / 1000, latency.max / 1000,
-		summary.errors.connect + summary.errors.read + summary.errors.write +
-		summary.errors.status + summary.errors.timeout, table.concat(parts, ",")))
+	common.result(threads, summary, latency)
 end

@@ -206,7 +206,8 @@ bench_summaries() {
 	curl -sf --cacert "$WORK/tls/server.crt" -H "Authorization: Bearer $token" \
 		"https://127.0.0.1:$PORT$path" >"$WORK/summaries.json"
 	R[summary_rows]=$(jq '.rows | length' "$WORK/summaries.json")
-	out=$(NW_BENCH_PATH="$path" NW_BENCH_TOKEN="$token" NW_BENCH_REQUESTS=$SUMMARY_REQUESTS \
+	out=$(NW_BENCH_DIR="$BENCH" NW_BENCH_PATH="$path" NW_BENCH_TOKEN="$token" \
+		NW_BENCH_REQUESTS=$SUMMARY_REQUESTS \
 		wrk -t1 -c1 -d120s --timeout 10s -s "$BENCH/summaries.lua" "https://127.0.0.1:$PORT" |
 		grep '^RESULT')
 	R[summaries_p50_ms]=$(field "$out" p50_ms)
