@@ -147,11 +147,36 @@ nw_env_down() {
 }
 
 # new_reporter SETTING [POSTCODE]: prints "premises_id token"
-new_reporter() {
+new_reporter() { named_reporter "Test $1 $RANDOM" "$1" "${2:-LS6}"; }
+
+# named_reporter NAME SETTING POSTCODE [CODE]: a premises and a reporter
+# token for it; prints "id token"
+named_reporter() {
 	local id tok
-	id=$(ctl premises add --name "Test $1 $RANDOM" --setting "$1" --postcode "${2:-LS6}" | tail -1)
+	id=$(ctl premises add --name "$1" --setting "$2" --postcode "$3" ${4:+--code "$4"} | tail -1)
 	tok=$(ctl token create --role reporter --premises "$id" | tail -1)
 	echo "$id $tok"
+}
+
+now_ms() { date +%s%3N; }
+
+# tls_talk OUT COMMAND [ARGS...]: runs COMMAND, which writes a request at its
+# own pace, into a TLS connection to the daemon, then sends nothing more; the
+# answer goes to OUT. Prints the milliseconds until the server closed the
+# connection (about 12000 when it never did: every client is bounded).
+tls_talk() {
+	local out=$1 fifo="$WORK/tls_talk.fifo" t0 t1 w
+	shift
+	rm -f "$fifo"
+	mkfifo "$fifo"
+	t0=$(now_ms)
+	{ "$@"; exec sleep 12; } >"$fifo" 2>/dev/null &
+	w=$!
+	timeout 12 openssl s_client -quiet -connect "127.0.0.1:$NW_PORT" <"$fifo" >"$out" 2>/dev/null
+	t1=$(now_ms)
+	kill "$w" 2>/dev/null
+	wait "$w" 2>/dev/null
+	echo $((t1 - t0))
 }
 
 # A valid report (DESIGN §6) with a given client_ref and version.

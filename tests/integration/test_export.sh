@@ -28,18 +28,12 @@ make -s -C "$ROOT" "${x_make_args[@]}" "$BUILD/tests/export_receiver" >/dev/null
 assert_eq "the local HTTPS receiver builds" 0 "$?"
 
 # --- seeding
-x_premises() { # NAME SETTING POSTCODE CODE: prints "id token"
-	local id tok
-	id=$(ctl premises add --name "$1" --setting "$2" --postcode "$3" --code "$4" | tail -1)
-	tok=$(ctl token create --role reporter --premises "$id" | tail -1)
-	echo "$id $tok"
-}
-read -r XC1 XC1_T <<<"$(x_premises "Export Clinic One" medical_clinic LS1 EXP-C1)"
-read -r XC2 XC2_T <<<"$(x_premises "Export Clinic Two" medical_clinic EC1A EXP-C2)"
-read -r XS1 XS1_T <<<"$(x_premises "Export Salon One" salon M1 EXP-S1)"
-read -r XS2 XS2_T <<<"$(x_premises "Export Salon Two" salon LS1 EXP-S2)"
-read -r XM1 XM1_T <<<"$(x_premises "Export Mobile One" mobile M1 EXP-M1)"
-read -r XG XG_T <<<"$(x_premises "Export GP" medical_clinic B1 EXP-G1)"
+read -r XC1 XC1_T <<<"$(named_reporter "Export Clinic One" medical_clinic LS1 EXP-C1)"
+read -r XC2 XC2_T <<<"$(named_reporter "Export Clinic Two" medical_clinic EC1A EXP-C2)"
+read -r XS1 XS1_T <<<"$(named_reporter "Export Salon One" salon M1 EXP-S1)"
+read -r XS2 XS2_T <<<"$(named_reporter "Export Salon Two" salon LS1 EXP-S2)"
+read -r XM1 XM1_T <<<"$(named_reporter "Export Mobile One" mobile M1 EXP-M1)"
+read -r XG XG_T <<<"$(named_reporter "Export GP" medical_clinic B1 EXP-G1)"
 
 X_BAD_POSTS=0
 x_post() { # TOKEN PATH JSON

@@ -6,25 +6,9 @@
 read -r _ LIM_TOKEN <<<"$(new_reporter salon LS6)"
 read -r _ LIM_OTHER <<<"$(new_reporter salon LS6)"
 
-lim_ms() { date +%s%3N; }
-
 # lim_tls_talk TEXT: sends TEXT (printf %b escapes) over TLS, then nothing
-# more; the answer goes to $WORK/lim.out. Prints the milliseconds until the
-# server closed the connection (at most 12000: then it never did).
-lim_tls_talk() {
-	local fifo="$WORK/lim.fifo" t0 t1 w
-	rm -f "$fifo"
-	mkfifo "$fifo"
-	t0=$(lim_ms)
-	{ printf '%b' "$1"; exec sleep 12; } >"$fifo" &
-	w=$!
-	timeout 12 openssl s_client -quiet -connect "127.0.0.1:$NW_PORT" <"$fifo" \
-		>"$WORK/lim.out" 2>/dev/null
-	t1=$(lim_ms)
-	kill "$w" 2>/dev/null
-	wait "$w" 2>/dev/null
-	echo $((t1 - t0))
-}
+# more (tls_talk); the answer goes to $WORK/lim.out.
+lim_tls_talk() { tls_talk "$WORK/lim.out" printf '%b' "$1"; }
 
 # lim_hold N: opens N idle TCP connections (fds in LIM_FDS) and waits until
 # the daemon has accepted them all (its listening socket's queue is empty).
@@ -132,10 +116,10 @@ lim_t=$(lim_tls_talk "POST /v1/reports HTTP/1.1\r\nHost: localhost\r\nAuthorizat
 if [ "$lim_t" -ge 1500 ] && [ "$lim_t" -lt 6000 ]; then
 	pass "a request stopped mid-body is dropped after connection_timeout_s (${lim_t} ms)"
 else fail "a request stopped mid-body was dropped after ${lim_t} ms, not about 2000"; fi
-lim_t0=$(lim_ms)
+lim_t0=$(now_ms)
 exec {lim_fd}<>"/dev/tcp/127.0.0.1/$NW_PORT"
 timeout 12 cat <&"$lim_fd" >/dev/null
-lim_t=$(($(lim_ms) - lim_t0))
+lim_t=$(($(now_ms) - lim_t0))
 exec {lim_fd}>&-
 if [ "$lim_t" -ge 1500 ] && [ "$lim_t" -lt 6000 ]; then
 	pass "a connection that never starts TLS is dropped after connection_timeout_s (${lim_t} ms)"

@@ -7,26 +7,9 @@
 
 read -r _ SL_TOKEN <<<"$(new_reporter salon LS6)"
 
-sl_ms() { date +%s%3N; }
-
 # sl_talk WRITER: runs the shell function WRITER, which prints a request at
-# its own pace, into a TLS connection; the answer goes to $WORK/sl.out.
-# Prints the milliseconds until the server closed the connection (12000 or
-# so when it never did).
-sl_talk() {
-	local fifo="$WORK/sl.fifo" t0 t1 w
-	rm -f "$fifo"
-	mkfifo "$fifo"
-	t0=$(sl_ms)
-	{ "$1"; exec sleep 12; } >"$fifo" 2>/dev/null &
-	w=$!
-	timeout 12 openssl s_client -quiet -connect "127.0.0.1:$NW_PORT" <"$fifo" \
-		>"$WORK/sl.out" 2>/dev/null
-	t1=$(sl_ms)
-	kill "$w" 2>/dev/null
-	wait "$w" 2>/dev/null
-	echo $((t1 - t0))
-}
+# its own pace, into a TLS connection (tls_talk); the answer goes to $WORK/sl.out.
+sl_talk() { tls_talk "$WORK/sl.out" "$1"; }
 
 # sl_metric REASON: needlewatch_connections_dropped_total{reason=REASON}.
 sl_metric() {
@@ -143,9 +126,9 @@ for _ in $(seq 1 50); do
 	[ "$(sql "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'reports' AND l.mode = 'ShareRowExclusiveLock' AND l.granted")" = 1 ] && break
 	sleep 0.1
 done
-sl_t0=$(sl_ms)
+sl_t0=$(now_ms)
 post_json /v1/reports "$SL_TOKEN" "$(report_json SL-SUSPENDED)"
-sl_t=$(($(sl_ms) - sl_t0))
+sl_t=$(($(now_ms) - sl_t0))
 wait "$sl_lock"
 assert_eq "a report whose commit waited on a table lock is answered 201" 201 "$STATUS"
 sl_in 2500 12000 "$sl_t" "its connection stayed suspended past request_header_timeout_s"

@@ -36,18 +36,12 @@
 # off until the end, where it is tested.
 nw_restart_with "summary_refresh_interval_s = 0"
 SUM_REG=$(ctl token create --role regulator --name "Summaries Regulator" | tail -1)
-sum_premises() { # NAME SETTING POSTCODE CODE: prints "id token"
-	local id tok
-	id=$(ctl premises add --name "$1" --setting "$2" --postcode "$3" --code "$4" | tail -1)
-	tok=$(ctl token create --role reporter --premises "$id" | tail -1)
-	echo "$id $tok"
-}
-read -r C1 C1_TOKEN <<<"$(sum_premises "Sum Clinic One" medical_clinic LS6 SUM-C1)"
-read -r C2 C2_TOKEN <<<"$(sum_premises "Sum Clinic Two" medical_clinic EC1A SUM-C2)"
-read -r S1 S1_TOKEN <<<"$(sum_premises "Sum Salon One" salon LS6 SUM-S1)"
-read -r S2 S2_TOKEN <<<"$(sum_premises "Sum Salon Two" salon EC1A SUM-S2)"
-read -r M1 M1_TOKEN <<<"$(sum_premises "Sum Mobile One" mobile M14 SUM-M1)"
-read -r G1 G1_TOKEN <<<"$(sum_premises "Sum GP" medical_clinic B1 SUM-G1)"
+read -r C1 C1_TOKEN <<<"$(named_reporter "Sum Clinic One" medical_clinic LS6 SUM-C1)"
+read -r C2 C2_TOKEN <<<"$(named_reporter "Sum Clinic Two" medical_clinic EC1A SUM-C2)"
+read -r S1 S1_TOKEN <<<"$(named_reporter "Sum Salon One" salon LS6 SUM-S1)"
+read -r S2 S2_TOKEN <<<"$(named_reporter "Sum Salon Two" salon EC1A SUM-S2)"
+read -r M1 M1_TOKEN <<<"$(named_reporter "Sum Mobile One" mobile M14 SUM-M1)"
+read -r G1 G1_TOKEN <<<"$(named_reporter "Sum GP" medical_clinic B1 SUM-G1)"
 
 SUM_FAILED_POSTS=0
 sum_post() { # TOKEN PATH JSON: counts anything but 201
