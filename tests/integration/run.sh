@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every tests/integration/test_*.sh (or only the files named as
 # arguments) against one environment (private PostgreSQL + needlewatchd on
-# loopback) and prints "integration: N passed, M failed".
+# loopback) and prints "integration: N passed, M failed, K skipped".
 #
 # NW_TEST_PG_PORT / NW_TEST_PORT choose the ports, so several runs from one
 # checkout can go on at once.
@@ -38,5 +38,5 @@ if grep -qF -f "$WORK/secrets" "$NW_LOG" 2>/dev/null ||
 else
 	pass "no token (of $(wc -l <"$WORK/secrets" 2>/dev/null || echo 0) created) and no patient ref in the daemon log"
 fi
-echo "integration: $PASSED passed, $FAILED failed"
+echo "integration: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" -eq 0 ]
