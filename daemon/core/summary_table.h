@@ -70,7 +70,7 @@ struct summary_row {
 	uint64_t premises_reporting;
 	uint64_t events_without_activity;
 	uint64_t events_third_party; /* of events, from third-party reports */
-	bool has_rate; /* procedures > 0 */
+	bool has_rate;		     /* procedures > 0 */
 	double rate_per_1000;
 	bool has_ci; /* stats_rate() succeeded */
 	struct stats_rate ci;

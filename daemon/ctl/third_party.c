@@ -57,15 +57,15 @@ int third_party_list(struct ctl *ctl, int argc, char **argv)
 	    CTL_OPTION_HELP,
 	    CTL_OPTION_END,
 	};
-	static const char *const headers[] = {
-	    "named premises", "setting", "reported by", "reporter name", "roles",
-	    "reports",	      "cases",	 "first week",	"last week"};
+	static const char *const headers[] = {"named premises", "setting",    "reported by",
+					      "reporter name",	"roles",      "reports",
+					      "cases",		"first week", "last week"};
 	struct third_party_args a = {.limit = LIMIT_DEFAULT};
 	PGresult *res = NULL;
 	long long limit;
 	int first = 0;
-	int rc = ctl_parse_options("review third-party", argc, argv, opts, store_option, &a,
-				   &first);
+	int rc =
+	    ctl_parse_options("review third-party", argc, argv, opts, store_option, &a, &first);
 
 	if (rc != CTL_CONTINUE)
 		return rc;

@@ -219,10 +219,11 @@ static int resolve_place(struct request *rq, const struct report *r, struct stor
 			return -EINVAL;
 		}
 		if (practitioner && (e == -ENOENT || o->procedure_premises_id != o->premises_id)) {
-			issues_add(errors, "procedure.premises_code",
-				   "a practitioner may name only its own premises; report a "
-				   "procedure done elsewhere with reporter_role treating_clinician, "
-				   "patient or other");
+			issues_add(
+			    errors, "procedure.premises_code",
+			    "a practitioner may name only its own premises; report a "
+			    "procedure done elsewhere with reporter_role treating_clinician, "
+			    "patient or other");
 			return -EINVAL;
 		}
 		if (e == -ENOENT)
@@ -337,12 +338,12 @@ static enum MHD_Result submit_single(struct request *rq, const char *format, con
 	struct issues errors;
 
 	issues_init(&errors, rq->arena);
-	int rc = reports_prepare(rq, &rq->report, format, body, &errors, warnings, NULL,
-				 &rq->item, &rq->normalised, &rq->warnings);
+	int rc = reports_prepare(rq, &rq->report, format, body, &errors, warnings, NULL, &rq->item,
+				 &rq->normalised, &rq->warnings);
 	if (rc == -EINVAL)
 		return reports_problem(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid-report",
-				       "invalid report", "one or more fields are invalid; see errors",
-				       &errors);
+				       "invalid report",
+				       "one or more fields are invalid; see errors", &errors);
 	if (rc == -EAGAIN)
 		return reports_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
 				       "database unavailable",

@@ -132,8 +132,8 @@ static void test_lower_case_is_valid_and_canonicalised(void **state)
 static void test_other_shapes_are_not_judged(void **state)
 {
 	static const char *const others[] = {
-	    "P000002", "P000012", "SUM-C1", "K7QMR4XZK", "K7QM-R4XZ", "K7QM-R4XZKK",
-	    "K7QMR-4XZK", "K7Q.-R4XZK", "K7QM_R4XZK", "", "Glow Beauty",
+	    "P000002",	  "P000012",	"SUM-C1",     "K7QMR4XZK", "K7QM-R4XZ",	  "K7QM-R4XZKK",
+	    "K7QMR-4XZK", "K7Q.-R4XZK", "K7QM_R4XZK", "",	   "Glow Beauty",
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)

@@ -64,7 +64,7 @@ static const struct summary_row *find(const struct fixture *f, const char *setti
 static const struct summary_events design_events[] = {
     {KEY("salon", "infection"), 6, 6, 2},
     {KEY("medical_clinic", "infection"), 2, 3, 0}, /* one case without activity */
-    {KEY("home", "pigmentation"), 0, 2, 0},	/* no activity at all */
+    {KEY("home", "pigmentation"), 0, 2, 0},	   /* no activity at all */
 };
 static const struct summary_denominator design_den[] = {
     {KEY("salon", NULL), 500, 2},
