@@ -23,6 +23,7 @@ enum figure {
 	FIG_ADJ_HIGH,
 	FIG_PREMISES,
 	FIG_WITHOUT_ACTIVITY,
+	FIG_THIRD_PARTY,
 	FIG_COUNT
 };
 
@@ -42,6 +43,7 @@ static const char *const figure_names[FIG_COUNT] = {
     "rr_adjusted_ci95_high",
     "premises_reporting",
     "events_without_activity",
+    "events_third_party",
 };
 
 /* One cell: a number, a string, a boolean, or nothing (null). */
@@ -99,8 +101,10 @@ static struct cell figure(const struct summary_row *r, enum figure f)
 		return number(r->has_adjusted, r->adjusted.ci95_high);
 	case FIG_PREMISES:
 		return (struct cell){.kind = CELL_COUNT, .count = r->premises_reporting};
-	default:
+	case FIG_WITHOUT_ACTIVITY:
 		return (struct cell){.kind = CELL_COUNT, .count = r->events_without_activity};
+	default:
+		return (struct cell){.kind = CELL_COUNT, .count = r->events_third_party};
 	}
 }
 

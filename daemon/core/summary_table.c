@@ -224,6 +224,7 @@ static int fill_counts(struct build *b)
 		if (e != NOT_FOUND) {
 			r->events = b->in->events[e].events;
 			r->events_without_activity = b->in->events[e].cases - r->events;
+			r->events_third_party = b->in->events[e].events_third_party;
 		}
 		if (d != NOT_FOUND) {
 			r->procedures = b->in->denominators[d].procedures;

@@ -27,11 +27,13 @@ struct summary_key {
 };
 
 /* Cases over the query's dimensions: events are those counted in the rate,
- * cases all of them (the rest lacked a denominator). */
+ * cases all of them (the rest lacked a denominator); events_third_party the
+ * part of events from third-party reports (schema/008_third_party.sql). */
 struct summary_events {
 	struct summary_key key;
 	uint64_t events;
 	uint64_t cases;
+	uint64_t events_third_party;
 };
 
 /* Activity over the query's dimensions except the complication ones. */
@@ -67,7 +69,8 @@ struct summary_row {
 	uint64_t procedures;
 	uint64_t premises_reporting;
 	uint64_t events_without_activity;
-	bool has_rate; /* procedures > 0 */
+	uint64_t events_third_party; /* of events, from third-party reports */
+	bool has_rate;		     /* procedures > 0 */
 	double rate_per_1000;
 	bool has_ci; /* stats_rate() succeeded */
 	struct stats_rate ci;

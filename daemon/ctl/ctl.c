@@ -29,6 +29,8 @@ static const char usage_text[] =
     "                                   the last refresh (--full: every week)\n"
     "  review list [--field FIELD] [--limit N]\n"
     "                                   unknown vocabulary terms, most used first\n"
+    "  review third-party [--premises CODE] [--limit N]\n"
+    "                                   third-party reports per named premises and sender\n"
     "  renormalise [--dry-run] [--batch-size N] [--limit N] [--restart]\n"
     "                                   re-derive stored reports with the current vocabulary\n"
     "  export (--week YYYY-Www | --last-week | --catch-up) --out DIR [--deliver URL ...]\n"

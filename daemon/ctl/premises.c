@@ -1,11 +1,14 @@
 /* needlewatchctl premises: register the places that report, and list them. */
 #include "premises.h"
 #include "ctl_db.h"
+#include "premises_code.h"
 #include "region.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 /* The setting vocabulary of DESIGN §6, as premises.setting's CHECK has it. */
 static const char *const settings[] = {
@@ -15,16 +18,17 @@ static const char *const settings[] = {
 /* premises.name's CHECK: 1 to 200 characters. */
 #define NAME_MAX_CHARS 200
 
-/* The id comes from the identity's sequence first, so that the default code
- * can be derived from it in the same statement: "P" and at least six digits. */
+/* The code is generated here, not derived from the id: a sequential code
+ * ("P000002") let anyone name every premises in turn. */
 static const char *sql_insert_premises =
-    "WITH next AS (SELECT nextval(pg_get_serial_sequence('needlewatch.premises', 'id')) AS id) "
     "INSERT INTO needlewatch.premises "
-    "(id, code, name, setting, postcode_district, postcode_area, region) "
-    "SELECT next.id, "
-    "coalesce($1, 'P' || repeat('0', 6 - length(next.id::text)) || next.id::text), "
-    "$2, $3, $4, $5, $6 FROM next "
+    "(code, name, setting, postcode_district, postcode_area, region) "
+    "VALUES ($1, $2, $3, $4, $5, $6) "
     "RETURNING id, code";
+
+/* Attempts at a fresh random code when one is taken: with 2^40 codes, a
+ * second collision in a row means something other than chance. */
+#define CODE_ATTEMPTS 4
 
 /* reporters: a reporter token belongs to its premises (accounts' CHECK). */
 static const char *sql_list_premises = "SELECT p.id, p.code, p.setting, p.region, p.name, "
@@ -36,7 +40,7 @@ struct premises_args {
 	const char *name;
 	const char *setting;
 	const char *postcode;
-	const char *code; /* NULL: derived from the id */
+	const char *code; /* NULL: generated (premises_code.h) */
 	char district[8]; /* "LS6": the outward code of --postcode, upper-cased */
 	char area[8];	  /* "LS" */
 };
@@ -117,6 +121,13 @@ static int check_args(struct premises_args *a)
 		    "--code '%s' must be 1 to 64 letters, digits, '.', '_' or '-', "
 		    "starting with a letter or digit",
 		    a->code);
+	/* Reports naming it would be refused as mistyped. */
+	if (a->code && premises_code_classify(a->code, NULL) == PREMISES_CODE_MISTYPED)
+		return ctl_usage_error("premises add",
+				       "--code '%s' has the shape of a generated code (XXXX-XXXXC) "
+				       "but its check character does not agree; leave --code out "
+				       "to have one generated",
+				       a->code);
 	return check_postcode(a);
 }
 
@@ -168,36 +179,62 @@ static int report_insert_failure(const struct ctl *ctl, const struct premises_ar
 		return ctl_fail(rc, "premises add: %s", ctl->err);
 	if (a->code)
 		return ctl_fail(rc, "premises add: code %s is already taken", a->code);
-	return ctl_fail(rc, "premises add: the code derived from the new id is already taken; "
-			    "choose one with --code");
+	return ctl_fail(rc, "premises add: %d generated codes in a row were already taken",
+			CODE_ATTEMPTS);
 }
 
-/* Inserts the premises and its audit row in one transaction, then prints. */
-static int premises_insert(struct ctl *ctl, const struct premises_args *a, const char *region)
+/* A fresh generated code from the kernel's random source into out. */
+static int generate_code(char out[PREMISES_CODE_LEN + 1])
 {
-	const char *params[] = {a->code, a->name, a->setting, a->district, a->area, region};
+	uint8_t bytes[PREMISES_CODE_RANDOM];
+	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes))
+		return -errno;
+	premises_code_format(bytes, out);
+	return 0;
+}
+
+/* One attempt: the premises and its audit row in one transaction, then
+ * printed. Prints no error: the reason is in ctl->err and ctl->sqlstate. */
+static int insert_once(struct ctl *ctl, const struct premises_args *a, const char *code_in,
+		       const char *region)
+{
+	const char *params[] = {code_in, a->name, a->setting, a->district, a->area, region};
 	PGresult *res = NULL;
 	int rc = ctl_db_begin(ctl);
 	if (!rc)
 		rc = ctl_db_exec(ctl, sql_insert_premises, 6, params, &res);
 	if (rc) {
 		ctl_db_rollback(ctl);
-		return report_insert_failure(ctl, a, rc);
+		return rc;
 	}
 	const char *id = PQgetvalue(res, 0, 0);
 	const char *code = PQgetvalue(res, 0, 1);
 	rc = audit_premises_add(ctl, id, code, a->setting);
 	if (!rc)
 		rc = ctl_db_commit(ctl);
-	if (rc) {
+	if (rc)
 		ctl_db_rollback(ctl);
-		rc = ctl_fail(rc, "premises add: %s", ctl->err);
-		goto out;
-	}
-	printf("premises %s added, code %s\n%s\n", a->name, code, id);
-out:
+	else
+		printf("premises %s added, code %s\n%s\n", a->name, code, id);
 	PQclear(res);
 	return rc;
+}
+
+/* Inserts with the chosen code, or with generated ones until one is free. */
+static int premises_insert(struct ctl *ctl, const struct premises_args *a, const char *region)
+{
+	char code[PREMISES_CODE_LEN + 1];
+	int rc = 0;
+
+	for (int attempt = 0; attempt < (a->code ? 1 : CODE_ATTEMPTS); attempt++) {
+		if (!a->code && generate_code(code) < 0)
+			return ctl_fail(EX_SOFTWARE, "premises add: no random bytes: %s",
+					strerror(errno));
+		rc = insert_once(ctl, a, a->code ? a->code : code, region);
+		if (!rc || strcmp(ctl->sqlstate, "23505") != 0)
+			break;
+	}
+	return rc ? report_insert_failure(ctl, a, rc) : 0;
 }
 
 static int premises_add(struct ctl *ctl, int argc, char **argv)

@@ -8,6 +8,7 @@
  * `needlewatchctl renormalise`. */
 #include "review.h"
 #include "ctl_db.h"
+#include "third_party.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,6 +88,7 @@ int review_run(struct ctl *ctl, int argc, char **argv)
 {
 	static const struct ctl_command cmds[] = {
 	    {"list", review_list},
+	    {"third-party", third_party_list},
 	    {NULL, NULL},
 	};
 	return ctl_dispatch(ctl, "review", cmds, argc - 1, argv + 1);

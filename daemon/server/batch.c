@@ -127,8 +127,10 @@ static void queue_item(struct request *rq, struct batch *b, struct batch_item *i
 
 	if (b->rc)
 		return;
-	int rc = reports_prepare(rq, &it->report, b->format, body, &it->warnings, &b->memo,
-				 &b->store[b->n_store], &normalised, &warnings);
+	int rc = reports_prepare(rq, &it->report, b->format, body, &it->errors, &it->warnings,
+				 &b->memo, &b->store[b->n_store], &normalised, &warnings);
+	if (rc == -EINVAL) /* this item is rejected, with its errors; the rest go on */
+		return;
 	if (rc < 0) {
 		b->rc = rc;
 		return;

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "normalise.h"
+#include "premises_code.h"
 #include "request.h"
 #include "respond.h"
 #include "server.h"
@@ -170,13 +171,36 @@ static int premises_by_code(struct request *rq, struct place_memo **memo, const 
 	return m->rc;
 }
 
+/* The registered premises a report names: 0, -ENOENT, -EAGAIN, -ENOMEM, or
+ * -EINVAL for a mistyped code. A code of the generated shape is looked up
+ * in its upper-case form. One whose check character does not agree is
+ * still looked up as sent, since a code chosen with --code before codes
+ * were generated may have that shape; unregistered, it is a typo. */
+static int named_premises(struct request *rq, struct place_memo **memo, const char *code,
+			  long long *ret_id, char *setting, size_t len)
+{
+	char canonical[PREMISES_CODE_LEN + 1];
+	enum premises_code_kind kind = premises_code_classify(code, canonical);
+	const char *key = kind == PREMISES_CODE_VALID ? arena_strdup(rq->arena, canonical) : code;
+
+	if (!key)
+		return -ENOMEM;
+	int e = premises_by_code(rq, memo, key, ret_id, setting, len);
+	return e == -ENOENT && kind == PREMISES_CODE_MISTYPED ? -EINVAL : e;
+}
+
 /* Where the procedure was done (DESIGN §6): a named registered premises, the
  * reporting premises itself when a practitioner reports without a code, or an
- * unregistered place described only by its setting. Returns 0 or -EAGAIN. */
+ * unregistered place described only by its setting. A practitioner reports
+ * only its own procedures, so it may name only its own premises; anyone else
+ * (a GP, A&E, a patient) may name any, and the report is stored as
+ * third-party (reports.third_party, schema/008). Returns 0, -EINVAL (errors
+ * added), -EAGAIN or -ENOMEM. */
 static int resolve_place(struct request *rq, const struct report *r, struct store_origin *o,
-			 struct issues *warnings, struct place_memo **memo)
+			 struct issues *errors, struct issues *warnings, struct place_memo **memo)
 {
 	const char *reported = r->procedure.setting.code;
+	bool practitioner = strcmp(r->reporter_role, "practitioner") == 0;
 	char setting[24];
 
 	o->premises_id = rq->account.premises_id;
@@ -184,17 +208,31 @@ static int resolve_place(struct request *rq, const struct report *r, struct stor
 	o->procedure_premises_id = 0;
 	o->setting = reported[0] ? reported : "unknown";
 	if (r->procedure.premises_code) {
-		int e = premises_by_code(rq, memo, r->procedure.premises_code,
-					 &o->procedure_premises_id, setting, sizeof(setting));
-		if (e == -EAGAIN)
-			return -EAGAIN;
+		int e = named_premises(rq, memo, r->procedure.premises_code,
+				       &o->procedure_premises_id, setting, sizeof(setting));
+		if (e == -EAGAIN || e == -ENOMEM)
+			return e;
+		if (e == -EINVAL) {
+			issues_add(errors, "procedure.premises_code",
+				   "is mistyped: its check character does not agree (a premises "
+				   "code looks like XXXX-XXXXC); check it with the premises");
+			return -EINVAL;
+		}
+		if (practitioner && (e == -ENOENT || o->procedure_premises_id != o->premises_id)) {
+			issues_add(
+			    errors, "procedure.premises_code",
+			    "a practitioner may name only its own premises; report a "
+			    "procedure done elsewhere with reporter_role treating_clinician, "
+			    "patient or other");
+			return -EINVAL;
+		}
 		if (e == -ENOENT)
 			issues_add(warnings, "procedure.premises_code",
 				   "no registered premises has this code; counted as an "
 				   "unregistered place");
 		else
 			o->setting = arena_strdup(rq->arena, setting);
-	} else if (strcmp(r->reporter_role, "practitioner") == 0) {
+	} else if (practitioner) {
 		o->procedure_premises_id = rq->account.premises_id;
 		o->setting = arena_strdup(rq->arena, rq->account.premises_setting);
 	}
@@ -271,14 +309,15 @@ int reports_normalise(struct request *rq, const cJSON *doc, struct report *ret,
 }
 
 int reports_prepare(struct request *rq, const struct report *r, const char *format,
-		    const char *body, struct issues *warnings, struct place_memo **memo,
-		    struct store_item *ret_item, const char **ret_normalised,
-		    const char **ret_warnings)
+		    const char *body, struct issues *errors, struct issues *warnings,
+		    struct place_memo **memo, struct store_item *ret_item,
+		    const char **ret_normalised, const char **ret_warnings)
 {
 	struct store_origin origin = {.format = format};
+	int rc = resolve_place(rq, r, &origin, errors, warnings, memo);
 
-	if (resolve_place(rq, r, &origin, warnings, memo) < 0)
-		return -EAGAIN;
+	if (rc < 0)
+		return rc;
 	const char *normalised = normalised_text(rq, r, &origin);
 	cJSON *w = issues_json(warnings);
 	const char *wtext = w ? print_json(rq->arena, w) : NULL;
@@ -296,8 +335,15 @@ int reports_prepare(struct request *rq, const struct report *r, const char *form
 static enum MHD_Result submit_single(struct request *rq, const char *format, const char *body,
 				     struct issues *warnings)
 {
-	int rc = reports_prepare(rq, &rq->report, format, body, warnings, NULL, &rq->item,
+	struct issues errors;
+
+	issues_init(&errors, rq->arena);
+	int rc = reports_prepare(rq, &rq->report, format, body, &errors, warnings, NULL, &rq->item,
 				 &rq->normalised, &rq->warnings);
+	if (rc == -EINVAL)
+		return reports_problem(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid-report",
+				       "invalid report",
+				       "one or more fields are invalid; see errors", &errors);
 	if (rc == -EAGAIN)
 		return reports_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
 				       "database unavailable",

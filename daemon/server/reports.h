@@ -40,11 +40,13 @@ struct place_memo;
  * the procedure was done (a database read, hence -EAGAIN when it cannot be
  * asked), the normalised and warnings texts, and the INSERT's parameters,
  * all in the request's arena. format is "json", "csv" or "fhir"; body the
- * stored verbatim text. Returns 0, -EAGAIN or -ENOMEM. */
+ * stored verbatim text. Returns 0, -EINVAL when the place named cannot be
+ * accepted (a practitioner naming another premises, a mistyped premises
+ * code: added to errors, nothing to store), -EAGAIN or -ENOMEM. */
 int reports_prepare(struct request *rq, const struct report *r, const char *format,
-		    const char *body, struct issues *warnings, struct place_memo **memo,
-		    struct store_item *ret_item, const char **ret_normalised,
-		    const char **ret_warnings);
+		    const char *body, struct issues *errors, struct issues *warnings,
+		    struct place_memo **memo, struct store_item *ret_item,
+		    const char **ret_normalised, const char **ret_warnings);
 
 /* doc printed with patient.ref replaced by r's pseudonym: the stored body of
  * a JSON report (doc is modified). NULL on out of memory. */

@@ -40,11 +40,11 @@
  * region, $6 fitzpatrick, $7 training, $8 complication, $10 complication_type
  * (whether to group by each); $9, $11 the complication and type filters.
  * Columns: week, setting, region, fitzpatrick, training, complication, type,
- * events (in the rate), cases (all). */
+ * events (in the rate), cases (all), events from third-party reports. */
 static const char *const SQL_EVENTS_WEEK_SETTING =
     "SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END, NULL::text,"
     " NULL::text, NULL::text, CASE WHEN $8 THEN complication_group END, NULL::text,"
-    " sum(events), sum(events + events_without_activity)"
+    " sum(events), sum(events + events_without_activity), sum(events_third_party)"
     " FROM summary.rates_week_setting"
     " WHERE week BETWEEN $1 AND $2"
     "  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
@@ -55,7 +55,7 @@ static const char *const SQL_EVENTS_FITZPATRICK =
     "SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END, NULL::text,"
     " CASE WHEN $6 THEN fitzpatrick::text END, NULL::text,"
     " CASE WHEN $8 THEN complication_group END, NULL::text,"
-    " sum(events), sum(events + events_without_activity)"
+    " sum(events), sum(events + events_without_activity), sum(events_third_party)"
     " FROM summary.rates_fitzpatrick"
     " WHERE week BETWEEN $1 AND $2"
     "  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
@@ -75,7 +75,8 @@ static const char *const SQL_EVENTS_CELLS =
     " CASE WHEN $5 THEN region END, CASE WHEN $6 THEN fitzpatrick::text END,"
     " CASE WHEN $7 THEN medically_trained::text END,"
     " CASE WHEN $8 THEN complication_group END, NULL::text,"
-    " coalesce(sum(cases) FILTER (WHERE " QUALIFIED "), 0), sum(cases)"
+    " coalesce(sum(cases) FILTER (WHERE " QUALIFIED "), 0), sum(cases),"
+    " coalesce(sum(cases_third_party) FILTER (WHERE " QUALIFIED "), 0)"
     " FROM summary.event_cells"
     " WHERE week BETWEEN $1 AND $2"
     "  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
@@ -87,7 +88,8 @@ static const char *const SQL_EVENTS_TYPES =
     " CASE WHEN $5 THEN region END, CASE WHEN $6 THEN fitzpatrick::text END,"
     " CASE WHEN $7 THEN medically_trained::text END,"
     " CASE WHEN $8 THEN complication_group END, CASE WHEN $10 THEN complication_type END,"
-    " coalesce(sum(cases) FILTER (WHERE " QUALIFIED "), 0), sum(cases)"
+    " coalesce(sum(cases) FILTER (WHERE " QUALIFIED "), 0), sum(cases),"
+    " coalesce(sum(cases_third_party) FILTER (WHERE " QUALIFIED "), 0)"
     " FROM summary.event_type_cells"
     " WHERE week BETWEEN $1 AND $2"
     "  AND ($9::text IS NULL OR complication_group = $9)"
@@ -197,7 +199,7 @@ struct row_map {
 	size_t key;
 	const enum summary_dim *dims;
 	size_t n_dims;
-	size_t counts[2];
+	size_t counts[3];
 	size_t n_counts;
 };
 
@@ -269,8 +271,9 @@ static int fetch_events(struct fetch *f, const struct summary_query *q, unsigned
 	    .dims = dims,
 	    .n_dims = ARRAY_SIZE(dims),
 	    .counts = {offsetof(struct summary_events, events),
-		       offsetof(struct summary_events, cases)},
-	    .n_counts = 2,
+		       offsetof(struct summary_events, cases),
+		       offsetof(struct summary_events, events_third_party)},
+	    .n_counts = 3,
 	};
 	const char *p[N_EVENT_PARAMS];
 	breakdown_params(p, q, need);
