@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "normalise.h"
+#include "report_members.h"
 #include "request.h"
 #include "respond.h"
 #include "server.h"
@@ -218,13 +219,20 @@ static const char *print_json(struct arena *a, const cJSON *j)
 	return out;
 }
 
-const char *reports_stored_json(struct request *rq, cJSON *doc, const struct report *r)
+/* Built from the allow-list, not from doc: a member the format does not
+ * define (warned about by normalisation) is never stored. */
+const char *reports_stored_json(struct request *rq, const cJSON *doc, const struct report *r)
 {
-	cJSON *patient = cJSON_GetObjectItemCaseSensitive(doc, "patient");
+	cJSON *stored = report_members_copy(doc);
+	if (!stored)
+		return NULL;
+	cJSON *patient = cJSON_GetObjectItemCaseSensitive(stored, "patient");
 	if (r->patient.has_ref && cJSON_IsObject(patient))
 		cJSON_ReplaceItemInObjectCaseSensitive(patient, "ref",
 						       cJSON_CreateString(r->patient.pseudonym));
-	return print_json(rq->arena, doc);
+	const char *text = print_json(rq->arena, stored);
+	cJSON_Delete(stored);
+	return text;
 }
 
 /* The normalised report plus the resolved place of the procedure. */
