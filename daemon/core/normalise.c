@@ -124,7 +124,7 @@ static void check_members(struct walk *w, const cJSON *obj, const char *base,
 {
 	for (const cJSON *m = obj->child; m; m = m->next)
 		if (!report_member_known(section, m->string) && !identifying_name(m->string))
-			issue(w, w->warnings, base, m->string, "unknown member, not stored");
+			issue(w, w->warnings, base, m->string, "%s", REPORT_MEMBERS_UNKNOWN);
 }
 
 /* Every member at every depth whose name means identifying data, known

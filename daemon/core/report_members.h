@@ -9,6 +9,11 @@
 #include <cJSON.h>
 #include <stdbool.h>
 
+/* The warning about a member the format does not define. It is said in the
+ * answer but not kept with the stored report: the stored body no longer has
+ * the member, so re-deriving the report could not say it again. */
+#define REPORT_MEMBERS_UNKNOWN "unknown member, not stored"
+
 enum report_section {
 	SECTION_REPORT,
 	SECTION_PROCEDURE,
