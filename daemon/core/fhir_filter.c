@@ -78,8 +78,10 @@ static const struct {
 	const char *type;
 	const struct element *elements;
 } RESOURCES[] = {
-    {"AdverseEvent", adverse_event}, {"Procedure", procedure},
-    {"Device", device},		     {"Location", location},
+    {"AdverseEvent", adverse_event},
+    {"Procedure", procedure},
+    {"Device", device},
+    {"Location", location},
     {"PractitionerRole", practitioner_role},
 };
 

@@ -275,8 +275,7 @@ static bool inward_letter(char c)
 
 static bool inward_at(const char *p)
 {
-	return text_is_digit(p[0]) && inward_letter(p[1]) && inward_letter(p[2]) &&
-	       !is_alnum(p[3]);
+	return text_is_digit(p[0]) && inward_letter(p[1]) && inward_letter(p[2]) && !is_alnum(p[3]);
 }
 
 /* A full postcode at s: an outward code (A9, A99, AA9, AA99, A9A, AA9A), at

@@ -14,8 +14,8 @@ enum identifying_kind {
 	IDENTIFYING_NONE = 0,
 	IDENTIFYING_NHS_NUMBER, /* 10 digits passing the modulus-11 check */
 	IDENTIFYING_EMAIL,
-	IDENTIFYING_PHONE,	/* a UK number: +44 or 0, then 9-10 digits */
-	IDENTIFYING_POSTCODE,	/* a full UK postcode, outward and inward code */
+	IDENTIFYING_PHONE,    /* a UK number: +44 or 0, then 9-10 digits */
+	IDENTIFYING_POSTCODE, /* a full UK postcode, outward and inward code */
 };
 
 /* The kind of identifying data a member or column name means ("Patient

@@ -130,8 +130,7 @@ static void check_members(struct walk *w, const cJSON *obj, const char *base,
 /* Every member at every depth whose name means identifying data, known
  * section or not: a report that carries one is refused, not stored without
  * it, so the sender learns to stop sending it. */
-static void refuse_identifying_names(struct walk *w, const cJSON *node, const char *base,
-				     int depth)
+static void refuse_identifying_names(struct walk *w, const cJSON *node, const char *base, int depth)
 {
 	char path[PATH_LEN], idx[24];
 	size_t i = 0;

@@ -195,8 +195,9 @@ static int identifying_column(struct report_csv *out, size_t line, const char *n
 	char field[32];
 
 	snprintf(field, sizeof(field), "line %zu", line);
-	return issues_add(&out->refused, field, "column \"%.*s\": identifying data must not be sent "
-					 "(%s); remove the column",
+	return issues_add(&out->refused, field,
+			  "column \"%.*s\": identifying data must not be sent "
+			  "(%s); remove the column",
 			  header_len(name), name, what);
 }
 

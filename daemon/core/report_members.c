@@ -30,10 +30,10 @@ static const char *const complication_members[] = {
 /* clang-format on */
 
 static const char *const *const sections[] = {
-	[SECTION_REPORT] = report_members,
-	[SECTION_PROCEDURE] = procedure_members,
-	[SECTION_PATIENT] = patient_members,
-	[SECTION_COMPLICATION] = complication_members,
+    [SECTION_REPORT] = report_members,
+    [SECTION_PROCEDURE] = procedure_members,
+    [SECTION_PATIENT] = patient_members,
+    [SECTION_COMPLICATION] = complication_members,
 };
 
 bool report_member_known(enum report_section section, const char *name)

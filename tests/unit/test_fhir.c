@@ -494,31 +494,32 @@ static void test_stored_document_keeps_only_what_the_mapping_reads(void **state)
 {
 	struct fx f;
 	(void)state;
-	map_text(&f,
-		 "{\"resourceType\":\"AdverseEvent\",\"id\":\"AE-1\","
-		 "\"text\":{\"status\":\"generated\",\"div\":\"<div>Jane Smith</div>\"},"
-		 "\"contained\":[{\"resourceType\":\"Patient\",\"id\":\"p1\",\"gender\":\"female\","
-		 "\"name\":[{\"family\":\"Smith\",\"given\":[\"Jane\"]}],\"birthDate\":\"1990-04-01\","
-		 "\"telecom\":[{\"system\":\"phone\",\"value\":\"07700 900123\"}],"
-		 "\"address\":[{\"line\":[\"1 Headingley Lane\"],\"postalCode\":\"LS6 2AB\"}]},"
-		 "{\"resourceType\":\"RelatedPerson\",\"id\":\"rp\",\"patient\":{\"reference\":"
-		 "\"#p1\"},\"name\":[{\"text\":\"John Smith\"}],\"telecom\":[{\"value\":\"07700 "
-		 "900456\"}]}],"
-		 "\"event\":{\"text\":\"PIH\"},"
-		 "\"subject\":{\"reference\":\"#p1\",\"display\":\"Jane Smith\"},"
-		 "\"recorder\":{\"reference\":\"#rp\",\"display\":\"John Smith\"},"
-		 "\"note\":[{\"text\":\"Jane Smith rang from 07700 900123\"}],"
-		 "\"location\":{\"display\":\"Glow, 3 High St\"},"
-		 "\"suspectEntity\":[{\"instance\":{\"display\":\"Microneedling\"}}],"
-		 "\"extension\":[{\"url\":\"https://x.example/mrn\",\"valueString\":\"MRN 12\"},"
-		 "{\"url\":\"" FHIR_EXTENSION_BASE "procedure-date\",\"valueDate\":\"2026-11-02\"}]}");
+	map_text(
+	    &f,
+	    "{\"resourceType\":\"AdverseEvent\",\"id\":\"AE-1\","
+	    "\"text\":{\"status\":\"generated\",\"div\":\"<div>Jane Smith</div>\"},"
+	    "\"contained\":[{\"resourceType\":\"Patient\",\"id\":\"p1\",\"gender\":\"female\","
+	    "\"name\":[{\"family\":\"Smith\",\"given\":[\"Jane\"]}],\"birthDate\":\"1990-04-01\","
+	    "\"telecom\":[{\"system\":\"phone\",\"value\":\"07700 900123\"}],"
+	    "\"address\":[{\"line\":[\"1 Headingley Lane\"],\"postalCode\":\"LS6 2AB\"}]},"
+	    "{\"resourceType\":\"RelatedPerson\",\"id\":\"rp\",\"patient\":{\"reference\":"
+	    "\"#p1\"},\"name\":[{\"text\":\"John Smith\"}],\"telecom\":[{\"value\":\"07700 "
+	    "900456\"}]}],"
+	    "\"event\":{\"text\":\"PIH\"},"
+	    "\"subject\":{\"reference\":\"#p1\",\"display\":\"Jane Smith\"},"
+	    "\"recorder\":{\"reference\":\"#rp\",\"display\":\"John Smith\"},"
+	    "\"note\":[{\"text\":\"Jane Smith rang from 07700 900123\"}],"
+	    "\"location\":{\"display\":\"Glow, 3 High St\"},"
+	    "\"suspectEntity\":[{\"instance\":{\"display\":\"Microneedling\"}}],"
+	    "\"extension\":[{\"url\":\"https://x.example/mrn\",\"valueString\":\"MRN 12\"},"
+	    "{\"url\":\"" FHIR_EXTENSION_BASE "procedure-date\",\"valueDate\":\"2026-11-02\"}]}");
 	assert_int_equal(f.rc, 0);
 	assert_int_equal(f.fd.items[0].errors.n, 0);
 	const cJSON *st = f.fd.items[0].stored;
 	char *text = cJSON_PrintUnformatted(st);
-	static const char *const absent[] = {"Smith", "Jane", "07700", "1990", "Headingley", "2AB",
-					     "RelatedPerson", "note", "div", "recorder", "MRN",
-					     "High St"};
+	static const char *const absent[] = {"Smith",	   "Jane",     "07700",		"1990",
+					     "Headingley", "2AB",      "RelatedPerson", "note",
+					     "div",	   "recorder", "MRN",		"High St"};
 	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
 		if (strstr(text, absent[i]))
 			fail_msg("\"%s\" is stored: %s", absent[i], text);

@@ -177,15 +177,15 @@ static void test_scan_passes_numbers_that_are_not_nhs_numbers(void **state)
 {
 	(void)state;
 	static const struct scan_case cases[] = {
-	    {"batch 9434765918", IDENTIFYING_NONE},   /* fails modulus 11 */
-	    {"lot 1234567890", IDENTIFYING_NONE},     /* check digit 10 */
-	    {"94347659190", IDENTIFYING_NONE},	      /* eleven digits */
-	    {"19434765919", IDENTIFYING_NONE},	      /* part of a longer number */
-	    {"943 476 59190", IDENTIFYING_NONE},      /* last group too long */
-	    {"943 4765919", IDENTIFYING_NONE},	      /* half separated */
-	    {"943-476 5919", IDENTIFYING_NONE},	      /* two separators */
-	    {"94 34 76 59 19", IDENTIFYING_NONE},     /* not 3-3-4 */
-	    {"0.9434765919", IDENTIFYING_NONE},	      /* a decimal */
+	    {"batch 9434765918", IDENTIFYING_NONE}, /* fails modulus 11 */
+	    {"lot 1234567890", IDENTIFYING_NONE},   /* check digit 10 */
+	    {"94347659190", IDENTIFYING_NONE},	    /* eleven digits */
+	    {"19434765919", IDENTIFYING_NONE},	    /* part of a longer number */
+	    {"943 476 59190", IDENTIFYING_NONE},    /* last group too long */
+	    {"943 4765919", IDENTIFYING_NONE},	    /* half separated */
+	    {"943-476 5919", IDENTIFYING_NONE},	    /* two separators */
+	    {"94 34 76 59 19", IDENTIFYING_NONE},   /* not 3-3-4 */
+	    {"0.9434765919", IDENTIFYING_NONE},	    /* a decimal */
 	    {"procedure on 2026-11-02", IDENTIFYING_NONE},
 	    {"seen 02/11/2026 and 2026-11-27", IDENTIFYING_NONE},
 	    {"depth 1.5 mm then 1500 um, 0.15 cm", IDENTIFYING_NONE},
@@ -214,18 +214,12 @@ static void test_scan_finds_uk_phone_numbers(void **state)
 {
 	(void)state;
 	static const struct scan_case cases[] = {
-	    {"07700 900123", IDENTIFYING_PHONE},
-	    {"call 07700900123", IDENTIFYING_PHONE},
-	    {"020 7946 0958", IDENTIFYING_PHONE},
-	    {"0113 496 0000", IDENTIFYING_PHONE},
-	    {"01632 960123", IDENTIFYING_PHONE},
-	    {"(020) 7946 0958", IDENTIFYING_PHONE},
-	    {"+44 7700 900123", IDENTIFYING_PHONE},
-	    {"+447700900123", IDENTIFYING_PHONE},
-	    {"+44 (0)20 7946 0958", IDENTIFYING_PHONE},
-	    {"+44 20 7946 0958", IDENTIFYING_PHONE},
-	    {"0044 7700 900123", IDENTIFYING_PHONE},
-	    {"0161-496-0000", IDENTIFYING_PHONE},
+	    {"07700 900123", IDENTIFYING_PHONE},	{"call 07700900123", IDENTIFYING_PHONE},
+	    {"020 7946 0958", IDENTIFYING_PHONE},	{"0113 496 0000", IDENTIFYING_PHONE},
+	    {"01632 960123", IDENTIFYING_PHONE},	{"(020) 7946 0958", IDENTIFYING_PHONE},
+	    {"+44 7700 900123", IDENTIFYING_PHONE},	{"+447700900123", IDENTIFYING_PHONE},
+	    {"+44 (0)20 7946 0958", IDENTIFYING_PHONE}, {"+44 20 7946 0958", IDENTIFYING_PHONE},
+	    {"0044 7700 900123", IDENTIFYING_PHONE},	{"0161-496-0000", IDENTIFYING_PHONE},
 	};
 	CHECK_SCANS(cases);
 }
@@ -234,9 +228,9 @@ static void test_scan_passes_numbers_that_are_not_phone_numbers(void **state)
 {
 	(void)state;
 	static const struct scan_case cases[] = {
-	    {"02 11 2026", IDENTIFYING_NONE},	  /* a date with spaces */
-	    {"0.5 mm", IDENTIFYING_NONE},	  /* a depth */
-	    {"07700 9001", IDENTIFYING_NONE},	  /* too short */
+	    {"02 11 2026", IDENTIFYING_NONE},	   /* a date with spaces */
+	    {"0.5 mm", IDENTIFYING_NONE},	   /* a depth */
+	    {"07700 9001", IDENTIFYING_NONE},	   /* too short */
 	    {"077009001234567", IDENTIFYING_NONE}, /* too long */
 	    {"00 12 34", IDENTIFYING_NONE},
 	    {"+33 1 23 45 67 89", IDENTIFYING_NONE}, /* not UK */
@@ -260,7 +254,7 @@ static void test_scan_finds_full_postcodes_only(void **state)
 	    {"DN55 1PT", IDENTIFYING_POSTCODE},
 	    {"W1A 0AX", IDENTIFYING_POSTCODE},
 	    {"EC1A 1BB", IDENTIFYING_POSTCODE},
-	    {"SW1A", IDENTIFYING_NONE},	   /* a district */
+	    {"SW1A", IDENTIFYING_NONE},	    /* a district */
 	    {"from LS6", IDENTIFYING_NONE}, /* a district */
 	    {"LS6 2", IDENTIFYING_NONE},    /* a sector */
 	    {"LS6 2CB", IDENTIFYING_NONE},  /* C is never in an inward code */
@@ -292,10 +286,8 @@ static void test_scan_passes_ordinary_clinical_text(void **state)
 static void test_scan_reports_the_first_kind_found(void **state)
 {
 	(void)state;
-	assert_int_equal(identifying_scan("mail a@b.com or call 07700 900123"),
-			 IDENTIFYING_EMAIL);
-	assert_int_equal(identifying_scan("call 07700 900123 or mail a@b.com"),
-			 IDENTIFYING_PHONE);
+	assert_int_equal(identifying_scan("mail a@b.com or call 07700 900123"), IDENTIFYING_EMAIL);
+	assert_int_equal(identifying_scan("call 07700 900123 or mail a@b.com"), IDENTIFYING_PHONE);
 	assert_string_equal(identifying_kind_text(IDENTIFYING_NHS_NUMBER), "an NHS number");
 	assert_string_equal(identifying_kind_text(IDENTIFYING_POSTCODE), "a full postcode");
 }

@@ -1110,7 +1110,8 @@ static void test_identifying_patient_data_is_refused(void **state)
 	assert_int_equal(f->errors.n, 6);
 	for (size_t i = 0; i < f->errors.n; i++) {
 		assert_null(strstr(f->errors.v[i].message, "Jane"));
-		assert_non_null(strstr(f->errors.v[i].message, "identifying data must not be sent"));
+		assert_non_null(
+		    strstr(f->errors.v[i].message, "identifying data must not be sent"));
 	}
 }
 
@@ -1145,8 +1146,7 @@ static void test_identifying_names_are_refused_at_every_depth(void **state)
 	edit(f, "booking", "{'contact': {'e-mail': 'x', 'rows': [{'Surname': 'x'}]}}");
 	assert_int_equal(run(f), -EINVAL);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(msg, sizeof(msg), "identifying data must not be sent (%s)",
-			 cases[i].what);
+		snprintf(msg, sizeof(msg), "identifying data must not be sent (%s)", cases[i].what);
 		assert_error(f, cases[i].path, msg);
 		if (has_issue(&f->warnings, cases[i].path, NULL))
 			fail_msg("%s is also a warning", cases[i].path);
@@ -1194,8 +1194,9 @@ static void test_free_text_near_misses_are_stored(void **state)
 {
 	struct fx *f = *state;
 
-	edit(f, "narrative", "'Procedure 02/11/2026 at 1.5 mm (1500 um), lot 9434765918, "
-			     "patient from LS6; PIH by 2026-11-20, 3 days'");
+	edit(f, "narrative",
+	     "'Procedure 02/11/2026 at 1.5 mm (1500 um), lot 9434765918, "
+	     "patient from LS6; PIH by 2026-11-20, 3 days'");
 	edit(f, "procedure.products[1]", "'batch 1234567890'");
 	assert_valid(f);
 	assert_int_equal(f->errors.n, 0);

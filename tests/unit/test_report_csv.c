@@ -127,7 +127,8 @@ static void test_unknown_column_is_a_line_one_warning_and_not_stored(void **stat
 	parse_file(&f, "messy-salon-export.csv");
 	assert_int_equal(f.rc.warnings.n, 1);
 	assert_string_equal(f.rc.warnings.v[0].field, "line 1");
-	assert_string_equal(f.rc.warnings.v[0].message, "unknown column \"Booking No\", not stored");
+	assert_string_equal(f.rc.warnings.v[0].message,
+			    "unknown column \"Booking No\", not stored");
 	cJSON *rows = report_csv_rows_json(&f.rc, &f.rc.items[0], NULL);
 	const cJSON *row0 = cJSON_GetArrayItem(rows, 0);
 	assert_int_equal(cJSON_GetArraySize(rows), 2);
@@ -165,13 +166,14 @@ static void test_identifying_columns_refuse_the_file(void **state)
 		assert_int_equal(f.rc.n, 0);
 		for (size_t k = 0; k < f.rc.refused.n; k++) {
 			assert_string_equal(f.rc.refused.v[k].field, "line 1");
-			assert_non_null(strstr(f.rc.refused.v[k].message,
-					       "identifying data must not be sent"));
+			assert_non_null(
+			    strstr(f.rc.refused.v[k].message, "identifying data must not be sent"));
 		}
 		done(&f);
 	}
-	parse_text(&f, "Client Ref,Patient Name,Postcode,postcode_district,complication\n"
-		       "X-1,Jane,LS6 2AB,LS6,pih\n",
+	parse_text(&f,
+		   "Client Ref,Patient Name,Postcode,postcode_district,complication\n"
+		   "X-1,Jane,LS6 2AB,LS6,pih\n",
 		   10);
 	assert_int_equal(f.rc_parse, -EPERM);
 	assert_int_equal(f.rc.refused.n, 2);
@@ -191,8 +193,9 @@ static void test_free_text_cells_are_scanned_by_normalisation(void **state)
 	struct report r;
 	(void)state;
 
-	parse_text(&f, "client_ref,procedure_date,reporter_role,complication,notes\n"
-		       "X-1,2026-11-02,practitioner,pih,call her on 07700 900123\n",
+	parse_text(&f,
+		   "client_ref,procedure_date,reporter_role,complication,notes\n"
+		   "X-1,2026-11-02,practitioner,pih,call her on 07700 900123\n",
 		   10);
 	assert_int_equal(f.rc_parse, 0);
 	assert_int_equal(normalise_item(&f, 0, &r), 1);

@@ -20,12 +20,11 @@ static void test_copy_keeps_defined_members_only_at_every_level(void **state)
 	cJSON *copy = report_members_copy(doc);
 	assert_non_null(copy);
 	char *text = cJSON_PrintUnformatted(copy);
-	assert_string_equal(
-	    text, "{\"client_ref\":\"A-1\",\"narrative\":\"ok\","
-		  "\"procedure\":{\"date\":\"2026-11-02\",\"areas\":[\"cheeks\"]},"
-		  "\"patient\":{\"age_band\":\"25-34\",\"ref\":\"r1\"},"
-		  "\"complications\":[{\"type\":\"infection\"},"
-		  "{\"type\":\"pih\",\"outcome\":\"resolved\"}]}");
+	assert_string_equal(text, "{\"client_ref\":\"A-1\",\"narrative\":\"ok\","
+				  "\"procedure\":{\"date\":\"2026-11-02\",\"areas\":[\"cheeks\"]},"
+				  "\"patient\":{\"age_band\":\"25-34\",\"ref\":\"r1\"},"
+				  "\"complications\":[{\"type\":\"infection\"},"
+				  "{\"type\":\"pih\",\"outcome\":\"resolved\"}]}");
 	free(text);
 	cJSON_Delete(copy);
 	cJSON_Delete(doc);
