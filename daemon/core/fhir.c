@@ -35,6 +35,9 @@ struct mapper {
 	cJSON *report, *procedure, *patient, *complication;
 	const cJSON *used[MAX_USED]; /* Bundle entries referred to */
 	size_t n_used;
+	const cJSON *contained[MAX_USED]; /* contained resources referred to */
+	size_t n_contained;
+	const cJSON *display_instance; /* the suspectEntity.instance read for its display */
 	const cJSON *patient_res;      /* the subject's Patient resource, if at hand */
 	const char *patient_ref;       /* clear patient ref, NULL when none */
 	const char *subject_reference; /* subject.reference as sent */
@@ -91,6 +94,15 @@ static void remember(struct mapper *m, const cJSON *entry)
 		m->used[m->n_used++] = entry;
 }
 
+static void remember_contained(struct mapper *m, const cJSON *res)
+{
+	for (size_t i = 0; i < m->n_contained; i++)
+		if (m->contained[i] == res)
+			return;
+	if (m->n_contained < MAX_USED)
+		m->contained[m->n_contained++] = res;
+}
+
 /* The resource a Reference points at: contained (#id) or a Bundle entry. */
 static const cJSON *resolve(struct mapper *m, const cJSON *reference)
 {
@@ -103,8 +115,10 @@ static const cJSON *resolve(struct mapper *m, const cJSON *reference)
 		cJSON_ArrayForEach(e, json_get(m->ae, "contained"))
 		{
 			const char *id = fhir_str(e, "id");
-			if (id && strcmp(id, ref + 1) == 0)
+			if (id && strcmp(id, ref + 1) == 0) {
+				remember_contained(m, e);
 				return e;
+			}
 		}
 		return NULL;
 	}
@@ -335,8 +349,9 @@ static const cJSON *suspects(struct mapper *m, const cJSON **ret_device, const c
 			proc = res;
 		else if (fhir_is_type(res, "Device") && !*ret_device)
 			*ret_device = res;
-		else if (!res && (!ref || strncmp(ref, "Procedure/", 10) == 0) && !*ret_display)
-			*ret_display = fhir_str(inst, "display");
+		else if (!res && (!ref || strncmp(ref, "Procedure/", 10) == 0) && !*ret_display &&
+			 (*ret_display = fhir_str(inst, "display")))
+			m->display_instance = inst;
 	}
 	return proc;
 }
@@ -564,6 +579,11 @@ static int map_one(const struct fhir_ctx *ctx, struct arena *a, const cJSON *bun
 		    .bundle = bundle,
 		    .used = m.used,
 		    .n_used = m.n_used,
+		    .contained = m.contained,
+		    .n_contained = m.n_contained,
+		    .display_instance = m.display_instance,
+		    .path = it->path,
+		    .errors = &it->errors,
 		    .patient = m.patient_res,
 		    .district = m.district,
 		    .patient_ref = m.patient_ref,

@@ -1,17 +1,20 @@
 /* FHIR store: the verbatim body of a FHIR report (see fhir_store.h).
  *
- * Two passes over a copy: sanitise() rewrites what is known to point at the
- * patient (subject and patient references, contained and referenced Patient
- * resources, narratives), then scrub_strings() replaces any other value
- * equal to the clear ref or the old subject reference, wherever an
- * integrator put it (an identifier, an extension...). */
+ * Built, not pruned: each resource is an allow-listed copy (fhir_filter.c);
+ * then the subject reference is rewritten to the pseudonym, the Patients the
+ * mapping used are added cut to gender and district, and scrub_strings()
+ * replaces any other value equal to the clear ref or the old subject
+ * reference wherever an integrator put it (an identifier, an extension). */
 #include "fhir_store.h"
 #include "arena.h"
+#include "fhir_filter.h"
 #include "fhir_json.h"
 #include "jsonstrict.h"
 #include "pseudonym.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 struct scrub {
@@ -85,54 +88,94 @@ static cJSON *reduced_patient(const struct fhir_store_src *m, const cJSON *pat,
 	return p;
 }
 
-/* Narrative dropped, subject/patient references cut to their reference,
- * contained Patients reduced. */
-static void sanitise(const struct fhir_store_src *m, cJSON *res, const char *pseudonym,
-		     const char *new_subject)
+/* The subject cut to its (pseudonymised) reference, and the contained
+ * Patients the mapping used added back reduced. */
+static void sanitise_event(const struct fhir_store_src *m, cJSON *ae, const char *pseudonym,
+			   const char *new_subject)
 {
-	static const char *const refs[] = {"subject", "patient", NULL};
-	cJSON *c, *contained = cJSON_GetObjectItemCaseSensitive(res, "contained");
+	cJSON *contained = cJSON_GetObjectItemCaseSensitive(ae, "contained");
 
-	cJSON_DeleteItemFromObjectCaseSensitive(res, "text");
-	for (const char *const *k = refs; *k; k++) {
-		if (!cJSON_IsObject(json_get(res, *k)))
-			continue;
+	if (cJSON_IsObject(json_get(ae, "subject"))) {
 		cJSON *r = cJSON_CreateObject();
 		if (new_subject)
 			cJSON_AddStringToObject(r, "reference", new_subject);
-		cJSON_ReplaceItemInObjectCaseSensitive(res, *k, r);
+		cJSON_ReplaceItemInObjectCaseSensitive(ae, "subject", r);
 	}
-	cJSON_ArrayForEach(c, contained)
-	{
-		if (fhir_is_type(c, "Patient")) {
-			cJSON *p = reduced_patient(m, c, pseudonym);
-			cJSON_ReplaceItemViaPointer(contained, c, p);
-			c = p;
-		} else {
-			cJSON_DeleteItemFromObjectCaseSensitive(c, "text");
-		}
-	}
+	for (size_t i = 0; contained && i < m->n_contained; i++)
+		if (fhir_is_type(m->contained[i], "Patient"))
+			cJSON_AddItemToArray(contained,
+					     reduced_patient(m, m->contained[i], pseudonym));
+	if (contained && !contained->child)
+		cJSON_DeleteItemFromObjectCaseSensitive(ae, "contained");
 }
 
-static cJSON *stored_entry(const struct fhir_store_src *m, const cJSON *entry,
-			   const char *pseudonym, const char *new_subject)
+/* The index of entry in the Bundle, for paths in messages. */
+static int entry_index(const cJSON *bundle, const cJSON *entry)
+{
+	const cJSON *e;
+	int i = 0;
+
+	cJSON_ArrayForEach(e, json_get(bundle, "entry"))
+	{
+		if (e == entry)
+			return i;
+		i++;
+	}
+	return -1;
+}
+
+/* A used entry as stored; NULL when its resource type is not kept (or on
+ * out of memory, then f->rc is set). */
+static cJSON *stored_entry(const struct fhir_store_src *m, struct fhir_filter *f,
+			   const cJSON *entry, const char *pseudonym)
 {
 	const cJSON *res = json_get(entry, "resource");
-	cJSON *e = cJSON_CreateObject();
+	char path[48];
+	cJSON *copy, *e;
 
 	if (fhir_is_type(res, "Patient")) {
-		if (!pseudonym && fhir_str(entry, "fullUrl"))
-			cJSON_AddStringToObject(e, "fullUrl", fhir_str(entry, "fullUrl"));
-		cJSON_AddItemToObject(e, "resource", reduced_patient(m, res, pseudonym));
-		return e;
+		copy = reduced_patient(m, res, pseudonym);
+	} else if (fhir_filter_keeps(res)) {
+		snprintf(path, sizeof(path), "entry[%d].resource", entry_index(m->bundle, entry));
+		copy = fhir_filter_copy(f, res, path);
+	} else {
+		return NULL; /* a RelatedPerson, a Practitioner: nothing the report reads */
 	}
-	if (fhir_str(entry, "fullUrl"))
+	if (!copy || !(e = cJSON_CreateObject())) {
+		cJSON_Delete(copy);
+		f->rc = -ENOMEM;
+		return NULL;
+	}
+	if (fhir_str(entry, "fullUrl") && !(pseudonym && fhir_is_type(res, "Patient")))
 		cJSON_AddStringToObject(e, "fullUrl", fhir_str(entry, "fullUrl"));
-	cJSON *copy = cJSON_Duplicate(res, 1);
-	if (copy)
-		sanitise(m, copy, pseudonym, new_subject);
 	cJSON_AddItemToObject(e, "resource", copy);
 	return e;
+}
+
+/* The collection Bundle of the event and the entries it used. Another
+ * AdverseEvent (a suspectEntity may point at one) is a report of its own:
+ * storing it here would make two of this one. */
+static cJSON *stored_bundle(const struct fhir_store_src *m, struct fhir_filter *f, cJSON *ae,
+			    const char *pseudonym)
+{
+	cJSON *doc = cJSON_CreateObject(), *first = cJSON_CreateObject(), *entries, *e;
+
+	if (!doc || !first) {
+		cJSON_Delete(doc);
+		cJSON_Delete(first);
+		cJSON_Delete(ae);
+		return NULL;
+	}
+	cJSON_AddStringToObject(doc, "resourceType", "Bundle");
+	cJSON_AddStringToObject(doc, "type", "collection");
+	entries = cJSON_AddArrayToObject(doc, "entry");
+	cJSON_AddItemToObject(first, "resource", ae);
+	cJSON_AddItemToArray(entries, first);
+	for (size_t i = 0; i < m->n_used; i++)
+		if (!fhir_is_type(json_get(m->used[i], "resource"), "AdverseEvent") &&
+		    (e = stored_entry(m, f, m->used[i], pseudonym)))
+			cJSON_AddItemToArray(entries, e);
+	return doc;
 }
 
 cJSON *fhir_store_build(const struct fhir_store_src *m, struct arena *a)
@@ -140,6 +183,10 @@ cJSON *fhir_store_build(const struct fhir_store_src *m, struct arena *a)
 	char pseudonym[PSEUDONYM_HEX_LEN + 1];
 	struct scrub s = {.ref = m->patient_ref, .subject = m->subject_reference};
 	const char *new_subject = m->subject_reference;
+	struct fhir_filter f = {.contained = m->contained,
+				.n_contained = m->n_contained,
+				.display_instance = m->display_instance,
+				.errors = m->errors};
 
 	if (m->patient_ref) {
 		if (pseudonym_derive(m->key, m->patient_ref, pseudonym) < 0)
@@ -150,33 +197,20 @@ cJSON *fhir_store_build(const struct fhir_store_src *m, struct arena *a)
 			new_subject = arena_printf(a, "#%s", pseudonym);
 		s.subject_new = new_subject;
 	}
-	cJSON *ae = cJSON_Duplicate(m->ae, 1);
+	cJSON *ae = fhir_filter_copy(&f, m->ae, m->path ? m->path : "AdverseEvent");
 	if (!ae)
 		return NULL;
-	sanitise(m, ae, s.pseudonym, new_subject);
-	cJSON *doc = ae;
-	if (m->bundle) {
-		doc = cJSON_CreateObject();
-		cJSON_AddStringToObject(doc, "resourceType", "Bundle");
-		cJSON_AddStringToObject(doc, "type", "collection");
-		cJSON *entries = cJSON_AddArrayToObject(doc, "entry");
-		cJSON *first = cJSON_CreateObject();
-		cJSON_AddItemToObject(first, "resource", ae);
-		cJSON_AddItemToArray(entries, first);
-		/* Another AdverseEvent (a suspectEntity may point at one) is a
-		 * report of its own: storing it here would make two of this one. */
-		for (size_t i = 0; i < m->n_used; i++)
-			if (!fhir_is_type(json_get(m->used[i], "resource"), "AdverseEvent"))
-				cJSON_AddItemToArray(
-				    entries, stored_entry(m, m->used[i], s.pseudonym, new_subject));
+	sanitise_event(m, ae, s.pseudonym, new_subject);
+	cJSON *doc = m->bundle ? stored_bundle(m, &f, ae, s.pseudonym) : ae;
+	if (!doc || f.rc) {
+		cJSON_Delete(doc);
+		return NULL;
 	}
-	if (m->patient_ref && doc == ae) {
-		scrub_event(ae, &s);
-	} else if (m->patient_ref) {
-		cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "entry");
-		scrub_event(ae, &s);
-		for (cJSON *c = e && e->child ? e->child->next : NULL; c; c = c->next)
-			scrub_strings(c, NULL, &s);
-	}
+	if (!m->patient_ref)
+		return doc;
+	scrub_event(ae, &s);
+	cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "entry");
+	for (cJSON *c = doc != ae && e && e->child ? e->child->next : NULL; c; c = c->next)
+		scrub_strings(c, NULL, &s);
 	return doc;
 }

@@ -20,8 +20,10 @@
 #include <string.h>
 
 #include "arena.h"
+#include "identifying.h"
 #include "pseudonym.h"
 #include "region.h"
+#include "report_members.h"
 #include "text.h"
 #include "vocab.h"
 
@@ -38,6 +40,8 @@
 #define NARRATIVE_MAX 10000
 #define PATH_LEN 160
 #define FOLD_LEN 64 /* depth and Fitzpatrick texts are short */
+/* Deeper than any report: the JSON parser stops far sooner (32 levels). */
+#define NAME_WALK_DEPTH 64
 
 enum got { GOT_BAD = -1, GOT_NONE = 0, GOT_VALUE = 1 };
 
@@ -63,33 +67,6 @@ static const char *const age_bands[] = {
  * stratifies the same way (the verbatim body keeps what was sent). */
 static const char *const age_bands_over_65[] = { "65-74", "75-84", "75+", "85+", NULL };
 
-static const char *const report_members[] = {
-	"client_ref", "version", "reporter_role", "procedure", "patient", "complications",
-	"narrative", NULL
-};
-
-static const char *const procedure_members[] = {
-	"date", "type", "setting", "premises_code", "practitioner_role", "device",
-	"needle_depth", "areas", "products", "sterile_single_use_cartridge",
-	"antiviral_prophylaxis", NULL
-};
-
-static const char *const patient_members[] = {
-	"age_band", "sex", "fitzpatrick", "history", "ref", "postcode_district", NULL
-};
-
-/* DESIGN §6 promises "no names, no dates of birth". A report carrying them
- * is refused rather than stored with a warning: the verbatim body is kept,
- * so accepting it would store the identifying data we promised not to hold. */
-static const char *const identifying_members[] = {
-	"name", "first_name", "last_name", "surname", "dob", "date_of_birth", "birth_date",
-	"nhs_number", "email", "phone", "address", "postcode", NULL
-};
-
-static const char *const complication_members[] = {
-	"type", "onset_days", "duration_days", "severity", "serious", "outcome", "treatment",
-	NULL
-};
 /* clang-format on */
 
 /* The entry of list equal to s (static storage, outlives any arena), or NULL. */
@@ -140,17 +117,49 @@ static const char *keep(struct walk *w, const char *s)
 	return p;
 }
 
-/* Warns about members not in known; errors for those in refused (may be NULL). */
+/* Warns about members the format does not define in this section: they are
+ * left out of the stored body. Identifying names are errors already. */
 static void check_members(struct walk *w, const cJSON *obj, const char *base,
-			  const char *const *known, const char *const *refused)
+			  enum report_section section)
 {
-	for (const cJSON *m = obj->child; m; m = m->next) {
-		if (refused && in_list(refused, m->string))
-			issue(w, w->errors, base, m->string, "identifying data must not be sent");
-		else if (!in_list(known, m->string))
-			issue(w, w->warnings, base, m->string,
-			      "unknown member, ignored but kept in the stored body");
+	for (const cJSON *m = obj->child; m; m = m->next)
+		if (!report_member_known(section, m->string) && !identifying_name(m->string))
+			issue(w, w->warnings, base, m->string, "%s", REPORT_MEMBERS_UNKNOWN);
+}
+
+/* Every member at every depth whose name means identifying data, known
+ * section or not: a report that carries one is refused, not stored without
+ * it, so the sender learns to stop sending it. */
+static void refuse_identifying_names(struct walk *w, const cJSON *node, const char *base, int depth)
+{
+	char path[PATH_LEN], idx[24];
+	size_t i = 0;
+
+	if (depth > NAME_WALK_DEPTH)
+		return;
+	for (const cJSON *m = node->child; m; m = m->next, i++) {
+		const char *what = cJSON_IsObject(node) ? identifying_name(m->string) : NULL;
+		if (what)
+			issue(w, w->errors, base, m->string,
+			      "identifying data must not be sent (%s)", what);
+		if (!cJSON_IsObject(m) && !cJSON_IsArray(m))
+			continue;
+		snprintf(idx, sizeof(idx), "[%zu]", i);
+		path_join(path, sizeof(path), base, cJSON_IsObject(node) ? m->string : idx);
+		refuse_identifying_names(w, m, path, depth + 1);
 	}
+}
+
+/* Free text that holds an identifier: an error naming the field and what
+ * was found, never the text itself. */
+static void scan_text(struct walk *w, const char *base, const char *key, const char *s)
+{
+	enum identifying_kind k = identifying_scan(s);
+
+	if (k != IDENTIFYING_NONE)
+		issue(w, w->errors, base, key,
+		      "contains what looks like %s; identifying data must not be sent",
+		      identifying_kind_text(k));
 }
 
 /* ---- typed members ----------------------------------------------------- */
@@ -268,6 +277,8 @@ static void get_list(struct walk *w, const cJSON *obj, const char *base, const c
 			issue(w, w->errors, path, idx, "must be at most %d bytes", TERM_MAX);
 		else
 			ret->v[ret->n++] = keep(w, it->valuestring);
+		if (cJSON_IsString(it))
+			scan_text(w, path, idx, it->valuestring);
 	}
 }
 
@@ -282,6 +293,7 @@ static int get_coded(struct walk *w, const cJSON *obj, const char *base, const c
 
 	if (got != GOT_VALUE)
 		return got;
+	scan_text(w, base, key, raw); /* an unknown term is kept as written */
 	ret->raw = keep(w, raw);
 	const char *code = vocab_lookup(w->ctx->vocab, field, raw);
 	if (code) {
@@ -330,8 +342,10 @@ static void take_header(struct walk *w, const cJSON *doc, struct report *r)
 		issue(w, w->errors, "", "reporter_role",
 		      "must be one of practitioner, treating_clinician, patient, other");
 
-	if (get_string(w, doc, "", "narrative", NARRATIVE_MAX, &s) == GOT_VALUE)
+	if (get_string(w, doc, "", "narrative", NARRATIVE_MAX, &s) == GOT_VALUE) {
+		scan_text(w, "", "narrative", s);
 		r->narrative = keep(w, s);
+	}
 }
 
 static void take_role(struct walk *w, const cJSON *obj, struct procedure *p)
@@ -405,7 +419,7 @@ static void take_procedure(struct walk *w, const cJSON *doc, struct procedure *p
 	get_tristate(w, obj, "procedure", "sterile_single_use_cartridge",
 		     &p->sterile_single_use_cartridge);
 	get_tristate(w, obj, "procedure", "antiviral_prophylaxis", &p->antiviral_prophylaxis);
-	check_members(w, obj, "procedure", procedure_members, NULL);
+	check_members(w, obj, "procedure", SECTION_PROCEDURE);
 }
 
 static void take_age_band(struct walk *w, const cJSON *obj, struct patient *pt)
@@ -516,7 +530,7 @@ static void take_patient(struct walk *w, const cJSON *doc, struct patient *pt)
 	get_list(w, obj, "patient", "history", &pt->history);
 	take_pseudonym(w, obj, pt);
 	take_district(w, obj, pt);
-	check_members(w, obj, "patient", patient_members, identifying_members);
+	check_members(w, obj, "patient", SECTION_PATIENT);
 }
 
 /* The group comes from the vocabulary, with one rule that needs the
@@ -559,7 +573,7 @@ static void take_complication(struct walk *w, const cJSON *obj, const char *base
 	get_coded(w, obj, base, "outcome", VOCAB_OUTCOME, "outcome", &c->outcome);
 	get_list(w, obj, base, "treatment", &c->treatment);
 	classify_complication(w, base, c);
-	check_members(w, obj, base, complication_members, NULL);
+	check_members(w, obj, base, SECTION_COMPLICATION);
 }
 
 static void take_complications(struct walk *w, const cJSON *doc, struct report *r)
@@ -630,11 +644,12 @@ int normalise_report(const struct normalise_ctx *ctx, const cJSON *doc, struct a
 		issue(&w, errors, "", "", "report must be a JSON object");
 		return w.rc ? w.rc : -EINVAL;
 	}
+	refuse_identifying_names(&w, doc, "", 0);
 	take_header(&w, doc, &r);
 	take_procedure(&w, doc, &r.procedure);
 	take_patient(&w, doc, &r.patient);
 	take_complications(&w, doc, &r);
-	check_members(&w, doc, "", report_members, NULL);
+	check_members(&w, doc, "", SECTION_REPORT);
 	if (w.rc)
 		return w.rc;
 	if (errors->n > n_errors)

@@ -2,7 +2,10 @@
  *
  * Pure: no I/O, no logging, no clock (the caller supplies today's date).
  * Invalid values become errors with field paths; unknown vocabulary becomes
- * code "other" + needs_review + a warning, never an error. */
+ * code "other" + needs_review + a warning, never an error. Identifying data
+ * (identifying.h) is an error: a member named for it at any depth, or free
+ * text holding an identifier. A member the format does not define is a
+ * warning, and is left out of the stored body (report_members.h). */
 #ifndef NW_NORMALISE_H
 #define NW_NORMALISE_H
 

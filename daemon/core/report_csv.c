@@ -9,6 +9,7 @@
 #include "report_csv.h"
 #include "arena.h"
 #include "csv_cell.h"
+#include "identifying.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -165,22 +166,43 @@ static int fatal(struct csv_error *err, size_t line, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* A warning naming the column, cut at a character boundary if long. */
-static int unknown_column(struct report_csv *out, size_t line, const char *name)
+/* A header cell cut to at most 60 bytes at a character boundary: its length. */
+static int header_len(const char *name)
 {
-	char field[32];
 	int n = (int)strlen(name);
 
 	if (n > 60)
 		for (n = 60; n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80; n--)
 			;
-	snprintf(field, sizeof(field), "line %zu", line);
-	return issues_add(&out->warnings, field,
-			  "unknown column \"%.*s\" ignored; its cells are kept in the stored rows",
-			  n, name);
+	return n;
 }
 
-/* Maps the header row; unknown columns become file warnings. */
+/* A warning naming the column: its cells are read by nobody and not stored. */
+static int unknown_column(struct report_csv *out, size_t line, const char *name)
+{
+	char field[32];
+
+	snprintf(field, sizeof(field), "line %zu", line);
+	return issues_add(&out->warnings, field, "unknown column \"%.*s\", not stored",
+			  header_len(name), name);
+}
+
+/* An error naming an identifying column: the file is refused whole, since
+ * every row holds the data (a booking system's export, usually). */
+static int identifying_column(struct report_csv *out, size_t line, const char *name,
+			      const char *what)
+{
+	char field[32];
+
+	snprintf(field, sizeof(field), "line %zu", line);
+	return issues_add(&out->refused, field,
+			  "column \"%.*s\": identifying data must not be sent "
+			  "(%s); remove the column",
+			  header_len(name), name, what);
+}
+
+/* Maps the header row; unknown columns become file warnings, identifying
+ * ones file errors (-EPERM once the whole header is read). */
 static int read_header(struct builder *b, const struct csv_row *row, struct report_csv *out,
 		       struct csv_error *err)
 {
@@ -197,10 +219,13 @@ static int read_header(struct builder *b, const struct csv_row *row, struct repo
 		return -ENOMEM;
 	for (size_t i = 0; i < row->n; i++) {
 		int c = column_of(row->fields[i]);
+		const char *what = c < 0 ? identifying_name(row->fields[i]) : NULL;
 		b->h.text[i] = row->fields[i];
 		b->h.col[i] = c;
+		if (what && identifying_column(out, row->line, row->fields[i], what) < 0)
+			return -ENOMEM;
 		if (c < 0) {
-			if (unknown_column(out, row->line, row->fields[i]) < 0)
+			if (!what && unknown_column(out, row->line, row->fields[i]) < 0)
 				return -ENOMEM;
 			continue;
 		}
@@ -209,6 +234,10 @@ static int read_header(struct builder *b, const struct csv_row *row, struct repo
 		seen[c] = (int)i;
 		if (c == COL_PATIENT_REF)
 			out->patient_ref_header = row->fields[i];
+	}
+	if (out->refused.n) {
+		fatal(err, row->line, "the header names identifying data");
+		return -EPERM;
 	}
 	if (seen[COL_CLIENT_REF] < 0)
 		return fatal(err, row->line,
@@ -548,6 +577,7 @@ static void free_groups(struct builder *b)
 static int build_items(struct builder *b, struct report_csv *out)
 {
 	out->header = b->h.text;
+	out->columns = b->h.col;
 	out->n_columns = b->h.n;
 	out->items = arena_alloc(b->a, b->n_groups * sizeof(*out->items));
 	if (!out->items)
@@ -580,6 +610,7 @@ int report_csv_parse(const char *buf, size_t len, size_t max_reports, struct are
 
 	memset(ret, 0, sizeof(*ret));
 	issues_init(&ret->warnings, a);
+	issues_init(&ret->refused, a);
 	csv_reader_init(&r, buf, len, csv_sniff_delimiter(buf, len), a);
 	rc = csv_next(&r, &row, ret_err);
 	if (rc == 0)
@@ -639,8 +670,8 @@ cJSON *report_csv_rows_json(const struct report_csv *rc, const struct report_csv
 		}
 		for (size_t i = 0; i < rc->n_columns; i++) {
 			const char *v = item->rows[r][i];
-			if (!*v)
-				continue;
+			if (!*v || rc->columns[i] < 0)
+				continue; /* blank, or a column the format does not define */
 			if (patient_ref && rc->header[i] == rc->patient_ref_header)
 				v = patient_ref;
 			if (!cJSON_AddItemToObject(o, rc->header[i], cJSON_CreateString(v))) {

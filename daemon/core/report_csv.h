@@ -38,8 +38,12 @@ struct report_csv_item {
 struct report_csv {
 	struct report_csv_item *items;
 	size_t n;
-	struct issues warnings; /* about the file: unknown columns */
-	const char **header;	/* the header's cells as written */
+	struct issues warnings; /* about the file: unknown columns, not stored */
+	/* Identifying columns ("Patient Name", "NHS Number", "Postcode"), each
+	 * named in its message: when there are any, the file is refused. */
+	struct issues refused;
+	const char **header; /* the header's cells as written */
+	const int *columns;  /* per header cell: its column, -1 when unknown */
 	size_t n_columns;
 	const char *patient_ref_header; /* the patient ref column's header cell, or NULL */
 };
@@ -48,7 +52,9 @@ struct report_csv {
  * *ret filled (release it with report_csv_free()); -EINVAL when the file
  * as a whole cannot be read (broken quoting, no header, no client_ref
  * column, the same column twice, no data rows), with the line and reason in
- * *ret_err; -E2BIG when it holds more than max_reports reports; -ENOMEM.
+ * *ret_err; -EPERM when the header names identifying data (the columns in
+ * ret->refused, which outlives the failure in a); -E2BIG when it holds more
+ * than max_reports reports; -ENOMEM.
  * Allocations are in a, except the cJSON trees. */
 int report_csv_parse(const char *buf, size_t len, size_t max_reports, struct arena *a,
 		     struct report_csv *ret, struct csv_error *ret_err);
@@ -57,7 +63,7 @@ int report_csv_parse(const char *buf, size_t len, size_t max_reports, struct are
 void report_csv_free(struct report_csv *rc);
 
 /* The item's rows as the stored body keeps them: [{"<header>": "<cell>"}],
- * blank cells left out, the patient ref cell replaced by patient_ref when
+ * blank cells and unknown columns left out, the patient ref cell replaced by patient_ref when
  * that is not NULL. The caller owns the result; NULL on out of memory. */
 cJSON *report_csv_rows_json(const struct report_csv *rc, const struct report_csv_item *item,
 			    const char *patient_ref);

@@ -294,6 +294,12 @@ enum MHD_Result batch_post_csv(struct request *rq)
 		snprintf(detail, sizeof(detail), "line %zu: %s", err.line, err.message);
 		return malformed(rq, detail);
 	}
+	if (r == -EPERM)
+		return reports_problem(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "identifying-data",
+				       "identifying data in the file",
+				       "the header names columns of identifying data; remove them "
+				       "and send the file again; nothing was stored",
+				       &rc.refused);
 	struct batch *b = r == 0 ? batch_new(rq, FORMAT_CSV, rc.n) : NULL;
 	if (!b) {
 		report_csv_free(&rc);

@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "normalise.h"
 #include "premises_code.h"
+#include "report_members.h"
 #include "request.h"
 #include "respond.h"
 #include "server.h"
@@ -256,13 +257,37 @@ static const char *print_json(struct arena *a, const cJSON *j)
 	return out;
 }
 
-const char *reports_stored_json(struct request *rq, cJSON *doc, const struct report *r)
+/* Built from the allow-list, not from doc: a member the format does not
+ * define (warned about by normalisation) is never stored. */
+const char *reports_stored_json(struct request *rq, const cJSON *doc, const struct report *r)
 {
-	cJSON *patient = cJSON_GetObjectItemCaseSensitive(doc, "patient");
+	cJSON *stored = report_members_copy(doc);
+	if (!stored)
+		return NULL;
+	cJSON *patient = cJSON_GetObjectItemCaseSensitive(stored, "patient");
 	if (r->patient.has_ref && cJSON_IsObject(patient))
 		cJSON_ReplaceItemInObjectCaseSensitive(patient, "ref",
 						       cJSON_CreateString(r->patient.pseudonym));
-	return print_json(rq->arena, doc);
+	const char *text = print_json(rq->arena, stored);
+	cJSON_Delete(stored);
+	return text;
+}
+
+/* The warnings kept with the report: all but those about members left out
+ * of the stored body, so that re-deriving the report from its body gives
+ * the same warnings. Takes w's items. */
+static const char *stored_warnings(struct request *rq, cJSON *w)
+{
+	cJSON *it = w->child;
+
+	while (it) {
+		cJSON *next = it->next;
+		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(it, "message");
+		if (cJSON_IsString(msg) && strcmp(msg->valuestring, REPORT_MEMBERS_UNKNOWN) == 0)
+			cJSON_Delete(cJSON_DetachItemViaPointer(w, it));
+		it = next;
+	}
+	return print_json(rq->arena, w);
 }
 
 /* The normalised report plus the resolved place of the procedure. */
@@ -321,9 +346,10 @@ int reports_prepare(struct request *rq, const struct report *r, const char *form
 	const char *normalised = normalised_text(rq, r, &origin);
 	cJSON *w = issues_json(warnings);
 	const char *wtext = w ? print_json(rq->arena, w) : NULL;
+	const char *stored_w = w ? stored_warnings(rq, w) : NULL;
 	cJSON_Delete(w);
-	if (!body || !normalised || !wtext ||
-	    store_item_init(ret_item, rq->arena, r, &origin, body, normalised, wtext) < 0)
+	if (!body || !normalised || !wtext || !stored_w ||
+	    store_item_init(ret_item, rq->arena, r, &origin, body, normalised, stored_w) < 0)
 		return -ENOMEM;
 	metrics_count_unknown_terms(rq->server->metrics, count_review(r));
 	*ret_normalised = normalised;

@@ -48,9 +48,10 @@ int reports_prepare(struct request *rq, const struct report *r, const char *form
 		    struct place_memo **memo, struct store_item *ret_item,
 		    const char **ret_normalised, const char **ret_warnings);
 
-/* doc printed with patient.ref replaced by r's pseudonym: the stored body of
- * a JSON report (doc is modified). NULL on out of memory. */
-const char *reports_stored_json(struct request *rq, cJSON *doc, const struct report *r);
+/* The stored body of a JSON report: the members of doc the report format
+ * defines (report_members_copy), with patient.ref replaced by r's pseudonym,
+ * printed into the request's arena. NULL on out of memory. */
+const char *reports_stored_json(struct request *rq, const cJSON *doc, const struct report *r);
 
 /* A problem+json answer (counted as a rejected report for 400 and 422). */
 enum MHD_Result reports_problem(struct request *rq, unsigned status, const char *type,

@@ -244,8 +244,9 @@ static void test_stored_bundle_holds_no_identifying_data(void **state)
 			assert_string_equal(sat(res, "resource.address.0.postalCode"), "LS6");
 			assert_null(at(res, "fullUrl"));
 		}
+		/* the mapping reads no Procedure.subject: it is not kept */
 		if (strcmp(sat(res, "resource.resourceType"), "Procedure") == 0)
-			assert_string_equal(sat(res, "resource.subject.reference"), ref);
+			assert_null(at(res, "resource.subject"));
 	}
 	done(&f);
 }
@@ -305,7 +306,11 @@ static void test_contained_resources_and_extensions(void **state)
 	assert_null(strstr(text, "P-77"));
 	free(text);
 	assert_int_equal(strncmp(sat(st, "subject.reference"), "#", 1), 0);
-	assert_string_equal(sat(st, "contained.0.id"), sat(st, "subject.reference") + 1);
+	/* the Procedure as filtered, then the Patient as reduced */
+	assert_string_equal(sat(st, "contained.0.id"), "proc");
+	assert_null(at(st, "contained.0.subject"));
+	assert_string_equal(sat(st, "contained.1.id"), sat(st, "subject.reference") + 1);
+	assert_null(at(st, "contained.2"));
 	done(&f);
 }
 
@@ -468,8 +473,8 @@ static void test_pseudonym_replaces_values_not_names(void **state)
 	map_text(&f, "{\"resourceType\":\"AdverseEvent\",\"id\":\"AdverseEvent\","
 		     "\"event\":{\"text\":\"PIH\"},"
 		     "\"subject\":{\"identifier\":{\"value\":\"AdverseEvent\"}},"
-		     "\"extension\":[{\"url\":\"https://x.example/"
-		     "ext\",\"valueString\":\"AdverseEvent\"}]}");
+		     "\"extension\":[{\"url\":\"" FHIR_EXTENSION_BASE
+		     "x\",\"valueString\":\"AdverseEvent\"}]}");
 	assert_int_equal(f.rc, 0);
 	assert_int_equal(pseudonym_derive(&shipped.key, "AdverseEvent", pseudo), 0);
 	const cJSON *st = f.fd.items[0].stored;
@@ -480,6 +485,81 @@ static void test_pseudonym_replaces_values_not_names(void **state)
 	assert_int_equal(g.rc, 0);
 	assert_string_equal(sat(g.fd.items[0].report, "client_ref"), "AdverseEvent");
 	done(&g);
+	done(&f);
+}
+
+/* The hostile-testing case: a display on the subject, a note and a contained
+ * RelatedPerson are dropped; a Patient keeps gender and district only. */
+static void test_stored_document_keeps_only_what_the_mapping_reads(void **state)
+{
+	struct fx f;
+	(void)state;
+	map_text(
+	    &f,
+	    "{\"resourceType\":\"AdverseEvent\",\"id\":\"AE-1\","
+	    "\"text\":{\"status\":\"generated\",\"div\":\"<div>Jane Smith</div>\"},"
+	    "\"contained\":[{\"resourceType\":\"Patient\",\"id\":\"p1\",\"gender\":\"female\","
+	    "\"name\":[{\"family\":\"Smith\",\"given\":[\"Jane\"]}],\"birthDate\":\"1990-04-01\","
+	    "\"telecom\":[{\"system\":\"phone\",\"value\":\"07700 900123\"}],"
+	    "\"address\":[{\"line\":[\"1 Headingley Lane\"],\"postalCode\":\"LS6 2AB\"}]},"
+	    "{\"resourceType\":\"RelatedPerson\",\"id\":\"rp\",\"patient\":{\"reference\":"
+	    "\"#p1\"},\"name\":[{\"text\":\"John Smith\"}],\"telecom\":[{\"value\":\"07700 "
+	    "900456\"}]}],"
+	    "\"event\":{\"text\":\"PIH\"},"
+	    "\"subject\":{\"reference\":\"#p1\",\"display\":\"Jane Smith\"},"
+	    "\"recorder\":{\"reference\":\"#rp\",\"display\":\"John Smith\"},"
+	    "\"note\":[{\"text\":\"Jane Smith rang from 07700 900123\"}],"
+	    "\"location\":{\"display\":\"Glow, 3 High St\"},"
+	    "\"suspectEntity\":[{\"instance\":{\"display\":\"Microneedling\"}}],"
+	    "\"extension\":[{\"url\":\"https://x.example/mrn\",\"valueString\":\"MRN 12\"},"
+	    "{\"url\":\"" FHIR_EXTENSION_BASE "procedure-date\",\"valueDate\":\"2026-11-02\"}]}");
+	assert_int_equal(f.rc, 0);
+	assert_int_equal(f.fd.items[0].errors.n, 0);
+	const cJSON *st = f.fd.items[0].stored;
+	char *text = cJSON_PrintUnformatted(st);
+	static const char *const absent[] = {"Smith",	   "Jane",     "07700",		"1990",
+					     "Headingley", "2AB",      "RelatedPerson", "note",
+					     "div",	   "recorder", "MRN",		"High St"};
+	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
+		if (strstr(text, absent[i]))
+			fail_msg("\"%s\" is stored: %s", absent[i], text);
+	free(text);
+	assert_string_equal(sat(st, "contained.0.resourceType"), "Patient");
+	assert_string_equal(sat(st, "contained.0.gender"), "female");
+	assert_string_equal(sat(st, "contained.0.address.0.postalCode"), "LS6");
+	assert_null(at(st, "contained.1"));
+	assert_null(at(st, "subject.display"));
+	assert_non_null(at(st, "location"));
+	assert_null(at(st, "location.display"));
+	/* the procedure type was read from this display: kept, so it maps back */
+	assert_string_equal(sat(st, "suspectEntity.0.instance.display"), "Microneedling");
+	assert_string_equal(sat(st, "extension.0.valueDate"), "2026-11-02");
+	assert_null(at(st, "extension.1"));
+	done(&f);
+}
+
+/* Free text that is kept is scanned, and refused under the path it was sent at. */
+static void test_kept_free_text_with_identifiers_is_an_error(void **state)
+{
+	struct fx f;
+	(void)state;
+	map_text(&f,
+		 "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
+		 "{\"fullUrl\":\"urn:uuid:1\",\"resource\":{\"resourceType\":\"Procedure\",\"id\":"
+		 "\"pr\",\"code\":{\"text\":\"microneedling for jo@example.com\"}}},"
+		 "{\"resource\":{\"resourceType\":\"AdverseEvent\",\"id\":\"AE-2\","
+		 "\"event\":{\"coding\":[{\"display\":\"cold sores\"}],"
+		 "\"text\":\"HSV, NHS 943 476 5919\"},"
+		 "\"suspectEntity\":[{\"instance\":{\"reference\":\"Procedure/pr\"}}]}}]}");
+	assert_int_equal(f.rc, 0);
+	const struct issues *e = &f.fd.items[0].errors;
+	assert_int_equal(e->n, 2);
+	assert_string_equal(e->v[0].field, "entry[1].resource.event.text");
+	assert_string_equal(e->v[0].message, "contains what looks like an NHS number; identifying "
+					     "data must not be sent");
+	assert_string_equal(e->v[1].field, "entry[0].resource.code.text");
+	assert_string_equal(e->v[1].message, "contains what looks like an e-mail address; "
+					     "identifying data must not be sent");
 	done(&f);
 }
 
@@ -506,6 +586,8 @@ int main(void)
 	    cmocka_unit_test(test_bundle_items_normalise),
 	    cmocka_unit_test(test_stored_bundle_holds_no_identifying_data),
 	    cmocka_unit_test(test_stored_document_maps_back_to_the_same_report),
+	    cmocka_unit_test(test_stored_document_keeps_only_what_the_mapping_reads),
+	    cmocka_unit_test(test_kept_free_text_with_identifiers_is_an_error),
 	    cmocka_unit_test(test_contained_resources_and_extensions),
 	    cmocka_unit_test(test_same_ref_in_csv_and_fhir_gives_the_same_pseudonym),
 	    cmocka_unit_test(test_potential_event_and_missing_event_are_errors),

@@ -1074,7 +1074,7 @@ static void test_unknown_members_are_warnings_not_errors(void **state)
 	static const char *const paths[] = {"source_system", "procedure.colour",
 					    "patient.shoe_size", "complications[0].note"};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
-		assert_warning(f, paths[i], "unknown member, ignored but kept in the stored body");
+		assert_warning(f, paths[i], "unknown member, not stored");
 	assert_int_equal(f->warnings.n, 4);
 	assert_false(f->r.needs_review);
 }
@@ -1104,11 +1104,102 @@ static void test_identifying_patient_data_is_refused(void **state)
 	assert_int_equal(run(f), -EINVAL);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(path, sizeof(path), "patient.%s", names[i]);
-		assert_error(f, path, "identifying data must not be sent");
+		assert_error(f, path, NULL);
+		assert_false(has_issue(&f->warnings, path, NULL));
 	}
 	assert_int_equal(f->errors.n, 6);
-	for (size_t i = 0; i < f->errors.n; i++)
+	for (size_t i = 0; i < f->errors.n; i++) {
 		assert_null(strstr(f->errors.v[i].message, "Jane"));
+		assert_non_null(
+		    strstr(f->errors.v[i].message, "identifying data must not be sent"));
+	}
+}
+
+/* The hostile-testing list: names as booking systems spell them, at every
+ * depth, each an error naming its path and never a warning as well. */
+static void test_identifying_names_are_refused_at_every_depth(void **state)
+{
+	static const struct {
+		const char *path, *what;
+	} cases[] = {
+	    {"patient.Name", "a name"},
+	    {"patient.NHS_Number", "an NHS, CHI or other national number"},
+	    {"patient.DOB", "a date of birth"},
+	    {"patient.Email", "an e-mail address"},
+	    {"patient.nhs number", "an NHS, CHI or other national number"},
+	    {"patient.date of birth", "a date of birth"},
+	    {"patient.DateOfBirth", "a date of birth"},
+	    {"patient.telephone", "a phone number"},
+	    {"patient.Address", "an address"},
+	    {"patient.postcode", "a full postcode"},
+	    {"name", "a name"},
+	    {"nhs_number", "an NHS, CHI or other national number"},
+	    {"email", "an e-mail address"},
+	    {"procedure.Client Name", "a name"},
+	    {"complications[0].Patient Name", "a name"},
+	};
+	struct fx *f = *state;
+	char msg[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		edit(f, cases[i].path, "'x'");
+	edit(f, "booking", "{'contact': {'e-mail': 'x', 'rows': [{'Surname': 'x'}]}}");
+	assert_int_equal(run(f), -EINVAL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(msg, sizeof(msg), "identifying data must not be sent (%s)", cases[i].what);
+		assert_error(f, cases[i].path, msg);
+		if (has_issue(&f->warnings, cases[i].path, NULL))
+			fail_msg("%s is also a warning", cases[i].path);
+	}
+	assert_error(f, "booking.contact.e-mail",
+		     "identifying data must not be sent (an e-mail address)");
+	assert_error(f, "booking.contact.rows[0].Surname",
+		     "identifying data must not be sent (a name)");
+	assert_int_equal(f->errors.n, sizeof(cases) / sizeof(cases[0]) + 2);
+	assert_warning(f, "booking", "unknown member, not stored");
+}
+
+/* Free text is scanned; the error says what was found, never the text. */
+static void test_free_text_holding_identifiers_is_refused(void **state)
+{
+	struct fx *f = *state;
+
+	edit(f, "narrative", "'seen again, NHS 943 476 5919, doing well'");
+	edit(f, "procedure.products[1]", "'serum from jo@example.com'");
+	edit(f, "complications[0].treatment[0]", "'GP on 07700 900123'");
+	edit(f, "patient.history[0]", "'lives LS6 2AB'");
+	edit(f, "complications[0].type", "'rash, call +44 20 7946 0958'");
+	assert_int_equal(run(f), -EINVAL);
+	assert_error(f, "narrative",
+		     "contains what looks like an NHS number; identifying data must not be sent");
+	assert_error(f, "procedure.products[1]",
+		     "contains what looks like an e-mail address; identifying data must not be "
+		     "sent");
+	assert_error(f, "complications[0].treatment[0]",
+		     "contains what looks like a phone number; identifying data must not be sent");
+	assert_error(f, "patient.history[0]",
+		     "contains what looks like a full postcode; identifying data must not be sent");
+	assert_error(f, "complications[0].type",
+		     "contains what looks like a phone number; identifying data must not be sent");
+	assert_int_equal(f->errors.n, 5);
+	for (size_t i = 0; i < f->errors.n; i++) {
+		assert_null(strstr(f->errors.v[i].message, "5919"));
+		assert_null(strstr(f->errors.v[i].message, "example"));
+		assert_null(strstr(f->errors.v[i].message, "900123"));
+		assert_null(strstr(f->errors.v[i].message, "2AB"));
+	}
+}
+
+static void test_free_text_near_misses_are_stored(void **state)
+{
+	struct fx *f = *state;
+
+	edit(f, "narrative",
+	     "'Procedure 02/11/2026 at 1.5 mm (1500 um), lot 9434765918, "
+	     "patient from LS6; PIH by 2026-11-20, 3 days'");
+	edit(f, "procedure.products[1]", "'batch 1234567890'");
+	assert_valid(f);
+	assert_int_equal(f->errors.n, 0);
 }
 
 static void test_age_bands_are_fixed_and_older_bands_fold_to_65_plus(void **state)
@@ -1504,6 +1595,9 @@ int main(void)
 	    T(test_unknown_members_are_warnings_not_errors),
 	    T(test_member_names_are_case_sensitive),
 	    T(test_identifying_patient_data_is_refused),
+	    T(test_identifying_names_are_refused_at_every_depth),
+	    T(test_free_text_holding_identifiers_is_refused),
+	    T(test_free_text_near_misses_are_stored),
 	    T(test_age_bands_are_fixed_and_older_bands_fold_to_65_plus),
 	    T(test_narrative_and_premises_code_are_bounded),
 	    T(test_null_and_blank_strings_mean_not_given),

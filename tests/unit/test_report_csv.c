@@ -120,18 +120,19 @@ static void test_messy_export_normalises_like_json(void **state)
 	done(&f);
 }
 
-static void test_unknown_column_is_a_line_one_warning_and_kept(void **state)
+static void test_unknown_column_is_a_line_one_warning_and_not_stored(void **state)
 {
 	struct fx f;
 	(void)state;
 	parse_file(&f, "messy-salon-export.csv");
 	assert_int_equal(f.rc.warnings.n, 1);
 	assert_string_equal(f.rc.warnings.v[0].field, "line 1");
-	assert_non_null(strstr(f.rc.warnings.v[0].message, "Booking No"));
+	assert_string_equal(f.rc.warnings.v[0].message,
+			    "unknown column \"Booking No\", not stored");
 	cJSON *rows = report_csv_rows_json(&f.rc, &f.rc.items[0], NULL);
 	const cJSON *row0 = cJSON_GetArrayItem(rows, 0);
 	assert_int_equal(cJSON_GetArraySize(rows), 2);
-	assert_string_equal(str_at(row0, "Booking No", NULL), "B-1001");
+	assert_null(cJSON_GetObjectItemCaseSensitive(row0, "Booking No"));
 	assert_string_equal(str_at(row0, "Patient ID", NULL), "P-77");
 	assert_string_equal(str_at(row0, "Treatment Areas", NULL), "Cheeks, Forehead");
 	/* blank cells are left out of the stored rows */
@@ -141,6 +142,63 @@ static void test_unknown_column_is_a_line_one_warning_and_kept(void **state)
 	rows = report_csv_rows_json(&f.rc, &f.rc.items[0], "0123abcd");
 	assert_string_equal(str_at(cJSON_GetArrayItem(rows, 0), "Patient ID", NULL), "0123abcd");
 	cJSON_Delete(rows);
+	done(&f);
+}
+
+/* A booking system's export: every identifying column named, in one answer. */
+static void test_identifying_columns_refuse_the_file(void **state)
+{
+	static const char *const headers[] = {
+	    "client_ref,name,nhs_number,dob,phone,procedure_date,complication",
+	    "Client Ref,Patient Name,NHS Number,Postcode,Procedure Date,Complication",
+	    "client_ref,Email Address,Address Line 1,Date of Birth,Procedure Date,complication",
+	};
+	static const size_t refused[] = {4, 3, 3};
+	char text[256];
+	struct fx f;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
+		snprintf(text, sizeof(text), "%s\nX-1,a,b,c,d,2026-11-02,pih\n", headers[i]);
+		parse_text(&f, text, 10);
+		assert_int_equal(f.rc_parse, -EPERM);
+		assert_int_equal(f.rc.refused.n, refused[i]);
+		assert_int_equal(f.rc.n, 0);
+		for (size_t k = 0; k < f.rc.refused.n; k++) {
+			assert_string_equal(f.rc.refused.v[k].field, "line 1");
+			assert_non_null(
+			    strstr(f.rc.refused.v[k].message, "identifying data must not be sent"));
+		}
+		done(&f);
+	}
+	parse_text(&f,
+		   "Client Ref,Patient Name,Postcode,postcode_district,complication\n"
+		   "X-1,Jane,LS6 2AB,LS6,pih\n",
+		   10);
+	assert_int_equal(f.rc_parse, -EPERM);
+	assert_int_equal(f.rc.refused.n, 2);
+	assert_string_equal(f.rc.refused.v[0].message,
+			    "column \"Patient Name\": identifying data must not be sent (a name); "
+			    "remove the column");
+	assert_string_equal(f.rc.refused.v[1].message,
+			    "column \"Postcode\": identifying data must not be sent (a full "
+			    "postcode); remove the column");
+	done(&f);
+}
+
+/* Notes reach the report's narrative, which normalisation scans. */
+static void test_free_text_cells_are_scanned_by_normalisation(void **state)
+{
+	struct fx f;
+	struct report r;
+	(void)state;
+
+	parse_text(&f,
+		   "client_ref,procedure_date,reporter_role,complication,notes\n"
+		   "X-1,2026-11-02,practitioner,pih,call her on 07700 900123\n",
+		   10);
+	assert_int_equal(f.rc_parse, 0);
+	assert_int_equal(normalise_item(&f, 0, &r), 1);
 	done(&f);
 }
 
@@ -342,7 +400,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_messy_export_groups_rows_into_reports),
 	    cmocka_unit_test(test_messy_export_normalises_like_json),
-	    cmocka_unit_test(test_unknown_column_is_a_line_one_warning_and_kept),
+	    cmocka_unit_test(test_unknown_column_is_a_line_one_warning_and_not_stored),
+	    cmocka_unit_test(test_identifying_columns_refuse_the_file),
+	    cmocka_unit_test(test_free_text_cells_are_scanned_by_normalisation),
 	    cmocka_unit_test(test_row_problems_name_their_lines),
 	    cmocka_unit_test(test_conflicting_report_cells_are_errors),
 	    cmocka_unit_test(test_versions_are_separate_reports),
