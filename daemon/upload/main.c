@@ -2,6 +2,7 @@
  * needlewatchd, named on the command line or dropped into a spool folder.
  * Options here; the send loop is uploader.c, the spool outbox.c. */
 #include "log.h"
+#include "termtext.h"
 #include "outbox.h"
 #include "transport.h"
 #include "uploader.h"
@@ -179,8 +180,11 @@ static int set_option(struct options *o, int c, const char *name, const char *ar
 	default:
 		return -EINVAL;
 	}
-	if (r < 0)
-		fprintf(stderr, PROGRAM ": invalid value '%s' for --%s\n", arg, name);
+	if (r < 0) {
+		char clean[128];
+		fprintf(stderr, PROGRAM ": invalid value '%s' for --%s\n",
+			termtext_clean(clean, sizeof(clean), arg, /* keep_newlines= */ false), name);
+	}
 	return r;
 }
 
