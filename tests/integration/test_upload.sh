@@ -389,6 +389,17 @@ up_run m --spool "$SM" --once --settle 30
 T1=$(date +%s%N)
 assert_eq "(m) a settled file in cur/ is sent without waiting" "0|$(((T1 - T0) < 10000000000))" "$RC|1"
 
+# --- issue 12 item 9: a file name with U+202E (right-to-left override) is
+# logged neutralised, so it cannot disguise itself on the operator's terminal
+SN="$UP_DIR/n"
+mkdir -p "$SN/new"
+report_json UN-1 >"$SN/new/x"$'\u202e'"nosj.json"
+up_run d --spool "$SN" --once
+assert_eq "(n) the file with a bidi control in its name is sent" "0|$RC" "0|0"
+assert_match "(n) its name is logged with the control as \\u202e" 'event=file_sent file="x\\u202enosj.json"' \
+	"$(cat "$UP_DIR/d.log")"
+assert_eq "(n) no raw U+202E reaches the uploader's output" 0 "$(grep -c $'\u202e' "$UP_DIR/d.log")"
+
 # --- secrets: no token and no patient ref in any uploader log
 UP_SECRETS=$(cat "$UP_DIR"/*.token)
 assert_eq "no token appears in the uploader's logs" 0 \
