@@ -183,7 +183,8 @@ static int set_option(struct options *o, int c, const char *name, const char *ar
 	if (r < 0) {
 		char clean[128];
 		fprintf(stderr, PROGRAM ": invalid value '%s' for --%s\n",
-			termtext_clean(clean, sizeof(clean), arg, /* keep_newlines= */ false), name);
+			termtext_clean(clean, sizeof(clean), arg, /* keep_newlines= */ false),
+			name);
 	}
 	return r;
 }

@@ -35,7 +35,7 @@ struct queue {
 struct attempt {
 	size_t index; /* into the queue */
 	unsigned epoch;
-	int fd;			     /* the file sent, kept open to compare its version */
+	int fd;			    /* the file sent, kept open to compare its version */
 	struct payload_stamp stamp; /* its version when it was read */
 };
 
@@ -355,8 +355,7 @@ static void on_result(struct uploader *u, struct transport_result *res)
 	if ((a.verdict == VERDICT_SENT || a.verdict == VERDICT_DUPLICATE ||
 	     a.verdict == VERDICT_REJECTED) &&
 	    payload_unchanged(at->fd, &at->stamp) < 0)
-		defer_file(u, name, "the file changed while it was being sent",
-			   u->cfg->settle_ms);
+		defer_file(u, name, "the file changed while it was being sent", u->cfg->settle_ms);
 	else
 		judged(u, at, name, &a, res);
 	close(at->fd);

@@ -194,9 +194,12 @@ static void test_text_bidi_and_c1_characters_are_escaped(void **state)
 	char q[64];
 
 	log_event(LOG_INFO, "odd", "file=\"%s\" raw=%s",
-		  log_quote(q, sizeof(q), "a\xe2\x80\xaegpj.exe"), "\xc2\x9b" "2J\xe2\x81\xa6x\xc3\xa9");
-	assert_text(*state,
-		    "level=info event=odd file=\"a\\u202egpj.exe\" raw=\\u009b2J\\u2066x\xc3\xa9\n");
+		  log_quote(q, sizeof(q), "a\xe2\x80\xaegpj.exe"),
+		  "\xc2\x9b"
+		  "2J\xe2\x81\xa6x\xc3\xa9");
+	assert_text(
+	    *state,
+	    "level=info event=odd file=\"a\\u202egpj.exe\" raw=\\u009b2J\\u2066x\xc3\xa9\n");
 }
 
 static void test_json_bidi_characters_stay_escaped_as_text(void **state)

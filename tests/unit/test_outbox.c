@@ -383,8 +383,8 @@ static void __attribute__((noreturn)) crash_child(void)
 	char err[256];
 	size_t claimed;
 
-	if (outbox_open(spool, &ob, err, sizeof(err)) < 0 || outbox_claim(ob, &claimed, NULL, NULL) < 0 ||
-	    outbox_list(ob, &names) < 0)
+	if (outbox_open(spool, &ob, err, sizeof(err)) < 0 ||
+	    outbox_claim(ob, &claimed, NULL, NULL) < 0 || outbox_list(ob, &names) < 0)
 		_exit(2);
 	for (size_t i = 0; i < names.n; i++) {
 		int r = i % 7 == 3 ? outbox_mark_failed(ob, names.v[i], "{\"status\":422}", 14)
@@ -529,7 +529,8 @@ static int claim_unreadable_as_nobody(void)
 	fputs("{}", g);
 	fclose(f);
 	fclose(g);
-	if (chmod(path_of("new", "locked.json"), 0) < 0 || access(path_of("new", "locked.json"), R_OK) == 0)
+	if (chmod(path_of("new", "locked.json"), 0) < 0 ||
+	    access(path_of("new", "locked.json"), R_OK) == 0)
 		return 8; /* the case is not real: the file is still readable */
 	bad |= outbox_claim(ob, &claimed, record_skip, &sk) != 0;
 	bad |= (claimed != 2) << 1;

@@ -267,7 +267,8 @@ static void test_a_file_rewritten_in_place_is_changed(void **state)
 	struct timespec later[2] = {{.tv_sec = 0, .tv_nsec = UTIME_OMIT},
 				    {.tv_sec = stamp.mtime.tv_sec + 1, .tv_nsec = 0}};
 	write_file("same.json", "{\"a\":2}");
-	assert_int_equal(utimensat(AT_FDCWD, path, later, 0), 0); /* a coarse clock cannot hide it */
+	assert_int_equal(utimensat(AT_FDCWD, path, later, 0),
+			 0); /* a coarse clock cannot hide it */
 	assert_int_equal(payload_unchanged(pfd, &stamp), -EAGAIN);
 	close(pfd);
 	free(data);

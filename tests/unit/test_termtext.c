@@ -69,7 +69,7 @@ static void test_every_code_point_is_classified_as_the_oracle_says(void **state)
 		unsafe += termtext_is_unsafe(cp);
 	}
 	assert_int_equal(unsafe, 32 + 33 + 1 + 2 + 2 + 5 + 4 + 1);
-	assert_true(termtext_is_unsafe(0x202e)); /* the RIGHT-TO-LEFT OVERRIDE */
+	assert_true(termtext_is_unsafe(0x202e));  /* the RIGHT-TO-LEFT OVERRIDE */
 	assert_false(termtext_is_unsafe(0x200d)); /* ZWJ: emoji sequences need it */
 	assert_false(termtext_is_unsafe(0xe9));	  /* é */
 	assert_false(termtext_is_unsafe(0x110000 - 1));
@@ -158,11 +158,14 @@ static void test_a_right_to_left_override_is_neutralised(void **state)
 {
 	(void)state;
 	char buf[64];
-	assert_string_equal(termtext_clean(buf, sizeof(buf), "acne \xe2\x80\xae" "gnitaeh", false),
+	assert_string_equal(termtext_clean(buf, sizeof(buf),
+					   "acne \xe2\x80\xae"
+					   "gnitaeh",
+					   false),
 			    "acne ?gnitaeh");
-	assert_string_equal(
-	    termtext_clean(buf, sizeof(buf), "\xe2\x81\xa6x\xe2\x81\xa9\xef\xbb\xbfy\xd8\x9c", false),
-	    "?x??y?");
+	assert_string_equal(termtext_clean(buf, sizeof(buf),
+					   "\xe2\x81\xa6x\xe2\x81\xa9\xef\xbb\xbfy\xd8\x9c", false),
+			    "?x??y?");
 	assert_string_equal(termtext_clean(buf, sizeof(buf), "caf\xc3\xa9 \xf0\x9f\x98\x80", false),
 			    "caf\xc3\xa9 \xf0\x9f\x98\x80");
 }
@@ -171,8 +174,10 @@ static void test_newlines_are_kept_only_when_asked(void **state)
 {
 	(void)state;
 	char buf[64];
-	assert_string_equal(termtext_clean(buf, sizeof(buf), "a\nb\r\tc\x1b[2J", false), "a?b??c?[2J");
-	assert_string_equal(termtext_clean(buf, sizeof(buf), "a\nb\r\tc\x1b[2J", true), "a\nb??c?[2J");
+	assert_string_equal(termtext_clean(buf, sizeof(buf), "a\nb\r\tc\x1b[2J", false),
+			    "a?b??c?[2J");
+	assert_string_equal(termtext_clean(buf, sizeof(buf), "a\nb\r\tc\x1b[2J", true),
+			    "a\nb??c?[2J");
 	assert_string_equal(termtext_clean(buf, sizeof(buf), "x\xe2\x80\xa8y", true), "x?y");
 }
 
@@ -181,7 +186,8 @@ static void test_clean_cuts_at_a_character_boundary(void **state)
 {
 	(void)state;
 	char buf[5];
-	assert_string_equal(termtext_clean(buf, sizeof(buf), "ab\xc3\xa9\xc3\xa9", false), "ab\xc3\xa9");
+	assert_string_equal(termtext_clean(buf, sizeof(buf), "ab\xc3\xa9\xc3\xa9", false),
+			    "ab\xc3\xa9");
 	assert_string_equal(termtext_clean(buf, 4, "ab\xc3\xa9", false), "ab");
 	assert_string_equal(termtext_clean(buf, 1, "abc", false), "");
 	buf[0] = 'z';
