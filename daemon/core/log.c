@@ -8,10 +8,12 @@
  * object. A line that would not fit loses its last pairs and says so with
  * truncated=true. */
 #include "log.h"
+#include "termtext.h"
 
 #include <cJSON.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -66,46 +68,22 @@ bool log_enabled(enum log_level level)
 	return (int)level >= atomic_load_explicit(&log_min_level, memory_order_relaxed);
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), 0 when invalid:
- * overlong forms, surrogates and code points past U+10FFFF are invalid. */
+/* Length of the valid UTF-8 sequence at s (n bytes available), 0 when invalid. */
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
-	unsigned int cp;
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		len = 2;
-		cp = s[0] & 0x1fu;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = s[0] & 0x0fu;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		len = 4;
-		cp = s[0] & 0x07u;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3fu);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
+	uint32_t cp;
+	return termtext_decode((const char *)s, n, &cp);
 }
 
-/* The escaped form of the character at s into out (at least 5 bytes), its
+/* The escaped form of the character at s into out (at least 7 bytes), its
  * length in *ret_out; returns how many input bytes it stands for. Invalid
- * UTF-8 is escaped byte by byte so a JSON line stays valid. */
+ * UTF-8 is escaped byte by byte so a JSON line stays valid; a character a
+ * terminal would act on (termtext.h: C1 controls, bidi overrides ...)
+ * becomes the text \uXXXX, which log_unescape() leaves as text. */
 static size_t escape_one(const char *s, size_t n, enum escape_mode mode, char *out, size_t *ret_out)
 {
 	unsigned char c = (unsigned char)s[0];
+	uint32_t cp;
 	size_t len;
 
 	*ret_out = 2;
@@ -122,10 +100,14 @@ static size_t escape_one(const char *s, size_t n, enum escape_mode mode, char *o
 		*ret_out = (size_t)snprintf(out, 5, "\\x%02x", c);
 		return 1;
 	}
-	len = utf8_len((const unsigned char *)s, n);
+	len = termtext_decode(s, n, &cp);
 	if (!len) {
 		*ret_out = (size_t)snprintf(out, 5, "\\x%02x", c);
 		return 1;
+	}
+	if (termtext_is_unsafe(cp)) {
+		*ret_out = (size_t)snprintf(out, 7, "\\u%04x", (unsigned)cp);
+		return len;
 	}
 	memcpy(out, s, len);
 	*ret_out = len;
@@ -141,7 +123,7 @@ static size_t log_escape(char *dst, size_t cap, const char *s, size_t n, enum es
 	size_t used = 0, i = 0;
 
 	while (i < n) {
-		char piece[5];
+		char piece[7];
 		size_t plen, consumed = escape_one(s + i, n - i, mode, piece, &plen);
 
 		if (used + plen >= cap)
@@ -267,7 +249,8 @@ static int hex_digit(char c)
 	return -1;
 }
 
-/* Undoes log_quote()'s escapes for JSON, where cJSON escapes again. \xNN
+/* Undoes log_quote()'s escapes for JSON, where cJSON escapes again, except
+ * the characters termtext.h calls unsafe, which stay \uXXXX text. \xNN
  * stays as text when NN is 00 (it would end the C string) or above 7f (alone
  * it is invalid UTF-8, so invalid JSON); raw invalid UTF-8 becomes \xNN text
  * for the same reason. Cut at cap - 1. */
@@ -291,10 +274,19 @@ static void log_unescape(char *dst, size_t cap, const char *s, size_t n)
 			used += (size_t)snprintf(dst + used, 5, "\\x%02x", (unsigned char)s[i]);
 			i++;
 		} else {
-			size_t len = utf8_len((const unsigned char *)s + i, n - i);
+			uint32_t cp;
+			size_t len = termtext_decode(s + i, n - i, &cp);
 
-			memcpy(dst + used, s + i, len);
-			used += len;
+			if (cp >= 0x80 && termtext_is_unsafe(cp)) {
+				/* cJSON would print it raw: keep it as text, as
+				 * the text format does (C0 cJSON escapes itself). */
+				if (used + 7 >= cap)
+					break;
+				used += (size_t)snprintf(dst + used, 7, "\\u%04x", (unsigned)cp);
+			} else {
+				memcpy(dst + used, s + i, len);
+				used += len;
+			}
 			i += len;
 		}
 	}

@@ -1,6 +1,7 @@
 /* needlewatchctl: opening the shared context, usage, and output helpers. */
 #include "ctl.h"
 #include "ctl_db.h"
+#include "termtext.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -52,12 +53,26 @@ void ctl_print_usage(FILE *out)
 	fputs(usage_text, out);
 }
 
+/* A message on one line, its arguments (names, database errors, a user's
+ * words) neutralised for the terminal like every other output (termtext.h). */
+static void vprint_clean(FILE *out, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fputs("(out of memory)", out);
+		return;
+	}
+	termtext_fputs(msg, out, /* keep_newlines= */ false);
+	free(msg);
+}
+
 int ctl_fail(int code, const char *fmt, ...)
 {
 	va_list ap;
 	fputs(CTL_PROGRAM ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint_clean(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return code;
@@ -71,7 +86,7 @@ int ctl_usage_error(const char *cmd, const char *fmt, ...)
 	else
 		fprintf(stderr, "%s: ", CTL_PROGRAM);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint_clean(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s --help'.\n", CTL_PROGRAM);
 	return EX_USAGE;
@@ -211,20 +226,22 @@ int ctl_text_width(const char *s)
 bool ctl_valid_name(const char *s, int max_chars)
 {
 	int width = ctl_text_width(s);
+	size_t n = strlen(s);
+	uint32_t cp;
+
 	if (width < 1 || width > max_chars)
 		return false;
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+	for (size_t i = 0, len; i < n; i += len) {
+		len = termtext_decode(s + i, n - i, &cp);
+		if (!len || termtext_is_unsafe(cp))
 			return false;
+	}
 	return true;
 }
 
 static void print_cell(const char *s, int pad, FILE *out)
 {
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		fputc(c < 0x20 || c == 0x7f ? '?' : c, out);
-	}
+	termtext_fputs(s, out, /* keep_newlines= */ false);
 	for (; pad > 0; pad--)
 		fputc(' ', out);
 }

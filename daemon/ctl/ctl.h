@@ -85,16 +85,18 @@ int ctl_dispatch(struct ctl *ctl, const char *group, const struct ctl_command *c
 
 /* Width of UTF-8 text in characters (every byte that is not a continuation byte). */
 int ctl_text_width(const char *s);
-/* True for a name an operator may give: 1 to max_chars characters, no control
- * characters (names end up in one-line tables and messages). */
+/* True for a name an operator may give: 1 to max_chars characters of valid
+ * UTF-8, none that termtext.h calls unsafe (controls, bidi overrides: names
+ * end up in one-line tables and messages). */
 bool ctl_valid_name(const char *s, int max_chars);
 
 /* Parses a positive decimal id ("42"); 0 on success, -EINVAL otherwise. */
 int ctl_parse_id(const char *s, long long *ret_id);
 
 /* Prints res as a fixed-width table under headers (one per column), columns
- * padded to their widest cell in characters; NULL prints as "-" and control
- * characters as '?', so a stored name cannot forge table lines. Returns 0 or
+ * padded to their widest cell in characters; NULL prints as "-" and what
+ * termtext.h calls unsafe (controls, bidi overrides) as '?', so a stored name
+ * or a reporter's term can neither forge table lines nor reorder them. Returns 0 or
  * -ENOMEM (nothing printed). */
 int ctl_print_table(const PGresult *res, const char *const *headers, FILE *out);
 

@@ -1,5 +1,6 @@
 /* needlewatchctl's database access: one connection, checked results, audit rows. */
 #include "ctl_db.h"
+#include "termtext.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,7 +54,8 @@ static void notice_receiver(void *arg, const PGresult *res)
 	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
 	if (!severity || strcmp(severity, "WARNING") != 0)
 		return;
-	fprintf(stderr, "%s: %s", CTL_PROGRAM, PQresultErrorMessage(res));
+	fputs(CTL_PROGRAM ": ", stderr);
+	termtext_fputs(PQresultErrorMessage(res), stderr, /* keep_newlines= */ true);
 }
 
 int ctl_db_connect(struct ctl *ctl, const char *conninfo)

@@ -14,6 +14,7 @@
 #include "export_files.h"
 #include "export_html.h"
 #include "export_query.h"
+#include "termtext.h"
 #include "week.h"
 
 #include <errno.h>
@@ -288,10 +289,14 @@ static void print_line(const struct run *run, int rc, long ms)
 		       run->names[FILE_HTML]);
 	printf(" ms=%ld", ms);
 	if (rc) {
-		fputs(" error=\"", stdout);
-		for (const char *p = run->error; *p; p++)
-			putchar(*p == '"' ? '\'' : (unsigned char)*p < 0x20 ? ' ' : *p);
-		putchar('"');
+		/* One line a cron wrapper logs: no quote to end the value early,
+		 * nothing a terminal would act on. */
+		char clean[sizeof(run->error)];
+		termtext_clean(clean, sizeof(clean), run->error, /* keep_newlines= */ false);
+		for (char *p = clean; *p; p++)
+			if (*p == '"')
+				*p = '\'';
+		printf(" error=\"%s\"", clean);
 	}
 	putchar('\n');
 	fflush(stdout);

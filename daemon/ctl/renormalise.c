@@ -16,6 +16,7 @@
 #include "pseudonym.h"
 #include "rederive.h"
 #include "region.h"
+#include "termtext.h"
 #include "vocab.h"
 
 #include <errno.h>
@@ -234,8 +235,9 @@ static int process_row(struct renorm *rn, struct arena *a, PGresult *res, int i,
 		return EX_SOFTWARE;
 	}
 	if (rc < 0) {
+		char clean[sizeof(why)];
 		fprintf(stderr, "%s: renormalise: report %s/%s left as it was: %s\n", CTL_PROGRAM,
-			pid, id, why);
+			pid, id, termtext_clean(clean, sizeof(clean), why, false));
 		(*failed)++;
 		return 0;
 	}

@@ -2,6 +2,7 @@
  * needlewatchd, named on the command line or dropped into a spool folder.
  * Options here; the send loop is uploader.c, the spool outbox.c. */
 #include "log.h"
+#include "termtext.h"
 #include "outbox.h"
 #include "transport.h"
 #include "uploader.h"
@@ -28,7 +29,7 @@
 struct options {
 	const char *url, *token_file, *ca_file, *spool, *log_level, *log_format;
 	bool once, activity;
-	int64_t interval_ms, connect_timeout_ms, timeout_ms, max_delay_ms, retry_for_ms;
+	int64_t interval_ms, settle_ms, connect_timeout_ms, timeout_ms, max_delay_ms, retry_for_ms;
 	long parallel;
 	char **files;
 	size_t n_files;
@@ -49,6 +50,9 @@ static void usage(FILE *out)
 	      "  --spool DIR            send the files dropped into DIR/new/, keep polling\n"
 	      "  --once                 with --spool: send what is there, then exit\n"
 	      "  --interval SECONDS     with --spool: time between looks at new/ (default 10)\n"
+	      "  --settle SECONDS       with --spool: a file modified less than this long\n"
+	      "                         ago may still be being written; it waits for a later\n"
+	      "                         pass (default 5; 0 turns the wait off)\n"
 	      "  --activity             every file is activity (POST /v1/activity)\n"
 	      "  --parallel N           requests in flight at once, 1-32 (default 4)\n"
 	      "  --connect-timeout SECONDS  to connect, TLS included (default 10)\n"
@@ -68,6 +72,7 @@ static void usage(FILE *out)
 	      "Spool: write a file into DIR/tmp/, then rename it into DIR/new/. It moves to\n"
 	      "DIR/cur/ while being sent, then to DIR/sent/ once stored (or found already\n"
 	      "stored), or to DIR/failed/ with the server's answer in NAME.problem.json.\n"
+	      "A file that changes while it is sent stays in DIR/cur/ and is sent again.\n"
 	      "\n"
 	      "Exit status (sysexits.h):\n"
 	      "   0  every file was stored, or found already stored\n"
@@ -103,6 +108,7 @@ enum {
 	OPT_SPOOL,
 	OPT_ONCE,
 	OPT_INTERVAL,
+	OPT_SETTLE,
 	OPT_ACTIVITY,
 	OPT_PARALLEL,
 	OPT_CONNECT_TIMEOUT,
@@ -149,6 +155,9 @@ static int set_option(struct options *o, int c, const char *name, const char *ar
 	case OPT_INTERVAL:
 		r = parse_seconds(arg, 0.01, 86400, &o->interval_ms);
 		break;
+	case OPT_SETTLE:
+		r = parse_seconds(arg, 0, 3600, &o->settle_ms);
+		break;
 	case OPT_CONNECT_TIMEOUT:
 		r = parse_seconds(arg, 0.1, 600, &o->connect_timeout_ms);
 		break;
@@ -171,8 +180,12 @@ static int set_option(struct options *o, int c, const char *name, const char *ar
 	default:
 		return -EINVAL;
 	}
-	if (r < 0)
-		fprintf(stderr, PROGRAM ": invalid value '%s' for --%s\n", arg, name);
+	if (r < 0) {
+		char clean[128];
+		fprintf(stderr, PROGRAM ": invalid value '%s' for --%s\n",
+			termtext_clean(clean, sizeof(clean), arg, /* keep_newlines= */ false),
+			name);
+	}
 	return r;
 }
 
@@ -233,6 +246,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"spool", required_argument, NULL, OPT_SPOOL},
 	    {"once", no_argument, NULL, OPT_ONCE},
 	    {"interval", required_argument, NULL, OPT_INTERVAL},
+	    {"settle", required_argument, NULL, OPT_SETTLE},
 	    {"activity", no_argument, NULL, OPT_ACTIVITY},
 	    {"parallel", required_argument, NULL, OPT_PARALLEL},
 	    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
@@ -295,6 +309,7 @@ static int run(const struct options *o, struct transport *tx, int sigfd)
 	    .keep_trying = o->spool && !o->once,
 	    .retry_for_ms = o->retry_for_ms,
 	    .interval_ms = o->interval_ms,
+	    .settle_ms = o->settle_ms,
 	    .token_file = o->token_file,
 	    .signal_fd = sigfd,
 	};
@@ -329,6 +344,9 @@ int main(int argc, char **argv)
 {
 	struct options o = {
 	    .interval_ms = 10000,
+	    /* Long enough for a producer that writes a file in a few bursts,
+	     * short beside the 10 s interval. */
+	    .settle_ms = 5000,
 	    .connect_timeout_ms = 10000,
 	    .timeout_ms = 60000,
 	    .max_delay_ms = 60000,

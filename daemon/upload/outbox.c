@@ -327,17 +327,19 @@ static int move(struct outbox *ob, enum box from, const char *name, enum box to)
 	return -EEXIST;
 }
 
+/* Makes a file's content durable. A file we may not open at all is
+ * reported as 1, not an error: the caller still claims it (see outbox.h). */
 static int fsync_file_at(int dirfd, const char *name)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
-		return -errno;
+		return errno == EACCES || errno == EPERM ? 1 : -errno;
 	int r = fsync(fd) < 0 ? -errno : 0;
 	close(fd);
 	return r;
 }
 
-int outbox_claim(struct outbox *ob, size_t *ret_claimed)
+int outbox_claim(struct outbox *ob, size_t *ret_claimed, outbox_skip_fn *skip, void *ctx)
 {
 	struct outbox_names names;
 	size_t claimed = 0;
@@ -349,19 +351,21 @@ int outbox_claim(struct outbox *ob, size_t *ret_claimed)
 		/* The producer may not have fsync()ed: make the content durable
 		 * before any name of ours points at it. */
 		r = fsync_file_at(ob->dir[BOX_NEW], names.v[i]);
-		if (r == 0)
+		if (r >= 0)
 			r = move(ob, BOX_NEW, names.v[i], BOX_CUR);
-		if (r == -ENOENT) {
-			r = 0; /* taken back by its producer: not ours */
+		if (r == -ENOENT)
+			continue; /* taken back by its producer: not ours */
+		if (r < 0) {
+			/* This file's own fault (EIO on it, a name too long to
+			 * move): it waits in new/, the others go on. */
+			if (skip)
+				skip(names.v[i], r, ctx);
 			continue;
 		}
-		if (r < 0)
-			break;
 		claimed++;
 	}
 	outbox_names_free(&names);
-	if (r == 0)
-		r = outbox_sync(ob);
+	r = outbox_sync(ob);
 	if (r == 0)
 		*ret_claimed = claimed;
 	return r;

@@ -41,9 +41,18 @@ int outbox_open(const char *dir, struct outbox **ret, char *err, size_t errlen);
 /* Releases the lock and closes the directories. Accepts NULL. */
 void outbox_free(struct outbox *ob);
 
+/* Called by outbox_claim() for a file it left in new/, with the -errno why. */
+typedef void outbox_skip_fn(const char *name, int error, void *ctx);
+
 /* Moves every file of new/ into cur/ (fsync of each file first, then of
- * both directories). Returns 0 and the number moved, or -errno. */
-int outbox_claim(struct outbox *ob, size_t *ret_claimed);
+ * both directories). One file's trouble never stops the others: a file this
+ * process may not open (no read permission) is moved without its fsync,
+ * since nothing of it could be sent anyway, and the uploader refuses it from
+ * cur/ with that reason; a file whose fsync or move fails is left in new/
+ * and reported to skip (NULL for none). Returns 0 and the number moved, or
+ * -errno for a fault of the spool itself (new/ unreadable, a directory
+ * fsync failed). */
+int outbox_claim(struct outbox *ob, size_t *ret_claimed, outbox_skip_fn *skip, void *ctx);
 /* The names in cur/, sorted: what to send now. Returns 0 or -errno. */
 int outbox_list(struct outbox *ob, struct outbox_names *ret);
 void outbox_names_free(struct outbox_names *names);

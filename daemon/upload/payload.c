@@ -66,7 +66,7 @@ static int read_all(int fd, size_t size, char **ret_data, size_t *ret_len)
 			return e;
 		}
 		if (n == 0)
-			break; /* shrank while we read: send what is there */
+			break; /* shrank while we read: the caller sees len < size */
 		got += (size_t)n;
 	}
 	buf[got] = '\0';
@@ -75,32 +75,93 @@ static int read_all(int fd, size_t size, char **ret_data, size_t *ret_len)
 	return 0;
 }
 
-int payload_read(int dirfd, const char *name, char **ret_data, size_t *ret_len)
+static void stamp_of(const struct stat *st, struct payload_stamp *ret)
+{
+	*ret = (struct payload_stamp){
+	    .dev = st->st_dev,
+	    .ino = st->st_ino,
+	    .size = st->st_size,
+	    .mtime = st->st_mtim,
+	    .ctime = st->st_ctim,
+	};
+}
+
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+int payload_unchanged(int fd, const struct payload_stamp *stamp)
 {
 	struct stat st;
+	struct payload_stamp now;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	stamp_of(&st, &now);
+	if (now.dev != stamp->dev || now.ino != stamp->ino || now.size != stamp->size ||
+	    !same_time(&now.mtime, &stamp->mtime) || !same_time(&now.ctime, &stamp->ctime))
+		return -EAGAIN;
+	return 0;
+}
+
+int64_t payload_settle_wait_ms(const struct payload_stamp *stamp, const struct timespec *now,
+			       int64_t settle_ms)
+{
+	int64_t age_ms = ((int64_t)now->tv_sec - (int64_t)stamp->mtime.tv_sec) * 1000 +
+			 ((int64_t)now->tv_nsec - (int64_t)stamp->mtime.tv_nsec) / 1000000;
+
+	if (age_ms < 0 || age_ms >= settle_ms)
+		return 0;
+	return settle_ms - age_ms;
+}
+
+/* Opens name and checks it is a regular file small enough to send. */
+static int open_regular(int dirfd, const char *name, struct stat *st)
+{
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	int r;
 
 	if (fd < 0)
 		return errno == ELOOP ? -EINVAL : -errno;
-	if (fstat(fd, &st) < 0) {
+	if (fstat(fd, st) < 0)
 		r = -errno;
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
+	else if (S_ISDIR(st->st_mode))
 		r = -EISDIR;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	else if (!S_ISREG(st->st_mode))
 		r = -EINVAL;
-		goto out;
-	}
-	if ((unsigned long long)st.st_size > PAYLOAD_MAX_BYTES) {
+	else if ((unsigned long long)st->st_size > PAYLOAD_MAX_BYTES)
 		r = -EFBIG;
-		goto out;
-	}
-	r = read_all(fd, (size_t)st.st_size, ret_data, ret_len);
-out:
+	else
+		return fd;
 	close(fd);
 	return r;
+}
+
+int payload_read(int dirfd, const char *name, char **ret_data, size_t *ret_len, int *ret_fd,
+		 struct payload_stamp *ret_stamp)
+{
+	struct payload_stamp stamp;
+	struct stat st;
+	char *data = NULL;
+	size_t len = 0;
+	int r, fd = open_regular(dirfd, name, &st);
+
+	if (fd < 0)
+		return fd;
+	stamp_of(&st, &stamp);
+	r = read_all(fd, (size_t)st.st_size, &data, &len);
+	/* Grown, shrunk or rewritten while we read: this is not a whole file. */
+	if (r == 0 && (len != (size_t)st.st_size || payload_unchanged(fd, &stamp) < 0))
+		r = -EAGAIN;
+	if (r < 0) {
+		free(data);
+		close(fd);
+		return r;
+	}
+	*ret_data = data;
+	*ret_len = len;
+	*ret_fd = fd;
+	*ret_stamp = stamp;
+	return 0;
 }

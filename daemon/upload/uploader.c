@@ -35,6 +35,8 @@ struct queue {
 struct attempt {
 	size_t index; /* into the queue */
 	unsigned epoch;
+	int fd;			    /* the file sent, kept open to compare its version */
+	struct payload_stamp stamp; /* its version when it was read */
 };
 
 struct uploader {
@@ -48,12 +50,15 @@ struct uploader {
 	unsigned failures;	  /* consecutive transient failures */
 	unsigned epoch;		  /* +1 each time a failure lengthens the backoff */
 	int64_t resume_at_ms;	  /* no transfer starts before */
-	int64_t last_progress_ms; /* last file that left the queue for good */
+	int64_t last_progress_ms; /* last file that left the queue for good, or pass start */
+	int64_t last_moved_ms;	  /* last file that left the queue for good, or run start */
 	bool token_stale;	  /* re-read the token file before the next start */
 	bool giving_up;		  /* --retry-for ran out: leave the rest pending */
 	int stop_code;		  /* a STOP verdict's sysexits code (not keep_trying) */
 	int fatal;		  /* EX_IOERR, EX_SOFTWARE: stop at once */
 	int signals;		  /* SIGTERM/SIGINT seen */
+	unsigned pass_deferred;	  /* files deferred in this pass (or run of named files) */
+	int64_t defer_wait_ms;	  /* shortest wait before a deferred file may go */
 	uint32_t rng;
 };
 
@@ -181,9 +186,29 @@ static char *local_problem(const char *type, const char *title, long status, con
 	return s;
 }
 
+/* A file left the queue for good. */
 static void progress(struct uploader *u)
 {
-	u->last_progress_ms = now_ms();
+	u->last_progress_ms = u->last_moved_ms = now_ms();
+}
+
+/* A minimum so a file that keeps changing is not read in a busy loop. */
+#define DEFER_MIN_WAIT_MS 200
+
+/* Leaves a file for a later pass: it is still being written, or changed
+ * while it was read or sent. Nothing moves; a spool keeps it in cur/. */
+static void defer_file(struct uploader *u, const char *name, const char *reason, int64_t wait_ms)
+{
+	char q[300];
+
+	if (wait_ms < DEFER_MIN_WAIT_MS)
+		wait_ms = DEFER_MIN_WAIT_MS;
+	if (!u->pass_deferred || wait_ms < u->defer_wait_ms)
+		u->defer_wait_ms = wait_ms;
+	u->pass_deferred++;
+	u->counts.deferred++;
+	log_event(LOG_INFO, "file_deferred", "file=\"%s\" reason=\"%s\" wait_ms=%lld",
+		  qname(q, sizeof(q), name), reason, (long long)wait_ms);
 }
 
 /* Moves a refused file to failed/ with its answer (or our own problem). */
@@ -310,6 +335,9 @@ static void stop_on(struct uploader *u, const struct attempt *at, const char *na
 		  log_quote(qr, sizeof(qr), a->reason));
 }
 
+static void judged(struct uploader *u, const struct attempt *at, const char *name,
+		   const struct answer *a, struct transport_result *res);
+
 static void on_result(struct uploader *u, struct transport_result *res)
 {
 	struct attempt *at = res->user;
@@ -323,22 +351,36 @@ static void on_result(struct uploader *u, struct transport_result *res)
 		answer_judge(res->status, res->body, res->body_len, &a);
 	else
 		answer_judge_transport(res->outcome, res->error, &a);
-	switch (a.verdict) {
+	/* A final verdict moves the file: only if it is still what was judged. */
+	if ((a.verdict == VERDICT_SENT || a.verdict == VERDICT_DUPLICATE ||
+	     a.verdict == VERDICT_REJECTED) &&
+	    payload_unchanged(at->fd, &at->stamp) < 0)
+		defer_file(u, name, "the file changed while it was being sent", u->cfg->settle_ms);
+	else
+		judged(u, at, name, &a, res);
+	close(at->fd);
+	free(at);
+}
+
+/* Acts on the server's verdict about a file that is still as it was sent. */
+static void judged(struct uploader *u, const struct attempt *at, const char *name,
+		   const struct answer *a, struct transport_result *res)
+{
+	switch (a->verdict) {
 	case VERDICT_SENT:
 	case VERDICT_DUPLICATE:
-		deliver_file(u, name, &a, res);
+		deliver_file(u, name, a, res);
 		break;
 	case VERDICT_REJECTED:
-		fail_file(u, name, res->body, res->body_len, res->status, a.reason);
+		fail_file(u, name, res->body, res->body_len, res->status, a->reason);
 		break;
 	case VERDICT_RETRY:
-		retry_file(u, at, name, a.reason, res->retry_after_s, /* longest= */ false);
+		retry_file(u, at, name, a->reason, res->retry_after_s, /* longest= */ false);
 		break;
 	case VERDICT_STOP:
-		stop_on(u, at, name, &a);
+		stop_on(u, at, name, a);
 		break;
 	}
-	free(at);
 }
 
 static const char *read_failure(int r)
@@ -349,28 +391,64 @@ static const char *read_failure(int r)
 	case -EISDIR:
 	case -EINVAL:
 		return "not a regular file";
+	case -EACCES:
+	case -EPERM:
+		return "cannot read the file: permission denied";
 	default:
 		return strerror(-r);
 	}
+}
+
+/* Reads one file whole and unchanged; NULL (and the file deferred or
+ * refused, as it deserves) otherwise. */
+static char *read_one(struct uploader *u, const char *name, size_t *ret_len, int *ret_fd,
+		      struct payload_stamp *ret_stamp)
+{
+	char *data = NULL, why[96];
+	struct timespec now;
+	int r = payload_read(u->ob ? outbox_cur_fd(u->ob) : AT_FDCWD, name, &data, ret_len, ret_fd,
+			     ret_stamp);
+
+	if (r == -ENOENT && u->ob)
+		return NULL; /* removed by hand since the listing: nothing to do */
+	if (r == -EAGAIN) {
+		defer_file(u, name, "the file changed while it was being read", u->cfg->settle_ms);
+		return NULL;
+	}
+	if (r < 0) {
+		fail_file(u, name, NULL, 0, 0, read_failure(r));
+		return NULL;
+	}
+	/* Only a spool's files wait to settle: a file named on the command
+	 * line is one its user says is finished. */
+	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t wait = u->ob ? payload_settle_wait_ms(ret_stamp, &now, u->cfg->settle_ms) : 0;
+	if (wait > 0) {
+		snprintf(why, sizeof(why), "modified less than %lld ms ago: may still be written",
+			 (long long)u->cfg->settle_ms);
+		defer_file(u, name, why, wait);
+		free(data);
+		close(*ret_fd);
+		return NULL;
+	}
+	return data;
 }
 
 /* Reads and classifies one file and starts its transfer. */
 static void start_one(struct uploader *u, size_t index)
 {
 	const char *name = u->q->names[index];
+	struct payload_stamp stamp;
 	struct payload_kind kind;
-	char *data = NULL;
 	size_t len = 0;
-	int r = payload_read(u->ob ? outbox_cur_fd(u->ob) : AT_FDCWD, name, &data, &len);
+	int fd = -1;
+	char *data = read_one(u, name, &len, &fd, &stamp);
 
-	if (r == -ENOENT && u->ob)
-		return; /* removed by hand since the listing: nothing to do */
-	if (r < 0) {
-		fail_file(u, name, NULL, 0, 0, read_failure(r));
+	if (!data)
 		return;
-	}
 	if (payload_classify(base_name(name), data, len, u->cfg->activity, &kind) < 0) {
 		free(data);
+		close(fd);
 		fail_file(u, name, NULL, 0, 0,
 			  "unknown file type: the name must end in .json, .ndjson or .csv");
 		return;
@@ -378,13 +456,15 @@ static void start_one(struct uploader *u, size_t index)
 	struct attempt *at = malloc(sizeof(*at));
 	if (!at) {
 		free(data);
+		close(fd);
 		queue_give_back(u->q, index);
 		u->fatal = EX_OSERR;
 		return;
 	}
-	*at = (struct attempt){.index = index, .epoch = u->epoch};
-	r = transport_start(u->tx, kind.path, kind.content_type, data, len, at);
+	*at = (struct attempt){.index = index, .epoch = u->epoch, .fd = fd, .stamp = stamp};
+	int r = transport_start(u->tx, kind.path, kind.content_type, data, len, at);
 	if (r < 0) {
+		close(fd);
 		free(at);
 		queue_give_back(u->q, index);
 		log_event(LOG_ERROR, "transfer_not_started", "reason=\"%s\"", strerror(-r));
@@ -429,6 +509,7 @@ static void give_back_abandoned(void *user, void *ctx)
 	struct uploader *u = ctx;
 	struct attempt *at = user;
 	queue_give_back(u->q, at->index);
+	close(at->fd);
 	free(at);
 }
 
@@ -463,7 +544,7 @@ static void drain(struct uploader *u, struct queue *q)
 	bool signalled;
 
 	u->q = q;
-	progress(u);
+	u->last_progress_ms = now_ms(); /* --retry-for counts within a pass */
 	for (;;) {
 		start_more(u);
 		if (!transport_in_flight(u->tx) && (stopping(u) || !queue_left(q)))
@@ -512,9 +593,20 @@ int uploader_send_files(struct uploader *u, char *const *paths, size_t n)
 	if (load_token(u) < 0)
 		return EX_CONFIG;
 	drain(u, &q);
-	u->counts.pending = queue_left(&q);
+	u->counts.pending = queue_left(&q) + u->pass_deferred;
 	log_summary(u);
 	return exit_code(u);
+}
+
+/* A file outbox_claim() had to leave in new/: say which and why, each pass
+ * until someone fixes it; the others go on. */
+static void log_skipped(const char *name, int error, void *ctx)
+{
+	char q[300];
+
+	(void)ctx;
+	log_event(LOG_ERROR, "file_not_claimed", "file=\"%s\" reason=\"%s\" note=\"left in new/\"",
+		  qname(q, sizeof(q), name), strerror(-error));
 }
 
 /* One pass: claim new/, then send everything in cur/. */
@@ -522,7 +614,7 @@ static void spool_pass(struct uploader *u)
 {
 	struct outbox_names names = {0};
 	size_t claimed = 0;
-	int r = outbox_claim(u->ob, &claimed);
+	int r = outbox_claim(u->ob, &claimed, log_skipped, NULL);
 
 	if (r == 0)
 		r = outbox_list(u->ob, &names);
@@ -534,15 +626,16 @@ static void spool_pass(struct uploader *u)
 	if (names.n)
 		log_event(LOG_DEBUG, "spool_pass", "claimed=%zu queued=%zu", claimed, names.n);
 	struct queue q = {.names = names.v, .n = names.n};
+	u->pass_deferred = 0;
 	drain(u, &q);
 	outbox_names_free(&names);
 }
 
-/* Sleeps one interval, or less when a signal comes. */
-static void spool_sleep(struct uploader *u)
+/* Sleeps interval_ms, or less when a signal comes. */
+static void spool_sleep(struct uploader *u, int64_t interval_ms)
 {
 	bool signalled = false;
-	int64_t until = now_ms() + u->cfg->interval_ms;
+	int64_t until = now_ms() + interval_ms;
 
 	for (int64_t left; !stopping(u) && (left = until - now_ms()) > 0;) {
 		if (transport_poll(u->tx, u->cfg->signal_fd,
@@ -558,18 +651,33 @@ static void spool_sleep(struct uploader *u)
 	}
 }
 
+/* --once: another pass for the files deferred by this one, until they go
+ * or --retry-for passes without a file leaving the spool. */
+static bool once_waits(struct uploader *u)
+{
+	if (!u->pass_deferred)
+		return false;
+	if (now_ms() + u->defer_wait_ms - u->last_moved_ms <= u->cfg->retry_for_ms)
+		return true;
+	log_event(LOG_WARNING, "files_pending",
+		  "deferred=%u note=\"still changing after --retry-for; left to a later run\"",
+		  u->pass_deferred);
+	return false;
+}
+
 int uploader_run_spool(struct uploader *u, struct outbox *ob)
 {
 	size_t pending = 0;
 
 	u->ob = ob;
+	u->last_moved_ms = now_ms();
 	if (load_token(u) < 0)
 		return EX_CONFIG;
 	for (;;) {
 		spool_pass(u);
-		if (stopping(u) || !u->cfg->keep_trying)
+		if (stopping(u) || (!u->cfg->keep_trying && !once_waits(u)))
 			break;
-		spool_sleep(u);
+		spool_sleep(u, u->cfg->keep_trying ? u->cfg->interval_ms : u->defer_wait_ms);
 		if (stopping(u))
 			break;
 	}

@@ -14,6 +14,17 @@
  * outage, including a refused token (the token file is read again before
  * the next attempt, so a rotated token is picked up without a restart).
  *
+ * A file is only moved to sent/ (or failed/) when what the server judged is
+ * the whole file: its fstat(2) version (payload.h) is taken before it is
+ * read and compared after the read and again after the answer. A file that
+ * changed, or in a spool one modified less than settle_ms ago (a producer
+ * writing straight into new/), is deferred: left in cur/ for the next pass
+ * (with --once, the run waits for it up to --retry-for). Sending it again is
+ * safe, the server recognises what it already stored.
+ *
+ * One file's trouble (unreadable, unmovable) is logged, the file refused to
+ * failed/ or left where it is, and the run goes on with the others.
+ *
  * SIGTERM/SIGINT: no new transfer starts; those in flight finish and their
  * files move; then the run ends. A second signal abandons the transfers in
  * flight (their files stay in cur/, to be resent). SIGHUP: re-read the
@@ -35,6 +46,7 @@ struct uploader_config {
 	bool keep_trying;     /* spool without --once: never give up */
 	int64_t retry_for_ms; /* otherwise: how long without progress before giving up */
 	int64_t interval_ms;  /* spool without --once: time between scans of new/ */
+	int64_t settle_ms;    /* spool: a file modified more recently waits (--settle) */
 	const char *token_file;
 	int signal_fd; /* signalfd for SIGTERM, SIGINT, SIGHUP; -1 for none */
 };
@@ -44,6 +56,8 @@ struct upload_counts {
 	unsigned long duplicate; /* files found already stored */
 	unsigned long rejected;	 /* files refused for good (failed/ in a spool) */
 	unsigned long pending;	 /* files still to send when the run ended */
+	unsigned long deferred;	 /* times a file was left for a later pass: still being
+				    written, or changed while it was read or sent */
 };
 
 struct uploader;

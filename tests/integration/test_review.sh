@@ -103,3 +103,14 @@ sql_as needlewatch_app "UPDATE needlewatch.reports SET needs_review = false WHER
 assert_eq "needlewatch_app cannot UPDATE reports (renormalise runs as the owner)" 1 "$?"
 ctl renormalise --batch-size 0 >/dev/null 2>&1
 assert_eq "a bad --batch-size is a usage error" 64 "$?"
+
+# --- issue 12, item 9: a reporter's term with U+202E (right-to-left override)
+# is shown neutralised, so it cannot reorder what the curator reads
+BIDI="bidi $RANDOM"
+R=$(report_json RV-BIDI); post_json /v1/reports "$RV_TOKEN" "${R/cold sores/$BIDI \\u202egnitaeh \\u2066x\\u2069}"
+assert_eq "a term with bidi controls is stored (they are the reporter's text)" 201 "$STATUS"
+assert_eq "... as sent, U+202E included" 1 \
+	"$(sql "SELECT count(*) FROM needlewatch.report_complications WHERE type_raw LIKE '%' || U&'\\202E' || 'gnitaeh%'")"
+out=$(ctl review list --limit 1000)
+assert_eq "review list prints no U+202E, U+2066 or U+2069" 0 "$(printf '%s' "$out" | grep -c $'\u202e\|\u2066\|\u2069')"
+assert_match "... but the term, with each control shown as ?" "complications\.type +$BIDI \?gnitaeh \?x\? +1 +1 " "$out"

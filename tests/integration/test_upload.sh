@@ -8,8 +8,10 @@
 UP_DIR="$WORK/upload"
 UP_MAKE="$ROOT/tests/fixtures/upload/make-spool.sh"
 mkdir -p "$UP_DIR"
+# --settle 0: the files below are complete when the uploader starts; the
+# tests of files still being written (k, l, m) set their own.
 UPLOAD=("$BIN/needlewatch-upload" --url "$NW_URL" --ca-file "$WORK/tls/server.crt"
-	--connect-timeout 2 --timeout 20 --max-delay 1 --parallel 8 --log-level debug)
+	--connect-timeout 2 --timeout 20 --max-delay 1 --parallel 8 --log-level debug --settle 0)
 
 # up_reporter NAME: a new salon premises; sets UP_ID, writes $UP_DIR/NAME.token.
 up_reporter() {
@@ -282,6 +284,121 @@ up_wait_sent "$SI" 1
 assert_eq "the rotated token is picked up without a restart" "0|0|1|0" "$(up_boxes "$SI")"
 kill -TERM "$UP_PID"
 wait "$UP_PID"
+
+# --- (k) issue 12 item 5: an unreadable file is refused on its own; the
+# uploader keeps running and sends the rest. Root reads a mode-000 file, so
+# the uploader runs as "nobody" (setpriv), for whom it really is unreadable.
+up_reporter k
+SK="$UP_DIR/k"
+mkdir -p "$SK"
+AS_USER=()
+if [ "$(id -u)" = 0 ]; then
+	AS_USER=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+	cp "$WORK/tls/server.crt" "$UP_DIR/k.crt"
+	chown -R 65534:65534 "$SK" "$UP_DIR/k.token" "$UP_DIR/k.crt"
+else
+	cp "$WORK/tls/server.crt" "$UP_DIR/k.crt"
+fi
+"${AS_USER[@]}" mkdir -p "$SK/new"
+"${AS_USER[@]}" sh -c "cat >'$SK/new/a-good.json'" <<<"$(report_json UK-1)"
+"${AS_USER[@]}" sh -c "cat >'$SK/new/b-locked.json'" <<<"$(report_json UK-2)"
+"${AS_USER[@]}" chmod 000 "$SK/new/b-locked.json"
+assert_eq "(k) the locked file is unreadable for the uploader's user" 1 \
+	"$("${AS_USER[@]}" sh -c "test -r '$SK/new/b-locked.json' && echo 0 || echo 1")"
+timeout 90 "${AS_USER[@]}" "${UPLOAD[@]}" --ca-file "$UP_DIR/k.crt" --token-file "$UP_DIR/k.token" \
+	--spool "$SK" --interval 0.2 2>"$UP_DIR/k.log" &
+UP_PID=$!
+up_wait_sent "$SK" 1
+for _ in $(seq 1 200); do [ -e "$SK/failed/b-locked.json.problem.json" ] && break; sleep 0.05; done
+assert_eq "(k) the uploader is still running after the unreadable file" 0 "$(kill -0 "$UP_PID" 2>/dev/null; echo $?)"
+assert_eq "(k) the good file is sent, the unreadable one failed with its answer" "0|0|1|2" "$(up_boxes "$SK")"
+assert_match "(k) its answer says why" '"detail":"cannot read the file: permission denied"' \
+	"$(cat "$SK/failed/b-locked.json.problem.json" 2>/dev/null)"
+assert_match "(k) the log names the file and the reason" \
+	'event=file_rejected file="b-locked.json" status=0 reason="cannot read the file: permission denied"' \
+	"$(cat "$UP_DIR/k.log")"
+"${AS_USER[@]}" sh -c "cat >'$SK/new/c-later.json'" <<<"$(report_json UK-3)"
+up_wait_sent "$SK" 2
+assert_eq "(k) a file dropped in afterwards is still sent" "0|0|2|2" "$(up_boxes "$SK")"
+kill -TERM "$UP_PID"
+RC=0
+wait "$UP_PID" || RC=$?
+assert_eq "(k) SIGTERM ends it with 0 (no crash loop under Restart=on-failure)" 0 "$RC"
+assert_eq "(k) the readable reports are stored" "UK-1 UK-3" \
+	"$(sql "SELECT string_agg(client_ref, ' ' ORDER BY client_ref) FROM needlewatch.reports WHERE premises_id = $UP_ID")"
+
+# --- (l) issue 12 item 6: a CSV still being written into new/ is not sent
+# half: 12 of 50 rows are written, the uploader starts, the other 38 follow a
+# second later. The file waits until it has been left alone for --settle.
+up_reporter l
+L_ID=$UP_ID
+SL="$UP_DIR/l"
+mkdir -p "$SL/new"
+up_csv_rows() {
+	local i
+	for i in $(seq "$1" "$2"); do
+		echo "UL-$i,1,practitioner,2026-11-02,microneedling,beauty salon,aesthetician,IV,upl-UL-$i,LS6,cold sores,3,moderate,resolved"
+	done
+}
+# The producer keeps the file open, as a real one does: its later rows
+# follow the file into cur/ when the uploader claims it.
+exec {UP_FD}>"$SL/new/clinic.csv"
+{
+	echo "client_ref,version,reporter_role,procedure_date,procedure_type,setting,practitioner_role,fitzpatrick,patient_ref,postcode_district,complication,onset_days,severity,outcome"
+	up_csv_rows 1 12
+} >&"$UP_FD"
+timeout 90 "${UPLOAD[@]}" --token-file "$UP_DIR/l.token" --spool "$SL" --once --settle 2 \
+	--retry-for 30 2>"$UP_DIR/l.log" &
+UP_PID=$!
+sleep 1
+up_csv_rows 13 50 >&"$UP_FD"
+exec {UP_FD}>&-
+RC=0
+wait "$UP_PID" || RC=$?
+assert_eq "(l) --once waits for the file to settle and exits 0" 0 "$RC"
+assert_eq "(l) all 50 rows are stored, not the first 12" "50|50" "$(up_rows "$L_ID")"
+assert_eq "(l) sent/ holds the whole file" 51 "$(wc -l <"$SL/sent/clinic.csv" 2>/dev/null)"
+assert_match "(l) the young file was deferred, with the reason" \
+	'event=file_deferred file="clinic.csv" reason="modified less than 2000 ms ago' "$(cat "$UP_DIR/l.log")"
+assert_eq "(l) it was sent once, whole" 1 \
+	"$(grep -c 'event=file_sent file="clinic.csv" status=200 items=50 accepted=50' "$UP_DIR/l.log")"
+
+# --- (m) a file found in cur/ at a restart is checked the same way: one a
+# producer is still writing (claimed by an uploader that then died) waits.
+up_reporter m
+M_ID=$UP_ID
+SM="$UP_DIR/m"
+mkdir -p "$SM/cur"
+R=$(report_json UM-1)
+printf '%s' "${R:0:100}" >"$SM/cur/m.json"
+timeout 90 "${UPLOAD[@]}" --token-file "$UP_DIR/m.token" --spool "$SM" --once --settle 2 \
+	--retry-for 30 2>"$UP_DIR/m.log" &
+UP_PID=$!
+sleep 0.5
+printf '%s' "${R:100}" >>"$SM/cur/m.json"
+RC=0
+wait "$UP_PID" || RC=$?
+assert_eq "(m) the file resumed from cur/ is sent once complete, exit 0" 0 "$RC"
+assert_eq "(m) ... not refused half-written" "0|0|1|0" "$(up_boxes "$SM")"
+assert_eq "(m) ... and stored" "1|1" "$(up_rows "$M_ID")"
+# An old file in cur/ (an uploader killed mid-send) goes at once.
+report_json UM-2 >"$SM/cur/old.json"
+touch -d '1 minute ago' "$SM/cur/old.json"
+T0=$(date +%s%N)
+up_run m --spool "$SM" --once --settle 30
+T1=$(date +%s%N)
+assert_eq "(m) a settled file in cur/ is sent without waiting" "0|$(((T1 - T0) < 10000000000))" "$RC|1"
+
+# --- issue 12 item 9: a file name with U+202E (right-to-left override) is
+# logged neutralised, so it cannot disguise itself on the operator's terminal
+SN="$UP_DIR/n"
+mkdir -p "$SN/new"
+report_json UN-1 >"$SN/new/x"$'\u202e'"nosj.json"
+up_run d --spool "$SN" --once
+assert_eq "(n) the file with a bidi control in its name is sent" "0|$RC" "0|0"
+assert_match "(n) its name is logged with the control as \\u202e" 'event=file_sent file="x\\u202enosj.json"' \
+	"$(cat "$UP_DIR/d.log")"
+assert_eq "(n) no raw U+202E reaches the uploader's output" 0 "$(grep -c $'\u202e' "$UP_DIR/d.log")"
 
 # --- secrets: no token and no patient ref in any uploader log
 UP_SECRETS=$(cat "$UP_DIR"/*.token)

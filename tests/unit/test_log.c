@@ -187,6 +187,28 @@ static void test_text_raw_newline_in_value_stays_on_one_line(void **state)
 	free(got);
 }
 
+/* Issue 12, item 9: a file name or answer with U+202E (right-to-left
+ * override) or a C1 control must not reorder or drive the terminal. */
+static void test_text_bidi_and_c1_characters_are_escaped(void **state)
+{
+	char q[64];
+
+	log_event(LOG_INFO, "odd", "file=\"%s\" raw=%s",
+		  log_quote(q, sizeof(q), "a\xe2\x80\xaegpj.exe"),
+		  "\xc2\x9b"
+		  "2J\xe2\x81\xa6x\xc3\xa9");
+	assert_text(
+	    *state,
+	    "level=info event=odd file=\"a\\u202egpj.exe\" raw=\\u009b2J\\u2066x\xc3\xa9\n");
+}
+
+static void test_json_bidi_characters_stay_escaped_as_text(void **state)
+{
+	log_setup(LOG_INFO, true);
+	log_event(LOG_INFO, "e", "k=\"x\xe2\x80\xaey\"");
+	assert_json(*state, ",\"level\":\"info\",\"event\":\"e\",\"k\":\"x\\\\u202ey\"}\n");
+}
+
 static void test_text_extra_spaces_between_pairs_collapse(void **state)
 {
 	log_event(LOG_INFO, "e", "  a=1   b=2  ");
@@ -576,6 +598,8 @@ int main(void)
 	    T(test_text_line_accepts_null_format),
 	    T(test_text_timestamp_is_current_utc_time),
 	    T(test_text_raw_newline_in_value_stays_on_one_line),
+	    T(test_text_bidi_and_c1_characters_are_escaped),
+	    T(test_json_bidi_characters_stay_escaped_as_text),
 	    T(test_text_extra_spaces_between_pairs_collapse),
 	    T(test_each_level_has_its_name),
 	    T(test_lines_below_minimum_level_are_dropped),

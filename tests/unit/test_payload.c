@@ -158,16 +158,21 @@ static void test_read_returns_the_whole_file_nul_terminated(void **state)
 	(void)state;
 	char *data = NULL;
 	size_t len = 0;
-	int fd = dirfd_of_dir();
+	int fd = dirfd_of_dir(), pfd = -1;
+	struct payload_stamp stamp;
 	write_file("a.json", "{\"client_ref\":\"A\"}\n");
-	assert_int_equal(payload_read(fd, "a.json", &data, &len), 0);
+	assert_int_equal(payload_read(fd, "a.json", &data, &len, &pfd, &stamp), 0);
 	assert_int_equal(len, 19);
 	assert_string_equal(data, "{\"client_ref\":\"A\"}\n");
+	assert_int_equal(stamp.size, 19);
+	assert_int_equal(payload_unchanged(pfd, &stamp), 0);
+	close(pfd);
 	free(data);
 	write_file("empty.json", "");
-	assert_int_equal(payload_read(fd, "empty.json", &data, &len), 0);
+	assert_int_equal(payload_read(fd, "empty.json", &data, &len, &pfd, &stamp), 0);
 	assert_int_equal(len, 0);
 	assert_string_equal(data, "");
+	close(pfd);
 	free(data);
 	close(fd);
 }
@@ -177,19 +182,20 @@ static void test_read_refuses_what_is_not_a_regular_file(void **state)
 	(void)state;
 	char *data = NULL, path[128], target[128];
 	size_t len = 0;
-	int fd = dirfd_of_dir();
-	assert_int_equal(payload_read(fd, "missing.json", &data, &len), -ENOENT);
+	int fd = dirfd_of_dir(), pfd = -1;
+	struct payload_stamp stamp;
+	assert_int_equal(payload_read(fd, "missing.json", &data, &len, &pfd, &stamp), -ENOENT);
 	snprintf(path, sizeof(path), "%s/sub.json", dir);
 	assert_int_equal(mkdir(path, 0700), 0);
-	assert_int_equal(payload_read(fd, "sub.json", &data, &len), -EISDIR);
+	assert_int_equal(payload_read(fd, "sub.json", &data, &len, &pfd, &stamp), -EISDIR);
 	write_file("real.json", "{}");
 	snprintf(path, sizeof(path), "%s/link.json", dir);
 	snprintf(target, sizeof(target), "%s/real.json", dir);
 	assert_int_equal(symlink(target, path), 0);
-	assert_int_equal(payload_read(fd, "link.json", &data, &len), -EINVAL);
+	assert_int_equal(payload_read(fd, "link.json", &data, &len, &pfd, &stamp), -EINVAL);
 	snprintf(path, sizeof(path), "%s/fifo.json", dir);
 	assert_int_equal(mkfifo(path, 0600), 0);
-	assert_int_equal(payload_read(fd, "fifo.json", &data, &len), -EINVAL);
+	assert_int_equal(payload_read(fd, "fifo.json", &data, &len, &pfd, &stamp), -EINVAL);
 	assert_null(data);
 	close(fd);
 }
@@ -199,13 +205,14 @@ static void test_read_refuses_files_over_the_limit(void **state)
 	(void)state;
 	char *data = NULL, path[128];
 	size_t len = 0;
-	int fd = dirfd_of_dir();
+	int fd = dirfd_of_dir(), pfd = -1;
+	struct payload_stamp stamp;
 	snprintf(path, sizeof(path), "%s/huge.json", dir);
 	int f = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	assert_true(f >= 0);
 	assert_int_equal(ftruncate(f, (off_t)PAYLOAD_MAX_BYTES + 1), 0); /* sparse */
 	close(f);
-	assert_int_equal(payload_read(fd, "huge.json", &data, &len), -EFBIG);
+	assert_int_equal(payload_read(fd, "huge.json", &data, &len, &pfd, &stamp), -EFBIG);
 	assert_null(data);
 	close(fd);
 }
@@ -215,11 +222,70 @@ static void test_read_takes_a_path_with_at_fdcwd(void **state)
 	(void)state;
 	char *data = NULL, path[128];
 	size_t len = 0;
+	int pfd = -1;
+	struct payload_stamp stamp;
 	write_file("p.csv", "a,b\n");
 	snprintf(path, sizeof(path), "%s/p.csv", dir);
-	assert_int_equal(payload_read(AT_FDCWD, path, &data, &len), 0);
+	assert_int_equal(payload_read(AT_FDCWD, path, &data, &len, &pfd, &stamp), 0);
 	assert_string_equal(data, "a,b\n");
+	close(pfd);
 	free(data);
+}
+
+/* The case of the issue: a producer appends rows after the file was read. */
+static void test_a_file_appended_to_after_reading_is_changed(void **state)
+{
+	(void)state;
+	char *data = NULL, path[128];
+	size_t len = 0;
+	int fd = dirfd_of_dir(), pfd = -1;
+	struct payload_stamp stamp;
+	write_file("grow.csv", "h\nrow1\n");
+	assert_int_equal(payload_read(fd, "grow.csv", &data, &len, &pfd, &stamp), 0);
+	snprintf(path, sizeof(path), "%s/grow.csv", dir);
+	FILE *f = fopen(path, "a");
+	assert_non_null(f);
+	fputs("row2\n", f);
+	fclose(f);
+	assert_int_equal(payload_unchanged(pfd, &stamp), -EAGAIN);
+	close(pfd);
+	free(data);
+	close(fd);
+}
+
+/* Same size, new content: mtime or ctime still moves. */
+static void test_a_file_rewritten_in_place_is_changed(void **state)
+{
+	(void)state;
+	char *data = NULL, path[128];
+	size_t len = 0;
+	int fd = dirfd_of_dir(), pfd = -1;
+	struct payload_stamp stamp;
+	write_file("same.json", "{\"a\":1}");
+	assert_int_equal(payload_read(fd, "same.json", &data, &len, &pfd, &stamp), 0);
+	snprintf(path, sizeof(path), "%s/same.json", dir);
+	struct timespec later[2] = {{.tv_sec = 0, .tv_nsec = UTIME_OMIT},
+				    {.tv_sec = stamp.mtime.tv_sec + 1, .tv_nsec = 0}};
+	write_file("same.json", "{\"a\":2}");
+	assert_int_equal(utimensat(AT_FDCWD, path, later, 0),
+			 0); /* a coarse clock cannot hide it */
+	assert_int_equal(payload_unchanged(pfd, &stamp), -EAGAIN);
+	close(pfd);
+	free(data);
+	close(fd);
+}
+
+static void test_settle_wait_counts_from_the_last_modification(void **state)
+{
+	(void)state;
+	struct payload_stamp st = {.mtime = {.tv_sec = 1000, .tv_nsec = 500000000}};
+	struct timespec now = {.tv_sec = 1002, .tv_nsec = 0}; /* 1.5 s later */
+	assert_int_equal(payload_settle_wait_ms(&st, &now, 5000), 3500);
+	assert_int_equal(payload_settle_wait_ms(&st, &now, 1500), 0);
+	assert_int_equal(payload_settle_wait_ms(&st, &now, 1501), 1);
+	assert_int_equal(payload_settle_wait_ms(&st, &now, 0), 0);
+	now = (struct timespec){.tv_sec = 999}; /* an mtime set into the future by hand */
+	assert_int_equal(payload_settle_wait_ms(&st, &now, 5000), 0);
 }
 
 int main(void)
@@ -235,6 +301,11 @@ int main(void)
 	    cmocka_unit_test(test_activity_names_go_to_activity),
 	    cmocka_unit_test(test_activity_flag_sends_everything_to_activity),
 	    cmocka_unit_test(test_unknown_extensions_are_refused),
+	    cmocka_unit_test_setup_teardown(test_a_file_appended_to_after_reading_is_changed,
+					    make_dir, remove_dir),
+	    cmocka_unit_test_setup_teardown(test_a_file_rewritten_in_place_is_changed, make_dir,
+					    remove_dir),
+	    cmocka_unit_test(test_settle_wait_counts_from_the_last_modification),
 	    cmocka_unit_test_setup_teardown(test_read_returns_the_whole_file_nul_terminated,
 					    make_dir, remove_dir),
 	    cmocka_unit_test_setup_teardown(test_read_refuses_what_is_not_a_regular_file, make_dir,
