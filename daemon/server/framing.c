@@ -38,8 +38,7 @@ bool framing_token_is(const char *value, size_t len, const char *want)
  * then the head's shape, then how the body is framed. */
 static const struct framing_problem PROBLEMS[] = {
     {400, "bad-request-target", "bad request target",
-     "%00 (a NUL byte) is not allowed in the path or the query", "target",
-     "contains %00"},
+     "%00 (a NUL byte) is not allowed in the path or the query", "target", "contains %00"},
     {400, "bad-header", "malformed header field",
      "no whitespace is allowed between a header field name and its colon", "header",
      "field name contains whitespace"},
@@ -58,8 +57,8 @@ static const struct framing_problem PROBLEMS[] = {
      "the only transfer coding accepted is chunked, alone", "header.Transfer-Encoding",
      "only chunked is implemented"},
     {415, "unsupported-content-encoding", "content coding not supported",
-     "send the body uncompressed: no Content-Encoding (or identity)",
-     "header.Content-Encoding", "only identity is accepted"},
+     "send the body uncompressed: no Content-Encoding (or identity)", "header.Content-Encoding",
+     "only identity is accepted"},
 };
 
 int framing_judge(const struct framing_head *h, struct framing_problem *ret)
