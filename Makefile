@@ -92,6 +92,9 @@ $(BUILD)/tests/test_export_html: $(BUILD)/daemon/ctl/export_html.o $(BUILD)/daem
 $(BUILD)/tests/test_export_deliver: $(BUILD)/daemon/ctl/deliver.o $(BUILD)/daemon/client/https_client.o
 $(BUILD)/tests/test_export_deliver: LIBS += -lcurl
 
+# The daemon's request-head judge is a server object; its test links it here.
+$(BUILD)/tests/test_framing: $(BUILD)/daemon/server/framing.o
+
 # The HTTPS client is not a core object either (core stays free of libcurl).
 $(BUILD)/tests/test_https_client: $(BUILD)/daemon/client/https_client.o
 $(BUILD)/tests/test_https_client: LIBS += -lcurl

@@ -8,6 +8,7 @@
 #include "directory.h"
 #include "log.h"
 #include "server.h"
+#include "utf8.h"
 #include "writer.h"
 
 #include <cJSON.h>
@@ -108,6 +109,15 @@ int audit_record(struct server *s, const struct account *acc, const char *action
 	return 0;
 }
 
+/* s as JSON-storable text of at most QUERY_VALUE_MAX bytes, whole
+ * characters only: bytes that are not UTF-8 (a query's %FF) become U+FFFD,
+ * since PostgreSQL refuses the whole INSERT — and the group commit it rides
+ * in — over one invalid byte. */
+static void audit_text(const char *s, char out[QUERY_VALUE_MAX + 1])
+{
+	utf8_sanitize(s, strlen(s), out, QUERY_VALUE_MAX + 1);
+}
+
 struct args {
 	cJSON *obj;
 	int n;
@@ -117,13 +127,14 @@ static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *k
 			       const char *value)
 {
 	struct args *a = cls;
-	char cut[QUERY_VALUE_MAX + 1];
+	char k[QUERY_VALUE_MAX + 1], v[QUERY_VALUE_MAX + 1];
 	(void)kind;
 	if (a->n++ >= QUERY_ARGS_MAX)
 		return MHD_NO;
-	snprintf(cut, sizeof(cut), "%s", value ? value : "");
-	/* Strings only: cJSON escapes them, so any bytes are safe in detail. */
-	cJSON_AddItemToObject(a->obj, key, cJSON_CreateString(cut));
+	audit_text(key, k);
+	audit_text(value ? value : "", v);
+	/* Strings only: cJSON escapes quotes and controls, audit_text() the rest. */
+	cJSON_AddItemToObject(a->obj, k, cJSON_CreateString(v));
 	return MHD_YES;
 }
 

@@ -8,6 +8,7 @@
  * each request a deadline for its header and a minimum rate for its body. */
 #include "http.h"
 #include "connstate.h"
+#include "framing.h"
 #include "log.h"
 #include "reqtimeout.h"
 #include "routes.h"
@@ -152,6 +153,8 @@ static struct MHD_Daemon *start_daemon(struct http *h, struct server *s, int fam
 	    {MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout_s, NULL},
 	    {MHD_OPTION_CONNECTION_MEMORY_LIMIT, CONNECTION_MEMORY_LIMIT, NULL},
 	    {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)routes_completed, s},
+	    /* Sees the raw request target, where a %00 is still visible. */
+	    {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)framing_uri_log, NULL},
 	    /* Last, so that it can be left out: MHD asks clients for a
 	     * certificate only when it has a trust list. */
 	    {h->client_ca ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, h->client_ca},

@@ -65,6 +65,10 @@ struct request {
 	const char *route_arg;        /* "{id}" of /v1/reports/{id} */
 	struct account account;
 	unsigned status;              /* the status queued, for metrics and the log */
+	/* The route's guards and handler wait for the access handler's final
+	 * call: a request without a body answered then keeps its connection
+	 * (routes.c, first_call()). */
+	bool deferred;
 
 	char *body;                   /* malloc'd, at most max_body_bytes */
 	size_t body_len, body_cap;

@@ -32,6 +32,10 @@ enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const ch
 					"Bearer realm=\"needlewatch\"");
 	if (extra && extra->location)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, extra->location);
+	if (extra && extra->allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, extra->allow);
+	if (extra && extra->close)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;

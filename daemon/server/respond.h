@@ -5,6 +5,7 @@
 
 #include <cJSON.h>
 #include <microhttpd.h>
+#include <stdbool.h>
 
 struct issues;
 struct request;
@@ -14,6 +15,10 @@ struct respond_extra {
 	int retry_after_s;        /* > 0: Retry-After */
 	bool www_authenticate;    /* WWW-Authenticate: Bearer */
 	const char *location;     /* Location */
+	const char *allow;        /* Allow: the methods a 405's resource answers */
+	/* Connection: close — the bytes after this request cannot be trusted
+	 * to start another one (framing.h), so none is read. */
+	bool close;
 };
 
 /* Queues body (copied) with the given status and content type. */

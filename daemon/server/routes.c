@@ -4,6 +4,8 @@
 #include "arena.h"
 #include "dbpool.h"
 #include "directory.h"
+#include "framing.h"
+#include "issues.h"
 #include "log.h"
 #include "metrics.h"
 #include "activity.h"
@@ -23,6 +25,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -290,6 +293,9 @@ static enum MHD_Result guard_auth(struct request *rq, enum role needed, bool *re
 							       : "this route needs a regulator token",
 				       NULL, NULL);
 	}
+	/* Before the rate limit: a regulator's refused requests are audited too. */
+	if (needed == ROLE_REGULATOR)
+		audit_regulator_query(s, &rq->account, rq->conn, rq->def->name, rq->def->method);
 	int wait_s = ratelimit_take(s->ratelimit, rq->account.id, s->cfg->rate_limit_per_token,
 				    now_us() / 1000);
 	if (wait_s > 0) {
@@ -300,8 +306,6 @@ static enum MHD_Result guard_auth(struct request *rq, enum role needed, bool *re
 				       "retry after the Retry-After seconds",
 				       NULL, &later);
 	}
-	if (needed == ROLE_REGULATOR)
-		audit_regulator_query(s, &rq->account, rq->conn, rq->def->name, rq->def->method);
 	*ret_answered = false;
 	return MHD_YES;
 }
@@ -372,7 +376,35 @@ static const struct route_def *match_route(const char *method, const char *url,
 	return found;
 }
 
-/* First call: the headers are in, no body yet. */
+/* The Allow header for url: every method a route answers there. */
+static void allowed_methods(const char *url, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(ROUTES) / sizeof(ROUTES[0]) && used < len; i++) {
+		const char *arg;
+		if (!path_matches(&ROUTES[i], url, &arg))
+			continue;
+		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+				 strcmp(ROUTES[i].method, "GET") == 0 ? "GET, HEAD"
+								      : ROUTES[i].method);
+		used += n > 0 ? (size_t)n : 0;
+	}
+}
+
+/* 405, with the Allow header RFC 9110 §15.5.6 requires. */
+static enum MHD_Result answer_method_not_allowed(struct request *rq, const char *url)
+{
+	char allow[64], detail[96];
+	allowed_methods(url, allow, sizeof(allow));
+	snprintf(detail, sizeof(detail), "this resource answers %s", allow);
+	struct respond_extra extra = {.allow = allow};
+	rq->status = MHD_HTTP_METHOD_NOT_ALLOWED;
+	return respond_problem(rq->conn, rq->status, "method-not-allowed", "method not allowed",
+			       detail, NULL, &extra);
+}
+
+/* The headers are in: the route's guards, then its begin(). */
 static enum MHD_Result begin(struct request *rq, const char *method, const char *url)
 {
 	bool method_ok, answered;
@@ -384,11 +416,8 @@ static enum MHD_Result begin(struct request *rq, const char *method, const char 
 				       "see the API in README.md", NULL, NULL);
 	}
 	rq->route = d->id;
-	if (!method_ok) {
-		rq->status = MHD_HTTP_METHOD_NOT_ALLOWED;
-		return respond_problem(rq->conn, rq->status, "method-not-allowed",
-				       "method not allowed", NULL, NULL, NULL);
-	}
+	if (!method_ok)
+		return answer_method_not_allowed(rq, url);
 	rq->def = d;
 	if (atomic_load(&rq->server->stopping) && d->id != ROUTE_HEALTHZ) {
 		/* SIGTERM: requests already in flight finish; a new one is not
@@ -404,6 +433,49 @@ static enum MHD_Result begin(struct request *rq, const char *method, const char 
 			return r;
 	}
 	return d->begin(rq);
+}
+
+/* RFC 9112 framing (framing.h), judged before anything else: a refusal
+ * closes the connection, as what follows this head cannot be trusted to be
+ * the next request. */
+static enum MHD_Result guard_framing(struct request *rq, const struct framing_head *head,
+				     bool *ret_answered)
+{
+	struct framing_problem p;
+	struct issues errors;
+	struct respond_extra close = {.close = true};
+
+	*ret_answered = framing_judge(head, &p) < 0;
+	if (!*ret_answered)
+		return MHD_YES;
+	issues_init(&errors, rq->arena);
+	issues_add(&errors, p.field, "%s", p.message);
+	log_event(LOG_INFO, "request_refused", "reason=%s status=%u", p.type, p.status);
+	rq->status = p.status;
+	return respond_problem(rq->conn, p.status, p.type, p.title, p.detail, &errors, &close);
+}
+
+/* The access handler's first call: the head is in, no body read yet.
+ * Framing is judged now. A request with a body meets its route's guards now
+ * too, so that a body that would be refused is never read. One without
+ * waits for the final call: libmicrohttpd 0.9.75 closes the connection after
+ * any answer queued on the first call, and a GET should leave it open for
+ * the next request, as a POST's answer does. */
+static enum MHD_Result first_call(struct request *rq, const char *method, const char *url,
+				  const char *version, bool target_nul)
+{
+	struct framing_head head;
+	bool answered;
+
+	framing_scan(rq->conn, version, target_nul, &head);
+	enum MHD_Result r = guard_framing(rq, &head, &answered);
+	if (answered)
+		return r;
+	if (!head.body && strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
+		rq->deferred = true;
+		return MHD_YES;
+	}
+	return begin(rq, method, url);
 }
 
 /* Room for the whole body at once when its Content-Length is known (it
@@ -465,21 +537,25 @@ enum MHD_Result routes_access(void *cls, struct MHD_Connection *conn, const char
 			      size_t *upload_data_size, void **req_cls)
 {
 	struct request *rq = *req_cls;
-	(void)version;
 
-	if (!rq) {
+	if (!rq || rq == FRAMING_TARGET_NUL) {
+		bool target_nul = rq == FRAMING_TARGET_NUL;
 		reqtimeout_header_done(conn);
 		rq = request_new(cls, conn);
 		if (!rq)
 			return MHD_NO;
 		*req_cls = rq;
-		return begin(rq, method, url);
+		return first_call(rq, method, url, version, target_nul);
 	}
 	if (atomic_load(&rq->state) == RQ_RESUMED)
 		return rq->def->answer(rq);
 	reqtimeout_body_progress(conn, *upload_data_size);
 	if (*upload_data_size)
 		return take_body(rq, upload_data, upload_data_size);
+	if (rq->deferred) {
+		rq->deferred = false;
+		return begin(rq, method, url);
+	}
 	if (rq->body_refused) {
 		rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
 		return respond_problem(rq->conn, rq->status, "body-too-large", "request body too large",
@@ -500,8 +576,8 @@ void routes_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct server *s = cls;
 	struct request *rq = *req_cls;
 	reqtimeout_request_done(conn);
-	if (!rq)
-		return;
+	if (!rq || rq == FRAMING_TARGET_NUL)
+		return; /* refused by MHD before the access handler ran */
 	*req_cls = NULL;
 	metrics_count_request(s->metrics, rq->route, rq->status);
 	if (rq->route != ROUTE_HEALTHZ && rq->route != ROUTE_METRICS)
