@@ -116,7 +116,7 @@ assert_eq "malformed Content-Length: the smuggled report is not stored" 0 \
 if pkg-config --atleast-version=1.0.0 libmicrohttpd 2>/dev/null; then
 	assert_eq "malformed Content-Length: one header block" 1 "$FT_BLOCKS"
 else
-	echo "# known: libmicrohttpd $(pkg-config --modversion libmicrohttpd 2>/dev/null) sent $FT_BLOCKS header blocks for a malformed Content-Length"
+	skip "malformed Content-Length: one header block" "libmicrohttpd $(pkg-config --modversion libmicrohttpd 2>/dev/null) answers it itself and sent $FT_BLOCKS header blocks; fixed in 1.0.0"
 fi
 
 # 405 names what the resource answers.
