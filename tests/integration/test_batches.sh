@@ -12,7 +12,7 @@ R_B=$(report_json BAT-B | compact); R_B=${R_B/2026-11-02/2099-01-01}
 R_C=$(report_json BAT-C | compact); R_C=${R_C/cold sores/purple glitter rash}
 R_D=$(report_json BAT-D | compact)
 R_E=$(report_json BAT-E | compact)
-R_E2=$(report_json BAT-E 1 ', "extra_note": "changed"' | compact)
+R_E2=$(report_json BAT-E | compact); R_E2=${R_E2/free text/changed narrative}
 
 # --- BAT-D and BAT-E exist before the batch: a replay and a conflict
 post_json /v1/reports "$B_TOKEN" "$R_D"
@@ -65,7 +65,7 @@ post_json /v1/reports "$B_TOKEN" "$BIG"
 assert_eq "the same batch again is all duplicates" "0|20" "$(json_field accepted)|$(json_field duplicate)"
 
 # --- duplicates inside one batch
-post_json /v1/reports "$B_TOKEN" "[$(report_json IN-1 | compact), $(report_json IN-1 | compact), $(report_json IN-1 1 ', "n": 2' | compact)]"
+post_json /v1/reports "$B_TOKEN" "[$(report_json IN-1 | compact), $(report_json IN-1 | compact), $(report_json IN-1 | compact | sed 's/free text/changed/')]"
 assert_eq "a repeat inside a batch is a duplicate, a changed one a conflict" \
 	"accepted duplicate conflict" \
 	"$(for i in 0 1 2; do json_field "results,$i,status"; done | tr '\n' ' ' | sed 's/ $//')"

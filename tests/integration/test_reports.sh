@@ -39,7 +39,7 @@ assert_eq "replay says duplicate" duplicate "$(json_field status)"
 assert_eq "replay stores nothing" 1 "$(sql "SELECT count(*) FROM needlewatch.reports WHERE client_ref = 'GLOW-1'")"
 
 # --- same key, different body: 409
-post_json /v1/reports "$SALON_TOKEN" "$(report_json GLOW-1 1 ', "extra_note": "changed"')"
+post_json /v1/reports "$SALON_TOKEN" "$(report_json GLOW-1 | sed 's/free text/changed narrative/')"
 assert_eq "same key with a different body answers 409" 409 "$STATUS"
 assert_match "409 is problem+json" 'Content-Type: application/problem\+json' "$HEADERS"
 assert_eq "409 stores nothing" 1 "$(sql "SELECT count(*) FROM needlewatch.reports WHERE client_ref = 'GLOW-1'")"
