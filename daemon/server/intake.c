@@ -26,7 +26,8 @@
  * 64 KiB at most) or looser, so it never stops short of what they accept. */
 #define SCAN_MAX_DEPTH 32
 
-size_t intake_max_values(int max_batch_reports)
+/* The most values (CSV: cells) a body may hold. */
+static size_t max_values_for(int max_batch_reports)
 {
 	size_t n = max_batch_reports > 0 ? (size_t)max_batch_reports * VALUES_PER_REPORT : 0;
 
@@ -135,7 +136,7 @@ static enum MHD_Result too_many_values(struct request *rq, size_t max_values)
 bool intake_measure(struct request *rq, size_t *ret_cost, enum MHD_Result *ret_answer)
 {
 	int max_batch = rq->server->cfg->max_batch_reports;
-	size_t max_values = intake_max_values(max_batch);
+	size_t max_values = max_values_for(max_batch);
 	/* Only a report batch's top-level array is a list of reports. */
 	size_t max_items = rq->route == ROUTE_REPORTS_POST ? (size_t)max_batch : 0;
 	struct tally t = {0};

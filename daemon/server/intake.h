@@ -21,8 +21,4 @@ struct request;
  * answer is queued (413 over a limit), *ret_answer being its result. */
 bool intake_measure(struct request *rq, size_t *ret_cost, enum MHD_Result *ret_answer);
 
-/* The most values (CSV: cells) a body may hold: 128 per report
- * max_batch_reports allows, at least 4,096. */
-size_t intake_max_values(int max_batch_reports);
-
 #endif
