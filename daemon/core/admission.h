@@ -51,6 +51,13 @@ void admission_set_budget(struct admission *a, size_t budget);
  * shutdown, so that no connection stays suspended. */
 void admission_open(struct admission *a);
 
+/* What a body is expected to cost from admission until its request is
+ * freed, from what the strict pre-pass counted in it: every value becomes a
+ * cJSON node, normalised fields and INSERT parameters; every byte of text is
+ * held as the text, the stored body and the normalised JSON. Saturates
+ * instead of overflowing. */
+size_t admission_cost(size_t body_bytes, size_t values);
+
 /* For /metrics and tests. */
 size_t admission_held(struct admission *a);
 size_t admission_waiting(struct admission *a);

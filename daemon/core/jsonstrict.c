@@ -9,7 +9,11 @@
  * O(n^2): a body of many short keys must not become a CPU sink. Keys are
  * numbered in document order, which is the tree's pre-order; to report the
  * byte offset of a duplicate the scan runs a second time and notes where key
- * number k starts. That costs nothing on the success path. */
+ * number k starts. That costs nothing on the success path.
+ *
+ * The scan also counts values and top-level array elements and stops at the
+ * first one past its limit: the tree cJSON would build is refused before a
+ * byte of it is allocated, whatever the body's size. */
 #include "jsonstrict.h"
 
 #include <assert.h>
@@ -36,6 +40,9 @@ struct scan {
 	size_t pos;
 	int max_depth;
 	size_t max_string;
+	size_t max_values; /* SIZE_MAX: no limit */
+	size_t max_items;  /* SIZE_MAX: no limit */
+	struct json_counts counts;
 	size_t nkeys;	    /* keys seen so far, in document order */
 	size_t want_key;    /* number of the key whose offset is wanted, or SIZE_MAX */
 	size_t want_offset; /* where that key starts, once seen */
@@ -55,6 +62,7 @@ __attribute__((format(printf, 3, 4))) static void set_error(struct json_error *e
 	va_list ap;
 
 	err->offset = offset;
+	err->kind = JSON_FAULT_SYNTAX;
 	va_start(ap, fmt);
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	va_end(ap);
@@ -67,6 +75,7 @@ __attribute__((format(printf, 3, 4))) static int fail(struct scan *s, size_t off
 	va_list ap;
 
 	s->err->offset = offset;
+	s->err->kind = JSON_FAULT_SYNTAX;
 	va_start(ap, fmt);
 	vsnprintf(s->err->message, sizeof(s->err->message), fmt, ap);
 	va_end(ap);
@@ -380,10 +389,22 @@ static int scan_member(struct scan *s, int depth)
 	return scan_value(s, depth);
 }
 
+/* Counts one more element of the top-level array, refusing one too many. */
+static int count_item(struct scan *s)
+{
+	if (++s->counts.items <= s->max_items)
+		return 0;
+	s->counts.items--;
+	fail(s, s->pos, "more than %zu items in the top-level array", s->max_items);
+	s->err->kind = JSON_FAULT_TOO_MANY_ITEMS;
+	return -1;
+}
+
 /* An object or array opened at the cursor; close is '}' or ']'. */
 static int scan_container(struct scan *s, int depth, char close)
 {
 	bool object = close == '}';
+	bool top_array = !object && depth == 1;
 
 	if (depth > s->max_depth)
 		return fail(s, s->pos, "nesting deeper than %d", s->max_depth);
@@ -394,6 +415,8 @@ static int scan_container(struct scan *s, int depth, char close)
 		return 0;
 	}
 	for (;;) {
+		if (top_array && count_item(s) < 0)
+			return -1;
 		if ((object ? scan_member(s, depth) : scan_value(s, depth)) < 0)
 			return -1;
 		skip_ws(s);
@@ -415,6 +438,12 @@ static int scan_value(struct scan *s, int depth)
 {
 	int c = peek(s);
 
+	if (++s->counts.values > s->max_values) {
+		s->counts.values--;
+		fail(s, s->pos, "more than %zu values", s->max_values);
+		s->err->kind = JSON_FAULT_TOO_MANY_VALUES;
+		return -1;
+	}
 	switch (c) {
 	case '{':
 		return scan_container(s, depth + 1, '}');
@@ -464,6 +493,8 @@ static void scan_init(struct scan *s, const char *buf, size_t len, const struct 
 	if (s->max_depth < 0)
 		s->max_depth = 0;
 	s->max_string = lim->max_string_bytes;
+	s->max_values = lim->max_values ? lim->max_values : SIZE_MAX;
+	s->max_items = lim->max_items ? lim->max_items : SIZE_MAX;
 	s->want_key = want_key;
 	s->err = err;
 }
@@ -588,6 +619,7 @@ static int refuse_duplicates(const cJSON *root, const char *buf, size_t len,
 	walk_item(&w, root);
 	if (w.oom) {
 		set_error(err, 0, "out of memory");
+		err->kind = JSON_FAULT_NOMEM;
 		return -1;
 	}
 	if (w.first_repeat == SIZE_MAX)
@@ -598,6 +630,22 @@ static int refuse_duplicates(const cJSON *root, const char *buf, size_t len,
 	show_key(shown, w.repeated);
 	set_error(err, s.want_offset, "duplicate key \"%s\"", shown);
 	return -1;
+}
+
+int json_scan_strict(const char *buf, size_t len, const struct json_limits *lim,
+		     struct json_counts *ret_counts, struct json_error *ret_err)
+{
+	struct json_error scratch = {0};
+	struct scan s;
+	int r;
+
+	assert(lim);
+	assert(buf || len == 0);
+	scan_init(&s, buf, len, lim, ret_err ? ret_err : &scratch, SIZE_MAX);
+	r = scan_document(&s);
+	if (ret_counts)
+		*ret_counts = s.counts;
+	return r;
 }
 
 cJSON *json_parse_strict(const char *buf, size_t len, const struct json_limits *lim,
@@ -616,6 +664,7 @@ cJSON *json_parse_strict(const char *buf, size_t len, const struct json_limits *
 	root = parse_terminated_copy(buf, len);
 	if (!root) {
 		set_error(err, 0, "out of memory");
+		err->kind = JSON_FAULT_NOMEM;
 		return NULL;
 	}
 	if (refuse_duplicates(root, buf, len, lim, err) < 0) {

@@ -91,6 +91,11 @@ static const char *content_type(struct request *rq)
 	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
 }
 
+enum body_format reports_body_format(struct request *rq)
+{
+	return body_format_of(content_type(rq));
+}
+
 enum MHD_Result reports_post_begin(struct request *rq)
 {
 	struct MHD_Connection *c = rq->conn;

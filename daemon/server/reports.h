@@ -11,6 +11,8 @@
 #include <cJSON.h>
 #include <microhttpd.h>
 
+#include "batch.h"
+
 struct request;
 struct report;
 struct issues;
@@ -19,6 +21,8 @@ struct store_item;
 /* Headers are in: checks Content-Type and Content-Length before any body is
  * read. Returns MHD_YES with nothing queued when the body may come. */
 enum MHD_Result reports_post_begin(struct request *rq);
+/* What the body is, from its Content-Type (FORMAT_UNKNOWN if none of ours). */
+enum body_format reports_body_format(struct request *rq);
 /* The whole body is in: parse, normalise, queue to the writer and suspend. */
 enum MHD_Result reports_post_finish(struct request *rq);
 /* Called again after the writer resumed the connection: queue the answer. */

@@ -6,6 +6,7 @@
 #include "directory.h"
 #include "framing.h"
 #include "issues.h"
+#include "intake.h"
 #include "log.h"
 #include "metrics.h"
 #include "activity.h"
@@ -23,6 +24,7 @@
 #include <arpa/inet.h>
 #include <cJSON.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -85,6 +87,9 @@ enum MHD_Result request_submit(struct request *rq, struct write_job *job)
 	return MHD_YES;
 }
 
+/* Requests admitted for at least this much are followed by malloc_trim(). */
+#define TRIM_AFTER_BYTES (1024 * 1024)
+
 void request_unref(struct request *rq)
 {
 	if (!rq || atomic_fetch_sub(&rq->refs, 1) != 1)
@@ -94,19 +99,17 @@ void request_unref(struct request *rq)
 	free(rq->body);
 	arena_free(rq->arena);
 	free(rq);
+	/* After a large request, give its freed heap pages back to the system:
+	 * a batch's cJSON nodes are small allocations spread over the request
+	 * threads' heaps, which glibc otherwise keeps. */
+	if (admitted >= TRIM_AFTER_BYTES)
+		malloc_trim(0);
 	/* After the free, so that the room given back is really there. */
 	if (admitted)
 		admission_leave(s->admission, admitted);
 	atomic_fetch_sub(&s->active_requests, 1);
 }
 
-/* What a body is expected to cost from admission until the request is
- * freed: the text itself and what parsing makes of it (the cJSON tree,
- * normalised values, the stored body and normalised JSON, the INSERT's
- * parameters), about 6.5 times the text on bench/reports.lua's reports,
- * plus the request's first arena block. */
-#define ADMISSION_BYTES_PER_BODY_BYTE 8
-#define ADMISSION_BASE_BYTES (16 * 1024)
 
 static void admission_suspend(struct admission_waiter *w)
 {
@@ -123,12 +126,19 @@ static void admission_wake(struct admission_waiter *w)
 }
 
 /* True when the request may be handled now; false when it waits for room,
- * suspended, and the access handler runs again once it has been admitted. */
-static bool admit(struct request *rq)
+ * suspended, and the access handler runs again once it has been admitted,
+ * or when the pre-pass refused the body (*ret_answer is that answer). The
+ * cost asked for is what the pre-pass counted (intake.h), so a body of many
+ * small values is priced by its values, not by its size alone. */
+static bool admit(struct request *rq, enum MHD_Result *ret_answer)
 {
+	*ret_answer = MHD_YES;
 	if (rq->admitted_bytes)
 		return true;
-	rq->admitted_bytes = ADMISSION_BASE_BYTES + rq->body_len * ADMISSION_BYTES_PER_BODY_BYTE;
+	if (!intake_measure(rq, &rq->admitted_bytes, ret_answer)) {
+		rq->admitted_bytes = 0;
+		return false;
+	}
 	rq->waiter.suspend = admission_suspend;
 	rq->waiter.wake = admission_wake;
 	return admission_enter(rq->server->admission, &rq->waiter, rq->admitted_bytes);
@@ -565,8 +575,9 @@ enum MHD_Result routes_access(void *cls, struct MHD_Connection *conn, const char
 		return MHD_YES; /* answered before or during the body */
 	if (!rq->def || !rq->def->finish)
 		return MHD_NO;
-	if (!admit(rq))
-		return MHD_YES; /* suspended until there is room */
+	enum MHD_Result answer;
+	if (!admit(rq, &answer))
+		return answer; /* suspended until there is room, or refused */
 	return rq->def->finish(rq);
 }
 

@@ -85,8 +85,19 @@ static const char *const SQL_INSERT_REPORTS =
 	")"
 	" SELECT ord, id FROM f ORDER BY ord";
 
+/* Idempotency: a replay is the same report, not the same bytes. The
+ * canonical form is the normalised report ($5, report_to_json's text, as
+ * stored in the normalised column) compared as jsonb, so member order,
+ * spacing and number spelling do not count, and neither do the forms
+ * normalisation folds together (a date as 02/11/2026 or 2026-11-02, version
+ * omitted or 1, null or absent). The place of the procedure is left out: it
+ * is resolved from the premises register at the time, not sent. A body
+ * identical byte for byte ($4) is a replay too, whatever the normalised form
+ * of a row stored by an older daemon looks like. */
 static const char *const SQL_FIND_EXISTING =
-	"SELECT id, body_sha256 FROM needlewatch.reports"
+	"SELECT id, body_sha256 = $4"
+	"  OR normalised #- '{procedure,place}' = $5::jsonb #- '{procedure,place}'"
+	" FROM needlewatch.reports"
 	" WHERE premises_id = $1 AND client_ref = $2 AND version = $3";
 
 static const char *nullable(const char *s)
@@ -323,7 +334,7 @@ int store_prepare(PGconn *conn)
 		int nparams;
 	} stmts[] = {
 		{"insert_reports", SQL_INSERT_REPORTS, STORE_NPARAMS},
-		{"find_existing", SQL_FIND_EXISTING, 3},
+		{"find_existing", SQL_FIND_EXISTING, 5},
 	};
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
 		PGresult *res = PQprepare(conn, stmts[i].name, stmts[i].sql, stmts[i].nparams, NULL);
@@ -340,18 +351,20 @@ int store_prepare(PGconn *conn)
 	return 0;
 }
 
-/* Same key already stored: a replay of the same body, or a conflicting one. */
+/* Same key already stored: a replay of the same report (SQL_FIND_EXISTING
+ * says what counts as the same), or a conflicting one. */
 static int classify_existing(PGconn *conn, struct store_item *item, bool *ret_lost)
 {
-	const char *params[3] = {item->params[0], item->params[2], item->params[3]};
-	PGresult *res = PQexecPrepared(conn, "find_existing", 3, params, NULL, NULL, 0);
+	const char *params[5] = {item->params[0], item->params[2], item->params[3],
+				 item->params[34], item->params[35]};
+	PGresult *res = PQexecPrepared(conn, "find_existing", 5, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		*ret_lost = db_result_is_connection_error(conn, res);
 		PQclear(res);
 		return -EIO;
 	}
 	item->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	bool same = strcmp(PQgetvalue(res, 0, 1), item->params[34]) == 0;
+	bool same = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
 	item->status = same ? STORE_DUPLICATE : STORE_CONFLICT;
 	PQclear(res);
 	return 0;

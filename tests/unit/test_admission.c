@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -320,9 +321,41 @@ static void test_threads_never_exceed_budget_and_all_finish(void **state)
 	admission_free(a);
 }
 
+/* admission_cost() prices what the pre-pass counted: a realistic batch about
+ * as the old flat 8 x text did, a body of small values by its values. */
+static void test_cost_of_a_report_batch_is_near_eight_times_its_text(void **state)
+{
+	/* 1,000 of the test suite's reports: 774 KB, 38 values each. */
+	size_t cost = admission_cost(773787, 38001);
+
+	(void)state;
+	assert_in_range(cost, 6 * 773787, 10 * 773787);
+}
+
+static void test_cost_of_small_values_follows_the_values(void **state)
+{
+	/* 4 MiB of "0,": two million values, 160 MB of cJSON tree. */
+	size_t bytes = 4 * 1024 * 1024, values = bytes / 2;
+
+	(void)state;
+	assert_true(admission_cost(bytes, values) > 30 * bytes);
+	assert_true(admission_cost(bytes, values) > admission_cost(bytes, 0) + 100 * values);
+}
+
+static void test_cost_saturates(void **state)
+{
+	(void)state;
+	assert_true(admission_cost(0, 0) > 0);
+	assert_int_equal(admission_cost(SIZE_MAX / 2, 0), SIZE_MAX);
+	assert_int_equal(admission_cost(0, SIZE_MAX / 64), SIZE_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_cost_of_a_report_batch_is_near_eight_times_its_text),
+	    cmocka_unit_test(test_cost_of_small_values_follows_the_values),
+	    cmocka_unit_test(test_cost_saturates),
 	    cmocka_unit_test(test_unlimited_budget_admits_everything),
 	    cmocka_unit_test(test_within_budget_admits_at_once),
 	    cmocka_unit_test(test_over_budget_suspends_then_wakes_when_room),

@@ -769,10 +769,174 @@ static void test_error_is_written_only_on_failure(void **state)
 	cJSON_Delete(root);
 }
 
+/* json_scan_strict over an exact-size heap copy (AddressSanitizer catches reads past len). */
+static int scan_n(const char *doc, const struct json_limits *lim, struct json_counts *counts,
+		  struct json_error *err)
+{
+	size_t len = strlen(doc);
+	char *copy = malloc(len ? len : 1);
+	int r;
+
+	assert_non_null(copy);
+	memcpy(copy, doc, len);
+	r = json_scan_strict(copy, len, lim, counts, err);
+	free(copy);
+	return r;
+}
+
+static void test_scan_counts_values_and_top_level_items(void **state)
+{
+	struct json_counts c;
+
+	(void)state;
+	/* The array, three items, and the nested array's two and object's one. */
+	assert_int_equal(scan_n("[1, [2, 3], {\"a\": null}]", &limits, &c, NULL), 0);
+	assert_int_equal(c.values, 7);
+	assert_int_equal(c.items, 3);
+	/* Keys are not values; a root object has no items. */
+	assert_int_equal(scan_n("{\"a\": [true, false], \"b\": \"x\"}", &limits, &c, NULL), 0);
+	assert_int_equal(c.values, 5);
+	assert_int_equal(c.items, 0);
+	assert_int_equal(scan_n("[]", &limits, &c, NULL), 0);
+	assert_int_equal(c.values, 1);
+	assert_int_equal(c.items, 0);
+	assert_int_equal(scan_n("0", &limits, &c, NULL), 0);
+	assert_int_equal(c.values, 1);
+	/* DESIGN's report: 38 values, as Python's json module counts them. */
+	assert_int_equal(scan_n(report, &limits, &c, NULL), 0);
+	assert_int_equal(c.values, 38);
+}
+
+static void test_items_exactly_at_the_limit_are_accepted(void **state)
+{
+	const struct json_limits three = {.max_depth = 32, .max_string_bytes = 16, .max_items = 3};
+	struct json_counts c;
+	cJSON *root;
+
+	(void)state;
+	assert_int_equal(scan_n("[[1,2,3,4],{},0]", &three, &c, NULL), 0);
+	assert_int_equal(c.items, 3);
+	root = accept_n("[[1,2,3,4],{},0]", 16, &three, __LINE__);
+	assert_int_equal(cJSON_GetArraySize(root), 3);
+	cJSON_Delete(root);
+	/* Nested arrays are not items: only the top level's elements are. */
+	root = accept_n("{\"a\":[1,2,3,4,5]}", 17, &three, __LINE__);
+	cJSON_Delete(root);
+}
+
+static void test_one_item_over_the_limit_is_refused_where_it_starts(void **state)
+{
+	const struct json_limits three = {.max_depth = 32, .max_string_bytes = 16, .max_items = 3};
+	struct json_error err = {0};
+	struct json_counts c;
+
+	(void)state;
+	assert_int_equal(scan_n("[0,0,0,0]", &three, &c, &err), -1);
+	assert_int_equal(err.kind, JSON_FAULT_TOO_MANY_ITEMS);
+	assert_int_equal(err.offset, 7);
+	assert_string_equal(err.message, "more than 3 items in the top-level array");
+	assert_int_equal(c.items, 3);
+	assert_int_equal(c.values, 4);
+	refuse_n("[0,0,0,0]", 9, &three, 7, "more than 3 items in the top-level array", __LINE__);
+}
+
+/* The scan stops at the limit: what follows it, even broken, is never read. */
+static void test_count_limit_stops_the_scan_before_the_rest(void **state)
+{
+	const struct json_limits two = {.max_depth = 32, .max_string_bytes = 16, .max_items = 2};
+	struct json_error err = {0};
+
+	(void)state;
+	assert_int_equal(scan_n("[1,2,3,this is not JSON", &two, NULL, &err), -1);
+	assert_int_equal(err.kind, JSON_FAULT_TOO_MANY_ITEMS);
+	/* A grammar error before the limit is a grammar error. */
+	assert_int_equal(scan_n("[1,x,3,4]", &two, NULL, &err), -1);
+	assert_int_equal(err.kind, JSON_FAULT_SYNTAX);
+	assert_int_equal(err.offset, 3);
+}
+
+static void test_values_over_the_limit_are_refused(void **state)
+{
+	const struct json_limits six = {.max_depth = 32, .max_string_bytes = 16, .max_values = 6};
+	struct json_error err = {0};
+	struct json_counts c;
+	cJSON *root;
+
+	(void)state;
+	/* Six: the array, the object, the inner array and its three numbers. */
+	root = accept_n("[{\"a\":[1,2,3]}]", 15, &six, __LINE__);
+	cJSON_Delete(root);
+	assert_int_equal(scan_n("[{\"a\":[1,2,3,4]}]", &six, &c, &err), -1);
+	assert_int_equal(err.kind, JSON_FAULT_TOO_MANY_VALUES);
+	assert_string_equal(err.message, "more than 6 values");
+	assert_int_equal(err.offset, 13);
+	assert_int_equal(c.values, 6);
+	assert_int_equal(c.items, 1);
+	refuse_n("[{\"a\":[1,2,3,4]}]", 17, &six, 13, "more than 6 values", __LINE__);
+}
+
+/* The attack body of the issue, scaled: a megabyte of "0," is refused after
+ * the limit's worth of it, and json_parse_strict builds no tree. */
+static void test_a_long_array_of_zeros_is_refused_at_the_item_limit(void **state)
+{
+	const struct json_limits batch = {
+	    .max_depth = 32, .max_string_bytes = 16384, .max_items = 1000, .max_values = 128000};
+	size_t len = 1024 * 1024;
+	char *doc = malloc(len);
+	struct json_error err = {0};
+	struct json_counts c;
+
+	(void)state;
+	assert_non_null(doc);
+	doc[0] = '[';
+	for (size_t i = 1; i < len - 1; i += 2) {
+		doc[i] = '0';
+		doc[i + 1] = ',';
+	}
+	doc[len - 2] = '0';
+	doc[len - 1] = ']';
+	assert_int_equal(json_scan_strict(doc, len, &batch, &c, &err), -1);
+	assert_int_equal(err.kind, JSON_FAULT_TOO_MANY_ITEMS);
+	assert_int_equal(err.offset, 1 + 2 * 1000);
+	assert_int_equal(c.items, 1000);
+	assert_null(json_parse_strict(doc, len, &batch, &err));
+	assert_int_equal(err.kind, JSON_FAULT_TOO_MANY_ITEMS);
+	free(doc);
+}
+
+static void test_zero_count_limits_mean_unlimited(void **state)
+{
+	struct json_counts c;
+
+	(void)state;
+	assert_int_equal(scan_n("[0,0,0,0,0,0,0,0,0,0]", &limits, &c, NULL), 0);
+	assert_int_equal(c.items, 10);
+	assert_int_equal(c.values, 11);
+}
+
+static void test_grammar_errors_are_kind_syntax(void **state)
+{
+	struct json_error err = {0};
+
+	(void)state;
+	assert_null(parse_n("[1,]", 4, &limits, &err));
+	assert_int_equal(err.kind, JSON_FAULT_SYNTAX);
+	assert_null(parse_n("{\"a\":1,\"a\":2}", 13, &limits, &err));
+	assert_int_equal(err.kind, JSON_FAULT_SYNTAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_malformed_fixture_is_refused),
+	    cmocka_unit_test(test_scan_counts_values_and_top_level_items),
+	    cmocka_unit_test(test_items_exactly_at_the_limit_are_accepted),
+	    cmocka_unit_test(test_one_item_over_the_limit_is_refused_where_it_starts),
+	    cmocka_unit_test(test_count_limit_stops_the_scan_before_the_rest),
+	    cmocka_unit_test(test_values_over_the_limit_are_refused),
+	    cmocka_unit_test(test_a_long_array_of_zeros_is_refused_at_the_item_limit),
+	    cmocka_unit_test(test_zero_count_limits_mean_unlimited),
+	    cmocka_unit_test(test_grammar_errors_are_kind_syntax),
 	    cmocka_unit_test(test_every_proper_prefix_of_the_report_is_refused),
 	    cmocka_unit_test(test_report_parses_to_its_values),
 	    cmocka_unit_test(test_every_value_kind_parses),
