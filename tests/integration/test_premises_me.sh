@@ -90,3 +90,41 @@ http GET /v1/premises/me
 assert_eq "no token: 401" 401 "$STATUS"
 http POST /v1/premises/me "$PM_A_TOKEN"
 assert_eq "POST is not allowed" 405 "$STATUS"
+
+# --- needlewatch-upload status prints it -------------------------------------
+printf '%s\n' "$PM_A_TOKEN" >"$WORK/pm_a.token"
+printf '%s\n' "$PM_REG_TOKEN" >"$WORK/pm_reg.token"
+chmod 0600 "$WORK/pm_a.token" "$WORK/pm_reg.token"
+mkdir -p "$WORK/pm_spool/failed"
+: >"$WORK/pm_spool/failed/r1.json"
+echo '{"status": 422}' >"$WORK/pm_spool/failed/r1.json.problem.json"
+: >"$WORK/pm_spool/failed/r2.csv"
+echo '{"status": 400}' >"$WORK/pm_spool/failed/r2.csv.problem.json"
+PM_OUT=$(timeout 30 "$BIN/needlewatch-upload" status --url "$NW_URL/" --token-file "$WORK/pm_a.token" \
+	--ca-file "$WORK/tls/server.crt" --spool "$WORK/pm_spool" 2>&1)
+assert_eq "upload status exits 0" 0 $?
+assert_match "status: the premises" 'premises: Premises me A \([^,]+, salon\)' "$PM_OUT"
+assert_match "status: the missing weeks, each listed" \
+	"weeks without activity \($(pm_week 13) to $(pm_week 1)\): 2 of 13
+  $(pm_week 10)
+  $(pm_week 3)" "$PM_OUT"
+assert_match "status: the report awaiting review and its field" \
+	'reports awaiting vocabulary review: 1
+  report [0-9]+ \(pm-a-review, version 1, received [0-9T:Z-]+\)
+    procedure\.device: unknown device' "$PM_OUT"
+assert_match "status: refused reports are not counted by the server; the spool's are" \
+	"not counted by the server.*
+  files refused, in $WORK/pm_spool/failed/: 2" "$PM_OUT"
+assert_match "status: the follow-up due" \
+	"follow-up due \(outcome ongoing or recovering more than 90 days after the procedure\): 1
+  report [0-9]+ \(pm-a-due, version 1\): procedure $(pm_day 120), 120 days ago, outcome not_resolved" "$PM_OUT"
+http GET /v1/premises/me "$PM_A_TOKEN"
+assert_match "status: the last upload" "last upload received: $(json_field last_upload_at) \(report $(json_field last_report_at), activity $(json_field last_activity_at)\)" "$PM_OUT"
+assert_nomatch "status never prints the token" "$PM_A_TOKEN" "$PM_OUT"
+PM_JSON=$(timeout 30 "$BIN/needlewatch-upload" status --json --url "$NW_URL" --token-file "$WORK/pm_a.token" --ca-file "$WORK/tls/server.crt")
+assert_eq "status --json prints the server's answer as it came" "$BODY" "$PM_JSON"
+timeout 30 "$BIN/needlewatch-upload" status --url "$NW_URL" --token-file "$WORK/pm_reg.token" \
+	--ca-file "$WORK/tls/server.crt" >/dev/null 2>"$WORK/pm_status.err"
+assert_eq "status with a regulator token: exit 77 (token refused)" 77 $?
+timeout 30 "$BIN/needlewatch-upload" status --url "http://127.0.0.1:$NW_PORT" --token-file "$WORK/pm_a.token" >/dev/null 2>&1
+assert_eq "status refuses a non-https URL: exit 64" 64 $?
