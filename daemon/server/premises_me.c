@@ -38,7 +38,7 @@
  * - last_*_at: the newest stored report and activity, by id (the primary
  *   key's order, so an index probe, not a scan).
  */
-#define UTC_TEXT(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define UTC_FORMAT "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'"
 static const char *const SQL_PREMISES_ME =
     "WITH t AS (SELECT (now() AT TIME ZONE 'UTC')::date AS today),"
     " w AS (SELECT date_trunc('week', t.today::timestamp)::date - 7 * k AS week"
@@ -70,7 +70,8 @@ static const char *const SQL_PREMISES_ME =
     "  'awaiting_review', json_build_object('count', (SELECT count(*) FROM review),"
     "   'reports', coalesce((SELECT json_agg(json_build_object('id', x.id,"
     "    'client_ref', x.client_ref, 'version', x.version,"
-    "    'received_at', " UTC_TEXT("x.received_at") ", 'warnings', x.warnings)"
+    "    'received_at', to_char(x.received_at AT TIME ZONE 'UTC', " UTC_FORMAT "),"
+    "    'warnings', x.warnings)"
     "    ORDER BY x.received_at DESC, x.id DESC)"
     "    FROM (SELECT * FROM review ORDER BY received_at DESC, id DESC LIMIT 100) x), '[]')),"
     "  'refused', json_build_object('count', NULL, 'detail', 'reports the server refused"
@@ -82,10 +83,11 @@ static const char *const SQL_PREMISES_ME =
     "    'procedure_date', x.procedure_date, 'days_since_procedure', x.days,"
     "    'outcomes', x.outcomes) ORDER BY x.procedure_date, x.id)"
     "    FROM (SELECT * FROM due ORDER BY procedure_date, id LIMIT 100) x), '[]')),"
-    "  'last_report_at', " UTC_TEXT("SELECT report FROM last") ","
-    "  'last_activity_at', " UTC_TEXT("SELECT activity FROM last") ","
-    "  'last_upload_at', " UTC_TEXT("SELECT greatest(report, activity) FROM last") ")"
-    " FROM needlewatch.premises p WHERE p.id = $1";
+    "  'last_report_at', to_char(l.report AT TIME ZONE 'UTC', " UTC_FORMAT "),"
+    "  'last_activity_at', to_char(l.activity AT TIME ZONE 'UTC', " UTC_FORMAT "),"
+    "  'last_upload_at', to_char(greatest(l.report, l.activity) AT TIME ZONE 'UTC', " UTC_FORMAT
+    "))"
+    " FROM needlewatch.premises p CROSS JOIN last l WHERE p.id = $1";
 
 static enum MHD_Result unavailable(struct request *rq)
 {
@@ -117,12 +119,13 @@ enum MHD_Result premises_me_get(struct request *rq)
 		ret = unavailable(rq);
 	else if (PQntuples(res) != 1)
 		/* The account outlived its premises: nothing to show. */
-		ret = respond_request_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such premises",
-					      "this token's premises is not registered", NULL);
+		ret =
+		    respond_request_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such premises",
+					    "this token's premises is not registered", NULL);
 	else {
 		rq->status = MHD_HTTP_OK;
-		ret = respond_text(rq->conn, MHD_HTTP_OK, "application/json",
-				   PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0), NULL);
+		ret = respond_text(rq->conn, MHD_HTTP_OK, "application/json", PQgetvalue(res, 0, 0),
+				   (size_t)PQgetlength(res, 0, 0), NULL);
 	}
 	PQclear(res);
 	return ret;

@@ -9,6 +9,7 @@
 #include "credential.h"
 #include "https_client.h"
 
+#include <assert.h>
 #include <cJSON.h>
 #include <curl/curl.h>
 #include <dirent.h>
@@ -138,8 +139,11 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 /* base URL (trailing slashes dropped) + ROUTE, malloc'd. */
 static char *route_url(const char *base)
 {
-	size_t n = strlen(base);
+	size_t n;
 	char *url;
+
+	assert(base);
+	n = strlen(base);
 
 	while (n > 8 && base[n - 1] == '/')
 		n--;
@@ -176,11 +180,13 @@ static int fetch(const struct status_options *o, const char *token, struct answe
 	}
 	CURLcode cc = curl_easy_perform(e);
 	if (cc != CURLE_OK) {
-		fprintf(stderr, PROGRAM ": %s: %s\n", url, errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		fprintf(stderr, PROGRAM ": %s: %s\n", url,
+			errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		rc = cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
 			     cc == CURLE_URL_MALFORMAT
 			 ? EX_CONFIG
-			 : a->too_big ? EX_PROTOCOL : EX_TEMPFAIL;
+		     : a->too_big ? EX_PROTOCOL
+				  : EX_TEMPFAIL;
 		goto out;
 	}
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, ret_status);
@@ -215,10 +221,11 @@ static long count_failed(const char *spool)
 	return n;
 }
 
-static const char *str(const cJSON *o, const char *key)
+/* The string member key of o, or otherwise when it is absent or not a string. */
+static const char *str(const cJSON *o, const char *key, const char *otherwise)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return cJSON_IsString(v) ? v->valuestring : otherwise;
 }
 
 static double num(const cJSON *o, const char *key)
@@ -237,10 +244,8 @@ static void print_weeks(FILE *out, const cJSON *doc)
 	const cJSON *checked = obj(doc, "weeks_checked");
 	const cJSON *missing = obj(doc, "weeks_without_activity"), *w;
 
-	fprintf(out, "weeks without activity (%s to %s): %d of %.0f\n",
-		str(checked, "from") ? str(checked, "from") : "?",
-		str(checked, "to") ? str(checked, "to") : "?", cJSON_GetArraySize(missing),
-		num(checked, "count"));
+	fprintf(out, "weeks without activity (%s to %s): %d of %.0f\n", str(checked, "from", "?"),
+		str(checked, "to", "?"), cJSON_GetArraySize(missing), num(checked, "count"));
 	cJSON_ArrayForEach(w, missing)
 	{
 		if (cJSON_IsString(w))
@@ -256,12 +261,10 @@ static void print_review(FILE *out, const cJSON *doc)
 	cJSON_ArrayForEach(r, obj(review, "reports"))
 	{
 		fprintf(out, "  report %.0f (%s, version %.0f, received %s)\n", num(r, "id"),
-			str(r, "client_ref") ? str(r, "client_ref") : "?", num(r, "version"),
-			str(r, "received_at") ? str(r, "received_at") : "?");
+			str(r, "client_ref", "?"), num(r, "version"), str(r, "received_at", "?"));
 		cJSON_ArrayForEach(w, obj(r, "warnings"))
 		{
-			fprintf(out, "    %s: %s\n", str(w, "field") ? str(w, "field") : "?",
-				str(w, "message") ? str(w, "message") : "?");
+			fprintf(out, "    %s: %s\n", str(w, "field", "?"), str(w, "message", "?"));
 		}
 	}
 }
@@ -292,10 +295,10 @@ static void print_follow_up(FILE *out, const cJSON *doc)
 		num(due, "after_days"), num(due, "count"));
 	cJSON_ArrayForEach(r, obj(due, "reports"))
 	{
-		fprintf(out, "  report %.0f (%s, version %.0f): procedure %s, %.0f days ago, outcome",
-			num(r, "id"), str(r, "client_ref") ? str(r, "client_ref") : "?",
-			num(r, "version"), str(r, "procedure_date") ? str(r, "procedure_date") : "?",
-			num(r, "days_since_procedure"));
+		fprintf(out,
+			"  report %.0f (%s, version %.0f): procedure %s, %.0f days ago, outcome",
+			num(r, "id"), str(r, "client_ref", "?"), num(r, "version"),
+			str(r, "procedure_date", "?"), num(r, "days_since_procedure"));
 		cJSON_ArrayForEach(o, obj(r, "outcomes"))
 		{
 			if (cJSON_IsString(o))
@@ -305,8 +308,7 @@ static void print_follow_up(FILE *out, const cJSON *doc)
 	}
 }
 
-static int print_status(FILE *out, const char *text, size_t len, const char *spool,
-			long failed)
+static int print_status(FILE *out, const char *text, size_t len, const char *spool, long failed)
 {
 	cJSON *doc = cJSON_ParseWithLength(text, len);
 	const cJSON *p = obj(doc, "premises");
@@ -315,18 +317,15 @@ static int print_status(FILE *out, const char *text, size_t len, const char *spo
 		cJSON_Delete(doc);
 		return -EBADMSG;
 	}
-	fprintf(out, "premises: %s (%s, %s)\nas of: %s (UTC)\n",
-		str(p, "name") ? str(p, "name") : "?", str(p, "code") ? str(p, "code") : "?",
-		str(p, "setting") ? str(p, "setting") : "?",
-		str(doc, "as_of") ? str(doc, "as_of") : "?");
+	fprintf(out, "premises: %s (%s, %s)\nas of: %s (UTC)\n", str(p, "name", "?"),
+		str(p, "code", "?"), str(p, "setting", "?"), str(doc, "as_of", "?"));
 	print_weeks(out, doc);
 	print_review(out, doc);
 	print_refused(out, doc, spool, failed);
 	print_follow_up(out, doc);
 	fprintf(out, "last upload received: %s (report %s, activity %s)\n",
-		str(doc, "last_upload_at") ? str(doc, "last_upload_at") : "never",
-		str(doc, "last_report_at") ? str(doc, "last_report_at") : "never",
-		str(doc, "last_activity_at") ? str(doc, "last_activity_at") : "never");
+		str(doc, "last_upload_at", "never"), str(doc, "last_report_at", "never"),
+		str(doc, "last_activity_at", "never"));
 	cJSON_Delete(doc);
 	return 0;
 }
@@ -367,9 +366,8 @@ int status_main(int argc, char **argv)
 		rc = refusal(http, &a);
 	else if (rc == 0 && o.json)
 		fwrite(a.data ? a.data : "", 1, a.len, stdout);
-	else if (rc == 0 &&
-		 print_status(stdout, a.data ? a.data : "", a.len, o.spool,
-			      o.spool ? count_failed(o.spool) : 0) < 0) {
+	else if (rc == 0 && print_status(stdout, a.data ? a.data : "", a.len, o.spool,
+					 o.spool ? count_failed(o.spool) : 0) < 0) {
 		fputs(PROGRAM ": the server's answer is not a premises status\n", stderr);
 		rc = EX_PROTOCOL;
 	}
