@@ -48,3 +48,49 @@ assert_eq "after a refresh with 3, the daemon (configured with 5) says 3" "200 3
 ctl refresh >/dev/null
 assert_eq "after a refresh with 5 it says 5" "200 5" "$(num_threshold)"
 nw_restart_with ""
+
+# --- ... and so does the refresh: setting_comparisons for such a week --------
+# The same six strata as above, sent as activity and reports for 2023-W20
+# (a week no other test uses): mobile against medical_clinic, infection.
+read -r _ NUM_M_TOKEN <<<"$(named_reporter "Numbers mobile" mobile LS6)"
+read -r _ NUM_C_TOKEN <<<"$(named_reporter "Numbers clinic" medical_clinic LS6)"
+NUM_FAILED=0
+num_post() {
+	post_json "$2" "$1" "$3"
+	[ "$STATUS" = 201 ] || { NUM_FAILED=$((NUM_FAILED + 1)); echo "# $2: $STATUS ${BODY:0:300}"; }
+}
+num_post "$NUM_M_TOKEN" /v1/activity '{"period": "2023-W20", "procedures": 165,
+  "by_fitzpatrick": {"1": 40, "2": 55, "3": 38, "4": 20, "5": 0, "6": 12}}'
+num_post "$NUM_C_TOKEN" /v1/activity '{"period": "2023-W20", "procedures": 500,
+  "by_fitzpatrick": {"1": 90, "2": 160, "3": 120, "4": 75, "5": 30, "6": 25}}'
+# num_cases TOKEN PREFIX ROLE FITZPATRICK...: one infection case per type listed
+num_cases() {
+	local tok=$1 prefix=$2 role=$3 i=0 f
+	shift 3
+	for f in "$@"; do
+		i=$((i + 1))
+		num_post "$tok" /v1/reports "{\"client_ref\": \"$prefix-$i\", \"version\": 1,
+ \"procedure\": {\"date\": \"2023-05-16\", \"type\": \"microneedling\", \"practitioner_role\": \"$role\"},
+ \"patient\": {\"age_band\": \"25-34\", \"fitzpatrick\": \"$f\", \"postcode_district\": \"LS6\"},
+ \"complications\": [{\"type\": \"cellulitis\", \"severity\": \"mild\"}], \"reporter_role\": \"practitioner\"}"
+	done
+}
+num_cases "$NUM_M_TOKEN" num-m aesthetician I III III IV V V V
+num_cases "$NUM_C_TOKEN" num-c nurse I I II II II III IV IV VI
+assert_eq "the 2023-W20 seed was accepted" 0 "$NUM_FAILED"
+ctl refresh >/dev/null
+assert_eq "mobile type V: 3 cases, 0 procedures" "3|0" \
+	"$(sql "SELECT events || '|' || procedures FROM summary.rates_fitzpatrick WHERE week = '2023-05-15' AND setting = 'mobile' AND complication_group = 'infection' AND fitzpatrick = 5")"
+assert_eq "setting_comparisons: the adjusted ratio over the 5 usable types, as statsmodels gives it" \
+	"t|t|t|5" \
+	"$(sql "SELECT abs(rr_adjusted / 1.2668368104297063 - 1) < 5e-7,
+	               abs(rr_adjusted_ci95_low / 0.40304302213892629 - 1) < 5e-7,
+	               abs(rr_adjusted_ci95_high / 3.9818962644303553 - 1) < 5e-7, adjusted_strata
+	        FROM summary.setting_comparisons
+	        WHERE week = '2023-05-15' AND setting = 'mobile' AND complication_group = 'infection'")"
+# GET /v1/summaries computes the same ratio with daemon/core/stats.c.
+http GET "/v1/summaries?from=2023-W20&to=2023-W20&by=setting,complication&setting=mobile&complication=infection" "$NUM_REG_TOKEN"
+assert_eq "GET /v1/summaries: the same adjusted ratio from stats.c" "200 t|t|t" \
+	"$STATUS $(sql "SELECT abs($(json_field rows,0,rr_adjusted) / 1.2668368104297063 - 1) < 5e-7,
+	                       abs($(json_field rows,0,rr_adjusted_ci95_low) / 0.40304302213892629 - 1) < 5e-7,
+	                       abs($(json_field rows,0,rr_adjusted_ci95_high) / 3.9818962644303553 - 1) < 5e-7" 2>&1)"
