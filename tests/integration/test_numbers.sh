@@ -91,6 +91,6 @@ assert_eq "setting_comparisons: the adjusted ratio over the 5 usable types, as s
 # GET /v1/summaries computes the same ratio with daemon/core/stats.c.
 http GET "/v1/summaries?from=2023-W20&to=2023-W20&by=setting,complication&setting=mobile&complication=infection" "$NUM_REG_TOKEN"
 assert_eq "GET /v1/summaries: the same adjusted ratio from stats.c" "200 t|t|t" \
-	"$STATUS $(sql "SELECT abs($(json_field rows,0,rr_adjusted) / 1.2668368104297063 - 1) < 5e-7,
-	                       abs($(json_field rows,0,rr_adjusted_ci95_low) / 0.40304302213892629 - 1) < 5e-7,
-	                       abs($(json_field rows,0,rr_adjusted_ci95_high) / 3.9818962644303553 - 1) < 5e-7" 2>&1)"
+	"$STATUS $(sql "SELECT abs(nullif('$(json_field rows,0,rr_adjusted)', '')::float8 / 1.2668368104297063 - 1) < 5e-7,
+	                       abs(nullif('$(json_field rows,0,rr_adjusted_ci95_low)', '')::float8 / 0.40304302213892629 - 1) < 5e-7,
+	                       abs(nullif('$(json_field rows,0,rr_adjusted_ci95_high)', '')::float8 / 3.9818962644303553 - 1) < 5e-7" 2>&1)"
