@@ -317,16 +317,34 @@ int stats_rate_ratio(uint64_t a, uint64_t n1, uint64_t b, uint64_t n2, struct st
 	return 0;
 }
 
-/* A stratum with an empty arm has no 2×2 comparison: its terms below are all 0 (a = 0 or
- * b = 0 then), and with n1 = n2 = 0 they would be 0/0. */
-static bool stratum_informative(const struct stats_stratum *s)
+/*
+ * A stratum is used when it is a 2×2 table: both arms have procedures and neither has more
+ * events than procedures. An empty arm carries no comparison (its terms below are all 0, or
+ * 0/0 when both arms are empty); an arm with more events than procedures (cases at premises
+ * that reported fewer procedures, or none, for that type) has a negative cell and no risk.
+ * Either is left out of the estimate, the other strata still give it.
+ */
+bool stats_stratum_usable(const struct stats_stratum *s)
 {
-	return s->n1 > 0 && s->n2 > 0;
+	assert(s);
+	return s->n1 > 0 && s->n2 > 0 && s->a <= s->n1 && s->b <= s->n2;
+}
+
+size_t stats_mantel_haenszel_strata(const struct stats_stratum *s, size_t k)
+{
+	size_t used = 0;
+
+	assert(s || k == 0);
+	for (size_t i = 0; i < k; i++)
+		used += stats_stratum_usable(&s[i]);
+	return used;
 }
 
 /*
  * RR_MH = R / S with R = Σ a·n2/N, S = Σ b·n1/N, N = n1 + n2 (Mantel & Haenszel 1959), and
- * Var(ln RR_MH) = Σ (m1·n1·n2 − a·b·N) / N² / (R·S), m1 = a + b (Greenland & Robins 1985).
+ * Var(ln RR_MH) = Σ (m1·n1·n2 − a·b·N) / N² / (R·S), m1 = a + b (Greenland & Robins 1985),
+ * over the usable strata only: unusable ones are skipped first, so one impossible stratum
+ * cannot take the estimate of the others with it.
  * The variance numerator is expanded as a·n2·(n1 − b) + b·n1·(n2 − a), the same polynomial
  * without the subtraction of two large products.
  */
@@ -337,14 +355,10 @@ int stats_mantel_haenszel(const struct stats_stratum *s, size_t k, struct stats_
 	assert(ret);
 	assert(s || k == 0);
 	for (size_t i = 0; i < k; i++) {
-		if (s[i].a > s[i].n1 || s[i].b > s[i].n2)
-			return -EINVAL;
-	}
-	for (size_t i = 0; i < k; i++) {
 		double a = (double)s[i].a, b = (double)s[i].b;
 		double n1 = (double)s[i].n1, n2 = (double)s[i].n2, nn = n1 + n2;
 
-		if (!stratum_informative(&s[i]))
+		if (!stats_stratum_usable(&s[i]))
 			continue;
 		sum_r += a * n2 / nn;
 		sum_s += b * n1 / nn;

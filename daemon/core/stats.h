@@ -85,11 +85,21 @@ int stats_rate(uint64_t events, uint64_t procedures, struct stats_rate *ret);
  */
 int stats_rate_ratio(uint64_t a, uint64_t n1, uint64_t b, uint64_t n2, struct stats_ratio *ret);
 
+/* True when stratum s enters the Mantel–Haenszel estimate: n1 > 0, n2 > 0, a <= n1 and
+ * b <= n2. A stratum with an empty arm has no comparison; one with more events than
+ * procedures is impossible as a 2×2 table. */
+bool stats_stratum_usable(const struct stats_stratum *s);
+
+/* How many of the k strata stats_mantel_haenszel() uses (the adjusted_strata figure). */
+size_t stats_mantel_haenszel_strata(const struct stats_stratum *s, size_t k);
+
 /*
  * Mantel–Haenszel risk ratio over k strata (Mantel & Haenszel, JNCI 1959;22:719), with the
  * Greenland–Robins variance of ln RR_MH (Biometrics 1985;41:55) for a 95% log-scale interval.
- * Strata with n1 = 0 or n2 = 0 carry no comparison and are skipped; no Haldane correction
- * (haldane is false). -EDOM when Σ a·n2/N or Σ b·n1/N is 0 (including k = 0).
+ * Unusable strata (stats_stratum_usable()) are skipped before anything is summed, so a
+ * stratum with cases but no procedures leaves the others' estimate standing; no Haldane
+ * correction (haldane is false). -EDOM when Σ a·n2/N or Σ b·n1/N over the usable strata is
+ * 0 (including none usable, and k = 0). Never -EINVAL.
  */
 int stats_mantel_haenszel(const struct stats_stratum *s, size_t k, struct stats_ratio *ret);
 

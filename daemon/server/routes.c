@@ -12,6 +12,7 @@
 #include "activity.h"
 #include "audit.h"
 #include "netaddr.h"
+#include "premises_me.h"
 #include "ratelimit.h"
 #include "reports.h"
 #include "reqtimeout.h"
@@ -345,6 +346,8 @@ static const struct route_def ROUTES[] = {
 	 activity_post_begin, activity_post_finish, activity_post_answer},
 	{ROUTE_SUMMARIES_GET, "summaries_get", "GET", "/v1/summaries", false, ROLE_REGULATOR,
 	 summaries_get, NULL, NULL},
+	{ROUTE_PREMISES_ME_GET, "premises_me_get", "GET", "/v1/premises/me", false, ROLE_REPORTER,
+	 premises_me_get, NULL, NULL},
 };
 
 static bool path_matches(const struct route_def *d, const char *url, const char **ret_arg)

@@ -142,8 +142,11 @@ static const char *const SQL_UNREGISTERED =
     "  AND ($6::text IS NULL OR setting = $6) AND ($7::text IS NULL OR complication_group = $7)"
     " GROUP BY 1, 2, 3";
 
+/* The last refresh: when, and the threshold it suppressed with (the one the
+ * public views now show, whatever the daemon's configuration says since). */
 static const char *const SQL_GENERATED_AT =
-    "SELECT to_char(refreshed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+    "SELECT to_char(refreshed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+    " suppression_threshold"
     " FROM summary.refresh_state";
 
 #define OID_BOOL 16
@@ -355,6 +358,7 @@ struct answer {
 	struct summary_unregistered *unregistered; /* NULL: not applicable */
 	size_t n_unregistered;
 	const char *generated_at;
+	const char *threshold; /* the last refresh's; NULL before the first */
 };
 
 static int fetch_all(struct fetch *f, const struct summary_query *q, struct answer *a)
@@ -386,6 +390,7 @@ static int fetch_all(struct fetch *f, const struct summary_query *q, struct answ
 	if (!res)
 		return -EIO;
 	a->generated_at = PQntuples(res) == 1 ? cell(res, 0, 0) : NULL;
+	a->threshold = PQntuples(res) == 1 ? cell(res, 0, 1) : NULL;
 	return 0;
 }
 
@@ -458,9 +463,12 @@ static enum MHD_Result render(struct request *rq, const struct summary_query *q,
 		return ret;
 	}
 	cJSON *j = summary_render_json(q, &t, a->unregistered, a->n_unregistered, a->generated_at,
-				       rq->server->cfg->suppression_threshold);
+				       a->threshold ? atoi(a->threshold) : 0);
 	if (!j)
 		return MHD_NO;
+	/* Before the first refresh no threshold has been applied to anything. */
+	if (!a->threshold)
+		cJSON_ReplaceItemInObjectCaseSensitive(j, "suppression_threshold", cJSON_CreateNull());
 	enum MHD_Result ret = respond_json(rq->conn, MHD_HTTP_OK, j, NULL);
 	cJSON_Delete(j);
 	return ret;

@@ -4,6 +4,7 @@
 #include "log.h"
 #include "termtext.h"
 #include "outbox.h"
+#include "status.h"
 #include "transport.h"
 #include "uploader.h"
 
@@ -40,6 +41,7 @@ static void usage(FILE *out)
 {
 	fputs("usage: " PROGRAM " --url URL --token-file FILE [OPTION...] FILE...\n"
 	      "       " PROGRAM " --url URL --token-file FILE [OPTION...] --spool DIR [--once]\n"
+	      "       " PROGRAM " status --url URL --token-file FILE (see status --help)\n"
 	      "\n"
 	      "Sends complication reports and activity counts to a needlewatchd server.\n"
 	      "\n"
@@ -356,6 +358,9 @@ int main(int argc, char **argv)
 	    .log_format = "text",
 	};
 	char err[256];
+	/* A subcommand has options of its own (status.c). */
+	if (argc > 1 && strcmp(argv[1], "status") == 0)
+		return status_main(argc - 1, argv + 1);
 	int rc = parse_options(argc, argv, &o);
 
 	if (rc >= 0)

@@ -14,7 +14,8 @@ Sources, one per group (each printed with the command that produced it):
   ratio         statsmodels Table2x2([[a, n1-a], [b, n2-b]], shift_zeros=False):
                 riskratio, riskratio_confint(alpha=0.05); with a or b = 0 each cell first
                 gets + 0.5 (Haldane–Anscombe).
-  mh            RR: statsmodels StratifiedTable(...).riskratio_pooled; its CI is not in
+  mh            strata used: n1 > 0, n2 > 0, a <= n1, b <= n2 (the others are skipped first);
+                RR: statsmodels StratifiedTable(...).riskratio_pooled; its CI is not in
                 statsmodels, so Var(ln RR_MH) (Greenland & Robins 1985) is summed here in
                 exact fractions, in the textbook form sum(m1*n1*n2 - a*b*N) / N^2 / (R*S).
 """
@@ -44,6 +45,10 @@ MH = {
     "skipped": [(3, 200, 1, 300), (8, 400, 4, 500), (2, 100, 0, 150), (5, 60, 0, 0),
                 (0, 0, 0, 0)],
     "sparse": [(1, 10, 0, 12), (0, 8, 1, 9), (2, 15, 1, 20), (1, 5, 2, 7)],
+    # A mobile week against clinics by Fitzpatrick type I..VI: type V has 3 cases at premises
+    # that reported no type V procedures (n1 = 0), so 5 strata are usable.
+    "cases_without_procedures": [(1, 40, 2, 90), (0, 55, 3, 160), (2, 38, 1, 120),
+                                 (1, 20, 2, 75), (3, 0, 0, 30), (0, 12, 1, 25)],
 }
 
 
@@ -91,8 +96,13 @@ def print_ratio():
                                                          g(hi), "true" if haldane else "false"))
 
 
+def usable(a, n1, b, n2):
+    """A 2x2 table: procedures in both arms, no arm with more events than procedures."""
+    return n1 > 0 and n2 > 0 and a <= n1 and b <= n2
+
+
 def mh_reference(strata):
-    used = [s for s in strata if s[1] > 0 and s[3] > 0]
+    used = [s for s in strata if usable(*s)]
     tables = np.array([[[a, n1 - a], [b, n2 - b]] for a, n1, b, n2 in used], dtype=float)
     rr = StratifiedTable(np.moveaxis(tables, 0, -1), shift_zeros=False).riskratio_pooled
     r = sum(Fraction(a * n2, n1 + n2) for a, n1, b, n2 in used)
@@ -102,15 +112,15 @@ def mh_reference(strata):
     se = math.sqrt(num / (r * s))
     z = norm.ppf(0.975)
     assert abs(rr / float(r / s) - 1) < 1e-14, "statsmodels and the fractions disagree"
-    return rr, rr * math.exp(-z * se), rr * math.exp(z * se)
+    return rr, rr * math.exp(-z * se), rr * math.exp(z * se), len(used)
 
 
 def print_mh():
     group("mh", "StratifiedTable(tables).riskratio_pooled; "
           "exp(log(rr) -/+ norm.ppf(0.975) * sqrt(var_gr)), var_gr in Fraction")
     for name, strata in MH.items():
-        rr, lo, hi = mh_reference(strata)
-        print("\t/* %s: %s */" % (name, strata))
+        rr, lo, hi, used = mh_reference(strata)
+        print("\t/* %s: %s; %d strata used */" % (name, strata, used))
         print("\t{ %s, %s, %s }," % (g(rr), g(lo), g(hi)))
 
 

@@ -143,6 +143,15 @@ static const struct stats_stratum mh_sparse[] = {
 static const struct mh_case mh_sparse_ref = {1.3112001175865364, 0.35658054262307431,
 					     4.8214794214845487};
 
+/* A mobile week against clinics by Fitzpatrick type I..VI: type V has 3 cases at premises
+ * that reported no type V procedures, so 5 strata are used (issue 14, item 2). */
+static const struct stats_stratum mh_cases_without_procedures[] = {
+    {1, 40, 2, 90}, {0, 55, 3, 160}, {2, 38, 1, 120}, {1, 20, 2, 75}, {3, 0, 0, 30}, {0, 12, 1, 25},
+};
+
+static const struct mh_case mh_cases_without_procedures_ref = {
+    1.2668368104297063, 0.40304302213892629, 3.9818962644303553};
+
 static void test_beta_inc_matches_scipy(void **state)
 {
 	(void)state;
@@ -420,6 +429,39 @@ static void test_mantel_haenszel_sparse_strata(void **state)
 	check_mh(&rr, &mh_sparse_ref);
 }
 
+/* Regression: a stratum with cases but no procedures used to make the whole estimate -EINVAL
+ * before the strata with an empty arm were skipped. */
+static void test_mantel_haenszel_cases_without_procedures_skip_their_stratum(void **state)
+{
+	struct stats_ratio rr;
+
+	(void)state;
+	assert_int_equal(stats_mantel_haenszel(mh_cases_without_procedures,
+					       ARRAY_SIZE(mh_cases_without_procedures), &rr),
+			 0);
+	check_mh(&rr, &mh_cases_without_procedures_ref);
+	assert_int_equal(stats_mantel_haenszel_strata(mh_cases_without_procedures,
+						      ARRAY_SIZE(mh_cases_without_procedures)),
+			 5);
+}
+
+/* More events than procedures in an arm that has procedures is no 2×2 table either: skipped,
+ * the other three strata give mh_three's estimate. */
+static void test_mantel_haenszel_skips_strata_with_more_events_than_procedures(void **state)
+{
+	static const struct stats_stratum s[] = {
+	    {3, 200, 1, 300}, {9, 8, 1, 80}, {8, 400, 4, 500}, {1, 50, 7, 6}, {2, 100, 0, 150},
+	};
+	struct stats_ratio rr;
+
+	(void)state;
+	assert_int_equal(stats_mantel_haenszel(s, ARRAY_SIZE(s), &rr), 0);
+	check_mh(&rr, &mh_three_ref);
+	assert_int_equal(stats_mantel_haenszel_strata(s, ARRAY_SIZE(s)), 3);
+	assert_int_equal(stats_mantel_haenszel_strata(mh_skipped, ARRAY_SIZE(mh_skipped)), 3);
+	assert_int_equal(stats_mantel_haenszel_strata(NULL, 0), 0);
+}
+
 /* With one stratum the Greenland–Robins variance is the Katz variance of stats_rate_ratio(). */
 static void test_mantel_haenszel_one_stratum_is_rate_ratio(void **state)
 {
@@ -437,7 +479,7 @@ static void test_mantel_haenszel_undefined_is_edom(void **state)
 	static const struct stats_stratum no_a[] = {{0, 100, 3, 100}, {0, 50, 1, 80}};
 	static const struct stats_stratum no_b[] = {{2, 100, 0, 100}, {1, 50, 0, 80}};
 	static const struct stats_stratum empty_arms[] = {{2, 100, 0, 0}, {0, 0, 1, 80}};
-	static const struct stats_stratum impossible[] = {{2, 100, 1, 100}, {9, 8, 1, 80}};
+	static const struct stats_stratum impossible[] = {{9, 8, 1, 80}, {3, 0, 1, 100}};
 	struct stats_ratio rr = {.ratio = 42.0};
 
 	(void)state;
@@ -445,7 +487,7 @@ static void test_mantel_haenszel_undefined_is_edom(void **state)
 	assert_int_equal(stats_mantel_haenszel(no_a, ARRAY_SIZE(no_a), &rr), -EDOM);
 	assert_int_equal(stats_mantel_haenszel(no_b, ARRAY_SIZE(no_b), &rr), -EDOM);
 	assert_int_equal(stats_mantel_haenszel(empty_arms, ARRAY_SIZE(empty_arms), &rr), -EDOM);
-	assert_int_equal(stats_mantel_haenszel(impossible, ARRAY_SIZE(impossible), &rr), -EINVAL);
+	assert_int_equal(stats_mantel_haenszel(impossible, ARRAY_SIZE(impossible), &rr), -EDOM);
 	assert_true(rr.ratio == 42.0);
 }
 
@@ -472,6 +514,8 @@ int main(void)
 	    cmocka_unit_test(test_mantel_haenszel_three_strata),
 	    cmocka_unit_test(test_mantel_haenszel_skips_strata_without_procedures),
 	    cmocka_unit_test(test_mantel_haenszel_sparse_strata),
+	    cmocka_unit_test(test_mantel_haenszel_cases_without_procedures_skip_their_stratum),
+	    cmocka_unit_test(test_mantel_haenszel_skips_strata_with_more_events_than_procedures),
 	    cmocka_unit_test(test_mantel_haenszel_one_stratum_is_rate_ratio),
 	    cmocka_unit_test(test_mantel_haenszel_undefined_is_edom),
 	};
