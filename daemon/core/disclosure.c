@@ -184,9 +184,15 @@ static int lp_add_row(struct lp *lp, const struct disclosure *d, size_t r, int *
 			published += d->term_coef[t] * (double)d->value[c];
 			continue;
 		}
-		ja[*nz] = lp->col_of[c];
-		ar[*nz] = d->term_coef[t];
-		(*nz)++;
+		int k = first; /* GLPK refuses a column twice in a row: merge */
+		while (k < *nz && ja[k] != lp->col_of[c])
+			k++;
+		if (k == *nz) {
+			ja[k] = lp->col_of[c];
+			ar[k] = 0;
+			(*nz)++;
+		}
+		ar[k] += d->term_coef[t];
 	}
 	if (*nz == first)
 		return 0;
