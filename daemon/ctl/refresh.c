@@ -46,10 +46,10 @@ int refresh_run(struct ctl *ctl, int argc, char **argv)
 			      sizeof(reason)))
 		return ctl_fail(PQstatus(ctl->db) == CONNECTION_OK ? EX_SOFTWARE : EX_UNAVAILABLE,
 				"refresh: %s", reason);
-	printf("refresh: %d weeks recomputed%s in %.0f ms; audit: %d weeks, %ld hidden cells, "
-	       "%ld hidden by the audit%s\n",
-	       out.weeks, full ? " (full)" : "", mono_ms() - start, out.weeks_audited,
-	       out.cells_hidden, out.cells_added,
-	       out.weeks_failed ? " (some weeks failed and are withheld)" : "");
+	printf("refresh: %d weeks recomputed%s in %.0f ms\n", out.weeks, full ? " (full)" : "",
+	       mono_ms() - start);
+	printf("audit: %d weeks, %ld hidden cells, %ld hidden by the audit, %d failed "
+	       "(withheld)\n",
+	       out.weeks_audited, out.cells_hidden, out.cells_added, out.weeks_failed);
 	return out.weeks_failed ? EX_SOFTWARE : 0;
 }
