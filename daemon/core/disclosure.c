@@ -160,7 +160,9 @@ void disclosure_release(void)
 
 struct lp {
 	glp_prob *prob;
-	int *col_of; /* cell -> GLPK column (1-based), 0 when published */
+	int *col_of;  /* cell -> GLPK column (1-based), 0 outside; borrowed, all 0 again after */
+	int *cell_of; /* column -> cell, [1..cols] */
+	int cols;
 	glp_smcp parm;
 };
 
@@ -168,7 +170,9 @@ static void lp_free(struct lp *lp)
 {
 	if (lp->prob)
 		glp_delete_prob(lp->prob);
-	free(lp->col_of);
+	for (int j = 1; lp->cell_of && j <= lp->cols; j++)
+		lp->col_of[lp->cell_of[j]] = 0;
+	free(lp->cell_of);
 }
 
 /* The row of relation r, or 0 when it holds no hidden cell (then it says
@@ -205,28 +209,34 @@ static int lp_add_row(struct lp *lp, const struct disclosure *d, size_t r, int *
 	return row;
 }
 
-static int lp_build(struct lp *lp, const struct disclosure *d)
+/* The reader's programme over one connected set of hidden cells, cells[0..n-1],
+ * and the relations holding them, rels[0..nrels-1]. */
+static int lp_build(struct lp *lp, const struct disclosure *d, const int *cells, size_t n,
+		    const size_t *rels, size_t nrels)
 {
 	int rc = -ENOMEM;
+	size_t terms = 0;
+	for (size_t i = 0; i < nrels; i++)
+		terms += d->rel_start[rels[i] + 1] - d->rel_start[rels[i]];
 	/* GLPK's sparse arrays are 1-based: slot 0 is unused */
-	int *ia = malloc((d->n_terms + 1) * sizeof(*ia));
-	int *ja = malloc((d->n_terms + 1) * sizeof(*ja));
-	double *ar = malloc((d->n_terms + 1) * sizeof(*ar));
-	lp->col_of = calloc(d->n_cells ? d->n_cells : 1, sizeof(*lp->col_of));
+	int *ia = malloc((terms + 1) * sizeof(*ia));
+	int *ja = malloc((terms + 1) * sizeof(*ja));
+	double *ar = malloc((terms + 1) * sizeof(*ar));
+	lp->cell_of = malloc((n + 1) * sizeof(*lp->cell_of));
 	lp->prob = glp_create_prob();
-	if (!ia || !ja || !ar || !lp->col_of || !lp->prob)
+	if (!ia || !ja || !ar || !lp->cell_of || !lp->prob)
 		goto out;
-	int cols = 0;
-	for (size_t c = 0; c < d->n_cells; c++)
-		if (d->hidden[c])
-			lp->col_of[c] = ++cols;
-	if (cols)
-		glp_add_cols(lp->prob, cols);
-	for (int j = 1; j <= cols; j++)
+	for (size_t i = 0; i < n; i++) {
+		lp->col_of[cells[i]] = ++lp->cols;
+		lp->cell_of[lp->cols] = cells[i];
+	}
+	if (lp->cols)
+		glp_add_cols(lp->prob, lp->cols);
+	for (int j = 1; j <= lp->cols; j++)
 		glp_set_col_bnds(lp->prob, j, GLP_LO, 1.0, 0.0); /* zeros are published */
 	int nz = 1;
-	for (size_t r = 0; r < d->n_rels; r++)
-		lp_add_row(lp, d, r, ia, ja, ar, &nz);
+	for (size_t i = 0; i < nrels; i++)
+		lp_add_row(lp, d, rels[i], ia, ja, ar, &nz);
 	glp_load_matrix(lp->prob, nz - 1, ia, ja, ar);
 	glp_init_smcp(&lp->parm);
 	lp->parm.msg_lev = GLP_MSG_OFF;
@@ -264,27 +274,248 @@ static int lp_solve(struct lp *lp, int j, int dir, double *ret, bool *ret_unboun
 	return 0;
 }
 
-/* Bounds of the cells in which[0..n-1] (hidden ones) into lo/hi, indexed by cell. */
-static int bounds_of(struct disclosure *d, const int *which, size_t n, long *lo, long *hi,
+/* The least and greatest value each hidden cell took in the feasible points
+ * seen so far (the true values are one, every optimum another). A cell's
+ * bounds contain that range, so a cell whose range already protects it
+ * needs no solve: most cells of a week pass on the points found while
+ * solving for their neighbours. */
+struct seen {
+	double *lo, *hi;
+	bool *unbounded; /* by mark_unbounded() */
+};
+
+static void seen_point(struct seen *s, const struct lp *lp)
+{
+	for (int j = 1; j <= lp->cols; j++) {
+		int c = lp->cell_of[j];
+		double v = glp_get_col_prim(lp->prob, j);
+		if (v < s->lo[c])
+			s->lo[c] = v;
+		if (v > s->hi[c])
+			s->hi[c] = v;
+	}
+}
+
+static bool seen_protects(const struct seen *s, int c, int width, long *lo, long *hi)
+{
+	*lo = (long)ceil(s->lo[c] - INT_EPS);
+	*hi = (long)floor(s->hi[c] + INT_EPS);
+	return width > 0 && disclosure_interval_protects(*lo, *hi, width);
+}
+
+/* Bounds of cell c into lo[c], hi[c]: exact when width is 0; otherwise
+ * possibly only as wide as needed to show that c passes at width. */
+static int bound_cell(struct lp *lp, struct seen *s, int c, int width, long *lo, long *hi,
+		      long *solves)
+{
+	int j = lp->col_of[c];
+	double v = 0;
+	bool unbounded = false;
+	if (seen_protects(s, c, width, &lo[c], &hi[c]))
+		return 0;
+	int rc = 0;
+	if (s->unbounded[c]) {
+		unbounded = true;
+	} else {
+		rc = lp_solve(lp, j, GLP_MAX, &v, &unbounded);
+		(*solves)++;
+	}
+	if (rc)
+		return rc;
+	if (unbounded) {
+		hi[c] = -1;
+		if (width > 0)
+			return 0; /* passes, whatever its lower bound */
+	} else {
+		seen_point(s, lp);
+	}
+	long ignored;
+	if (!unbounded && seen_protects(s, c, width, &lo[c], &ignored)) {
+		hi[c] = (long)floor(v + INT_EPS);
+		return 0;
+	}
+	if (!unbounded)
+		hi[c] = (long)floor(v + INT_EPS);
+	rc = lp_solve(lp, j, GLP_MIN, &v, &unbounded);
+	(*solves)++;
+	if (rc)
+		return rc;
+	seen_point(s, lp);
+	lo[c] = (long)ceil(v - INT_EPS);
+	return 0;
+}
+
+/* Marks in unbounded[] (by cell) every hidden cell with no upper bound, in a
+ * few solves rather than one per cell. The reader's polyhedron is not empty
+ * (the true values lie in it), so a cell is unbounded above exactly when some
+ * direction r >= 0 of its recession cone (every row with its right-hand side
+ * set to 0) has r_c > 0. Each pass maximises the sum of the r_c not yet known
+ * over that cone cut to r <= 1: a positive optimum names at least one more
+ * cell, a zero one proves the rest bounded. */
+static int mark_unbounded(const struct lp *lp, bool *unbounded, long *solves)
+{
+	glp_prob *cone = glp_create_prob();
+	int rc = 0;
+	glp_copy_prob(cone, lp->prob, GLP_OFF);
+	for (int i = 1; i <= glp_get_num_rows(cone); i++)
+		glp_set_row_bnds(cone, i, glp_get_row_type(cone, i), 0.0, 0.0);
+	for (int j = 1; j <= lp->cols; j++) {
+		glp_set_col_bnds(cone, j, GLP_DB, 0.0, 1.0);
+		glp_set_obj_coef(cone, j, 1.0);
+	}
+	glp_set_obj_dir(cone, GLP_MAX);
+	for (;;) {
+		(*solves)++;
+		if (glp_simplex(cone, &lp->parm) != 0 || glp_get_status(cone) != GLP_OPT) {
+			rc = -EIO;
+			break;
+		}
+		if (glp_get_obj_val(cone) < INT_EPS)
+			break;
+		for (int j = 1; j <= lp->cols; j++)
+			if (glp_get_obj_coef(cone, j) != 0 && glp_get_col_prim(cone, j) > INT_EPS) {
+				unbounded[lp->cell_of[j]] = true;
+				glp_set_obj_coef(cone, j, 0.0);
+			}
+	}
+	glp_delete_prob(cone);
+	return rc;
+}
+
+/* ---- connected sets of hidden cells ------------------------------------ */
+
+/* A relation ties its hidden cells together; published cells are constants
+ * and tie nothing. The reader's programme falls apart into one small
+ * programme per connected set, each solved on its own: solves cost grows
+ * with the rows of the programme, and a week's sets are many and small. */
+struct parts {
+	int *root;     /* by cell: its set's representative, -1 when published */
+	int *cells;    /* hidden cells, grouped by root */
+	size_t *rels;  /* relations with a hidden cell, grouped by root */
+	size_t n_cells, n_rels;
+};
+
+static int find(int *parent, int c)
+{
+	while (parent[c] != c)
+		c = parent[c] = parent[parent[c]];
+	return c;
+}
+
+static int by_root_cell(const void *a, const void *b, void *arg)
+{
+	const int *root = arg, x = *(const int *)a, y = *(const int *)b;
+	return root[x] != root[y] ? (root[x] < root[y] ? -1 : 1) : (x > y) - (x < y);
+}
+
+/* The root of relation r: of its first hidden cell, -1 when it has none. */
+static int rel_root(const struct disclosure *d, const int *root, size_t r)
+{
+	for (size_t t = d->rel_start[r]; t < d->rel_start[r + 1]; t++)
+		if (d->hidden[d->term_cell[t]])
+			return root[d->term_cell[t]];
+	return -1;
+}
+
+static int by_root_rel(const void *a, const void *b, void *arg)
+{
+	const struct {
+		const struct disclosure *d;
+		const int *root;
+	} *ctx = arg;
+	int x = rel_root(ctx->d, ctx->root, *(const size_t *)a);
+	int y = rel_root(ctx->d, ctx->root, *(const size_t *)b);
+	return (x > y) - (x < y);
+}
+
+static int parts_build(struct parts *p, const struct disclosure *d)
+{
+	size_t cells = d->n_cells ? d->n_cells : 1;
+	p->root = malloc(cells * sizeof(*p->root));
+	p->cells = malloc(cells * sizeof(*p->cells));
+	p->rels = malloc((d->n_rels ? d->n_rels : 1) * sizeof(*p->rels));
+	if (!p->root || !p->cells || !p->rels)
+		return -ENOMEM;
+	for (size_t c = 0; c < d->n_cells; c++)
+		p->root[c] = d->hidden[c] ? (int)c : -1;
+	for (size_t r = 0; r < d->n_rels; r++) {
+		int first = -1;
+		for (size_t t = d->rel_start[r]; t < d->rel_start[r + 1]; t++) {
+			int c = d->term_cell[t];
+			if (!d->hidden[c])
+				continue;
+			if (first < 0)
+				first = find(p->root, c);
+			else
+				p->root[find(p->root, c)] = first;
+			first = find(p->root, first);
+		}
+	}
+	for (size_t c = 0; c < d->n_cells; c++)
+		if (d->hidden[c]) {
+			p->root[c] = find(p->root, (int)c);
+			p->cells[p->n_cells++] = (int)c;
+		}
+	qsort_r(p->cells, p->n_cells, sizeof(*p->cells), by_root_cell, p->root);
+	for (size_t r = 0; r < d->n_rels; r++)
+		if (rel_root(d, p->root, r) >= 0)
+			p->rels[p->n_rels++] = r;
+	struct {
+		const struct disclosure *d;
+		const int *root;
+	} ctx = {d, p->root};
+	qsort_r(p->rels, p->n_rels, sizeof(*p->rels), by_root_rel, &ctx);
+	return 0;
+}
+
+static void parts_free(struct parts *p)
+{
+	free(p->root);
+	free(p->cells);
+	free(p->rels);
+}
+
+/* Bounds of the hidden cells which[0..n-1] into lo/hi, indexed by cell (see
+ * bound_cell() for width); which[] is reordered by connected set. */
+static int bounds_of(struct disclosure *d, int *which, size_t n, int width, long *lo, long *hi,
 		     long *solves)
 {
-	struct lp lp = {0};
-	int rc = lp_build(&lp, d);
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		int c = which[i], j = lp.col_of[c];
-		double v = 0;
-		bool unbounded = false;
-		rc = lp_solve(&lp, j, GLP_MIN, &v, &unbounded);
-		if (rc)
-			break;
-		lo[c] = (long)ceil(v - INT_EPS);
-		rc = lp_solve(&lp, j, GLP_MAX, &v, &unbounded);
-		if (rc)
-			break;
-		hi[c] = unbounded ? -1 : (long)floor(v + INT_EPS);
-		*solves += 2;
+	struct parts p = {0};
+	struct seen s = {malloc(d->n_cells * sizeof(double)), malloc(d->n_cells * sizeof(double)),
+			 calloc(d->n_cells, sizeof(bool))};
+	int *col_of = calloc(d->n_cells, sizeof(*col_of));
+	int rc = s.lo && s.hi && s.unbounded && col_of ? parts_build(&p, d) : -ENOMEM;
+	for (size_t c = 0; rc == 0 && c < d->n_cells; c++)
+		s.lo[c] = s.hi[c] = (double)d->value[c];
+	if (rc == 0)
+		qsort_r(which, n, sizeof(*which), by_root_cell, p.root);
+	size_t pc = 0, pr = 0;
+	for (size_t i = 0, j; rc == 0 && i < n; i = j) {
+		int root = p.root[which[i]];
+		for (j = i + 1; j < n && p.root[which[j]] == root; j++)
+			;
+		while (p.root[p.cells[pc]] != root)
+			pc++;
+		while (pr < p.n_rels && rel_root(d, p.root, p.rels[pr]) < root)
+			pr++;
+		size_t ec = pc, er = pr;
+		while (ec < p.n_cells && p.root[p.cells[ec]] == root)
+			ec++;
+		while (er < p.n_rels && rel_root(d, p.root, p.rels[er]) == root)
+			er++;
+		struct lp lp = {.col_of = col_of};
+		rc = lp_build(&lp, d, p.cells + pc, ec - pc, p.rels + pr, er - pr);
+		if (rc == 0)
+			rc = mark_unbounded(&lp, s.unbounded, solves);
+		for (size_t k = i; rc == 0 && k < j; k++)
+			rc = bound_cell(&lp, &s, which[k], width, lo, hi, solves);
+		lp_free(&lp);
 	}
-	lp_free(&lp);
+	parts_free(&p);
+	free(col_of);
+	free(s.lo);
+	free(s.hi);
+	free(s.unbounded);
 	return rc;
 }
 
@@ -300,7 +531,7 @@ int disclosure_bounds(struct disclosure *d, long *ret_lo, long *ret_hi)
 		if (d->hidden[c])
 			which[n++] = (int)c;
 	}
-	int rc = n ? bounds_of(d, which, n, ret_lo, ret_hi, &solves) : 0;
+	int rc = n ? bounds_of(d, which, n, /* width= */ 0, ret_lo, ret_hi, &solves) : 0;
 	free(which);
 	return rc;
 }
@@ -449,7 +680,7 @@ int disclosure_protect(struct disclosure *d, int width, struct disclosure_outcom
 			which[n++] = (int)c;
 	while (rc == 0 && n > 0) {
 		out.rounds++;
-		rc = bounds_of(d, which, n, lo, hi, &out.solves);
+		rc = bounds_of(d, which, n, width, lo, hi, &out.solves);
 		if (rc)
 			break;
 		n = keep_failing(which, n, lo, hi, width);

@@ -32,7 +32,7 @@ struct disclosure_outcome {
 	int hidden;   /* hidden cells at the end, every one audited */
 	int added;    /* cells hidden by the audit on top of the pattern it was given */
 	int rounds;   /* audit passes: 1 when the given pattern already held */
-	long solves;  /* linear programmes solved (two per audited cell and pass) */
+	long solves;  /* linear programmes solved */
 };
 
 struct disclosure *disclosure_new(void);
