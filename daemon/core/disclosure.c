@@ -98,8 +98,8 @@ int disclosure_add_cell(struct disclosure *d, long value, bool hidden)
 	return (int)d->n_cells++;
 }
 
-int disclosure_add_relation(struct disclosure *d, size_t n, const int *cells,
-			    const double *coefs, enum disclosure_sense sense, double rhs)
+int disclosure_add_relation(struct disclosure *d, size_t n, const int *cells, const double *coefs,
+			    enum disclosure_sense sense, double rhs)
 {
 	for (size_t i = 0; i < n; i++)
 		if (cells[i] < 0 || (size_t)cells[i] >= d->n_cells)
@@ -202,7 +202,9 @@ static int lp_add_row(struct lp *lp, const struct disclosure *d, size_t r, int *
 		return 0;
 	int row = glp_add_rows(lp->prob, 1);
 	double b = d->rhs[r] - published;
-	int type = d->sense[r] == DISCLOSURE_EQ ? GLP_FX : d->sense[r] == DISCLOSURE_LE ? GLP_UP : GLP_LO;
+	int type = d->sense[r] == DISCLOSURE_EQ	  ? GLP_FX
+		   : d->sense[r] == DISCLOSURE_LE ? GLP_UP
+						  : GLP_LO;
 	glp_set_row_bnds(lp->prob, row, type, b, b);
 	for (int k = first; k < *nz; k++)
 		ia[k] = row;
@@ -389,9 +391,9 @@ static int mark_unbounded(const struct lp *lp, bool *unbounded, long *solves)
  * programme per connected set, each solved on its own: solves cost grows
  * with the rows of the programme, and a week's sets are many and small. */
 struct parts {
-	int *root;     /* by cell: its set's representative, -1 when published */
-	int *cells;    /* hidden cells, grouped by root */
-	size_t *rels;  /* relations with a hidden cell, grouped by root */
+	int *root;    /* by cell: its set's representative, -1 when published */
+	int *cells;   /* hidden cells, grouped by root */
+	size_t *rels; /* relations with a hidden cell, grouped by root */
 	size_t n_cells, n_rels;
 };
 
@@ -576,8 +578,8 @@ static void incidence_free(struct incidence *inc)
  * in a relation with c; failing that, breadth first through the hidden cells
  * of those relations. -1 when the whole connected set is hidden already.
  * seen (n_cells, zeroed) and queue (n_cells) are scratch. */
-static int complement_of(const struct disclosure *d, const struct incidence *inc, int c,
-			 bool *seen, int *queue)
+static int complement_of(const struct disclosure *d, const struct incidence *inc, int c, bool *seen,
+			 int *queue)
 {
 	size_t head = 0, tail = 0, level_end;
 	int best = -1;
@@ -629,8 +631,8 @@ static bool neighbour_marked(const struct disclosure *d, const struct incidence 
  * earlier complement of this pass emptied its relations, and it is audited
  * again. -EDOM when no cell at all could be hidden (cannot happen with
  * homogeneous relations, see the top of the file). */
-static int hide_complements(struct disclosure *d, const struct incidence *inc, int *which,
-			    size_t n, size_t *ret_n, int *ret_added)
+static int hide_complements(struct disclosure *d, const struct incidence *inc, int *which, size_t n,
+			    size_t *ret_n, int *ret_added)
 {
 	bool *seen = calloc(d->n_cells, sizeof(*seen));
 	bool *marked = calloc(d->n_cells, sizeof(*marked));

@@ -29,10 +29,10 @@ struct disclosure;
 
 /* What disclosure_protect() did. */
 struct disclosure_outcome {
-	int hidden;   /* hidden cells at the end, every one audited */
-	int added;    /* cells hidden by the audit on top of the pattern it was given */
-	int rounds;   /* audit passes: 1 when the given pattern already held */
-	long solves;  /* linear programmes solved */
+	int hidden;  /* hidden cells at the end, every one audited */
+	int added;   /* cells hidden by the audit on top of the pattern it was given */
+	int rounds;  /* audit passes: 1 when the given pattern already held */
+	long solves; /* linear programmes solved */
 };
 
 struct disclosure *disclosure_new(void);
@@ -44,8 +44,8 @@ int disclosure_add_cell(struct disclosure *d, long value, bool hidden);
 
 /* Adds the relation sum(coefs[i] * cell[cells[i]]) <sense> rhs, which must
  * hold for the true values. Returns 0, -ENOMEM or -EINVAL (unknown cell). */
-int disclosure_add_relation(struct disclosure *d, size_t n, const int *cells,
-			    const double *coefs, enum disclosure_sense sense, double rhs);
+int disclosure_add_relation(struct disclosure *d, size_t n, const int *cells, const double *coefs,
+			    enum disclosure_sense sense, double rhs);
 
 size_t disclosure_cell_count(const struct disclosure *d);
 bool disclosure_is_hidden(const struct disclosure *d, int cell);

@@ -80,7 +80,8 @@ static int add_sums(struct disclosure *d, const struct disclosure_row *rows, con
 		terms_add(t, col ? ws->ewa_cell : ws->events_cell, 1);
 		for (size_t i = 0; i < n; i++)
 			if (rows[idx[i]].table == DISCLOSURE_REGION)
-				terms_add(t, col ? rows[idx[i]].ewa_cell : rows[idx[i]].events_cell, -1);
+				terms_add(t, col ? rows[idx[i]].ewa_cell : rows[idx[i]].events_cell,
+					  -1);
 		rc = add(d, t, DISCLOSURE_EQ);
 	}
 	enum disclosure_table split[] = {DISCLOSURE_FITZPATRICK, DISCLOSURE_TRAINING};
@@ -123,7 +124,8 @@ static int add_any(struct disclosure *d, const struct disclosure_row *rows, cons
 		terms_add(t, a, -1); /* any - Σ groups <= 0 */
 		for (size_t i = 0; i < n; i++)
 			if (&rows[idx[i]] != any)
-				terms_add(t, col ? rows[idx[i]].ewa_cell : rows[idx[i]].events_cell, 1);
+				terms_add(t, col ? rows[idx[i]].ewa_cell : rows[idx[i]].events_cell,
+					  1);
 		rc = add(d, t, DISCLOSURE_GE);
 		for (size_t i = 0; i < n && rc == 0; i++) { /* any - group >= 0 */
 			if (&rows[idx[i]] == any)
@@ -174,7 +176,8 @@ struct disclosure *disclosure_tables_build(struct disclosure_row *rows, size_t n
 {
 	struct disclosure *d = disclosure_new();
 	size_t *idx = malloc((n ? n : 1) * sizeof(*idx));
-	struct terms t = {malloc((2 * n + 1) * sizeof(int)), malloc((2 * n + 1) * sizeof(double)), 0};
+	struct terms t = {malloc((2 * n + 1) * sizeof(int)), malloc((2 * n + 1) * sizeof(double)),
+			  0};
 	int rc = d && idx && t.cell && t.coef ? add_cells(d, rows, n) : -1;
 	size_t m = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++)

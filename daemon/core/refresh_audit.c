@@ -43,8 +43,10 @@ static const char *const sql_record =
 
 /* The names record_suppression_audit() knows the tables by. */
 static const char *const table_names[] = {
-    [DISCLOSURE_WEEK_SETTING] = "ws",	   [DISCLOSURE_FITZPATRICK] = "fitzpatrick",
-    [DISCLOSURE_REGION] = "region",	   [DISCLOSURE_TRAINING] = "training",
+    [DISCLOSURE_WEEK_SETTING] = "ws",
+    [DISCLOSURE_FITZPATRICK] = "fitzpatrick",
+    [DISCLOSURE_REGION] = "region",
+    [DISCLOSURE_TRAINING] = "training",
     [DISCLOSURE_UNREGISTERED] = "unregistered",
 };
 
@@ -187,21 +189,29 @@ static int audit_week(PGconn *conn, const char *week, const char *threshold,
 }
 
 /* Audits every week pending its audit, in the open transaction. */
-static int audit_pending(PGconn *conn, struct refresh_audit_outcome *out, char *err, size_t errlen)
+static int audit_pending(PGconn *conn, const struct refresh_audit_stop *stop,
+			 struct refresh_audit_outcome *out, char *err, size_t errlen)
 {
-	PGresult *weeks = run(conn, sql_pending, 0, NULL, "listing the weeks to audit", err, errlen);
+	PGresult *weeks =
+	    run(conn, sql_pending, 0, NULL, "listing the weeks to audit", err, errlen);
 	if (!weeks)
 		return -EIO;
 	int rc = 0;
-	for (int i = 0; rc == 0 && i < PQntuples(weeks); i++)
+	for (int i = 0; rc == 0 && i < PQntuples(weeks); i++) {
+		if (stop && stop->requested && stop->requested(stop->arg)) {
+			rc = fail(-ECANCELED, err, errlen, "refresh",
+				  "stopped before its audit ended");
+			break;
+		}
 		rc = audit_week(conn, PQgetvalue(weeks, i, 0), PQgetvalue(weeks, i, 1), out, err,
 				errlen);
+	}
 	PQclear(weeks);
 	return rc;
 }
 
-int refresh_audit_run(PGconn *conn, int threshold, bool full, struct refresh_audit_outcome *ret,
-		      char *err, size_t errlen)
+int refresh_audit_run(PGconn *conn, int threshold, bool full, const struct refresh_audit_stop *stop,
+		      struct refresh_audit_outcome *ret, char *err, size_t errlen)
 {
 	struct refresh_audit_outcome out = {0};
 	char thr[16];
@@ -219,7 +229,7 @@ int refresh_audit_run(PGconn *conn, int threshold, bool full, struct refresh_aud
 	}
 	double start = mono_ms();
 	if (rc == 0)
-		rc = audit_pending(conn, &out, err, errlen);
+		rc = audit_pending(conn, stop, &out, err, errlen);
 	out.audit_ms = mono_ms() - start;
 	disclosure_release();
 	if (rc == 0) {

@@ -84,8 +84,8 @@ int export_query_refresh(struct ctl *ctl)
 {
 	/* the refresh with its disclosure audit, as `needlewatchctl refresh` runs it */
 	struct refresh_audit_outcome out;
-	if (refresh_audit_run(ctl->db, ctl->cfg.suppression_threshold, /* full= */ false, &out,
-			      ctl->err, sizeof(ctl->err)))
+	if (refresh_audit_run(ctl->db, ctl->cfg.suppression_threshold, /* full= */ false, NULL,
+			      &out, ctl->err, sizeof(ctl->err)))
 		return PQstatus(ctl->db) == CONNECTION_OK ? EX_SOFTWARE : EX_UNAVAILABLE;
 	return 0;
 }

@@ -42,7 +42,7 @@ int refresh_run(struct ctl *ctl, int argc, char **argv)
 	struct refresh_audit_outcome out;
 	char reason[512];
 	double start = mono_ms();
-	if (refresh_audit_run(ctl->db, ctl->cfg.suppression_threshold, full, &out, reason,
+	if (refresh_audit_run(ctl->db, ctl->cfg.suppression_threshold, full, NULL, &out, reason,
 			      sizeof(reason)))
 		return ctl_fail(PQstatus(ctl->db) == CONNECTION_OK ? EX_SOFTWARE : EX_UNAVAILABLE,
 				"refresh: %s", reason);

@@ -59,6 +59,16 @@ static double mono_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Whether a shutdown has begun: the audit asks between weeks. */
+static bool stop_requested(void *arg)
+{
+	struct refresher *r = arg;
+	pthread_mutex_lock(&r->lock);
+	bool stopping = r->stopping;
+	pthread_mutex_unlock(&r->lock);
+	return stopping;
+}
+
 static void refresh_once(struct refresher *r)
 {
 	char reason[300], q[300];
@@ -73,8 +83,9 @@ static void refresh_once(struct refresher *r)
 	pthread_mutex_unlock(&r->lock);
 	if (!go)
 		return;
+	const struct refresh_audit_stop stop = {stop_requested, r};
 	int rc = refresh_audit_run(r->conn, live_int(&r->cfg->suppression_threshold),
-				   /* full= */ false, &out, reason, sizeof(reason));
+				   /* full= */ false, &stop, &out, reason, sizeof(reason));
 	pthread_mutex_lock(&r->lock);
 	PQfreeCancel(r->cancel);
 	r->cancel = NULL;

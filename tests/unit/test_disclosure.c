@@ -55,7 +55,8 @@ static void assert_all_protected(struct disclosure *d, int width)
 	long *lo = calloc(n, sizeof(*lo)), *hi = calloc(n, sizeof(*hi));
 	assert_int_equal(disclosure_bounds(d, lo, hi), 0);
 	for (size_t c = 0; c < n; c++)
-		if (disclosure_is_hidden(d, (int)c) && !disclosure_interval_protects(lo[c], hi[c], width))
+		if (disclosure_is_hidden(d, (int)c) &&
+		    !disclosure_interval_protects(lo[c], hi[c], width))
 			fail_msg("cell %zu narrowed to %ld..%ld", c, lo[c], hi[c]);
 	free(lo);
 	free(hi);
@@ -159,7 +160,10 @@ static void test_a_hidden_zero_is_refused(void **state)
 
 /* ---- the example, as the summary tables publish it -------------- */
 
-#define ROW(t, s, k, g, e, a, eh, ah) {t, s, k, g, e, a, eh, ah, -1, -1}
+#define ROW(t, s, k, g, e, a, eh, ah)                                                              \
+	{                                                                                          \
+		t, s, k, g, e, a, eh, ah, -1, -1                                                   \
+	}
 
 /* A week's mobile setting, one premises in the North West: 5 cases, one each
  * of Fitzpatrick I..V, all with activity broken down by type; 3 infections
@@ -314,9 +318,12 @@ static size_t random_week(struct disclosure_row *rows, unsigned seed)
 		}
 	}
 	size_t n = 0;
-#define PUT(tab, s, k, g, v)                                                                      \
-	rows[n++] = (struct disclosure_row){tab, settings[s], k, groups[g], v[0], v[1],            \
-					    v[0] > 0 && v[0] < 5, v[1] > 0 && v[1] < 5, -1, -1}
+#define PUT(tab, s, k, g, v)                                                                       \
+	rows[n++] = (struct disclosure_row)                                                        \
+	{                                                                                          \
+		tab, settings[s], k, groups[g], v[0], v[1],                                        \
+		    v[0] > 0 && v[0]<5, v[1]> 0 && v[1] < 5, -1, -1                                \
+	}
 	for (int s = 0; s < 2; s++)
 		for (int g = 0; g < 4; g++) {
 			PUT(DISCLOSURE_WEEK_SETTING, s, NULL, g, ws[s][g]);
