@@ -677,7 +677,7 @@ int disclosure_protect(struct disclosure *d, int width, struct disclosure_outcom
 	int *which = malloc(cells * sizeof(*which));
 	long *lo = malloc(cells * sizeof(*lo)), *hi = malloc(cells * sizeof(*hi));
 	int rc = which && lo && hi ? incidence_build(&inc, d) : -ENOMEM;
-	for (size_t c = 0; c < d->n_cells; c++)
+	for (size_t c = 0; rc == 0 && c < d->n_cells; c++)
 		if (d->hidden[c])
 			which[n++] = (int)c;
 	while (rc == 0 && n > 0) {
