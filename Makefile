@@ -32,7 +32,8 @@ BIN     := $(BUILD)/bin
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -pthread -Idaemon/core -Idaemon/server $(PKG_CFLAGS) \
            -DNW_SCHEMA_DIR='"$(PREFIX)/share/needlewatch/schema"' -DNW_VERSION='"$(VERSION)"'
 LDFLAGS += $(SAN) -pthread
-LIBS    := $(PKG_LIBS) -lm
+# -lglpk: the summary refresh's disclosure audit (daemon/core/disclosure.c)
+LIBS    := $(PKG_LIBS) -lm -lglpk
 
 CORE_SRC   := $(wildcard daemon/core/*.c)
 SERVER_SRC := $(wildcard daemon/server/*.c)

@@ -8,6 +8,7 @@ PKGS=(
 	libmicrohttpd-dev libgnutls28-dev gnutls-bin
 	libpq-dev postgresql postgresql-contrib
 	libcjson-dev libcurl4-openssl-dev libcmocka-dev
+	libglpk-dev glpk-utils  # the refresh's disclosure audit; glpsol for its independent attack test
 	curl openssl ca-certificates
 	chromium libxml2-utils  # export tests: screenshot, well-formed HTML
 	clang libclang-rt-14-dev  # make fuzz: libFuzzer and its sanitizer runtimes

@@ -1,13 +1,12 @@
 /* The weekly export's reads from the public summary views. */
 #include "export_query.h"
 #include "ctl_db.h"
+#include "refresh_audit.h"
 #include "summary_query.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const char *const sql_refresh = "SELECT needlewatch.refresh_summaries($1::integer)";
 
 /* The snapshot every read of one week shares. */
 static const char *const sql_begin_snapshot = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
@@ -83,10 +82,12 @@ static const char *const sql_trend =
 
 int export_query_refresh(struct ctl *ctl)
 {
-	char threshold[16];
-	snprintf(threshold, sizeof(threshold), "%d", ctl->cfg.suppression_threshold);
-	const char *params[] = {threshold};
-	return ctl_db_exec(ctl, sql_refresh, 1, params, NULL);
+	/* the refresh with its disclosure audit, as `needlewatchctl refresh` runs it */
+	struct refresh_audit_outcome out;
+	if (refresh_audit_run(ctl->db, ctl->cfg.suppression_threshold, /* full= */ false, NULL,
+			      &out, ctl->err, sizeof(ctl->err)))
+		return PQstatus(ctl->db) == CONNECTION_OK ? EX_SOFTWARE : EX_UNAVAILABLE;
+	return 0;
 }
 
 /* "{medical_clinic,salon,...}": the settings' order, as an array parameter. */

@@ -2,11 +2,10 @@
  * on demand (after a bulk load, before an export, in tests). */
 #include "refresh.h"
 #include "ctl_db.h"
+#include "refresh_audit.h"
 
 #include <stdlib.h>
 #include <time.h>
-
-static const char *sql_refresh = "SELECT needlewatch.refresh_summaries($1::integer, $2::boolean)";
 
 static void store_option(void *state, int c, const char *arg)
 {
@@ -40,16 +39,17 @@ int refresh_run(struct ctl *ctl, int argc, char **argv)
 	if (rc)
 		return rc;
 
-	char threshold[16];
-	snprintf(threshold, sizeof(threshold), "%d", ctl->cfg.suppression_threshold);
-	const char *params[] = {threshold, full ? "true" : "false"};
-	PGresult *res = NULL;
+	struct refresh_audit_outcome out;
+	char reason[512];
 	double start = mono_ms();
-	rc = ctl_db_exec(ctl, sql_refresh, 2, params, &res);
-	if (rc)
-		return ctl_fail(rc, "refresh: %s", ctl->err);
-	printf("refresh: %s weeks recomputed%s in %.0f ms\n", PQgetvalue(res, 0, 0),
-	       full ? " (full)" : "", mono_ms() - start);
-	PQclear(res);
-	return 0;
+	if (refresh_audit_run(ctl->db, ctl->cfg.suppression_threshold, full, NULL, &out, reason,
+			      sizeof(reason)))
+		return ctl_fail(PQstatus(ctl->db) == CONNECTION_OK ? EX_SOFTWARE : EX_UNAVAILABLE,
+				"refresh: %s", reason);
+	printf("refresh: %d weeks recomputed%s in %.0f ms\n", out.weeks, full ? " (full)" : "",
+	       mono_ms() - start);
+	printf("audit: %d weeks, %ld hidden cells, %ld hidden by the audit, %d failed "
+	       "(withheld)\n",
+	       out.weeks_audited, out.cells_hidden, out.cells_added, out.weeks_failed);
+	return out.weeks_failed ? EX_SOFTWARE : 0;
 }

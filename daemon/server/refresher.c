@@ -1,4 +1,5 @@
-/* Refresher: one thread, one connection, one statement per period.
+/* Refresher: one thread, one connection, one refresh and its disclosure
+ * audit (core/refresh_audit.c) per period, in one transaction.
  *
  * The thread shares with the rest of the daemon only `struct refresher`,
  * guarded by its mutex: the stop flag and the cancel handle of the query in
@@ -6,6 +7,7 @@
 #include "refresher.h"
 #include "config.h"
 #include "log.h"
+#include "refresh_audit.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -18,8 +20,6 @@
 
 /* With the interval at 0 the thread only watches for a reload that sets one. */
 #define IDLE_CHECK_S 60
-
-static const char *const SQL_REFRESH = "SELECT needlewatch.refresh_summaries($1::integer, false)";
 
 struct refresher {
 	const struct config *cfg; /* for the two numbers SIGHUP may change */
@@ -59,33 +59,46 @@ static double mono_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Whether a shutdown has begun: the audit asks between weeks. */
+static bool stop_requested(void *arg)
+{
+	struct refresher *r = arg;
+	pthread_mutex_lock(&r->lock);
+	bool stopping = r->stopping;
+	pthread_mutex_unlock(&r->lock);
+	return stopping;
+}
+
 static void refresh_once(struct refresher *r)
 {
-	char threshold[16], q[300];
-	const char *params[1] = {threshold};
+	char reason[300], q[300];
+	struct refresh_audit_outcome out;
 	double start = mono_ms();
 
 	if (!connected(r))
 		return;
-	snprintf(threshold, sizeof(threshold), "%d", live_int(&r->cfg->suppression_threshold));
 	pthread_mutex_lock(&r->lock);
 	r->cancel = r->stopping ? NULL : PQgetCancel(r->conn);
 	bool go = r->cancel != NULL;
 	pthread_mutex_unlock(&r->lock);
 	if (!go)
 		return;
-	PGresult *res = PQexecParams(r->conn, SQL_REFRESH, 1, NULL, params, NULL, NULL, 0);
+	const struct refresh_audit_stop stop = {stop_requested, r};
+	int rc = refresh_audit_run(r->conn, live_int(&r->cfg->suppression_threshold),
+				   /* full= */ false, &stop, &out, reason, sizeof(reason));
 	pthread_mutex_lock(&r->lock);
 	PQfreeCancel(r->cancel);
 	r->cancel = NULL;
 	pthread_mutex_unlock(&r->lock);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		log_event(LOG_INFO, "summaries_refreshed", "weeks=%s ms=%.1f",
-			  PQgetvalue(res, 0, 0), mono_ms() - start);
+	if (rc == 0)
+		log_event(out.weeks_failed ? LOG_WARNING : LOG_INFO, "summaries_refreshed",
+			  "weeks=%d audited=%d audit_failed=%d cells_hidden=%ld cells_added=%ld "
+			  "lp_solves=%ld audit_ms=%.1f ms=%.1f",
+			  out.weeks, out.weeks_audited, out.weeks_failed, out.cells_hidden,
+			  out.cells_added, out.solves, out.audit_ms, mono_ms() - start);
 	else
 		log_event(LOG_WARNING, "summaries_refresh_failed", "reason=\"%s\"",
-			  log_quote(q, sizeof(q), PQresultErrorMessage(res)));
-	PQclear(res);
+			  log_quote(q, sizeof(q), reason));
 }
 
 /* Waits the interval (or until stopped); false once stopping. */

@@ -113,7 +113,7 @@ assert_eq "G1-3 counts at S2, a registered salon" "$S2|salon" \
 assert_eq "the scenario's weeks are marked dirty" 2 \
 	"$(sql "SELECT count(DISTINCT week) FROM needlewatch.dirty_weeks WHERE week IN ('2025-03-03', '2025-03-10')")"
 OUT=$(ctl refresh)
-assert_match "needlewatchctl refresh says how many weeks it recomputed" '^refresh: [0-9]+ weeks recomputed in [0-9]+ ms$' "$OUT"
+assert_match "needlewatchctl refresh says how many weeks it recomputed" '^refresh: [0-9]+ weeks recomputed in [0-9]+ ms$' "$(head -1 <<<"$OUT")"
 assert_eq "no dirty week is left after a refresh" 0 "$(sql "SELECT count(*) FROM needlewatch.dirty_weeks")"
 assert_eq "refresh_state records the refresh" "t|5|f" \
 	"$(sql "SELECT refreshed_at > now() - interval '1 minute', suppression_threshold, full_refresh FROM summary.refresh_state")"
@@ -279,8 +279,11 @@ PUB() { sql "SELECT $2 FROM summary.public_$1"; }
 # Primary: 1..4 read 'suppressed', and so do the rates built on them.
 assert_eq "public: salon pigmentation (2) is suppressed, with its rate" "suppressed|suppressed|500" \
 	"$(PUB "rates_week_setting WHERE week = '2025-03-03' AND setting = 'salon' AND complication_group = 'pigmentation'" "events, rate_per_1000, procedures")"
-assert_eq "public: salon any (7) is published" "7|14" \
-	"$(PUB "rates_week_setting WHERE week = '2025-03-03' AND setting = 'salon' AND complication_group = 'any'" "events, rate_per_1000")"
+# The disclosure audit (010) hides salon any (7): its Fitzpatrick cells (II 1,
+# IV 2, V 1, VI 1 events; III and no type 1 each without activity) are all
+# hidden, six cells summing to 7, so each would be known to be 1 or 2.
+assert_eq "public: salon any (7) is hidden by the audit to protect its skin types" "7|t|suppressed" \
+	"$(sql "SELECT r.events, r.events_suppressed, p.events FROM summary.rates_week_setting r JOIN summary.public_rates_week_setting p USING (week, setting, complication_group) WHERE week = '2025-03-03' AND setting = 'salon' AND complication_group = 'any'")"
 assert_eq "public: zero is published" 0 \
 	"$(PUB "rates_week_setting WHERE week = '2025-03-03' AND setting = 'salon' AND complication_group = 'scarring'" events)"
 # Secondary: salon any = Yorkshire 5 + London 2. With London (2) hidden and the
@@ -464,15 +467,17 @@ ctl refresh >/dev/null
 assert_eq "a corrected week counts the new figure" 900 "$(WS medical_clinic infection procedures 2025-03-10)"
 assert_eq "the corrections were accepted" 0 "$SUM_FAILED_POSTS"
 
-# A new suppression threshold recomputes every week: with 3, clinics' any (4)
-# is published (its region and training parts protect each other).
+# A new suppression threshold recomputes every week: with 3, refresh_suppress
+# publishes clinics' any (4) (its region and training parts protect each
+# other), but its four Fitzpatrick cells (II..V, one case each) are hidden and
+# 4 = their sum would pin each to 1, so the audit hides it.
 cp "$WORK/needlewatchd.conf" "$WORK/threshold3.conf"
 echo "suppression_threshold = 3" >>"$WORK/threshold3.conf"
 assert_match "a new threshold forces a full refresh" '^refresh: [0-9]+ weeks recomputed' \
 	"$("$BIN/needlewatchctl" -c "$WORK/threshold3.conf" refresh)"
 assert_eq "the refresh was full, with threshold 3" "t|3" "$(sql "SELECT full_refresh, suppression_threshold FROM summary.refresh_state")"
-assert_eq "with 3, clinics' any (4) is published" 4 \
-	"$(PUB "rates_week_setting WHERE week = '2025-03-03' AND setting = 'medical_clinic' AND complication_group = 'any'" events)"
+assert_eq "with 3, clinics' any (4) is hidden, the audit adding suppression" "suppressed|t" \
+	"$(PUB "rates_week_setting WHERE week = '2025-03-03' AND setting = 'medical_clinic' AND complication_group = 'any'" events)|$(sql "SELECT cells_added > 0 FROM summary.suppression_audit WHERE week = '2025-03-03'")"
 ctl refresh >/dev/null
 assert_eq "back at 5, it is suppressed again" "suppressed|5" \
 	"$(PUB "rates_week_setting WHERE week = '2025-03-03' AND setting = 'medical_clinic' AND complication_group = 'any'" events)|$(sql "SELECT suppression_threshold FROM summary.refresh_state")"
