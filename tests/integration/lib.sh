@@ -136,7 +136,7 @@ nw_env_up() {
 	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/pseudonym.key"
 	chmod 0600 "$WORK/pseudonym.key"
 	nw_write_config
-	ctl migrate >/dev/null
+	ctl migrate --schema-dir "$ROOT/schema" >/dev/null
 	nw_start_daemon
 }
 
