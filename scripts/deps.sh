@@ -11,6 +11,9 @@ PKGS=(
 	curl openssl ca-certificates
 	chromium libxml2-utils  # export tests: screenshot, well-formed HTML
 	clang libclang-rt-14-dev  # make fuzz: libFuzzer and its sanitizer runtimes
+	libsystemd-dev  # sd_notify: Type=notify readiness, reload and watchdog
+	groff-base socat  # tests: man pages render without warnings; the sd_notify socket
+	prometheus  # tests: promtool check metrics (Debian also enables its server: disable it if unwanted)
 )
 
 missing=()
