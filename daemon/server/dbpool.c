@@ -72,10 +72,32 @@ void dbpool_free(struct dbpool *p)
 	free(p);
 }
 
+/* libpq's notice receiver: one logfmt line per notice, at warning for a
+ * WARNING and at debug for the chatter (NOTICE, INFO, DEBUG, LOG). */
+static void log_notice(void *arg, const PGresult *res)
+{
+	const char *pool = arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	bool warning = sev && strcmp(sev, "WARNING") == 0;
+	char q[300];
+	log_event(warning ? LOG_WARNING : LOG_DEBUG, "db_notice",
+		  "pool=%s severity=%s sqlstate=%s message=\"%s\"", pool, sev ? sev : "unknown",
+		  state ? state : "00000", log_quote(q, sizeof(q), msg ? msg : ""));
+}
+
+void db_log_notices(PGconn *conn, const char *pool)
+{
+	if (conn)
+		PQsetNoticeReceiver(conn, log_notice, (void *)pool);
+}
+
 /* Opens a connection for slot s, outside the lock. Returns NULL on failure. */
 static PGconn *connect_now(struct dbpool *p)
 {
 	PGconn *c = PQconnectdb(p->conninfo);
+	db_log_notices(c, "read");
 	if (PQstatus(c) == CONNECTION_OK)
 		return c;
 	char msg[256];

@@ -225,6 +225,7 @@ static void listener_off(struct listener *l, const char *why)
 static bool listener_connect(struct listener *l)
 {
 	PGconn *c = PQconnectdb(l->conninfo);
+	db_log_notices(c, "token_cache");
 	PGresult *res = PQstatus(c) == CONNECTION_OK ? PQexec(c, SQL_LISTEN) : NULL;
 	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 

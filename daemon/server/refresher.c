@@ -4,6 +4,7 @@
  * guarded by its mutex: the stop flag and the cancel handle of the query in
  * flight, so that a shutdown does not wait for a long refresh to finish. */
 #include "refresher.h"
+#include "dbpool.h"
 #include "config.h"
 #include "log.h"
 
@@ -44,6 +45,7 @@ static bool connected(struct refresher *r)
 		return true;
 	PQfinish(r->conn);
 	r->conn = PQconnectdb(r->conninfo);
+	db_log_notices(r->conn, "refresher");
 	if (PQstatus(r->conn) == CONNECTION_OK)
 		return true;
 	char q[300];

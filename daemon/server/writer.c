@@ -108,6 +108,7 @@ static bool ensure_connection(struct writer_thread *t)
 	if (mono_ms() < t->next_connect_ms && atomic_load(&t->w->connected_at_ms) < t->failed_at_ms)
 		return false;
 	PGconn *c = PQconnectdb(t->w->conninfo);
+	db_log_notices(c, "writer");
 	if (PQstatus(c) != CONNECTION_OK || t->w->on_connect(c) < 0) {
 		char q[300];
 		const char *err = PQerrorMessage(c);
