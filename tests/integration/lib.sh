@@ -19,10 +19,14 @@ NW_PID=
 
 PASSED=0
 FAILED=0
+SKIPPED=0
 CURRENT_TEST=
 
 pass() { PASSED=$((PASSED + 1)); echo "ok - $CURRENT_TEST: $1"; }
 fail() { FAILED=$((FAILED + 1)); echo "not ok - $CURRENT_TEST: $1"; }
+# skip DESCRIPTION: a check that could not run here (a tool is missing); it
+# counts as skipped in the total, never as passed.
+skip() { SKIPPED=$((SKIPPED + 1)); echo "skip - $CURRENT_TEST: $1"; }
 
 # assert_eq DESCRIPTION EXPECTED ACTUAL
 assert_eq() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every tests/integration/test_*.sh (or only the files named as
 # arguments) against one environment (private PostgreSQL + needlewatchd on
-# loopback) and prints "integration: N passed, M failed".
+# loopback) and prints "integration: N passed, M failed, K skipped".
 #
 # NW_TEST_PG_PORT / NW_TEST_PORT choose the ports, so several runs from one
 # checkout can go on at once.
@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 trap nw_env_down EXIT
 
 if ! nw_env_up; then
-	echo "integration: 0 passed, 1 failed"
+	echo "integration: 0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 if [ $# -gt 0 ]; then TESTS=("$@"); else TESTS=(tests/integration/test_*.sh); fi
@@ -38,5 +38,5 @@ if grep -qF -f "$WORK/secrets" "$NW_LOG" 2>/dev/null ||
 else
 	pass "no token (of $(wc -l <"$WORK/secrets" 2>/dev/null || echo 0) created) and no patient ref in the daemon log"
 fi
-echo "integration: $PASSED passed, $FAILED failed"
+echo "integration: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" -eq 0 ]
