@@ -4,6 +4,8 @@
 #   make check      deps + build + every unit, integration and schema test
 #   make check SANITIZE=1   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      benchmarks (scripts/bench.sh)
+#   make install PREFIX=/usr [DESTDIR=...]   programs, schema, units, man pages, completion;
+#                   never overwrites a file under SYSCONFDIR (a new version goes beside it as *.dist)
 
 CC      ?= gcc
 PREFIX  ?= /usr/local

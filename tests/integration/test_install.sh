@@ -117,3 +117,12 @@ else
 		'/usr/share/needlewatch/schema does not exist.*--schema-dir' "$i_out"
 	assert_nomatch "and does not fall back to ./schema" 'applied' "$i_out"
 fi
+
+# --- bash completion, as bash-completion loads it
+i_complete() { # WORDS...: the completions of the last word
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _needlewatchctl; printf "%s " "${COMPREPLY[@]}"' \
+		_ "$I_ROOT/usr/share/bash-completion/completions/needlewatchctl" "$@"
+}
+assert_eq "bash completion completes needlewatchctl's commands" "migrate " "$(i_complete needlewatchctl mi)"
+assert_eq "and a command's options" "--schema-dir " "$(i_complete needlewatchctl migrate --sch)"
+assert_eq "and premises add --setting's values" "salon " "$(i_complete needlewatchctl premises add --setting sa)"
