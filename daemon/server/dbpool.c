@@ -3,6 +3,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,17 +88,49 @@ static void log_notice(void *arg, const PGresult *res)
 		  state ? state : "00000", log_quote(q, sizeof(q), msg ? msg : ""));
 }
 
-void db_log_notices(PGconn *conn, const char *pool)
+/* connect_timeout of conn's options in milliseconds, -1 when unset (wait
+ * as long as PQconnectdb would: the kernel's own TCP timeouts). */
+static int connect_timeout_ms(PGconn *conn)
 {
-	if (conn)
-		PQsetNoticeReceiver(conn, log_notice, (void *)pool);
+	PQconninfoOption *opts = PQconninfo(conn);
+	int ms = -1;
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "connect_timeout") == 0 && o->val && atoi(o->val) > 0)
+			ms = atoi(o->val) * 1000;
+	PQconninfoFree(opts);
+	return ms;
+}
+
+PGconn *db_connect(const char *conninfo, const char *pool)
+{
+	/* Non-blocking start, so that the receiver is in place before the
+	 * server says anything; then the usual polling loop to completion. */
+	PGconn *c = PQconnectStart(conninfo);
+	if (!c)
+		return NULL;
+	PQsetNoticeReceiver(c, log_notice, (void *)pool);
+	if (PQstatus(c) == CONNECTION_BAD)
+		return c;
+	int timeout_ms = connect_timeout_ms(c);
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		struct pollfd p = {.fd = PQsocket(c),
+				   .events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT};
+		int r = poll(&p, 1, timeout_ms);
+		/* Timed out or failed: the connection is left unfinished, whose
+		 * status is not CONNECTION_OK, which every caller treats as a
+		 * failed connect (and PQfinish()es). */
+		if (r == 0 || (r < 0 && errno != EINTR))
+			break;
+		st = PQconnectPoll(c);
+	}
+	return c;
 }
 
 /* Opens a connection for slot s, outside the lock. Returns NULL on failure. */
 static PGconn *connect_now(struct dbpool *p)
 {
-	PGconn *c = PQconnectdb(p->conninfo);
-	db_log_notices(c, "read");
+	PGconn *c = db_connect(p->conninfo, "read");
 	if (PQstatus(c) == CONNECTION_OK)
 		return c;
 	char msg[256];

@@ -44,8 +44,7 @@ static bool connected(struct refresher *r)
 	if (r->conn && PQstatus(r->conn) == CONNECTION_OK)
 		return true;
 	PQfinish(r->conn);
-	r->conn = PQconnectdb(r->conninfo);
-	db_log_notices(r->conn, "refresher");
+	r->conn = db_connect(r->conninfo, "refresher");
 	if (PQstatus(r->conn) == CONNECTION_OK)
 		return true;
 	char q[300];

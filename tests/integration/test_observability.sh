@@ -104,3 +104,21 @@ assert_eq "the textfile records the failure and keeps the last success's time" "
 o_out=$(O_RC=0 O_WEEKS=2031-W10 O_DIR="$O_DIR" NEEDLEWATCHCTL="$WORK/fake-ctl" NEEDLEWATCH_EXPORT_DIR="$O_DIR" \
 	"$ROOT/scripts/weekly-export")
 assert_match "by default (the timer's journal) a successful run still logs its weeks" 'week=2031-W10 status=succeeded' "$o_out"
+
+# --- libpq notices become log lines: a session whose server sends DEBUG
+# notices for every transaction (client_min_messages=debug5) must not put a
+# raw "DEBUG:  ..." line on stderr.
+nw_stop_daemon
+nw_write_config
+sed -i "s|^db_conninfo = .*|& options='-c client_min_messages=debug5'|" "$WORK/needlewatchd.conf"
+o_lines_before=$(wc -l <"$NW_LOG")
+nw_start_daemon
+http GET /readyz
+post_json /v1/reports "$O_TOKEN" "$(report_json "OBS-N-$RANDOM")"
+assert_eq "a report is stored over connections that receive notices" 201 "$STATUS"
+o_new=$(tail -n +"$((o_lines_before + 1))" "$NW_LOG")
+assert_match "the read pool's notices are db_notice lines" \
+	'event=db_notice pool=read severity=DEBUG sqlstate=00000 message="' "$o_new"
+assert_match "and so are the writer's" 'event=db_notice pool=writer severity=DEBUG ' "$o_new"
+assert_eq "no raw libpq notice reaches stderr" "" "$(grep -E '^(DEBUG|NOTICE|WARNING|LOG|INFO): ' <<<"$o_new" | head -2)"
+nw_restart_with ""
