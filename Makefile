@@ -4,10 +4,23 @@
 #   make check      deps + build + every unit, integration and schema test
 #   make check SANITIZE=1   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      benchmarks (scripts/bench.sh)
+#   make install PREFIX=/usr [DESTDIR=...]   programs, schema, units, man pages, completion;
+#                   never overwrites a file under SYSCONFDIR (a new version goes beside it as *.dist)
 
 CC      ?= gcc
 PREFIX  ?= /usr/local
 SYSCONFDIR ?= /etc/needlewatch
+# Where `make install` puts things; every path a program, unit or cron file
+# names is derived from these, at build time (see paths.stamp below).
+BINDIR      ?= $(PREFIX)/bin
+LIBEXECDIR  ?= $(PREFIX)/lib/needlewatch
+DATADIR     ?= $(PREFIX)/share/needlewatch
+DOCDIR      ?= $(PREFIX)/share/doc/needlewatch
+MANDIR      ?= $(PREFIX)/share/man
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 SANITIZE ?= 0
 VERSION := 0.1.0
 
@@ -30,7 +43,7 @@ endif
 BIN     := $(BUILD)/bin
 
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -pthread -Idaemon/core -Idaemon/server $(PKG_CFLAGS) \
-           -DNW_SCHEMA_DIR='"$(PREFIX)/share/needlewatch/schema"' -DNW_VERSION='"$(VERSION)"'
+           -DNW_SCHEMA_DIR='"$(DATADIR)/schema"' -DNW_VERSION='"$(VERSION)"'
 LDFLAGS += $(SAN) -pthread
 # -lglpk: the summary refresh's disclosure audit (daemon/core/disclosure.c)
 LIBS    := $(PKG_LIBS) -lm -lglpk
@@ -51,7 +64,17 @@ UPLOAD_OBJ := $(UPLOAD_SRC:%.c=$(BUILD)/%.o)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run check unit integration clean install lint format fuzz bench
+.PHONY: all deps run check unit integration clean install lint format fuzz bench man FORCE
+
+# The installation paths compiled into the programs and written into the
+# units: rewritten only when they change, and every object depends on it,
+# so `make install PREFIX=/usr` after a plain `make` rebuilds with /usr.
+PATHS_STAMP := $(BUILD)/paths.stamp
+PATHS_LINE  := $(PREFIX)|$(SYSCONFDIR)|$(BINDIR)|$(LIBEXECDIR)|$(DATADIR)|$(DOCDIR)|$(VERSION)
+$(PATHS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(PATHS_LINE)' ] || echo '$(PATHS_LINE)' >$@
+FORCE:
 
 PROGRAMS   := $(BIN)/needlewatchd $(BIN)/needlewatchctl $(if $(UPLOAD_SRC),$(BIN)/needlewatch-upload)
 
@@ -60,13 +83,14 @@ all: $(PROGRAMS)
 
 $(CTL_OBJ) $(UPLOAD_OBJ) $(CLIENT_OBJ) $(UNIT_BIN): CFLAGS += -Idaemon/client
 
-$(BUILD)/%.o: %.c
+$(BUILD)/%.o: %.c $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# sd_notify (readiness, reload, watchdog): needlewatchd only.
 $(BIN)/needlewatchd: $(SERVER_OBJ) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) -lsystemd
 
 $(BIN)/needlewatchctl: $(CTL_OBJ) $(CLIENT_OBJ) $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -132,18 +156,51 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/bench.sh
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(PREFIX)/share/needlewatch/schema
-	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 schema/*.sql $(DESTDIR)$(PREFIX)/share/needlewatch/schema/
-	install -m 0644 config/vocabulary.json config/postcode-regions.tsv $(DESTDIR)$(SYSCONFDIR)/
-	install -d $(DESTDIR)$(PREFIX)/lib/needlewatch
-	install -m 0755 scripts/weekly-export $(DESTDIR)$(PREFIX)/lib/needlewatch/
-	install -m 0644 config/needlewatch.cron $(DESTDIR)$(SYSCONFDIR)/
-	test -e $(DESTDIR)$(SYSCONFDIR)/needlewatchd.conf || \
-		install -m 0640 config/needlewatchd.conf.example $(DESTDIR)$(SYSCONFDIR)/needlewatchd.conf
-	install -d $(DESTDIR)/lib/systemd/system
-	install -m 0644 config/needlewatchd.service $(DESTDIR)/lib/systemd/system/
+# Units, cron file and tmpfiles entry name installed paths: made from their
+# .in templates with this PREFIX (and remade when it changes).
+TEMPLATES := $(patsubst config/%.in,$(BUILD)/config/%,$(wildcard config/*.in)) \
+             $(patsubst man/%.in,$(BUILD)/man/%,$(wildcard man/*.in))
+SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' \
+	-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' -e 's|@DATADIR@|$(DATADIR)|g' \
+	-e 's|@DOCDIR@|$(DOCDIR)|g' -e 's|@VERSION@|$(VERSION)|g'
+$(BUILD)/config/%: config/%.in $(PATHS_STAMP)
+	@mkdir -p $(dir $@)
+	$(SUBST) $< >$@
+$(BUILD)/man/%: man/%.in $(PATHS_STAMP)
+	@mkdir -p $(dir $@)
+	$(SUBST) $< >$@
+
+man: $(filter $(BUILD)/man/%,$(TEMPLATES))
+
+# Files under SYSCONFDIR (and the operator's copies in general) are never
+# overwritten: scripts/install-conf installs a changed one beside the
+# existing file as NAME.dist, and says so.
+INSTALL_CONF = scripts/install-conf
+install: all $(TEMPLATES)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/schema $(DESTDIR)$(LIBEXECDIR) \
+		$(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) \
+		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
+	install -m 0644 schema/*.sql $(DESTDIR)$(DATADIR)/schema/
+	install -m 0755 scripts/weekly-export $(DESTDIR)$(LIBEXECDIR)/
+	install -m 0644 README.md CHANGELOG.md config/needlewatchd.conf.example $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(BUILD)/config/needlewatchd.service $(BUILD)/config/needlewatch-export.service \
+		config/needlewatch-export.timer $(BUILD)/config/needlewatch-upload.service \
+		config/needlewatch-upload.timer $(DESTDIR)$(UNITDIR)/
+	install -m 0644 config/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/needlewatch.conf
+	install -m 0644 $(BUILD)/config/tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/needlewatch.conf
+	for p in needlewatchd needlewatchctl needlewatch-upload; do \
+		install -m 0644 config/needlewatch.bash-completion $(DESTDIR)$(COMPLETIONDIR)/$$p || exit 1; done
+	install -m 0644 $(BUILD)/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(BUILD)/man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(BUILD)/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL_CONF) 0644 config/vocabulary.json $(DESTDIR)$(SYSCONFDIR)/vocabulary.json
+	$(INSTALL_CONF) 0644 config/postcode-regions.tsv $(DESTDIR)$(SYSCONFDIR)/postcode-regions.tsv
+	$(INSTALL_CONF) 0640 config/needlewatchd.conf.example $(DESTDIR)$(SYSCONFDIR)/needlewatchd.conf
+	$(INSTALL_CONF) 0644 $(BUILD)/config/needlewatch.cron $(DESTDIR)$(SYSCONFDIR)/needlewatch.cron
+	$(INSTALL_CONF) 0644 config/weekly-export.env $(DESTDIR)$(SYSCONFDIR)/weekly-export.env
+	$(INSTALL_CONF) 0644 config/upload.env $(DESTDIR)$(SYSCONFDIR)/upload.env
 
 lint:
 	clang-tidy $(CORE_SRC) $(SERVER_SRC) $(CTL_SRC) $(UPLOAD_SRC) $(CLIENT_SRC) -- $(CSTD) -Idaemon/core -Idaemon/server \

@@ -111,7 +111,7 @@ postcode_regions_file = $ROOT/config/postcode-regions.tsv
 summary_refresh_interval_s = 0
 per_ip_connection_limit = 0
 CONF
-	"$BIN/needlewatchctl" -c "$WORK/needlewatchd.conf" migrate >/dev/null
+	"$BIN/needlewatchctl" -c "$WORK/needlewatchd.conf" migrate --schema-dir "$ROOT/schema" >/dev/null
 }
 
 start_daemon() {

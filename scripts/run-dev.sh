@@ -33,7 +33,7 @@ vocabulary_file = $ROOT/config/vocabulary.json
 postcode_regions_file = $ROOT/config/postcode-regions.tsv
 CONF
 CTL=("$BIN/needlewatchctl" -c "$CONF")
-"${CTL[@]}" migrate
+"${CTL[@]}" migrate --schema-dir "$ROOT/schema"
 
 # The demo premises and tokens are made once and remembered.
 if [ ! -s "$STATE/demo.env" ]; then

@@ -11,13 +11,17 @@
 #include "termtext.h"
 
 #include <cJSON.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 /* One line, newline included. Below PIPE_BUF, so even a write straight to a
  * pipe is atomic, and enough for any event we log. */
@@ -30,8 +34,13 @@
  * line racing the reload may use either the old or the new setting. */
 static atomic_int log_min_level = LOG_INFO;
 static atomic_bool log_json;
+/* stderr is the journal: each line starts with its syslog priority. */
+static atomic_bool log_journal;
 
 static const char *const log_level_names[] = {"debug", "info", "warning", "error"};
+/* The sd-daemon(3) prefixes, <7> debug ... <3> error: journald strips them
+ * and files the line at that priority, so `journalctl -p warning` works. */
+static const char *const log_priority_prefix[] = {"<7>", "<6>", "<4>", "<3>"};
 
 enum escape_mode {
 	ESCAPE_ALL,	 /* log_quote(): quotes and backslashes too */
@@ -45,12 +54,30 @@ struct log_pair {
 	size_t keylen;	   /* the key is start[0, keylen) */
 	const char *value; /* NULL for a bare word; inside the quotes when quoted */
 	size_t valuelen;
+	bool quoted;
 };
+
+/* True when JOURNAL_STREAM ("DEV:INODE", set by systemd for a service whose
+ * output goes to the journal) names the file stderr is now: a child that
+ * inherited the variable but writes elsewhere gets no prefixes. */
+static bool stderr_is_journal(void)
+{
+	const char *e = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	char tail;
+	struct stat st;
+	if (!e || sscanf(e, "%llu:%llu%c", &dev, &ino, &tail) != 2)
+		return false;
+	if (fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 void log_setup(enum log_level min_level, bool json)
 {
 	atomic_store_explicit(&log_min_level, (int)min_level, memory_order_relaxed);
 	atomic_store_explicit(&log_json, json, memory_order_relaxed);
+	atomic_store_explicit(&log_journal, stderr_is_journal(), memory_order_relaxed);
 }
 
 int log_level_from_string(const char *s)
@@ -166,6 +193,7 @@ static bool log_next_pair(const char **cursor, struct log_pair *p)
 		s++;
 	p->keylen = (size_t)(s - p->start);
 	if (*s == '=' && s[1] == '"') {
+		p->quoted = true;
 		p->value = s += 2;
 		for (; *s && *s != '"'; s++)
 			if (*s == '\\' && s[1])
@@ -293,9 +321,59 @@ static void log_unescape(char *dst, size_t cap, const char *s, size_t n)
 	dst[used] = '\0';
 }
 
+/* Whether an unquoted value is a JSON number (RFC 8259's grammar) that a
+ * double holds exactly enough: at most 15 digits, so a long all-digit
+ * identifier stays a string rather than losing its last digits. */
+static bool is_json_number(const char *v, size_t n)
+{
+	size_t i = 0, digits = 0;
+	if (i < n && v[i] == '-')
+		i++;
+	if (i >= n || !isdigit((unsigned char)v[i]))
+		return false;
+	if (v[i] == '0' && i + 1 < n && isdigit((unsigned char)v[i + 1]))
+		return false;
+	for (; i < n && isdigit((unsigned char)v[i]); i++)
+		digits++;
+	if (i < n && v[i] == '.') {
+		if (++i >= n || !isdigit((unsigned char)v[i]))
+			return false;
+		for (; i < n && isdigit((unsigned char)v[i]); i++)
+			digits++;
+	}
+	if (i < n && (v[i] == 'e' || v[i] == 'E')) {
+		if (++i < n && (v[i] == '+' || v[i] == '-'))
+			i++;
+		if (i >= n || !isdigit((unsigned char)v[i]))
+			return false;
+		while (i < n && isdigit((unsigned char)v[i]))
+			i++;
+	}
+	return i == n && digits <= 15;
+}
+
+/* The JSON value of a pair: a number for an unquoted number (ms=3.1,
+ * status=201), true/false for those words unquoted, a string otherwise (a
+ * quoted value is always a string). A bare word is a flag, true. */
+static cJSON *log_json_value(const struct log_pair *p, char *scratch, size_t cap)
+{
+	if (!p->value)
+		return cJSON_CreateTrue();
+	if (!p->quoted && is_json_number(p->value, p->valuelen) && p->valuelen < cap) {
+		memcpy(scratch, p->value, p->valuelen);
+		scratch[p->valuelen] = '\0';
+		return cJSON_CreateNumber(strtod(scratch, NULL));
+	}
+	if (!p->quoted && p->valuelen == 4 && !memcmp(p->value, "true", 4))
+		return cJSON_CreateTrue();
+	if (!p->quoted && p->valuelen == 5 && !memcmp(p->value, "false", 5))
+		return cJSON_CreateFalse();
+	log_unescape(scratch, cap, p->value, p->valuelen);
+	return cJSON_CreateString(scratch);
+}
+
 /* Adds one caller pair; a later duplicate replaces the earlier value, and a
- * key that would hide ts, level or event gets a leading '_'. A bare word is
- * a flag, true, as in logfmt. */
+ * key that would hide ts, level or event gets a leading '_'. */
 static void log_json_add(cJSON *obj, const struct log_pair *p, char *scratch, size_t cap)
 {
 	char key[LOG_KEY_MAX + 2] = "_";
@@ -308,12 +386,7 @@ static void log_json_add(cJSON *obj, const struct log_pair *p, char *scratch, si
 	k[keylen] = '\0';
 	if (!strcmp(k, "ts") || !strcmp(k, "level") || !strcmp(k, "event"))
 		k = key;
-	if (p->value) {
-		log_unescape(scratch, cap, p->value, p->valuelen);
-		item = cJSON_CreateString(scratch);
-	} else {
-		item = cJSON_CreateTrue();
-	}
+	item = log_json_value(p, scratch, cap);
 	if (!item)
 		return;
 	if (cJSON_GetObjectItemCaseSensitive(obj, k))
@@ -384,7 +457,8 @@ static size_t log_json_line(char *line, const char *ts, const char *level, const
 
 void log_event(enum log_level level, const char *event, const char *fmt, ...)
 {
-	char pairs[LOG_LINE_MAX], line[LOG_LINE_MAX], ts[32];
+	/* line: a whole line, and room for the journal's "<N>" in front. */
+	char pairs[LOG_LINE_MAX], line[LOG_LINE_MAX + 3], ts[32];
 	const char *name;
 	va_list ap;
 	size_t len = 0;
@@ -412,6 +486,13 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
 		len = log_json_line(line, ts, name, event, pairs, cut);
 	if (!len)
 		len = log_text_line(line, ts, name, event, pairs, cut);
+	/* One fwrite per line (see the top of the file): the prefix goes in
+	 * front of the line in place. */
+	if (atomic_load_explicit(&log_journal, memory_order_relaxed)) {
+		memmove(line + 3, line, len + 1);
+		memcpy(line, log_priority_prefix[level], 3);
+		len += 3;
+	}
 	fwrite(line, 1, len, stderr);
 	fflush(stderr);
 }

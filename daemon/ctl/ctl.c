@@ -1,5 +1,6 @@
 /* needlewatchctl: opening the shared context, usage, and output helpers. */
 #include "ctl.h"
+#include "help.h"
 #include "ctl_db.h"
 #include "termtext.h"
 
@@ -36,11 +37,12 @@ static const char usage_text[] =
     "                                   re-derive stored reports with the current vocabulary\n"
     "  export (--week YYYY-Www | --last-week | --catch-up) --out DIR [--deliver URL ...]\n"
     "                                   write a week's CSV, JSON and HTML; see 'export --help'\n"
+    "  help [COMMAND [SUBCOMMAND]]      a command's options (also: COMMAND --help)\n"
     "\n"
     "Options:\n"
     "  -c, --config FILE   needlewatchd.conf to read (default " CONFIG_DEFAULT_PATH ")\n"
     "  -h, --help          show this help and exit\n"
-    "      --version       show the version and exit\n"
+    "  -V, --version       show the version and exit\n"
     "\n"
     "SETTING is one of medical_clinic, salon, home, mobile, unknown.\n"
     "The database is reached with db_admin_conninfo (the needlewatch_owner role).\n"
@@ -128,7 +130,8 @@ int ctl_parse_options(const char *cmd, int argc, char **argv, const struct optio
 		}
 	}
 	if (help) {
-		ctl_print_usage(stdout);
+		if (!ctl_help_print(cmd, stdout))
+			ctl_print_usage(stdout);
 		return 0;
 	}
 	if (bad[0])
@@ -148,7 +151,8 @@ int ctl_dispatch(struct ctl *ctl, const char *group, const struct ctl_command *c
 	if (argc < 1)
 		return ctl_usage_error(group, "a command is needed: %s", words);
 	if (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0) {
-		ctl_print_usage(stdout);
+		if (!ctl_help_print(group, stdout))
+			ctl_print_usage(stdout);
 		return 0;
 	}
 	for (const struct ctl_command *c = cmds; c->name; c++)

@@ -1,6 +1,7 @@
 /* needlewatchctl: the operator's program. Global options, then one command. */
 #include "ctl.h"
 #include "export.h"
+#include "help.h"
 #include "migrate.h"
 #include "premises.h"
 #include "renormalise.h"
@@ -27,12 +28,12 @@ static int parse_global_options(struct ctl *ctl, int argc, char **argv, int *ret
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:c:hV", opts, NULL)) != -1) {
 		if (c == 'c')
 			ctl->config_path = optarg;
 		else if (c == 'h')
 			help = true;
-		else if (c == OPT_VERSION)
+		else if (c == OPT_VERSION || c == 'V')
 			version = true;
 		else if (!bad[0])
 			ctl_describe_bad_option(c, argv, bad, sizeof(bad));
@@ -61,6 +62,7 @@ int main(int argc, char **argv)
 	    {"renormalise", renormalise_run},
 	    {"refresh", refresh_run},
 	    {"export", export_run},
+	    {"help", ctl_help_run},
 	    {NULL, NULL},
 	};
 	struct ctl ctl = {.config_path = CONFIG_DEFAULT_PATH};

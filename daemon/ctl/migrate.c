@@ -18,11 +18,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* Where `make install` put the schema; the Makefile always defines it from
+ * PREFIX (and rebuilds when PREFIX changes). */
 #ifndef NW_SCHEMA_DIR
-#define NW_SCHEMA_DIR "/usr/local/share/needlewatch/schema"
+#error "NW_SCHEMA_DIR must be defined (the Makefile passes $(PREFIX)/share/needlewatch/schema)"
 #endif
-/* A checkout's schema/, relative to the working directory (same as "./schema"). */
-#define SCHEMA_DIR_FALLBACK "schema"
 /* A schema file larger than this is a mistake (a data dump?), not a migration. */
 #define SCHEMA_FILE_MAX (16L * 1024 * 1024)
 /* pg_advisory_lock key: "nwmigrat" in ASCII, recognisable in pg_locks. */
@@ -72,12 +72,19 @@ static void store_option(void *state, int c, const char *arg)
 		*(const char **)state = arg;
 }
 
-static const char *default_schema_dir(void)
+/* The installed schema, or an error: never the working directory's schema/,
+ * which inside another checkout would be another version's schema. */
+static int default_schema_dir(const char **ret_dir)
 {
 	struct stat st;
-	if (stat(NW_SCHEMA_DIR, &st) == 0 && S_ISDIR(st.st_mode))
-		return NW_SCHEMA_DIR;
-	return SCHEMA_DIR_FALLBACK;
+	if (stat(NW_SCHEMA_DIR, &st) == 0 && S_ISDIR(st.st_mode)) {
+		*ret_dir = NW_SCHEMA_DIR;
+		return 0;
+	}
+	return ctl_usage_error("migrate",
+			       "no schema directory: %s does not exist (not installed?); "
+			       "name one with --schema-dir DIR (in a checkout: --schema-dir schema)",
+			       NW_SCHEMA_DIR);
 }
 
 /* "NNN_anything.sql" with exactly three digits, so that the names sort in
@@ -322,8 +329,8 @@ int migrate_run(struct ctl *ctl, int argc, char **argv)
 		return rc;
 	if (first_arg < argc)
 		return ctl_usage_error("migrate", "unexpected argument '%s'", argv[first_arg]);
-	if (!p.dir)
-		p.dir = default_schema_dir();
+	if (!p.dir && (rc = default_schema_dir(&p.dir)) != 0)
+		return rc;
 
 	/* Files first: a missing or unreadable file needs no database. */
 	rc = plan_list(&p);

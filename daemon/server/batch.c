@@ -473,9 +473,9 @@ enum MHD_Result batch_answer(struct request *rq)
 	metrics_count_report(rq->server->metrics, OUTCOME_DUPLICATE, c.duplicate);
 	metrics_count_report(rq->server->metrics, OUTCOME_REJECTED, c.rejected + c.conflict);
 	log_event(LOG_INFO, "batch_stored",
-		  "premises=%lld format=%s reports=%zu accepted=%zu duplicate=%zu conflict=%zu "
-		  "rejected=%zu",
-		  rq->account.premises_id, b->format, b->n, c.accepted, c.duplicate, c.conflict,
+		  "request_id=%s premises=%lld format=%s reports=%zu accepted=%zu duplicate=%zu "
+		  "conflict=%zu rejected=%zu",
+		  rq->id, rq->account.premises_id, b->format, b->n, c.accepted, c.duplicate, c.conflict,
 		  c.rejected);
 	rq->status = MHD_HTTP_OK;
 	enum MHD_Result ret = respond_json(rq->conn, MHD_HTTP_OK, o, NULL);

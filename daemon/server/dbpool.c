@@ -3,6 +3,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,10 +73,64 @@ void dbpool_free(struct dbpool *p)
 	free(p);
 }
 
+/* libpq's notice receiver: one logfmt line per notice, at warning for a
+ * WARNING and at debug for the chatter (NOTICE, INFO, DEBUG, LOG). */
+static void log_notice(void *arg, const PGresult *res)
+{
+	const char *pool = arg;
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	bool warning = sev && strcmp(sev, "WARNING") == 0;
+	char q[300];
+	log_event(warning ? LOG_WARNING : LOG_DEBUG, "db_notice",
+		  "pool=%s severity=%s sqlstate=%s message=\"%s\"", pool, sev ? sev : "unknown",
+		  state ? state : "00000", log_quote(q, sizeof(q), msg ? msg : ""));
+}
+
+/* connect_timeout of conn's options in milliseconds, -1 when unset (wait
+ * as long as PQconnectdb would: the kernel's own TCP timeouts). */
+static int connect_timeout_ms(PGconn *conn)
+{
+	PQconninfoOption *opts = PQconninfo(conn);
+	int ms = -1;
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "connect_timeout") == 0 && o->val && atoi(o->val) > 0)
+			ms = atoi(o->val) * 1000;
+	PQconninfoFree(opts);
+	return ms;
+}
+
+PGconn *db_connect(const char *conninfo, const char *pool)
+{
+	/* Non-blocking start, so that the receiver is in place before the
+	 * server says anything; then the usual polling loop to completion. */
+	PGconn *c = PQconnectStart(conninfo);
+	if (!c)
+		return NULL;
+	PQsetNoticeReceiver(c, log_notice, (void *)pool);
+	if (PQstatus(c) == CONNECTION_BAD)
+		return c;
+	int timeout_ms = connect_timeout_ms(c);
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		struct pollfd p = {.fd = PQsocket(c),
+				   .events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT};
+		int r = poll(&p, 1, timeout_ms);
+		/* Timed out or failed: the connection is left unfinished, whose
+		 * status is not CONNECTION_OK, which every caller treats as a
+		 * failed connect (and PQfinish()es). */
+		if (r == 0 || (r < 0 && errno != EINTR))
+			break;
+		st = PQconnectPoll(c);
+	}
+	return c;
+}
+
 /* Opens a connection for slot s, outside the lock. Returns NULL on failure. */
 static PGconn *connect_now(struct dbpool *p)
 {
-	PGconn *c = PQconnectdb(p->conninfo);
+	PGconn *c = db_connect(p->conninfo, "read");
 	if (PQstatus(c) == CONNECTION_OK)
 		return c;
 	char msg[256];

@@ -26,6 +26,15 @@ void dbpool_put(struct dbpool *p, PGconn *conn, bool broken);
 /* Number of reconnects made so far (for /metrics). */
 unsigned long dbpool_reconnects(struct dbpool *p);
 
+/* PQconnectdb() for the daemon: the same blocking connect (connect_timeout
+ * honoured), but with conn's notices and warnings (RAISE NOTICE, "there is
+ * no transaction in progress", those sent during start-up too) routed to
+ * the log as event=db_notice lines instead of libpq's default, a raw line on
+ * stderr. pool names the connection's user in those lines and must be a
+ * string literal. Every connection the daemon opens goes through here.
+ * NULL only when out of memory; check PQstatus() as after PQconnectdb(). */
+PGconn *db_connect(const char *conninfo, const char *pool);
+
 /* True when a result's SQLSTATE (or a NULL result) means the connection, not the query, failed. */
 bool db_result_is_connection_error(PGconn *conn, const PGresult *res);
 

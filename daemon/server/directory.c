@@ -224,7 +224,7 @@ static void listener_off(struct listener *l, const char *why)
  * changed while nobody listened is forgotten with the rest). */
 static bool listener_connect(struct listener *l)
 {
-	PGconn *c = PQconnectdb(l->conninfo);
+	PGconn *c = db_connect(l->conninfo, "token_cache");
 	PGresult *res = PQstatus(c) == CONNECTION_OK ? PQexec(c, SQL_LISTEN) : NULL;
 	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 

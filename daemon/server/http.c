@@ -202,20 +202,21 @@ fail:
 	return NULL;
 }
 
-void http_reload(struct http *h, const struct config *cfg)
+int http_reload(struct http *h, const struct config *cfg)
 {
 	char err[512], q[600], fp[65];
 	if (!h)
-		return;
+		return -EINVAL;
 	int r = tls_reload(h->tls, cfg->tls_cert_file, cfg->tls_key_file, err, sizeof(err));
 	if (r < 0) {
 		log_event(LOG_WARNING, "tls_reload_failed", "reason=\"%s\" kept=previous",
 			  log_quote(q, sizeof(q), err));
-		return;
+		return r;
 	}
 	tls_fingerprint(h->tls, fp);
 	log_event(LOG_INFO, "tls_reloaded", "certificate_sha256=%s changed=%s", fp,
 		  r == 0 ? "yes" : "no");
+	return 0;
 }
 
 void http_quiesce(struct http *h)

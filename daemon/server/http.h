@@ -13,8 +13,9 @@ struct http;
 struct http *http_start(struct server *s, char *err, size_t errlen);
 /* SIGHUP: re-reads the certificate and key named by cfg (the names may have
  * changed) and serves them to new connections; on any problem keeps the
- * current ones and logs a warning. Main thread only. */
-void http_reload(struct http *h, const struct config *cfg);
+ * current ones, logs a warning and returns a negative errno (0 on success).
+ * Main thread only. */
+int http_reload(struct http *h, const struct config *cfg);
 /* Stops accepting new connections; requests in flight go on. */
 void http_quiesce(struct http *h);
 /* Stops the daemon (every suspended connection must have been resumed) and frees. */

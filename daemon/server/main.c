@@ -11,6 +11,7 @@
 #include "ratelimit.h"
 #include "admission.h"
 #include "refresher.h"
+#include "sdnotify.h"
 #include "region.h"
 #include "server.h"
 #include "store.h"
@@ -112,17 +113,19 @@ static int load_tables(const struct config *cfg, struct vocab **ret_vocab,
 	return 0;
 }
 
-static void reload(struct server *s)
+/* Swaps in the vocabulary and region table; false (with the reason in err)
+ * when they cannot be loaded and the previous ones stay. */
+static bool reload(struct server *s, char *err, size_t errlen)
 {
-	char err[512], q[600];
+	char q[600];
 	struct vocab *v;
 	struct region_table *r;
 
 	admission_set_budget(s->admission, s->cfg->ingest_memory_budget);
-	if (load_tables(s->cfg, &v, &r, err, sizeof(err)) < 0) {
+	if (load_tables(s->cfg, &v, &r, err, errlen) < 0) {
 		log_event(LOG_WARNING, "reload_failed", "reason=\"%s\" kept=previous",
-			  log_quote(q, sizeof(q), err));
-		return;
+			  log_quote(q, errlen, err));
+		return false;
 	}
 	pthread_rwlock_wrlock(&s->vocab_lock);
 	struct vocab *old_v = s->vocab;
@@ -133,6 +136,33 @@ static void reload(struct server *s)
 	vocab_free(old_v);
 	region_free(old_r);
 	log_event(LOG_INFO, "reloaded", "vocabulary=%s", log_quote(q, sizeof(q), s->cfg->vocabulary_file));
+	return true;
+}
+
+/* SIGHUP, told to systemd as RELOADING=1 ... READY=1: the live configuration,
+ * the tables, then the TLS files. Each part that fails keeps its previous
+ * state and logs why; the unit's status says the reload failed. */
+static void reload_all(struct server *s, struct http *h)
+{
+	char err[512] = "";
+	bool ok = true;
+
+	sdnotify_reloading();
+	/* main() owns the config; only this thread writes it. */
+	if (liveconfig_reload((struct config *)s->cfg, s->config_path) < 0) {
+		ok = false;
+		snprintf(err, sizeof(err), "%s: not applied (see the log)", s->config_path);
+	}
+	if (!reload(s, err, sizeof(err)))
+		ok = false;
+	if (http_reload(h, s->cfg) < 0) {
+		if (ok)
+			snprintf(err, sizeof(err), "TLS certificate or key not reloaded (see the log)");
+		ok = false;
+	} else {
+		metrics_note_tls_certificate(s->metrics, s->cfg->tls_cert_file);
+	}
+	sdnotify_reloaded(ok, err);
 }
 
 static int signal_fd(void)
@@ -149,6 +179,7 @@ static int signal_fd(void)
 	return signalfd(-1, &mask, SFD_CLOEXEC);
 }
 
+/* The next signal, or 0 after timeout_ms (-1: none) without one. */
 static int next_signal(int sfd, int timeout_ms)
 {
 	struct pollfd p = {.fd = sfd, .events = POLLIN};
@@ -163,6 +194,7 @@ static int next_signal(int sfd, int timeout_ms)
 /* Stop accepting, let requests in flight finish, drain the writer. */
 static void drain(struct server *s, struct http *h, int sfd)
 {
+	sdnotify_stopping();
 	atomic_store(&s->stopping, true);
 	http_quiesce(h);
 	for (int waited = 0; atomic_load(&s->active_requests) > 0 && waited < DRAIN_TIMEOUT_MS;
@@ -180,15 +212,17 @@ static void drain(struct server *s, struct http *h, int sfd)
 	writer_stop(s->writer);
 }
 
+/* The main loop: signals, and the watchdog's keep-alives between them (a
+ * loop stuck anywhere stops them, and systemd restarts the daemon). */
 static void run(struct server *s, struct http *h, int sfd)
 {
+	int watchdog_ms = sdnotify_watchdog_interval_ms();
 	for (;;) {
-		int sig = next_signal(sfd, -1);
+		int sig = next_signal(sfd, watchdog_ms);
+		if (watchdog_ms > 0)
+			sdnotify_watchdog();
 		if (sig == SIGHUP) {
-			/* main() owns the config; only this thread writes it. */
-			liveconfig_reload((struct config *)s->cfg, s->config_path);
-			reload(s);
-			http_reload(h, s->cfg);
+			reload_all(s, h);
 			continue;
 		}
 		if (sig == SIGTERM || sig == SIGINT) {
@@ -241,6 +275,10 @@ static int start(struct server *s, const struct config *cfg)
 	log_event(LOG_INFO, "listening", "address=%s port=%d threads=%d writers=%d",
 		  log_quote(q, sizeof(q), cfg->listen_address), cfg->listen_port,
 		  cfg->http_threads, cfg->db_pool_size);
+	metrics_note_tls_certificate(s->metrics, cfg->tls_cert_file);
+	snprintf(err, sizeof(err), "serving https on %s port %d", cfg->listen_address,
+		 cfg->listen_port);
+	sdnotify_ready(err);
 	/* Its own connection and thread; a failure to start costs fresh
 	 * summaries, not the service: `needlewatchctl refresh` still works. */
 	struct refresher *refresher = refresher_start(cfg);

@@ -33,7 +33,16 @@ void metrics_count_dropped(struct metrics *m, enum deadline_reason r);
  * first: the address's first refusal since it was last in good standing. */
 void metrics_count_auth_refused(struct metrics *m, bool first);
 
-/* The exposition text for the whole server, malloc'd (caller frees). */
+/* Reads the PEM certificate (the first of the chain) and remembers its
+ * expiry for needlewatch_tls_certificate_expiry_timestamp_seconds. Called
+ * by the main thread at start and after each successful TLS reload; a file
+ * that cannot be parsed leaves the previous value. */
+void metrics_note_tls_certificate(struct metrics *m, const char *cert_file);
+
+/* The exposition text for the whole server, malloc'd (caller frees). Asks
+ * the database (a read connection, briefly) whether it answers and when the
+ * summaries were last refreshed. Every family has HELP and TYPE, and every
+ * unit is a base unit (seconds, bytes), so `promtool check metrics` passes. */
 char *metrics_render(struct metrics *m, struct server *s);
 
 #endif

@@ -5,6 +5,7 @@
  * guarded by its mutex: the stop flag and the cancel handle of the query in
  * flight, so that a shutdown does not wait for a long refresh to finish. */
 #include "refresher.h"
+#include "dbpool.h"
 #include "config.h"
 #include "log.h"
 #include "refresh_audit.h"
@@ -43,7 +44,7 @@ static bool connected(struct refresher *r)
 	if (r->conn && PQstatus(r->conn) == CONNECTION_OK)
 		return true;
 	PQfinish(r->conn);
-	r->conn = PQconnectdb(r->conninfo);
+	r->conn = db_connect(r->conninfo, "refresher");
 	if (PQstatus(r->conn) == CONNECTION_OK)
 		return true;
 	char q[300];

@@ -514,7 +514,8 @@ static enum MHD_Result answer_stored(struct request *rq, unsigned status, const 
 	rq->status = status;
 	metrics_count_report(rq->server->metrics,
 			     status == MHD_HTTP_CREATED ? OUTCOME_ACCEPTED : OUTCOME_DUPLICATE, 1);
-	log_event(LOG_INFO, "report_stored", "premises=%lld report=%lld version=%d outcome=%s",
+	log_event(LOG_INFO, "report_stored",
+		  "request_id=%s premises=%lld report=%lld version=%d outcome=%s", rq->id,
 		  rq->account.premises_id, rq->item.id, rq->report.version, state);
 	return respond_text(rq->conn, status, "application/json", text, strlen(text), &extra);
 }

@@ -91,6 +91,10 @@ struct request {
 	const char *warnings;         /* JSON text */
 	void *handler_state;          /* a handler's own per-request state, in the arena */
 	long long start_us;
+	/* Names the request in every log line about it (the access line,
+	 * report_stored, batch_stored): 16 hex digits, unique per process. */
+	char id[17];
+	const char *method;           /* MHD's, valid for the request's life */
 };
 
 /* A new request holding one reference (MHD's). NULL on out of memory. */

@@ -31,14 +31,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 static long long now_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Request ids: a random 32-bit prefix drawn once per process (so ids from
+ * two runs differ) and a counter. */
+static unsigned int request_id_prefix;
+static pthread_once_t request_id_once = PTHREAD_ONCE_INIT;
+
+static void request_id_draw_prefix(void)
+{
+	if (getrandom(&request_id_prefix, sizeof(request_id_prefix), 0) !=
+	    (ssize_t)sizeof(request_id_prefix))
+		request_id_prefix = (unsigned int)time(NULL) ^ (unsigned int)getpid();
+}
+
+static void request_make_id(char ret_id[17])
+{
+	static atomic_uint next;
+	pthread_once(&request_id_once, request_id_draw_prefix);
+	snprintf(ret_id, 17, "%08x%08x", request_id_prefix, atomic_fetch_add(&next, 1));
 }
 
 struct request *request_new(struct server *s, struct MHD_Connection *conn)
@@ -54,6 +75,7 @@ struct request *request_new(struct server *s, struct MHD_Connection *conn)
 	rq->server = s;
 	rq->conn = conn;
 	rq->start_us = now_us();
+	request_make_id(rq->id);
 	atomic_init(&rq->refs, 1);
 	atomic_init(&rq->state, RQ_BODY);
 	atomic_fetch_add(&s->active_requests, 1);
@@ -557,6 +579,7 @@ enum MHD_Result routes_access(void *cls, struct MHD_Connection *conn, const char
 		rq = request_new(cls, conn);
 		if (!rq)
 			return MHD_NO;
+		rq->method = method;
 		*req_cls = rq;
 		return first_call(rq, method, url, version, target_nul);
 	}
@@ -594,11 +617,20 @@ void routes_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 		return; /* refused by MHD before the access handler ran */
 	*req_cls = NULL;
 	metrics_count_request(s->metrics, rq->route, rq->status);
-	if (rq->route != ROUTE_HEALTHZ && rq->route != ROUTE_METRICS)
+	if (rq->route != ROUTE_HEALTHZ && rq->route != ROUTE_METRICS) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		char client[64], method[24];
+		netaddr_format(ci ? ci->client_addr : NULL, client, sizeof(client));
+		log_quote(method, sizeof(method), rq->method ? rq->method : "");
 		log_event(toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? LOG_INFO : LOG_WARNING,
-			  "request", "route=%s status=%u account=%lld ms=%.1f end=%s",
-			  rq->def ? rq->def->name : "other", rq->status, rq->account.id,
+			  "request",
+			  "request_id=%s method=\"%s\" client=%s route=%s status=%u account=%lld "
+			  "ms=%.1f end=%s",
+			  rq->id, method, client, rq->def ? rq->def->name : "other", rq->status,
+			  rq->account.id,
 			  (double)(now_us() - rq->start_us) / 1000.0,
 			  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted");
+	}
 	request_unref(rq);
 }

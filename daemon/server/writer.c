@@ -107,7 +107,7 @@ static bool ensure_connection(struct writer_thread *t)
 	 * database is back, and this thread need not answer 503 meanwhile. */
 	if (mono_ms() < t->next_connect_ms && atomic_load(&t->w->connected_at_ms) < t->failed_at_ms)
 		return false;
-	PGconn *c = PQconnectdb(t->w->conninfo);
+	PGconn *c = db_connect(t->w->conninfo, "writer");
 	if (PQstatus(c) != CONNECTION_OK || t->w->on_connect(c) < 0) {
 		char q[300];
 		const char *err = PQerrorMessage(c);

@@ -24,9 +24,9 @@ CURRENT_TEST=
 
 pass() { PASSED=$((PASSED + 1)); echo "ok - $CURRENT_TEST: $1"; }
 fail() { FAILED=$((FAILED + 1)); echo "not ok - $CURRENT_TEST: $1"; }
-# skip DESCRIPTION REASON: a check that cannot run here (a missing tool, a
+# skip DESCRIPTION [REASON]: a check that cannot run here (a missing tool, a
 # kernel setting); counted in the total as skipped, never as passed.
-skip() { SKIPPED=$((SKIPPED + 1)); echo "skip - $CURRENT_TEST: $1 ($2)"; }
+skip() { SKIPPED=$((SKIPPED + 1)); echo "skip - $CURRENT_TEST: $1${2:+ ($2)}"; }
 
 # assert_eq DESCRIPTION EXPECTED ACTUAL
 assert_eq() {
@@ -140,7 +140,7 @@ nw_env_up() {
 	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/pseudonym.key"
 	chmod 0600 "$WORK/pseudonym.key"
 	nw_write_config
-	ctl migrate >/dev/null
+	ctl migrate --schema-dir "$ROOT/schema" >/dev/null
 	nw_start_daemon
 }
 

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/../.."
 trap nw_env_down EXIT
 
 if ! nw_env_up; then
-	echo "integration: 0 passed, 1 failed"
+	echo "integration: 0 passed, 1 failed, 0 skipped"
 	exit 1
 fi
 if [ $# -gt 0 ]; then TESTS=("$@"); else TESTS=(tests/integration/test_*.sh); fi

@@ -2,7 +2,7 @@
 # premises, tokens, configuration checks.
 
 # --- migrate: ordered, once, checksummed
-out=$(ctl migrate 2>&1); rc=$?
+out=$(ctl migrate --schema-dir "$ROOT/schema" 2>&1); rc=$?
 assert_eq "migrate a second time succeeds" 0 "$rc"
 assert_match "migrate a second time applies nothing" '0 applied' "$out"
 assert_eq "each migration is recorded once with its checksum" \

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -298,12 +299,83 @@ static void test_level_from_string_rejects_unknown(void **state)
 
 /* --- JSON format --- */
 
-static void test_json_line_turns_pairs_into_string_members(void **state)
+static void test_json_line_keeps_numbers_as_numbers(void **state)
 {
 	log_setup(LOG_INFO, true);
-	log_event(LOG_INFO, "report_accepted", "premises=%d batch=%d", 17, 42);
-	assert_json(*state, ",\"level\":\"info\",\"event\":\"report_accepted\",\"premises\":\"17\","
-			    "\"batch\":\"42\"}\n");
+	log_event(LOG_INFO, "report_accepted", "premises=%d batch=%d ms=%.1f delta=-2 e=1e3", 17,
+		  42, 3.5);
+	assert_json(*state, ",\"level\":\"info\",\"event\":\"report_accepted\",\"premises\":17,"
+			    "\"batch\":42,\"ms\":3.5,\"delta\":-2,\"e\":1000}\n");
+}
+
+static void test_json_quoted_or_malformed_numbers_stay_strings(void **state)
+{
+	log_setup(LOG_INFO, true);
+	log_event(LOG_INFO, "e", "a=\"17\" b=007 c=1.5mm d=1. f=- g=1234567890123456789");
+	assert_json(*state, ",\"level\":\"info\",\"event\":\"e\",\"a\":\"17\",\"b\":\"007\","
+			    "\"c\":\"1.5mm\",\"d\":\"1.\",\"f\":\"-\",\"g\":\"1234567890123456789\"}\n");
+}
+
+static void test_json_true_and_false_are_booleans(void **state)
+{
+	log_setup(LOG_INFO, true);
+	log_event(LOG_INFO, "e", "a=true b=false c=\"true\" d=yes");
+	assert_json(*state, ",\"level\":\"info\",\"event\":\"e\",\"a\":true,\"b\":false,"
+			    "\"c\":\"true\",\"d\":\"yes\"}\n");
+}
+
+/* --- the journal --- */
+
+/* JOURNAL_STREAM naming the file stderr is (the capture's temporary file). */
+static void point_journal_stream_at_stderr(bool match)
+{
+	struct stat st;
+	char v[64];
+	assert_int_equal(fstat(STDERR_FILENO, &st), 0);
+	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino + (match ? 0 : 1));
+	setenv("JOURNAL_STREAM", v, 1);
+}
+
+static void test_journal_stream_prefixes_each_line_with_its_priority(void **state)
+{
+	point_journal_stream_at_stderr(true);
+	log_setup(LOG_DEBUG, false);
+	log_event(LOG_ERROR, "a", NULL);
+	log_event(LOG_WARNING, "b", NULL);
+	log_event(LOG_INFO, "c", NULL);
+	log_event(LOG_DEBUG, "d", NULL);
+	unsetenv("JOURNAL_STREAM");
+	char *got = captured(*state);
+	assert_non_null(strstr(got, "<3>ts="));
+	assert_true(strncmp(got, "<3>ts=", 6) == 0);
+	assert_non_null(strstr(got, "\n<4>ts="));
+	assert_non_null(strstr(got, "\n<6>ts="));
+	assert_non_null(strstr(got, "\n<7>ts="));
+	assert_int_equal(count_lines(got), 4);
+	free(got);
+}
+
+static void test_journal_prefix_in_json_format_too(void **state)
+{
+	point_journal_stream_at_stderr(true);
+	log_setup(LOG_INFO, true);
+	log_event(LOG_WARNING, "b", "n=1");
+	unsetenv("JOURNAL_STREAM");
+	char *got = captured(*state);
+	assert_true(strncmp(got, "<4>{\"ts\":", 9) == 0);
+	free(got);
+}
+
+static void test_journal_stream_of_another_file_adds_no_prefix(void **state)
+{
+	point_journal_stream_at_stderr(false);
+	log_setup(LOG_INFO, false);
+	log_event(LOG_WARNING, "b", NULL);
+	unsetenv("JOURNAL_STREAM");
+	char *got = captured(*state);
+	assert_true(strncmp(got, "ts=", 3) == 0);
+	free(got);
 }
 
 static void test_json_line_unquotes_quoted_values(void **state)
@@ -335,14 +407,14 @@ static void test_json_bare_word_becomes_true(void **state)
 {
 	log_setup(LOG_INFO, true);
 	log_event(LOG_INFO, "e", "dry_run n=1");
-	assert_json(*state, ",\"level\":\"info\",\"event\":\"e\",\"dry_run\":true,\"n\":\"1\"}\n");
+	assert_json(*state, ",\"level\":\"info\",\"event\":\"e\",\"dry_run\":true,\"n\":1}\n");
 }
 
 static void test_json_duplicate_key_keeps_last_value(void **state)
 {
 	log_setup(LOG_INFO, true);
 	log_event(LOG_INFO, "e", "n=1 m=2 n=3");
-	assert_json(*state, ",\"level\":\"info\",\"event\":\"e\",\"n\":\"3\",\"m\":\"2\"}\n");
+	assert_json(*state, ",\"level\":\"info\",\"event\":\"e\",\"n\":3,\"m\":2}\n");
 }
 
 static void test_json_key_named_like_a_fixed_member_is_prefixed(void **state)
@@ -350,7 +422,7 @@ static void test_json_key_named_like_a_fixed_member_is_prefixed(void **state)
 	log_setup(LOG_INFO, true);
 	log_event(LOG_INFO, "e", "level=high event=x ts=1");
 	assert_json(*state, ",\"level\":\"info\",\"event\":\"e\",\"_level\":\"high\","
-			    "\"_event\":\"x\",\"_ts\":\"1\"}\n");
+			    "\"_event\":\"x\",\"_ts\":1}\n");
 }
 
 static void test_json_empty_value_is_empty_string(void **state)
@@ -459,7 +531,8 @@ static void test_json_escapes_that_grow_past_the_line_are_dropped(void **state)
 	assert_true(strlen(got) <= 2048);
 	doc = cJSON_Parse(got);
 	assert_non_null(doc);
-	assert_string_equal(cJSON_GetObjectItemCaseSensitive(doc, "n")->valuestring, "1");
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(doc, "n")));
+	assert_int_equal(cJSON_GetObjectItemCaseSensitive(doc, "n")->valueint, 1);
 	assert_null(cJSON_GetObjectItemCaseSensitive(doc, "a"));
 	cJSON_Delete(doc);
 	free(got);
@@ -607,7 +680,12 @@ int main(void)
 	    T(test_log_enabled_follows_setup),
 	    T(test_level_from_string_parses_each_name),
 	    T(test_level_from_string_rejects_unknown),
-	    T(test_json_line_turns_pairs_into_string_members),
+	    T(test_json_line_keeps_numbers_as_numbers),
+	    T(test_json_quoted_or_malformed_numbers_stay_strings),
+	    T(test_json_true_and_false_are_booleans),
+	    T(test_journal_stream_prefixes_each_line_with_its_priority),
+	    T(test_journal_prefix_in_json_format_too),
+	    T(test_journal_stream_of_another_file_adds_no_prefix),
 	    T(test_json_line_unquotes_quoted_values),
 	    T(test_json_line_without_pairs_has_three_members),
 	    T(test_json_reescapes_log_quote_output),

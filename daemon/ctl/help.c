@@ -1,0 +1,131 @@
+/* Per-command help texts. One table, so `help X` and `X --help` say the same
+ * thing; `export` keeps its long text in export_args.c and is reached by
+ * running `export --help`. */
+#include "help.h"
+#include "ctl.h"
+#include "export.h"
+
+#include <string.h>
+
+struct help {
+	const char *cmd;
+	const char *text;
+};
+
+/* clang-format off */
+static const struct help HELP[] = {
+	{"migrate",
+	 "usage: " CTL_PROGRAM " [-c FILE] migrate [--schema-dir DIR]\n"
+	 "\n"
+	 "Applies the schema's new NNN_*.sql files in order, each once and in its own\n"
+	 "transaction, recording each file's SHA-256. A file that changed since it was\n"
+	 "applied stops the run before anything is applied (exit 65).\n"
+	 "\n"
+	 "  --schema-dir DIR   the schema files (default: the installed schema; without\n"
+	 "                     one, migrate stops: it never uses the working directory)\n"},
+	{"premises",
+	 "usage: " CTL_PROGRAM " [-c FILE] premises add --name NAME --setting SETTING\n"
+	 "                          --postcode DISTRICT [--code CODE]\n"
+	 "       " CTL_PROGRAM " [-c FILE] premises list\n"
+	 "\n"
+	 "See '" CTL_PROGRAM " help premises add'.\n"},
+	{"premises add",
+	 "usage: " CTL_PROGRAM " [-c FILE] premises add --name NAME --setting SETTING\n"
+	 "                          --postcode DISTRICT [--code CODE]\n"
+	 "\n"
+	 "Registers a premises; its id is printed alone on the last line.\n"
+	 "\n"
+	 "  --name NAME           the premises' name\n"
+	 "  --setting SETTING     medical_clinic, salon, home, mobile or unknown\n"
+	 "  --postcode DISTRICT   its postcode district (LS6, EC1A)\n"
+	 "  --code CODE           the code other reporters use for it (default P000001...)\n"},
+	{"premises list",
+	 "usage: " CTL_PROGRAM " [-c FILE] premises list\n"
+	 "\n"
+	 "Lists premises and their active reporter tokens.\n"},
+	{"token",
+	 "usage: " CTL_PROGRAM " [-c FILE] token create --role reporter --premises ID [--name NAME]\n"
+	 "       " CTL_PROGRAM " [-c FILE] token create --role regulator|admin --name NAME\n"
+	 "       " CTL_PROGRAM " [-c FILE] token revoke TOKEN_ID\n"
+	 "       " CTL_PROGRAM " [-c FILE] token list\n"
+	 "\n"
+	 "See '" CTL_PROGRAM " help token create'.\n"},
+	{"token create",
+	 "usage: " CTL_PROGRAM " [-c FILE] token create --role reporter --premises ID [--name NAME]\n"
+	 "       " CTL_PROGRAM " [-c FILE] token create --role regulator|admin --name NAME\n"
+	 "\n"
+	 "Creates a token and prints it, once, on the last line (only its hash is kept).\n"
+	 "\n"
+	 "  --role ROLE          reporter, regulator or admin\n"
+	 "  --premises ID        the reporter's premises (premises add printed it)\n"
+	 "  --name NAME          who holds it (required for regulator and admin)\n"
+	 "  --client-cert PEM    bind it to this client certificate: it then counts only\n"
+	 "                       on a connection presenting that certificate\n"},
+	{"token revoke",
+	 "usage: " CTL_PROGRAM " [-c FILE] token revoke TOKEN_ID\n"
+	 "\n"
+	 "Revokes a token (its id from 'token list'); it is refused from the next request.\n"},
+	{"token list",
+	 "usage: " CTL_PROGRAM " [-c FILE] token list\n"
+	 "\n"
+	 "Lists tokens: id, role, premises, name, state. Never the tokens themselves.\n"},
+	{"refresh",
+	 "usage: " CTL_PROGRAM " [-c FILE] refresh [--full]\n"
+	 "\n"
+	 "Recomputes the summary tables for the weeks touched since the last refresh.\n"
+	 "\n"
+	 "  --full   every week\n"},
+	{"review",
+	 "usage: " CTL_PROGRAM " [-c FILE] review list [--field FIELD] [--limit N]\n"
+	 "\n"
+	 "See '" CTL_PROGRAM " help review list'.\n"},
+	{"review list",
+	 "usage: " CTL_PROGRAM " [-c FILE] review list [--field FIELD] [--limit N]\n"
+	 "\n"
+	 "Lists the vocabulary terms reporters used that no code matched, most used first.\n"
+	 "\n"
+	 "  --field FIELD   only this field (procedure.device, complications.type, ...)\n"
+	 "  --limit N       at most N terms\n"},
+	{"renormalise",
+	 "usage: " CTL_PROGRAM " [-c FILE] renormalise [--dry-run] [--batch-size N] [--limit N]\n"
+	 "                          [--restart]\n"
+	 "\n"
+	 "Re-derives stored reports with the current vocabulary, in batches, resumable.\n"
+	 "\n"
+	 "  --dry-run        count what would change, change nothing\n"
+	 "  --batch-size N   reports per transaction\n"
+	 "  --limit N        stop after N reports\n"
+	 "  --restart        start again from the first report\n"},
+};
+/* clang-format on */
+
+bool ctl_help_print(const char *cmd, FILE *out)
+{
+	for (size_t i = 0; cmd && i < sizeof(HELP) / sizeof(HELP[0]); i++) {
+		if (strcmp(HELP[i].cmd, cmd) == 0) {
+			fputs(HELP[i].text, out);
+			fputs("\nGlobal option: -c, --config FILE (default " CONFIG_DEFAULT_PATH ").\n",
+			      out);
+			return true;
+		}
+	}
+	return false;
+}
+
+int ctl_help_run(struct ctl *ctl, int argc, char **argv)
+{
+	char cmd[64];
+	if (argc < 2) {
+		ctl_print_usage(stdout);
+		return 0;
+	}
+	/* export's text lives with its options: let it answer --help. */
+	if (strcmp(argv[1], "export") == 0 && argc == 2) {
+		char *export_argv[] = {argv[1], "--help", NULL};
+		return export_run(ctl, 2, export_argv);
+	}
+	snprintf(cmd, sizeof(cmd), "%s%s%s", argv[1], argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
+	if (argc > 3 || !ctl_help_print(cmd, stdout))
+		return ctl_usage_error("help", "no command '%s'", cmd);
+	return 0;
+}
