@@ -11,6 +11,7 @@ PKGS=(
 	curl openssl ca-certificates
 	chromium libxml2-utils  # export tests: screenshot, well-formed HTML
 	clang libclang-rt-14-dev  # make fuzz: libFuzzer and its sanitizer runtimes
+	postgresql-15-auto-failover pg-auto-failover-cli haproxy  # make ha-check
 )
 
 missing=()

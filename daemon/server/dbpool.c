@@ -196,3 +196,25 @@ bool db_result_is_connection_error(PGconn *conn, const PGresult *res)
 		return true;
 	return false;
 }
+
+/* A standby that has replayed all it received is as fresh as its primary
+ * last sent: an idle primary writes no transactions, so the age of the last
+ * replayed one would otherwise grow for nothing. */
+static const char *const SQL_REPLAY_LAG =
+	"SELECT CASE WHEN NOT pg_is_in_recovery()"
+	" OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+	" ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END";
+
+int dbpool_replay_lag(struct dbpool *p, int timeout_ms, double *ret_s)
+{
+	PGconn *c = dbpool_get(p, timeout_ms);
+	if (!c)
+		return -EAGAIN;
+	PGresult *res = PQexec(c, SQL_REPLAY_LAG);
+	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (ok)
+		*ret_s = strtod(PQgetvalue(res, 0, 0), NULL);
+	dbpool_put(p, c, !ok && db_result_is_connection_error(c, res));
+	PQclear(res);
+	return ok ? 0 : -EAGAIN;
+}
