@@ -36,6 +36,12 @@ pass() { PASSED=$((PASSED + 1)); echo "ok - ha: $1"; }
 fail() { FAILED=$((FAILED + 1)); echo "not ok - ha: $1"; }
 assert_eq() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (want '$2', got '$3')"; fi; }
 finish() {
+	if [ "$FAILED" -gt 0 ] && [ -d "${WORK:-}/logs" ]; then
+		for l in "$WORK"/logs/*.log; do
+			echo "# --- last lines of $(basename "$l")"
+			tail -n 8 "$l" | sed 's/nwt_[0-9a-f]*/nwt_.../g; s/^/#   /'
+		done
+	fi
 	echo "ha: $PASSED passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]
 	exit
@@ -71,6 +77,7 @@ psql_at() { # PORT DB SQL: as the cluster's superuser
 PIDS=()
 cleanup() {
 	local p g
+	exec 2>/dev/null # not bash's "Killed" line for each job
 	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
 	for g in "$PG"/*.pgid; do
 		[ -f "$g" ] && kill -9 -- "-$(cat "$g")" 2>/dev/null
@@ -96,11 +103,11 @@ autoctl() {
 }
 # wait_for SECONDS WHAT COMMAND...: until COMMAND succeeds; fails the test otherwise.
 wait_for() {
-	local limit=$(($(date +%s) + $1)) what=$2
+	local limit=$(($(date +%s) + $1)) secs=$1 what=$2
 	shift 2
 	until "$@" >/dev/null 2>&1; do
 		if [ "$(date +%s)" -ge "$limit" ]; then
-			fail "$what (not within $limit s)"
+			fail "$what (not within $secs s)"
 			return 1
 		fi
 		sleep 0.3
@@ -135,6 +142,9 @@ as_pg "$PGBIN/psql" -X -q -h 127.0.0.1 -p "$PG1_PORT" -U postgres -d postgres \
 	-f "$ROOT/scripts/create-roles.sql" >/dev/null
 psql_at "$PG1_PORT" postgres "ALTER DATABASE needlewatch OWNER TO needlewatch_owner" >/dev/null
 
+# pg_basebackup starts with a spread checkpoint (minutes at the default
+# checkpoint_completion_target); an immediate one first leaves it nothing to do.
+psql_at "$PG1_PORT" postgres "CHECKPOINT" >/dev/null
 autoctl node2 create postgres --pgdata "$PG/node2" --pgport "$PG2_PORT" --name node2 "${NODE_OPTS[@]}" --run
 wait_for 60 "the second node becomes a synchronous standby" is_state node2 secondary || finish
 wait_for 20 "the first node is primary with a standby" is_state node1 primary || finish
