@@ -3,6 +3,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,17 @@ static int claim_slot(struct dbpool *p, int timeout_ms)
 	}
 }
 
+/* Whether an idle pooled connection is still there. A server that went
+ * away (a failover, a standby stopped, a terminated backend) has closed its
+ * end, so the socket reads; an idle connection expects nothing else. Found
+ * now, the request gets a new connection (to whichever host answers)
+ * instead of a 503. */
+static bool idle_connection_alive(PGconn *c)
+{
+	struct pollfd pfd = {.fd = PQsocket(c), .events = POLLIN};
+	return PQstatus(c) == CONNECTION_OK && poll(&pfd, 1, 0) == 0;
+}
+
 PGconn *dbpool_get(struct dbpool *p, int timeout_ms)
 {
 	pthread_mutex_lock(&p->lock);
@@ -128,9 +140,13 @@ PGconn *dbpool_get(struct dbpool *p, int timeout_ms)
 		return NULL;
 	}
 	PGconn *c = p->slots[i].conn;
-	if (c) {
+	if (c && idle_connection_alive(c)) {
 		pthread_mutex_unlock(&p->lock);
 		return c;
+	}
+	if (c) {
+		PQfinish(c);
+		p->slots[i].conn = NULL;
 	}
 	if (now_ms() < p->next_attempt_ms) {
 		p->slots[i].busy = false;

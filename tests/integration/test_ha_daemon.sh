@@ -72,6 +72,9 @@ assert_eq "and without waiting for it (under 5 s)" yes "$( [ $(($(now_ms) - HA_T
 HA_ID=$(sql "SELECT id FROM needlewatch.reports WHERE client_ref = 'HA-RECHECK-1'")
 http GET "/v1/reports/$HA_ID" "$HA_TOKEN"
 assert_eq "GET /v1/reports/{id} through the read pool" 200 "$STATUS"
+mkdir -p "$WORK/ha-export"
+ctl export --week 2026-W45 --out "$WORK/ha-export" >/dev/null 2>&1
+assert_eq "needlewatchctl export reads through db_read_conninfo, skipping the dead host" 0 $?
 assert_eq "the replay lag on a primary is 0" 0.000 "$(ha_metric "$NW_URL" needlewatch_db_replay_lag_seconds)"
 nw_restart_with "db_read_conninfo = host=127.0.0.1 port=$HA_DEAD_PORT dbname=needlewatch connect_timeout=2"
 HA_T0=$(now_ms)
@@ -80,6 +83,10 @@ assert_eq "with no read host at all, GET /v1/summaries answers 503" 503 "$STATUS
 assert_match "with Retry-After" '[Rr]etry-[Aa]fter: [0-9]' "$HEADERS"
 assert_eq "at once (under 5 s)" yes "$( [ $(($(now_ms) - HA_T0)) -lt 5000 ] && echo yes || echo no)"
 assert_eq "and the replay lag is unknown: NaN" NaN "$(ha_metric "$NW_URL" needlewatch_db_replay_lag_seconds)"
+ctl export --week 2026-W44 --out "$WORK/ha-export" >/dev/null 2>&1
+assert_eq "needlewatchctl export reads the week from db_read_conninfo, not the primary (unavailable: 69)" 69 $?
+# Other tests count export runs from an empty history.
+sql "DELETE FROM needlewatch.exports WHERE iso_week IN ('2026-W44', '2026-W45')" >/dev/null
 
 # --- two daemons: one refresh at a time, revocations heard by both ------------
 HA_PORT2=$((NW_PORT + 3))
