@@ -226,8 +226,8 @@ static int start(struct server *s, const struct config *cfg)
 	s->admission = admission_new(cfg->ingest_memory_budget);
 	s->readers = dbpool_new(cfg->db_conninfo, cfg->http_threads + 1);
 	s->replicas = strcmp(cfg->db_read_conninfo, cfg->db_conninfo) == 0
-			      ? s->readers
-			      : dbpool_new(cfg->db_read_conninfo, cfg->http_threads + 1);
+			  ? s->readers
+			  : dbpool_new(cfg->db_read_conninfo, cfg->http_threads + 1);
 	/* Without it every request asks the database who its token is. */
 	if (directory_cache_start(cfg->db_conninfo) < 0)
 		log_event(LOG_WARNING, "token_cache", "state=off reason=\"out of memory or threads\"");

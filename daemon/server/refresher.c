@@ -109,8 +109,7 @@ static void refresh_exclusive(struct refresher *r)
 	if (!locked) {
 		log_event(failed ? LOG_WARNING : LOG_INFO, "summaries_refresh_skipped",
 			  "reason=\"%s\"",
-			  failed ? "cannot take the refresh lock"
-				 : "another daemon is refreshing");
+			  failed ? "cannot take the refresh lock" : "another daemon is refreshing");
 		return;
 	}
 	refresh_once(r);

@@ -256,7 +256,7 @@ static void drop_connection(struct writer_thread *t)
  * this host) is then on two hosts before it is answered 2xx. A transaction
  * that only reads writes no WAL and would not wait. */
 static const char *const SQL_RECHECK_MARK =
-	"SELECT pg_logical_emit_message(true, 'needlewatch', 'recheck')";
+    "SELECT pg_logical_emit_message(true, 'needlewatch', 'recheck')";
 
 /* The recheck's statements, in one transaction; false if any failed. */
 static bool recheck_jobs(PGconn *conn, struct write_job *jobs)

@@ -25,32 +25,42 @@ ha_metric() {
 read -r HA_PREMISES HA_TOKEN <<<"$(new_reporter salon LS6)"
 
 # --- a COMMIT whose outcome the writer never heard --------------------------
+# ha_lost_commit NAME JSON: posts JSON and kills its writer connection while
+# the COMMIT waits for the standby; sets HA_CODE and leaves the answer in
+# $WORK/NAME.body. Asserts that no answer leaves before the recheck's own
+# commit has passed the synchronous wait.
+ha_lost_commit() {
+	local pid1 curl_pid
+	HA_SUPER "ALTER SYSTEM SET synchronous_standby_names = 'nobody'" >/dev/null
+	HA_SUPER "SELECT pg_reload_conf()" >/dev/null
+	sleep 0.3
+	printf '%s' "$2" >"$WORK/$1.json"
+	curl -s --max-time 30 --cacert "$WORK/tls/server.crt" -H "Authorization: Bearer $HA_TOKEN" \
+		-H 'Content-Type: application/json' --data-binary "@$WORK/$1.json" \
+		-o "$WORK/$1.body" -w '%{http_code}' "$NW_URL/v1/reports" >"$WORK/$1.code" &
+	curl_pid=$!
+	ha_wait_sql "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'" 1 ||
+		fail "$1: the COMMIT never waited for the standby"
+	pid1=$(HA_SUPER "SELECT pid FROM pg_stat_activity WHERE wait_event = 'SyncRep'")
+	HA_SUPER "SELECT pg_terminate_backend(${pid1:-0})" >/dev/null
+	# The recheck's own COMMIT waits for the standby in turn: no 2xx yet.
+	ha_wait_sql "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep' AND pid <> ${pid1:-0}" 1 ||
+		fail "$1: the recheck did not wait for the standby"
+	assert_eq "$1: no answer leaves while the rows are on one host only" "" "$(cat "$WORK/$1.code")"
+	HA_SUPER "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
+	HA_SUPER "SELECT pg_reload_conf()" >/dev/null
+	wait "$curl_pid"
+	HA_CODE=$(cat "$WORK/$1.code")
+}
+
 # A synchronous standby that does not exist holds every COMMIT after it is
 # durable here; terminating that backend is "connection lost during COMMIT"
-# with the row committed. The old writer answered 503 on a guess; now it
-# looks the row up on a new connection, and answers only once its own
-# look-up transaction has passed the same synchronous wait.
-HA_SUPER "ALTER SYSTEM SET synchronous_standby_names = 'nobody'" >/dev/null
-HA_SUPER "SELECT pg_reload_conf()" >/dev/null
-sleep 0.3
-printf '%s' "$(report_json HA-RECHECK-1)" >"$WORK/ha-recheck.json"
-curl -s --max-time 30 --cacert "$WORK/tls/server.crt" -H "Authorization: Bearer $HA_TOKEN" \
-	-H 'Content-Type: application/json' --data-binary "@$WORK/ha-recheck.json" \
-	-o "$WORK/ha-recheck.body" -w '%{http_code}' "$NW_URL/v1/reports" >"$WORK/ha-recheck.code" &
-HA_CURL=$!
-ha_wait_sql "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'" 1 ||
-	fail "the report's COMMIT never waited for the standby"
-HA_P1=$(HA_SUPER "SELECT pid FROM pg_stat_activity WHERE wait_event = 'SyncRep'")
-HA_SUPER "SELECT pg_terminate_backend(${HA_P1:-0})" >/dev/null
-# The recheck's own COMMIT waits for the standby in turn: no 2xx yet.
-ha_wait_sql "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep' AND pid <> ${HA_P1:-0}" 1 ||
-	fail "the recheck did not wait for the standby"
-assert_eq "no answer leaves while the row is on one host only" "" "$(cat "$WORK/ha-recheck.code")"
-HA_SUPER "ALTER SYSTEM RESET synchronous_standby_names" >/dev/null
-HA_SUPER "SELECT pg_reload_conf()" >/dev/null
-wait "$HA_CURL"
-assert_eq "a report committed while the connection died is answered 201, not 503" 201 \
-	"$(cat "$WORK/ha-recheck.code")"
+# with the rows committed. The old writer answered 503 on a guess; now it
+# looks them up on a new connection, and answers only once its own look-up
+# transaction has passed the same synchronous wait.
+ha_lost_commit ha-recheck "$(report_json HA-RECHECK-1)"
+HA_HTTP_CODE=$HA_CODE
+assert_eq "a report committed while the connection died is answered 201, not 503" 201 "$HA_HTTP_CODE"
 assert_eq "with the id of the stored row" \
 	"$(sql "SELECT id FROM needlewatch.reports WHERE premises_id = $HA_PREMISES AND client_ref = 'HA-RECHECK-1'")" \
 	"$(sed -n 's/.*"id": *\([0-9]*\).*/\1/p' "$WORK/ha-recheck.body")"
@@ -58,6 +68,23 @@ assert_eq "stored once" 1 \
 	"$(sql "SELECT count(*) FROM needlewatch.reports WHERE client_ref = 'HA-RECHECK-1'")"
 assert_eq "the metric counts the recheck" 1 "$(ha_metric "$NW_URL" needlewatch_batches_rechecked_total)"
 assert_match "and the log says so" 'event=batch_rechecked .*reports=1 ok=1' "$(grep batch_rechecked "$NW_LOG")"
+
+# A batch lost with its COMMIT: a new report, a replay of a stored one, and
+# a different body under a stored key. Each is answered for what is stored.
+post_json /v1/reports "$HA_TOKEN" "$(report_json HA-RECHECK-2)"
+HA_R2_ID=$(json_field id)
+ha_lost_commit ha-batch "[$(report_json HA-RECHECK-3), $(report_json HA-RECHECK-2), $(report_json HA-RECHECK-1 1 ', "extra_note": "changed"')]"
+BODY=$(cat "$WORK/ha-batch.body")
+assert_eq "a lost batch is answered 200 with each item's outcome" 200 "$HA_CODE"
+assert_eq "new: accepted; a replay: duplicate; another body under a stored key: conflict" \
+	"accepted duplicate conflict" \
+	"$(for i in 0 1 2; do json_field "results,$i,status"; done | tr '\n' ' ' | sed 's/ $//')"
+assert_eq "the accepted item has the stored row's id" \
+	"$(sql "SELECT id FROM needlewatch.reports WHERE premises_id = $HA_PREMISES AND client_ref = 'HA-RECHECK-3'")" \
+	"$(json_field results,0,id)"
+assert_eq "the replay has the first row's id" "$HA_R2_ID" "$(json_field results,1,id)"
+assert_eq "nothing stored twice" 3 \
+	"$(sql "SELECT count(*) FROM needlewatch.reports WHERE premises_id = $HA_PREMISES AND client_ref LIKE 'HA-RECHECK-%'")"
 
 # --- reads: db_read_conninfo, a host down, the replay lag ---------------------
 # The first host refuses connections; prefer-standby finds no standby and
