@@ -87,6 +87,9 @@ READ_MS=$(($(now_ms) - T0))
 assert_eq "with the standby stopped, GET /v1/summaries falls back to the primary (answers: $CODES)" 200 "$c"
 assert_eq "within 3 s, never hanging (${READ_MS} ms)" yes "$([ "$READ_MS" -lt 3000 ] && echo yes || echo no)"
 
+assert_eq "no sanitizer report in the daemons' logs" 0 \
+	"$(cat "$WORK"/logs/nw*.log | grep -cE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:')"
+assert_eq "no token in the daemons' logs" 0 "$(cat "$WORK"/logs/nw*.log | grep -cE 'nwt_[0-9a-f]{48}')"
 RECHECKED=$("${CURL[@]}" "https://127.0.0.1:$NW2_PORT/metrics" | awk '$1 == "needlewatch_batches_rechecked_total" {print $2}')
 echo "# ha: acknowledged=$ACKED lost=$LOST duplicated=$DUPLICATED writes_refused_s=$REFUSED_S" \
 	"read_availability_during_failover=\"$READ_AVAIL\" read_availability_overall=\"$READ_AVAIL_ALL\"" \

@@ -102,6 +102,7 @@ wait_for 30 "the new primary takes writes (wait_primary)" is_state node2 wait_pr
 sleep 2
 T_NWKILL=$(now_ms)
 kill -9 "${NW_PIDS[1]}"
+wait "${NW_PIDS[1]}" 2>/dev/null
 for p in "${CURL_PIDS[@]}"; do wait "$p"; done
 wait "$UPLOADER"
 UPLOADER_EXIT=$?

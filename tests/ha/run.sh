@@ -89,7 +89,13 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
-trap 'exit 1' INT TERM
+trap 'exit 1' INT
+# The whole run is bounded: past LIMIT_S a watchdog ends it (counted as a
+# failure, and the teardown still runs).
+LIMIT_S=${NW_HA_LIMIT_S:-240}
+trap 'fail "the whole test took more than $LIMIT_S s"; finish' TERM
+(sleep "$LIMIT_S" && kill -TERM $$) 2>/dev/null &
+PIDS+=($!)
 
 # autoctl NAME ARGS...: runs `pg_autoctl ARGS` in a session of its own (its
 # keeper, its postmaster and the backends share that process group), with
