@@ -193,6 +193,8 @@ static enum batch_outcome commit_jobs(struct writer_thread *t, struct write_job 
 	return BATCH_COMMITTED;
 }
 
+static void recheck_batch(struct writer_thread *t, struct write_job *jobs);
+
 /* The batch failed on a statement: isolate the bad job(s), one transaction
  * each; a job's run() resets its own items before it starts. */
 static void commit_one_by_one(struct writer_thread *t, struct write_job *jobs)
@@ -206,9 +208,11 @@ static void commit_one_by_one(struct writer_thread *t, struct write_job *jobs)
 		if (o == BATCH_STATEMENT_FAILED) {
 			j->fail(j, STORE_FAILED);
 		} else if (o == BATCH_LOST) {
-			j->fail(j, STORE_UNAVAILABLE);
-			PQfinish(t->conn);
-			t->conn = NULL;
+			/* Its COMMIT's outcome is unknown too: looked up, alone. */
+			struct write_job *next = j->next;
+			j->next = NULL;
+			recheck_batch(t, j);
+			j->next = next;
 		}
 	}
 }
