@@ -144,6 +144,12 @@ check: deps
 integration: all
 	@BUILD=$(BUILD) tests/integration/run.sh
 
+# Failover on loopback (tests/ha/run.sh): pg_auto_failover, two daemons,
+# HAProxy; kills the primary mid-stream. Needs scripts/deps.sh's packages.
+.PHONY: ha-check
+ha-check: all
+	@BUILD=$(BUILD) tests/ha/run.sh
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/run-dev.sh

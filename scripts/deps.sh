@@ -15,6 +15,7 @@ PKGS=(
 	libsystemd-dev  # sd_notify: Type=notify readiness, reload and watchdog
 	groff-base socat  # tests: man pages render without warnings; the sd_notify socket
 	prometheus  # tests: promtool check metrics only; its server is kept from starting (below)
+	postgresql-15-auto-failover pg-auto-failover-cli haproxy  # make ha-check
 )
 
 missing=()

@@ -104,6 +104,10 @@ static const struct key config_keys[] = {
 	CF_SECRET(db_conninfo, NULL, CF_RESTART, true),
 	/* Only needlewatchctl connects with it: nothing in the daemon to restart. */
 	CF_SECRET(db_admin_conninfo, NULL, CF_LIVE, false),
+	/* Reads that may lag the primary (summaries, a report by id, the
+	 * export): a standby, e.g. with target_session_attrs=prefer-standby.
+	 * Unset: db_conninfo. The read pool is opened once, at start-up. */
+	CF_SECRET(db_read_conninfo, NULL, CF_RESTART, false),
 	CF_INT(db_pool_size, "2", 1, 64, CF_RESTART),
 	CF_SIZE(max_body_bytes, "4MiB", KIB, GIB, CF_LIVE),
 	CF_SIZE(ingest_memory_budget, "16MiB", 0, GIB, CF_LIVE),
@@ -530,6 +534,17 @@ static int config_fill_admin(struct config *cfg, const struct parse *ps)
 	return 0;
 }
 
+/* Reads go to the primary unless told where a standby is. */
+static int config_fill_read(struct config *cfg, const struct parse *ps)
+{
+	if (cfg->db_read_conninfo || !cfg->db_conninfo)
+		return 0;
+	cfg->db_read_conninfo = strdup(cfg->db_conninfo);
+	if (!cfg->db_read_conninfo)
+		return parse_fail(ps, -ENOMEM, "out of memory");
+	return 0;
+}
+
 /* The previous contents of *cfg are overwritten, not freed. On failure *cfg
  * holds the defaults and whatever lines before the bad one set. */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
@@ -555,7 +570,8 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	fclose(f);
 	if (r < 0)
 		return r;
-	return config_fill_admin(cfg, &ps);
+	r = config_fill_admin(cfg, &ps);
+	return r < 0 ? r : config_fill_read(cfg, &ps);
 }
 
 int config_require_daemon(const struct config *cfg, const char *path, char *err, size_t errlen)

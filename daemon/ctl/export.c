@@ -218,11 +218,31 @@ static int render_and_write(const struct export_args *a, const struct export_doc
 	return rc;
 }
 
+/* The week's figures from db_read_conninfo when it names another database
+ * than db_conninfo (a standby: a regulator's export never competes with
+ * ingest), else on the owner's connection as before. The refresh and the
+ * run's bookkeeping stay on the primary. */
+static int load_week(struct ctl *ctl, struct iso_week w, struct export_data *d)
+{
+	const char *reads = ctl->cfg.db_read_conninfo, *app = ctl->cfg.db_conninfo;
+	if (!reads || !app || strcmp(reads, app) == 0)
+		return export_query_load(ctl, w, d);
+	PGconn *primary = ctl->db;
+	memset(d, 0, sizeof(*d));
+	ctl->db = NULL;
+	int rc = ctl_db_connect(ctl, reads);
+	if (!rc)
+		rc = export_query_load(ctl, w, d);
+	PQfinish(ctl->db);
+	ctl->db = primary;
+	return rc;
+}
+
 static int write_files(struct ctl *ctl, const struct export_args *a, struct iso_week w,
 		       struct run *run)
 {
 	struct export_data d;
-	int rc = export_query_load(ctl, w, &d);
+	int rc = load_week(ctl, w, &d);
 	if (rc) {
 		snprintf(run->error, sizeof(run->error), "cannot read the summary tables: %s",
 			 ctl->err);

@@ -174,6 +174,17 @@ static int claim_slot(struct dbpool *p, int timeout_ms)
 	}
 }
 
+/* Whether an idle pooled connection is still there. A server that went
+ * away (a failover, a standby stopped, a terminated backend) has closed its
+ * end, so the socket reads; an idle connection expects nothing else. Found
+ * now, the request gets a new connection (to whichever host answers)
+ * instead of a 503. */
+static bool idle_connection_alive(PGconn *c)
+{
+	struct pollfd pfd = {.fd = PQsocket(c), .events = POLLIN};
+	return PQstatus(c) == CONNECTION_OK && poll(&pfd, 1, 0) == 0;
+}
+
 PGconn *dbpool_get(struct dbpool *p, int timeout_ms)
 {
 	pthread_mutex_lock(&p->lock);
@@ -183,9 +194,13 @@ PGconn *dbpool_get(struct dbpool *p, int timeout_ms)
 		return NULL;
 	}
 	PGconn *c = p->slots[i].conn;
-	if (c) {
+	if (c && idle_connection_alive(c)) {
 		pthread_mutex_unlock(&p->lock);
 		return c;
+	}
+	if (c) {
+		PQfinish(c);
+		p->slots[i].conn = NULL;
 	}
 	if (now_ms() < p->next_attempt_ms) {
 		p->slots[i].busy = false;
@@ -250,4 +265,26 @@ bool db_result_is_connection_error(PGconn *conn, const PGresult *res)
 	if (state && (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0))
 		return true;
 	return false;
+}
+
+/* A standby that has replayed all it received is as fresh as its primary
+ * last sent: an idle primary writes no transactions, so the age of the last
+ * replayed one would otherwise grow for nothing. */
+static const char *const SQL_REPLAY_LAG =
+	"SELECT CASE WHEN NOT pg_is_in_recovery()"
+	" OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+	" ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END";
+
+int dbpool_replay_lag(struct dbpool *p, int timeout_ms, double *ret_s)
+{
+	PGconn *c = dbpool_get(p, timeout_ms);
+	if (!c)
+		return -EAGAIN;
+	PGresult *res = PQexec(c, SQL_REPLAY_LAG);
+	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (ok)
+		*ret_s = strtod(PQgetvalue(res, 0, 0), NULL);
+	dbpool_put(p, c, !ok && db_result_is_connection_error(c, res));
+	PQclear(res);
+	return ok ? 0 : -EAGAIN;
 }

@@ -35,6 +35,13 @@ unsigned long dbpool_reconnects(struct dbpool *p);
  * NULL only when out of memory; check PQstatus() as after PQconnectdb(). */
 PGconn *db_connect(const char *conninfo, const char *pool);
 
+/* How far, in seconds, what a connection of the pool sees lags the primary:
+ * the age of the last transaction a standby replayed while WAL it has
+ * received is still to replay, 0 when it has replayed all it received or
+ * is a primary. 0 and *ret_s, or -EAGAIN when no connection answered
+ * within timeout_ms. */
+int dbpool_replay_lag(struct dbpool *p, int timeout_ms, double *ret_s);
+
 /* True when a result's SQLSTATE (or a NULL result) means the connection, not the query, failed. */
 bool db_result_is_connection_error(PGconn *conn, const PGresult *res);
 

@@ -259,13 +259,16 @@ static int start(struct server *s, const struct config *cfg)
 	s->auth_failures = ratelimit_new(AUTH_FAILURE_KEYS);
 	s->admission = admission_new(cfg->ingest_memory_budget);
 	s->readers = dbpool_new(cfg->db_conninfo, cfg->http_threads + 1);
+	s->replicas = strcmp(cfg->db_read_conninfo, cfg->db_conninfo) == 0
+			  ? s->readers
+			  : dbpool_new(cfg->db_read_conninfo, cfg->http_threads + 1);
 	/* Without it every request asks the database who its token is. */
 	if (directory_cache_start(cfg->db_conninfo) < 0)
 		log_event(LOG_WARNING, "token_cache", "state=off reason=\"out of memory or threads\"");
 	s->writer = writer_new(cfg->db_conninfo, cfg->db_pool_size, cfg->batch_max_reports,
 			       cfg->batch_max_wait_ms, prepare_writer_connection);
 	if (!s->metrics || !s->ratelimit || !s->auth_failures || !s->admission || !s->readers ||
-	    !s->writer)
+	    !s->replicas || !s->writer)
 		return EX_OSERR;
 	struct http *h = http_start(s, err, sizeof(err));
 	if (!h || sfd < 0) {
@@ -299,6 +302,8 @@ static void server_cleanup(struct server *s)
 		writer_free(s->writer);
 	}
 	directory_cache_stop();
+	if (s->replicas != s->readers)
+		dbpool_free(s->replicas);
 	dbpool_free(s->readers);
 	metrics_free(s->metrics);
 	ratelimit_free(s->ratelimit);

@@ -330,6 +330,28 @@ static void render_tls(struct metrics *m, FILE *f)
 		"needlewatch_tls_certificate_expiry_timestamp_seconds %lld\n", t);
 }
 
+/* What a reader of db_read_conninfo may not see yet; NaN when its database
+ * does not answer within REPLAY_LAG_WAIT_MS (a scrape must not hang). */
+#define REPLAY_LAG_WAIT_MS 200
+static void render_replay_lag(struct server *s, FILE *f)
+{
+	double lag = 0;
+	bool known = dbpool_replay_lag(s->replicas, REPLAY_LAG_WAIT_MS, &lag) == 0;
+	fputs("# HELP needlewatch_db_replay_lag_seconds How far the read connection's database"
+	      " (db_read_conninfo) lags the primary; 0 on a primary.\n"
+	      "# TYPE needlewatch_db_replay_lag_seconds gauge\n", f);
+	if (known)
+		fprintf(f, "needlewatch_db_replay_lag_seconds %.3f\n", lag);
+	else
+		fputs("needlewatch_db_replay_lag_seconds NaN\n", f);
+	struct writer_stats ws;
+	writer_get_stats(s->writer, &ws);
+	fprintf(f, "# HELP needlewatch_batches_rechecked_total Batches whose COMMIT outcome was"
+		" unknown, looked up again by idempotency key.\n"
+		"# TYPE needlewatch_batches_rechecked_total counter\n"
+		"needlewatch_batches_rechecked_total %lu\n", ws.rechecks);
+}
+
 char *metrics_render(struct metrics *m, struct server *s)
 {
 	char *buf = NULL;
@@ -369,6 +391,7 @@ char *metrics_render(struct metrics *m, struct server *s)
 	render_process(m, f);
 	render_database(s, f);
 	render_tls(m, f);
+	render_replay_lag(s, f);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

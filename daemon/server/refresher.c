@@ -102,6 +102,34 @@ static void refresh_once(struct refresher *r)
 			  log_quote(q, sizeof(q), reason));
 }
 
+/* Several daemons share one database and each runs a refresher: a session
+ * advisory lock ("nwrefrsh" in ASCII, recognisable in pg_locks) lets one
+ * refresh per round while the others skip it. Session-level, held only
+ * around the statement, so a daemon that dies mid-refresh frees it with its
+ * connection; on a failover the new primary starts with no lock held. */
+static const char *const SQL_TRY_LOCK = "SELECT pg_try_advisory_lock(7959956646236681064)";
+static const char *const SQL_UNLOCK = "SELECT pg_advisory_unlock(7959956646236681064)";
+
+/* refresh_once(), by one daemon at a time. */
+static void refresh_exclusive(struct refresher *r)
+{
+	if (!connected(r))
+		return;
+	PGresult *res = PQexec(r->conn, SQL_TRY_LOCK);
+	bool locked = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+		      strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	bool failed = PQresultStatus(res) != PGRES_TUPLES_OK;
+	PQclear(res);
+	if (!locked) {
+		log_event(failed ? LOG_WARNING : LOG_INFO, "summaries_refresh_skipped",
+			  "reason=\"%s\"",
+			  failed ? "cannot take the refresh lock" : "another daemon is refreshing");
+		return;
+	}
+	refresh_once(r);
+	PQclear(PQexec(r->conn, SQL_UNLOCK));
+}
+
 /* Waits the interval (or until stopped); false once stopping. */
 static bool wait_interval(struct refresher *r)
 {
@@ -123,7 +151,7 @@ static void *refresher_main(void *arg)
 	bool due = live_int(&r->cfg->summary_refresh_interval_s) > 0;
 	for (;;) {
 		if (due)
-			refresh_once(r);
+			refresh_exclusive(r);
 		if (!wait_interval(r))
 			break;
 		due = live_int(&r->cfg->summary_refresh_interval_s) > 0;

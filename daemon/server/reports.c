@@ -581,18 +581,18 @@ enum MHD_Result reports_get(struct request *rq)
 	snprintf(idtext, sizeof(idtext), "%lld", id);
 	const char *params[2] = {premises, idtext};
 
-	PGconn *c = dbpool_get(rq->server->readers, 2000);
+	PGconn *c = dbpool_get(rq->server->replicas, 2000);
 	if (!c)
 		return reports_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
 				       "database unavailable", "retry later", NULL);
 	PGresult *res = PQexecParams(c, SQL_GET_REPORT, 2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		dbpool_put(rq->server->readers, c, db_result_is_connection_error(c, res));
+		dbpool_put(rq->server->replicas, c, db_result_is_connection_error(c, res));
 		PQclear(res);
 		return reports_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
 				       "database unavailable", "retry later", NULL);
 	}
-	dbpool_put(rq->server->readers, c, /* broken= */ false);
+	dbpool_put(rq->server->replicas, c, /* broken= */ false);
 	enum MHD_Result ret;
 	if (PQntuples(res) != 1)
 		ret = reports_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such report",

@@ -26,6 +26,9 @@ struct server {
 	const char *config_path;
 	struct pseudonym_key key;
 	struct dbpool *readers;
+	/* Reads that may lag (db_read_conninfo: summaries, a report by id);
+	 * the same pool as readers when db_read_conninfo is db_conninfo. */
+	struct dbpool *replicas;
 	struct writer *writer;
 	struct metrics *metrics;
 	struct ratelimit *ratelimit;  /* rate_limit_per_token buckets, by account id */

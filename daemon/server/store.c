@@ -541,11 +541,43 @@ static void settle_reports(PGconn *conn, struct write_job *job)
 	}
 }
 
+/* A batch whose COMMIT outcome is unknown, looked up again on a new
+ * connection (the writer holds it in a transaction that commits only once
+ * the standby has everything before it). A row with the id our INSERT
+ * returned is ours (201); another with the same body was a replay (200);
+ * a different body is a conflict (409); no row is 503, retry safe. */
+static int recheck_reports(PGconn *conn, struct write_job *job)
+{
+	struct store_job *sj = as_store_job(job);
+	for (size_t i = 0; i < sj->n; i++) {
+		struct store_item *it = &sj->items[i];
+		long long ours = it->status == STORE_ACCEPTED ? it->id : 0;
+		const char *params[3] = {it->params[0], it->params[2], it->params[3]};
+		PGresult *res = PQexecPrepared(conn, "find_existing", 3, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			PQclear(res);
+			return -EIO;
+		}
+		it->status = STORE_UNAVAILABLE;
+		it->id = 0;
+		if (PQntuples(res) == 1) {
+			it->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+			bool same = strcmp(PQgetvalue(res, 0, 1), it->params[34]) == 0;
+			it->status = !same ? STORE_CONFLICT
+				     : it->id == ours ? STORE_ACCEPTED
+						      : STORE_DUPLICATE;
+		}
+		PQclear(res);
+	}
+	return 0;
+}
+
 static const struct write_pipeline REPORTS_PIPELINE = {
 	.statements = count_statements,
 	.send = send_reports,
 	.receive = receive_reports,
 	.settle = settle_reports,
+	.recheck = recheck_reports,
 };
 
 static void fail_reports(struct write_job *job, enum store_status status)

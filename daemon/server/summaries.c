@@ -491,13 +491,13 @@ enum MHD_Result summaries_get(struct request *rq)
 		return respond_request_problem(
 		    rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
 		    "one or more parameters are invalid; see errors", &errors);
-	f.conn = dbpool_get(rq->server->readers, POOL_WAIT_MS);
+	f.conn = dbpool_get(rq->server->replicas, POOL_WAIT_MS);
 	if (!f.conn)
 		return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
 					       "database-unavailable", "database unavailable",
 					       "retry later", NULL);
 	int rc = fetch_snapshot(&f, &q, &a);
-	dbpool_put(rq->server->readers, f.conn, f.lost);
+	dbpool_put(rq->server->replicas, f.conn, f.lost);
 	enum MHD_Result ret =
 	    rc == 0 ? render(rq, &q, &a)
 		    : respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE,

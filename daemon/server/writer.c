@@ -193,6 +193,8 @@ static enum batch_outcome commit_jobs(struct writer_thread *t, struct write_job 
 	return BATCH_COMMITTED;
 }
 
+static void recheck_batch(struct writer_thread *t, struct write_job *jobs);
+
 /* The batch failed on a statement: isolate the bad job(s), one transaction
  * each; a job's run() resets its own items before it starts. */
 static void commit_one_by_one(struct writer_thread *t, struct write_job *jobs)
@@ -206,9 +208,11 @@ static void commit_one_by_one(struct writer_thread *t, struct write_job *jobs)
 		if (o == BATCH_STATEMENT_FAILED) {
 			j->fail(j, STORE_FAILED);
 		} else if (o == BATCH_LOST) {
-			j->fail(j, STORE_UNAVAILABLE);
-			PQfinish(t->conn);
-			t->conn = NULL;
+			/* Its COMMIT's outcome is unknown too: looked up, alone. */
+			struct write_job *next = j->next;
+			j->next = NULL;
+			recheck_batch(t, j);
+			j->next = next;
 		}
 	}
 }
@@ -243,6 +247,66 @@ static void record_stats(struct writer *w, size_t n, double ms, bool ok)
 	pthread_mutex_unlock(&w->lock);
 }
 
+static void drop_connection(struct writer_thread *t)
+{
+	if (t->conn)
+		PQfinish(t->conn);
+	t->conn = NULL;
+}
+
+/* Written in the recheck's transaction so that its COMMIT waits, like any
+ * commit that wrote WAL, for the synchronous standby: a row the recheck
+ * found (committed by a COMMIT whose answer we never had, perhaps only on
+ * this host) is then on two hosts before it is answered 2xx. A transaction
+ * that only reads writes no WAL and would not wait. */
+static const char *const SQL_RECHECK_MARK =
+    "SELECT pg_logical_emit_message(true, 'needlewatch', 'recheck')";
+
+/* The recheck's statements, in one transaction; false if any failed. */
+static bool recheck_jobs(PGconn *conn, struct write_job *jobs)
+{
+	PGresult *res;
+	bool ok = exec_simple(conn, "BEGIN");
+	if (ok) {
+		res = PQexec(conn, SQL_RECHECK_MARK);
+		ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+		PQclear(res);
+	}
+	for (struct write_job *j = jobs; j; j = j->next) {
+		const struct write_pipeline *pl = writer_pipeline_of(j);
+		if (ok && pl && pl->recheck)
+			ok = pl->recheck(conn, j) == 0;
+		else
+			j->fail(j, STORE_UNAVAILABLE);
+	}
+	return ok && exec_simple(conn, "COMMIT");
+}
+
+/* A batch lost with its connection, perhaps committed, perhaps not. Even
+ * if it still looks healthy the connection may be mid-pipeline or
+ * mid-transaction: a new one (libpq tries every host of the conninfo, so
+ * it reaches whichever is primary now) looks each row up by its
+ * idempotency key. Where nothing is found, or no primary answers, the
+ * client gets 503 and retries with the same key, which is safe. */
+static void recheck_batch(struct writer_thread *t, struct write_job *jobs)
+{
+	drop_connection(t);
+	if (!ensure_connection(t)) {
+		fail_all(jobs, STORE_UNAVAILABLE);
+		return;
+	}
+	bool ok = recheck_jobs(t->conn, jobs);
+	if (!ok) {
+		fail_all(jobs, STORE_UNAVAILABLE);
+		drop_connection(t);
+	}
+	pthread_mutex_lock(&t->w->lock);
+	t->w->stats.rechecks++;
+	pthread_mutex_unlock(&t->w->lock);
+	log_event(LOG_WARNING, "batch_rechecked", "thread=%d reports=%zu ok=%d", t->index,
+		  count_items(jobs), ok);
+}
+
 static void process_batch(struct writer_thread *t, struct write_job *jobs)
 {
 	size_t n = count_items(jobs);
@@ -252,15 +316,9 @@ static void process_batch(struct writer_thread *t, struct write_job *jobs)
 	if (ensure_connection(t))
 		o = commit_jobs(t, jobs, /* stop_after_first= */ false);
 	if (o == BATCH_LOST) {
-		/* Connection gone, or COMMIT's outcome unknown: the client retries
-		 * with the same idempotency key, which makes either case safe. */
-		fail_all(jobs, STORE_UNAVAILABLE);
-		/* Even if it still looks healthy, a connection may be left
-		 * mid-pipeline or mid-transaction: start afresh. */
-		if (t->conn) {
-			PQfinish(t->conn);
-			t->conn = NULL;
-		}
+		/* Connection gone, or COMMIT's outcome unknown: never answer
+		 * on a guess; look the rows up where the primary is now. */
+		recheck_batch(t, jobs);
 	} else if (o == BATCH_STATEMENT_FAILED) {
 		commit_one_by_one(t, jobs);
 	}

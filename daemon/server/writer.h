@@ -54,6 +54,13 @@ struct write_pipeline {
 	/* Optional: after COMMIT, outside any transaction, settles what the
 	 * results could not (which existing row a replay met). */
 	void (*settle)(PGconn *conn, struct write_job *job);
+	/* Optional: after a batch whose COMMIT outcome is unknown (the
+	 * connection died with it), on a new connection to whichever host is
+	 * primary now, inside a transaction: sets every row of job from what
+	 * is stored (by its idempotency key), STORE_UNAVAILABLE where nothing
+	 * is. 0, or -EIO when a look-up failed (the writer then fails the
+	 * job). Without it, such a job fails with STORE_UNAVAILABLE. */
+	int (*recheck)(PGconn *conn, struct write_job *job);
 };
 
 /* A pipelined job: job.run is NULL, and the writer finds its pipeline here
@@ -65,6 +72,7 @@ struct write_pipelined_job {
 
 struct writer_stats {
 	unsigned long batches, reports, commit_failures, reconnects;
+	unsigned long rechecks; /* batches whose unknown outcome was looked up */
 	double commit_ms_total;
 	unsigned long commit_ms_buckets[8]; /* <=1, 2, 5, 10, 25, 50, 100, +Inf ms */
 	unsigned long batch_size_buckets[6]; /* <=1, 10, 50, 100, 500, +Inf */

@@ -799,6 +799,42 @@ static void test_admin_conninfo_stays_unset_without_db_conninfo(void **state)
 	assert_null(f->cfg.db_admin_conninfo);
 }
 
+/* --- db_read_conninfo fallback --- */
+
+static void test_read_conninfo_defaults_to_a_copy_of_db_conninfo(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_loads(f, "db_conninfo = host=a,b port=5432,5433 target_session_attrs=read-write\n");
+	assert_string_equal(f->cfg.db_read_conninfo,
+			    "host=a,b port=5432,5433 target_session_attrs=read-write");
+	assert_ptr_not_equal(f->cfg.db_read_conninfo, f->cfg.db_conninfo);
+}
+
+static void test_read_conninfo_set_explicitly_is_kept(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_loads(f, "db_read_conninfo = host=b,a target_session_attrs=prefer-standby\n"
+			"db_conninfo = host=a,b target_session_attrs=read-write\n");
+	assert_string_equal(f->cfg.db_read_conninfo, "host=b,a target_session_attrs=prefer-standby");
+	assert_string_equal(f->cfg.db_conninfo, "host=a,b target_session_attrs=read-write");
+}
+
+static void test_read_conninfo_is_masked_in_the_dump(void **state)
+{
+	struct fixture *f = *state;
+	char buf[8192] = {0};
+
+	assert_loads(f, "db_conninfo = user=app password=s3cret\n");
+	FILE *out = fmemopen(buf, sizeof(buf) - 1, "w");
+	assert_non_null(out);
+	config_dump(&f->cfg, out);
+	fclose(out);
+	assert_non_null(strstr(buf, "db_read_conninfo"));
+	assert_null(strstr(buf, "s3cret"));
+}
+
 /* --- config_require_daemon --- */
 
 static const char *complete_daemon_config = "tls_cert_file = /c.pem\n"
@@ -861,6 +897,7 @@ static const char *default_dump =
     "tls_priorities = SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-SHA1:%SERVER_PRECEDENCE\n"
     "db_conninfo = # unset\n"
     "db_admin_conninfo = # unset\n"
+    "db_read_conninfo = # unset\n"
     "db_pool_size = 2\n"
     "max_body_bytes = 4MiB\n"
     "ingest_memory_budget = 16MiB\n"
@@ -1017,6 +1054,7 @@ static void test_needs_restart_for_start_up_settings(void **state)
 	assert_true(config_key_needs_restart("tls_priorities"));
 	assert_true(config_key_needs_restart("db_conninfo"));
 	assert_true(config_key_needs_restart("db_pool_size"));
+	assert_true(config_key_needs_restart("db_read_conninfo"));
 	assert_true(config_key_needs_restart("max_connections"));
 	assert_true(config_key_needs_restart("http_threads"));
 	assert_true(config_key_needs_restart("pseudonym_key_file"));
@@ -1137,6 +1175,9 @@ int main(void)
 	    T(test_admin_conninfo_defaults_to_a_copy_of_db_conninfo),
 	    T(test_admin_conninfo_set_explicitly_is_kept),
 	    T(test_admin_conninfo_stays_unset_without_db_conninfo),
+	    T(test_read_conninfo_defaults_to_a_copy_of_db_conninfo),
+	    T(test_read_conninfo_set_explicitly_is_kept),
+	    T(test_read_conninfo_is_masked_in_the_dump),
 	    T(test_require_daemon_accepts_complete_config),
 	    T(test_require_daemon_names_first_missing_key),
 	    T(test_require_daemon_treats_empty_value_as_missing),
