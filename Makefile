@@ -147,7 +147,8 @@ integration: all
 # Failover on loopback (tests/ha/run.sh): pg_auto_failover, two daemons,
 # HAProxy; kills the primary mid-stream. Needs scripts/deps.sh's packages.
 .PHONY: ha-check
-ha-check: all
+ha-check: deps
+	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) tests/ha/run.sh
 
 run: deps
