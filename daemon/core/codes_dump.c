@@ -25,12 +25,10 @@ static int add_field(cJSON *obj, const struct vocab *v, enum vocab_field f)
 
 	for (size_t i = 0; node && i < vocab_code_count(v, f); i++) {
 		const char *code = vocab_code_at(v, f, i);
-		cJSON *ok = f == VOCAB_COMPLICATION
-				? cJSON_AddStringToObject(node, code,
-							  vocab_complication_group(v, code))
-				: (cJSON_AddItemToArray(node, cJSON_CreateString(code))
-				       ? node
-				       : NULL);
+		cJSON *ok =
+		    f == VOCAB_COMPLICATION
+			? cJSON_AddStringToObject(node, code, vocab_complication_group(v, code))
+			: (cJSON_AddItemToArray(node, cJSON_CreateString(code)) ? node : NULL);
 		if (!ok)
 			return -ENOMEM;
 	}

@@ -443,11 +443,12 @@ static int load_group(const struct loader *ld, const cJSON *group)
 		return fail(ld, "complication: group \"%s\" must be a non-empty array of codes",
 			    group->string);
 	if (!group_known(group->string))
-		return fail(ld,
-			    "complication: group \"%s\" has no meaning in the database "
-			    "(summary.complication_groups has %s; \"%s\" is for expected reactions)",
-			    group->string, codes_join(codes_groups, known, sizeof(known)),
-			    CODES_GROUP_EXPECTED);
+		return fail(
+		    ld,
+		    "complication: group \"%s\" has no meaning in the database "
+		    "(summary.complication_groups has %s; \"%s\" is for expected reactions)",
+		    group->string, codes_join(codes_groups, known, sizeof(known)),
+		    CODES_GROUP_EXPECTED);
 	const char *name = arena_strdup(ld->v->arena, group->string);
 	if (!name)
 		return fail(ld, "out of memory");

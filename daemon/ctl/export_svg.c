@@ -65,7 +65,7 @@ static void legend(struct export_buf *out, unsigned mask)
 		marker(out, s, 8, 8);
 		export_buf_puts(out, "</svg>");
 		export_html_escape(out, s < CODES_N_SETTINGS ? export_html_label(codes_settings[s])
-							      : "Other");
+							     : "Other");
 		export_buf_puts(out, "</span>");
 	}
 	export_buf_puts(out, "</div>\n");

@@ -104,7 +104,8 @@ static int check_args(struct premises_args *a)
 		    NAME_MAX_CHARS);
 	if (codes_rank(codes_settings, a->setting) < 0)
 		return ctl_usage_error("premises add", "--setting '%s' is not one of %s",
-				       a->setting, codes_join(codes_settings, known, sizeof(known)));
+				       a->setting,
+				       codes_join(codes_settings, known, sizeof(known)));
 	if (a->code && !is_code(a->code))
 		return ctl_usage_error(
 		    "premises add",

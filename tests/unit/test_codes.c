@@ -48,8 +48,7 @@ static void test_join_never_overruns(void **state)
 	assert_string_equal(codes_join(codes_reporter_roles, buf, sizeof(buf)),
 			    "practitioner, treating_clinician, patient, other");
 	memset(small, 'x', sizeof(small));
-	assert_string_equal(codes_join(codes_reporter_roles, small, sizeof(small)),
-			    "practitione");
+	assert_string_equal(codes_join(codes_reporter_roles, small, sizeof(small)), "practitione");
 	assert_null(codes_join(codes_settings, NULL, 0));
 }
 

@@ -758,17 +758,16 @@ static void test_load_rejects_overlong_term(void **state)
 static void write_mini_complications(struct th_tmpfile *t, const char *groups, const char *codes)
 {
 	char text[8192];
-	const char *fmt =
-	    "{\"version\": 1,\n"
-	    " \"setting\": {\"codes\": {\"salon\": []}},\n"
-	    " \"practitioner_role\": {\"codes\": {\"doctor\": []},\n"
-	    "                       \"medically_trained\": {\"doctor\": true}},\n"
-	    " \"complication\": {\"groups\": {%s}, \"codes\": {%s}},\n"
-	    " \"severity\": {\"codes\": {\"mild\": []}},\n"
-	    " \"outcome\": {\"codes\": {\"resolved\": []}},\n"
-	    " \"device\": {\"codes\": {\"pen\": []}},\n"
-	    " \"procedure_type\": {\"codes\": {\"microneedling\": []}},\n"
-	    " \"sex\": {\"codes\": {\"female\": []}}}\n";
+	const char *fmt = "{\"version\": 1,\n"
+			  " \"setting\": {\"codes\": {\"salon\": []}},\n"
+			  " \"practitioner_role\": {\"codes\": {\"doctor\": []},\n"
+			  "                       \"medically_trained\": {\"doctor\": true}},\n"
+			  " \"complication\": {\"groups\": {%s}, \"codes\": {%s}},\n"
+			  " \"severity\": {\"codes\": {\"mild\": []}},\n"
+			  " \"outcome\": {\"codes\": {\"resolved\": []}},\n"
+			  " \"device\": {\"codes\": {\"pen\": []}},\n"
+			  " \"procedure_type\": {\"codes\": {\"microneedling\": []}},\n"
+			  " \"sex\": {\"codes\": {\"female\": []}}}\n";
 
 	snprintf(text, sizeof(text), fmt, groups, codes);
 	th_write_tmp(t, text);
@@ -813,7 +812,8 @@ static void test_load_refuses_a_group_without_meaning(void **state)
 	char want[512];
 
 	(void)state;
-	write_mini(&t, setting_ok, trained_ok, "\"pigmentation\": [\"pih\"], \"bruising\": [\"other\"]");
+	write_mini(&t, setting_ok, trained_ok,
+		   "\"pigmentation\": [\"pih\"], \"bruising\": [\"other\"]");
 	snprintf(want, sizeof(want), want_fmt, "bruising");
 	expect_load_error(&t, want);
 	/* 'any' is a row of the table, but the aggregate of every group */
@@ -847,7 +847,8 @@ static void test_load_bounds_the_complication_codes(void **state)
 	(void)state;
 	for (int i = 0; i <= VOCAB_COMPLICATION_MAX; i++) {
 		g += (size_t)snprintf(groups + g, sizeof(groups) - g, "%s\"c%d\"", i ? "," : "", i);
-		c += (size_t)snprintf(codes + c, sizeof(codes) - c, "%s\"c%d\": []", i ? "," : "", i);
+		c += (size_t)snprintf(codes + c, sizeof(codes) - c, "%s\"c%d\": []", i ? "," : "",
+				      i);
 	}
 	snprintf(groups + g, sizeof(groups) - g, "]");
 	write_mini_complications(&t, groups, codes);
@@ -868,8 +869,8 @@ static void test_shipped_vocabulary_matches_the_schema_lists(void **state)
 	for (size_t g = 0; codes_groups[g]; g++) {
 		size_t types = 0;
 		for (size_t i = 0; i < n; i++)
-			types += strcmp(vocab_complication_group(v, vocab_code_at(
-							    v, VOCAB_COMPLICATION, i)),
+			types += strcmp(vocab_complication_group(
+					    v, vocab_code_at(v, VOCAB_COMPLICATION, i)),
 					codes_groups[g]) == 0;
 		if (!types)
 			fail_msg("group %s has no complication type", codes_groups[g]);
