@@ -15,8 +15,13 @@ const char *const codes_reporter_roles[] = {"practitioner", "treating_clinician"
 /* Settings and groups share no code, so one table labels both. */
 static const struct {
 	const char *code, *label;
-} labels[] = {CODES_SETTINGS(CODE_LABEL){CODES_GROUP_ANY, "Any complication"},
-	      CODES_GROUPS(CODE_LABEL)};
+} labels[] = {
+	/* clang-format off */
+	CODES_SETTINGS(CODE_LABEL)
+	{CODES_GROUP_ANY, "Any complication"},
+	CODES_GROUPS(CODE_LABEL)
+	/* clang-format on */
+};
 
 int codes_rank(const char *const *list, const char *s)
 {
