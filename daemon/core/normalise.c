@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "codes.h"
 #include "identifying.h"
 #include "pseudonym.h"
 #include "region.h"
@@ -55,10 +56,6 @@ struct walk {
 
 /* Name tables, laid out by hand: clang-format would put one name per line. */
 /* clang-format off */
-static const char *const reporter_roles[] = {
-	"practitioner", "treating_clinician", "patient", "other", NULL
-};
-
 static const char *const age_bands[] = {
 	"0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+", NULL
 };
@@ -319,6 +316,7 @@ static int client_ref_chars_ok(const char *s)
 
 static void take_header(struct walk *w, const cJSON *doc, struct report *r)
 {
+	char roles[128];
 	const char *s = NULL;
 	int got = get_string(w, doc, "", "client_ref", SIZE_MAX, &s);
 
@@ -338,9 +336,9 @@ static void take_header(struct walk *w, const cJSON *doc, struct report *r)
 	got = get_string(w, doc, "", "reporter_role", TERM_MAX, &s);
 	if (got == GOT_NONE)
 		issue(w, w->errors, "", "reporter_role", "is required");
-	else if (got == GOT_VALUE && !(r->reporter_role = in_list(reporter_roles, s)))
-		issue(w, w->errors, "", "reporter_role",
-		      "must be one of practitioner, treating_clinician, patient, other");
+	else if (got == GOT_VALUE && !(r->reporter_role = in_list(codes_reporter_roles, s)))
+		issue(w, w->errors, "", "reporter_role", "must be one of %s",
+		      codes_join(codes_reporter_roles, roles, sizeof(roles)));
 
 	if (get_string(w, doc, "", "narrative", NARRATIVE_MAX, &s) == GOT_VALUE) {
 		scan_text(w, "", "narrative", s);
@@ -544,9 +542,9 @@ static void classify_complication(struct walk *w, const char *base, struct compl
 
 	if (!c->type.code[0])
 		return;
-	if (strcmp(c->type.code, "prolonged_erythema") == 0 && c->duration_days >= 0 &&
+	if (strcmp(c->type.code, CODES_TYPE_ERYTHEMA) == 0 && c->duration_days >= 0 &&
 	    c->duration_days <= 3) {
-		snprintf(c->type.code, sizeof(c->type.code), "expected_reaction");
+		snprintf(c->type.code, sizeof(c->type.code), "%s", CODES_TYPE_EXPECTED);
 		issue(w, w->warnings, base, "type",
 		      "redness resolving within 72 hours is an expected reaction");
 	}

@@ -1,7 +1,9 @@
 /* Summary queries: parameter checking for GET /v1/summaries. Every problem
  * is reported at once, each under the name of its parameter. */
 #include "summary_query.h"
+#include "codes.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -15,74 +17,40 @@ static const char *const dim_names[SUMMARY_DIM_COUNT] = {
     [SUMMARY_TRAINING] = "training",
 };
 
-const char *const summary_settings[] = {
-    "medical_clinic", "salon", "home", "mobile", "unknown", NULL,
-};
+int summary_types_from_vocab(struct arena *a, const struct vocab *v, struct summary_types *ret)
+{
+	size_t n = vocab_code_count(v, VOCAB_COMPLICATION), k = 0;
+	const char **type = arena_alloc(a, (n + 1) * sizeof(*type));
+	const char **group = arena_alloc(a, (n + 1) * sizeof(*group));
 
-/* DESIGN §6; the vocabulary file assigns each type to one of these. */
-const char *const summary_groups[] = {
-    "infection",    "pigmentation", "scarring", "granulomatous_allergic",
-    "inflammatory", "neurological", "other",	NULL,
-};
-
-static const struct {
-	const char *type, *group;
-} type_groups[] = {
-    {"infection_bacterial", "infection"},
-    {"infection_mycobacterial", "infection"},
-    {"infection_viral_hsv", "infection"},
-    {"infection_unspecified", "infection"},
-    {"pih", "pigmentation"},
-    {"scarring_hypertrophic", "scarring"},
-    {"scarring_keloid", "scarring"},
-    {"scarring_atrophic", "scarring"},
-    {"scarring_unspecified", "scarring"},
-    {"granuloma", "granulomatous_allergic"},
-    {"hypersensitivity", "granulomatous_allergic"},
-    {"prolonged_erythema", "inflammatory"},
-    {"acne_flare", "inflammatory"},
-    {"nerve_irritation", "neurological"},
-    {"other", "other"},
-};
-
-const char *const summary_types[] = {
-    "infection_bacterial",
-    "infection_mycobacterial",
-    "infection_viral_hsv",
-    "infection_unspecified",
-    "pih",
-    "scarring_hypertrophic",
-    "scarring_keloid",
-    "scarring_atrophic",
-    "scarring_unspecified",
-    "granuloma",
-    "hypersensitivity",
-    "prolonged_erythema",
-    "acne_flare",
-    "nerve_irritation",
-    "other",
-    NULL,
-};
+	if (!type || !group)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *t = vocab_code_at(v, VOCAB_COMPLICATION, i);
+		const char *g = vocab_complication_group(v, t);
+		if (!g || strcmp(g, CODES_GROUP_EXPECTED) == 0)
+			continue;
+		type[k] = arena_strdup(a, t);
+		group[k] = arena_strdup(a, g);
+		if (!type[k] || !group[k])
+			return -ENOMEM;
+		k++;
+	}
+	type[k] = group[k] = NULL;
+	*ret = (struct summary_types){.n = k, .type = type, .group = group};
+	return 0;
+}
 
 const char *summary_dim_name(enum summary_dim d)
 {
 	return d < SUMMARY_DIM_COUNT ? dim_names[d] : "?";
 }
 
-const char *summary_type_group(const char *type)
+const char *summary_type_group(const struct summary_types *types, const char *type)
 {
-	for (size_t i = 0; i < sizeof(type_groups) / sizeof(type_groups[0]); i++)
-		if (strcmp(type_groups[i].type, type) == 0)
-			return type_groups[i].group;
-	return NULL;
-}
+	int i = codes_rank(types->type, type);
 
-int summary_rank(const char *const *list, const char *s)
-{
-	for (int i = 0; s && list[i]; i++)
-		if (strcmp(list[i], s) == 0)
-			return i;
-	return -1;
+	return i < 0 ? NULL : types->group[i];
 }
 
 static int dim_by_name(const char *s, size_t len)
@@ -134,7 +102,7 @@ static void parse_filter(const char *name, const char *v, const char *const *all
 		issues_add(errors, name, "expected reactions are not complications");
 		return;
 	}
-	if (summary_rank(allowed, v) < 0) {
+	if (codes_rank(allowed, v) < 0) {
 		issues_add(errors, name, "unknown %s \"%.40s\"", name, v);
 		return;
 	}
@@ -147,7 +115,7 @@ static void parse_param(struct summary_query *q, const struct summary_param *p, 
 {
 	static const char *const names[] = {
 	    "from", "to", "by", "setting", "complication", "complication_type", NULL};
-	int i = summary_rank(names, p->key);
+	int i = codes_rank(names, p->key);
 	const char *v = p->value ? p->value : "";
 
 	if (i < 0) {
@@ -172,13 +140,13 @@ static void parse_param(struct summary_query *q, const struct summary_param *p, 
 		parse_by(q, v, errors);
 		break;
 	case 3:
-		parse_filter("setting", v, summary_settings, &q->setting, errors);
+		parse_filter("setting", v, codes_settings, &q->setting, errors);
 		break;
 	case 4:
-		parse_filter("complication", v, summary_groups, &q->complication, errors);
+		parse_filter("complication", v, codes_groups, &q->complication, errors);
 		break;
 	default:
-		parse_filter("complication_type", v, summary_types, &q->complication_type, errors);
+		parse_filter("complication_type", v, q->types->type, &q->complication_type, errors);
 	}
 }
 
@@ -204,12 +172,14 @@ static void resolve_range(struct summary_query *q, unsigned seen, long today, st
 }
 
 int summary_query_parse(struct summary_query *q, const struct summary_param *params, size_t n,
-			long today, struct issues *errors)
+			long today, const struct summary_types *types, struct issues *errors)
 {
 	unsigned seen = 0;
 	size_t before = errors->n;
 
+	assert(types);
 	memset(q, 0, sizeof(*q));
+	q->types = types;
 	q->by[0] = SUMMARY_SETTING;
 	q->by[1] = SUMMARY_COMPLICATION;
 	q->n_by = 2;

@@ -13,8 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "arena.h"
 #include "issues.h"
 #include "isoweek.h"
+#include "vocab.h"
 
 /* The breakdowns, in the order rows are keyed when several are asked for. */
 enum summary_dim {
@@ -33,6 +35,21 @@ enum summary_dim {
 #define SUMMARY_DEFAULT_WEEKS 13
 /* Longest range one request may ask for: ten years of weeks. */
 #define SUMMARY_MAX_WEEKS 522
+
+/* The complication types a summary knows: the vocabulary's complication
+ * codes in the order vocabulary.json lists them, without expected
+ * reactions (not complications), each with its group. Settings and groups
+ * are the schema's closed lists (codes.h). Copied out of the vocabulary so
+ * that a reload during the request changes nothing it shows. */
+struct summary_types {
+	size_t n;
+	const char **type;  /* NULL-terminated */
+	const char **group; /* group[i] is type[i]'s */
+};
+
+/* The types of v, copied into a (which owns them). 0 or -ENOMEM. Call with
+ * the vocabulary held. */
+int summary_types_from_vocab(struct arena *a, const struct vocab *v, struct summary_types *ret);
 
 /* A parameter as it arrived (URL-decoded). */
 struct summary_param {
@@ -55,6 +72,8 @@ struct summary_query {
 	/* The dimensions rows are computed over: by plus every filtered one, so
 	 * that a filtered row can still be compared with medical_clinic. */
 	unsigned needed;
+	/* The types the filter was checked against and rows are listed by. */
+	const struct summary_types *types;
 };
 
 /* The name of a dimension as `by` spells it ("complication_type"). */
@@ -65,18 +84,9 @@ const char *summary_dim_name(enum summary_dim d);
  * an unknown or repeated parameter, a malformed week or range, an unknown
  * `by` or filter value. */
 int summary_query_parse(struct summary_query *q, const struct summary_param *params, size_t n,
-			long today, struct issues *errors);
+			long today, const struct summary_types *types, struct issues *errors);
 
-/* Registered settings, complication groups (without 'expected', which is
- * not a complication) and types (without expected_reaction), in the order
- * tables list them; each NULL-terminated. */
-extern const char *const summary_settings[];
-extern const char *const summary_groups[];
-extern const char *const summary_types[];
-/* The group of a type in summary_types, or NULL. */
-const char *summary_type_group(const char *type);
-
-/* Position of s in a NULL-terminated list, or -1. */
-int summary_rank(const char *const *list, const char *s);
+/* The group of a type in types, or NULL. */
+const char *summary_type_group(const struct summary_types *types, const char *type);
 
 #endif

@@ -14,11 +14,11 @@
 #include <string.h>
 
 #include "arena.h"
+#include "codes.h"
 
 #define KEY_SEP '\x1f'
 #define KEY_NULL '\x1e'
 #define NOT_FOUND ((size_t)-1)
-#define REFERENCE_SETTING "medical_clinic"
 #define BIT(d) SUMMARY_DIM_BIT(d)
 #define COMPLICATION_DIMS (BIT(SUMMARY_COMPLICATION) | BIT(SUMMARY_COMPLICATION_TYPE))
 
@@ -104,7 +104,7 @@ struct combo {
 	const char *group, *type;
 };
 
-static size_t make_combos(const struct summary_query *q, struct combo *out)
+static size_t make_combos(const struct summary_query *q, struct combo *out, size_t max)
 {
 	unsigned cd = q->needed & COMPLICATION_DIMS;
 	size_t n = 0;
@@ -114,19 +114,18 @@ static size_t make_combos(const struct summary_query *q, struct combo *out)
 		return 1;
 	}
 	if (!(cd & BIT(SUMMARY_COMPLICATION_TYPE))) {
-		for (size_t i = 0; summary_groups[i]; i++)
-			if (!q->complication || strcmp(q->complication, summary_groups[i]) == 0)
-				out[n++] = (struct combo){summary_groups[i], NULL};
+		for (size_t i = 0; codes_groups[i]; i++)
+			if (!q->complication || strcmp(q->complication, codes_groups[i]) == 0)
+				out[n++] = (struct combo){codes_groups[i], NULL};
 		return n;
 	}
-	for (size_t i = 0; summary_types[i]; i++) {
-		const char *g = summary_type_group(summary_types[i]);
+	for (size_t i = 0; i < q->types->n && n < max; i++) {
+		const char *t = q->types->type[i], *g = q->types->group[i];
 		if (q->complication && strcmp(q->complication, g) != 0)
 			continue;
-		if (q->complication_type && strcmp(q->complication_type, summary_types[i]) != 0)
+		if (q->complication_type && strcmp(q->complication_type, t) != 0)
 			continue;
-		out[n++] =
-		    (struct combo){cd & BIT(SUMMARY_COMPLICATION) ? g : NULL, summary_types[i]};
+		out[n++] = (struct combo){cd & BIT(SUMMARY_COMPLICATION) ? g : NULL, t};
 	}
 	return n;
 }
@@ -189,8 +188,9 @@ static int index_den(struct build *b, struct keymap *m, const struct summary_den
 static int collect_rows(struct build *b)
 {
 	const struct summary_input *in = b->in;
-	struct combo combos[32];
-	size_t nc = make_combos(in->q, combos);
+	/* vocab.c bounds the types; the groups are fewer. */
+	struct combo combos[VOCAB_COMPLICATION_MAX];
+	size_t nc = make_combos(in->q, combos, VOCAB_COMPLICATION_MAX);
 
 	b->cap = in->n_denominators * nc + in->n_events;
 	b->v = arena_alloc(b->a, (b->cap ? b->cap : 1) * sizeof(*b->v));
@@ -242,7 +242,7 @@ static int fill_counts(struct build *b)
 static const struct summary_row *reference_of(struct build *b, const struct summary_row *r)
 {
 	struct summary_key k = r->key;
-	k.v[SUMMARY_SETTING] = REFERENCE_SETTING;
+	k.v[SUMMARY_SETTING] = CODES_REFERENCE_SETTING;
 	const char *key = flatten(b->a, &k, b->need);
 	size_t i = key ? keymap_get(&b->rows, key) : NOT_FOUND;
 	return i == NOT_FOUND ? NULL : &b->v[i];
@@ -302,18 +302,19 @@ static bool passes_filters(const struct summary_query *q, const struct summary_r
 
 /* Order within one dimension: the tables' own order for settings,
  * complications and training, text otherwise; unknown values last. */
-static int compare_value(enum summary_dim d, const char *x, const char *y)
+static int compare_value(const struct summary_query *q, enum summary_dim d, const char *x,
+			 const char *y)
 {
 	static const char *const training[] = {"true", "false", NULL};
-	const char *const *order = d == SUMMARY_SETTING		    ? summary_settings
-				   : d == SUMMARY_COMPLICATION	    ? summary_groups
-				   : d == SUMMARY_COMPLICATION_TYPE ? summary_types
+	const char *const *order = d == SUMMARY_SETTING		    ? codes_settings
+				   : d == SUMMARY_COMPLICATION	    ? codes_groups
+				   : d == SUMMARY_COMPLICATION_TYPE ? q->types->type
 				   : d == SUMMARY_TRAINING	    ? training
 								    : NULL;
 	if (!x || !y)
 		return (!x) - (!y);
 	if (order) {
-		int rx = summary_rank(order, x), ry = summary_rank(order, y);
+		int rx = codes_rank(order, x), ry = codes_rank(order, y);
 		if (rx != ry)
 			return rx < 0 ? 1 : ry < 0 ? -1 : rx - ry;
 	}
@@ -325,7 +326,7 @@ static int compare_keys(const void *pa, const void *pb, void *arg)
 	const struct summary_query *q = arg;
 	const struct summary_key *a = pa, *b = pb; /* each struct starts with its key */
 	for (size_t i = 0; i < q->n_by; i++) {
-		int c = compare_value(q->by[i], a->v[q->by[i]], b->v[q->by[i]]);
+		int c = compare_value(q, q->by[i], a->v[q->by[i]], b->v[q->by[i]]);
 		if (c)
 			return c;
 	}

@@ -7,6 +7,7 @@
  * Everything a vocabulary owns lives in one arena, freed in one call. */
 #include "vocab.h"
 #include "arena.h"
+#include "codes.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -38,6 +39,7 @@ struct vocab_term {
 
 struct vocab_table {
 	struct vocab_code *codes; /* sorted by name */
+	const char **order;	  /* the same names in file order, for listings */
 	size_t ncodes;
 	struct vocab_term *terms; /* sorted by folded, each folded term once */
 	size_t nterms;
@@ -264,7 +266,8 @@ static int build_codes(const struct loader *ld, const char *field, struct vocab_
 	size_t n = (size_t)cJSON_GetArraySize(codes);
 
 	t->codes = arena_alloc(ld->v->arena, n * sizeof(*t->codes));
-	if (!t->codes)
+	t->order = arena_alloc(ld->v->arena, n * sizeof(*t->order));
+	if (!t->codes || !t->order)
 		return fail(ld, "out of memory");
 	for (const cJSON *c = codes->child; c; c = c->next) {
 		if (!name_ok(c->string))
@@ -274,11 +277,12 @@ static int build_codes(const struct loader *ld, const char *field, struct vocab_
 		if (!cJSON_IsArray(c))
 			return fail(ld, "%s: code \"%s\" must be an array of terms", field,
 				    c->string);
-		struct vocab_code *code = &t->codes[t->ncodes++];
+		struct vocab_code *code = &t->codes[t->ncodes];
 		code->name = arena_strdup(ld->v->arena, c->string);
 		code->trained = TRAINED_UNSET;
 		if (!code->name)
 			return fail(ld, "out of memory");
+		t->order[t->ncodes++] = code->name;
 	}
 	qsort(t->codes, t->ncodes, sizeof(*t->codes), cmp_code);
 	return 0;
@@ -416,9 +420,19 @@ static int load_field(const struct loader *ld, enum vocab_field f, const cJSON *
 	return build_terms(ld, field, t, codes);
 }
 
+/* A group is a row of summary.complication_groups, which gives it its
+ * meaning and a row in every rate table, or the expected-reaction group,
+ * which no table counts. Any other name would be stored on complication
+ * rows and then counted nowhere. */
+static int group_known(const char *name)
+{
+	return strcmp(name, CODES_GROUP_EXPECTED) == 0 || codes_rank(codes_groups, name) >= 0;
+}
+
 static int load_group(const struct loader *ld, const cJSON *group)
 {
 	struct vocab_table *t = &ld->v->fields[VOCAB_COMPLICATION];
+	char known[256];
 
 	if (!name_ok(group->string))
 		return fail(ld,
@@ -428,6 +442,13 @@ static int load_group(const struct loader *ld, const cJSON *group)
 	if (!cJSON_IsArray(group) || !group->child)
 		return fail(ld, "complication: group \"%s\" must be a non-empty array of codes",
 			    group->string);
+	if (!group_known(group->string))
+		return fail(
+		    ld,
+		    "complication: group \"%s\" has no meaning in the database "
+		    "(summary.complication_groups has %s; \"%s\" is for expected reactions)",
+		    group->string, codes_join(codes_groups, known, sizeof(known)),
+		    CODES_GROUP_EXPECTED);
 	const char *name = arena_strdup(ld->v->arena, group->string);
 	if (!name)
 		return fail(ld, "out of memory");
@@ -460,6 +481,46 @@ static int load_groups(const struct loader *ld, const cJSON *section)
 	for (size_t i = 0; i < t->ncodes; i++)
 		if (!t->codes[i].group)
 			return fail(ld, "complication: code \"%s\" has no group", t->codes[i].name);
+	return 0;
+}
+
+/* Every setting is one premises.setting's CHECK allows: reports are summed
+ * per setting and compared with registered premises, so a setting the
+ * schema does not list would be stored and then shown in no table. */
+static int check_settings(const struct loader *ld)
+{
+	const struct vocab_table *t = &ld->v->fields[VOCAB_SETTING];
+	char known[256];
+
+	for (size_t i = 0; i < t->ncodes; i++)
+		if (codes_rank(codes_settings, t->order[i]) < 0)
+			return fail(ld,
+				    "setting: code \"%s\" is not a setting the database accepts "
+				    "(premises.setting allows %s)",
+				    t->order[i], codes_join(codes_settings, known, sizeof(known)));
+	return 0;
+}
+
+/* normalise.c gives short-lived redness the code CODES_TYPE_EXPECTED by
+ * name, so that code must exist wherever that rule can fire and must be an
+ * expected reaction, or the redness would be counted as a complication.
+ * The count is bounded because summaries list a row per code. */
+static int check_complications(const struct loader *ld)
+{
+	const struct vocab_table *t = &ld->v->fields[VOCAB_COMPLICATION];
+	const struct vocab_code *c = find_code(t, CODES_TYPE_EXPECTED);
+
+	if (t->ncodes > VOCAB_COMPLICATION_MAX)
+		return fail(ld, "complication: %zu codes, at most %d", t->ncodes,
+			    VOCAB_COMPLICATION_MAX);
+	if (c && strcmp(c->group, CODES_GROUP_EXPECTED) != 0)
+		return fail(ld, "complication: code \"%s\" must be in group \"%s\", not \"%s\"",
+			    CODES_TYPE_EXPECTED, CODES_GROUP_EXPECTED, c->group);
+	if (!c && find_code(t, CODES_TYPE_ERYTHEMA))
+		return fail(ld,
+			    "complication: code \"%s\" needs code \"%s\" (in group \"%s\") "
+			    "for redness gone within 72 hours",
+			    CODES_TYPE_ERYTHEMA, CODES_TYPE_EXPECTED, CODES_GROUP_EXPECTED);
 	return 0;
 }
 
@@ -523,6 +584,10 @@ static int load_root(const struct loader *ld, const cJSON *root)
 			return rc;
 	}
 	int rc = load_groups(ld, get(root, field_names[VOCAB_COMPLICATION]));
+	if (rc == 0)
+		rc = check_complications(ld);
+	if (rc == 0)
+		rc = check_settings(ld);
 	if (rc < 0)
 		return rc;
 	return load_trained(ld, get(root, field_names[VOCAB_PRACTITIONER_ROLE]));
@@ -614,4 +679,23 @@ int vocab_role_medically_trained(const struct vocab *v, const char *code)
 	const struct vocab_code *c = t ? find_code(t, code) : NULL;
 
 	return c ? c->trained : -1;
+}
+
+size_t vocab_code_count(const struct vocab *v, enum vocab_field field)
+{
+	const struct vocab_table *t = table_of(v, field);
+
+	return t ? t->ncodes : 0;
+}
+
+const char *vocab_code_at(const struct vocab *v, enum vocab_field field, size_t i)
+{
+	const struct vocab_table *t = table_of(v, field);
+
+	return t && i < t->ncodes ? t->order[i] : NULL;
+}
+
+const char *vocab_field_name(enum vocab_field field)
+{
+	return (unsigned)field < VOCAB_FIELD_COUNT ? field_names[field] : NULL;
 }

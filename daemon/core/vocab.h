@@ -24,8 +24,16 @@ enum vocab_field {
 
 struct vocab;
 
+/* Most complication codes a vocabulary may have: a summary by
+ * complication_type has a row per code. */
+#define VOCAB_COMPLICATION_MAX 64
+
 /* Loads and checks path: every complication code in exactly one group,
- * medically_trained for every role, no term under two codes of a field.
+ * medically_trained for every role, no term under two codes of a field;
+ * and against what the schema accepts (codes.h): every setting one that
+ * premises.setting allows, every group a row of summary.complication_groups
+ * or "expected", expected_reaction in "expected", at most
+ * VOCAB_COMPLICATION_MAX complication codes. The message names the code.
  * NULL on failure with a reason in err ("path: ..."). The caller owns the
  * result and frees it with vocab_free(), which accepts NULL. */
 struct vocab *vocab_load(const char *path, char *err, size_t errlen);
@@ -41,6 +49,14 @@ int vocab_is_code(const struct vocab *v, enum vocab_field field, const char *cod
 
 /* The group of a complication code ("infection", "pigmentation", ...), or NULL. */
 const char *vocab_complication_group(const struct vocab *v, const char *code);
+
+/* The number of canonical codes of field, and the i-th of them in the order
+ * vocabulary.json lists them (NULL past the end; lives as long as v). */
+size_t vocab_code_count(const struct vocab *v, enum vocab_field field);
+const char *vocab_code_at(const struct vocab *v, enum vocab_field field, size_t i);
+
+/* The section of field in vocabulary.json ("practitioner_role"), or NULL. */
+const char *vocab_field_name(enum vocab_field field);
 
 /* Whether a practitioner role code counts as medically trained: 1, 0, or -1
  * (unknown, including codes that are not roles). */

@@ -2,6 +2,7 @@
  * are export_svg.c's. */
 #include "export_html.h"
 #include "export_svg.h"
+#include "codes.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -112,30 +113,12 @@ void export_html_format_count(long long v, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
-static const char *const labels[][2] = {
-    {"medical_clinic", "Medical clinic"},
-    {"salon", "Beauty salon"},
-    {"home", "Home (self-administered)"},
-    {"mobile", "Mobile practitioner"},
-    {"unknown", "Setting not known"},
-    {"any", "Any complication"},
-    {"infection", "Infection"},
-    {"pigmentation", "Pigmentation (PIH)"},
-    {"scarring", "Scarring"},
-    {"granulomatous_allergic", "Granuloma or allergic reaction"},
-    {"inflammatory", "Prolonged inflammation or acne flare"},
-    {"neurological", "Nerve irritation"},
-    {"other", "Other complication"},
-};
-
 const char *export_html_label(const char *code)
 {
 	if (!code)
 		return "Not known";
-	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
-		if (strcmp(labels[i][0], code) == 0)
-			return labels[i][1];
-	return code;
+	const char *label = codes_label(code);
+	return label ? label : code;
 }
 
 bool export_html_figure(const char *s, double *ret)

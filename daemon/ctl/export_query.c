@@ -2,7 +2,7 @@
 #include "export_query.h"
 #include "ctl_db.h"
 #include "refresh_audit.h"
-#include "summary_query.h"
+#include "codes.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -95,8 +95,8 @@ static void settings_array(char *out, size_t outlen)
 {
 	size_t n = 0;
 	out[n++] = '{';
-	for (const char *const *s = summary_settings; *s && n + strlen(*s) + 2 < outlen; s++)
-		n += (size_t)snprintf(out + n, outlen - n, "%s%s", s == summary_settings ? "" : ",",
+	for (const char *const *s = codes_settings; *s && n + strlen(*s) + 2 < outlen; s++)
+		n += (size_t)snprintf(out + n, outlen - n, "%s%s", s == codes_settings ? "" : ",",
 				      *s);
 	snprintf(out + n, outlen - n, "}");
 }

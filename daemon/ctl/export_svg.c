@@ -3,16 +3,17 @@
  * always give the same bytes. */
 #include "export_svg.h"
 #include "export_html.h"
-#include "summary_query.h"
+#include "codes.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define N_STYLES 6 /* the five settings, and one for anything else */
+#define N_STYLES (CODES_N_SETTINGS + 1) /* the settings, and one for anything else */
+_Static_assert(N_STYLES == 6, "marker() draws one shape per setting and one for the rest");
 
 static int style_of(const char *setting)
 {
-	int r = setting ? summary_rank(summary_settings, setting) : -1;
+	int r = codes_rank(codes_settings, setting);
 	return r >= 0 && r < N_STYLES - 1 ? r : N_STYLES - 1;
 }
 
@@ -56,8 +57,6 @@ static void marker(struct export_buf *out, int style, double x, double y)
 /* The settings' key, for the settings in mask (bit = style). */
 static void legend(struct export_buf *out, unsigned mask)
 {
-	static const char *const codes[N_STYLES] = {"medical_clinic", "salon",	 "home",
-						    "mobile",	      "unknown", NULL};
 	export_buf_puts(out, "<div class=\"legend\">");
 	for (int s = 0; s < N_STYLES; s++) {
 		if (!(mask & (1u << s)))
@@ -65,7 +64,8 @@ static void legend(struct export_buf *out, unsigned mask)
 		export_buf_puts(out, "<span><svg viewBox=\"0 0 16 16\" aria-hidden=\"true\">");
 		marker(out, s, 8, 8);
 		export_buf_puts(out, "</svg>");
-		export_html_escape(out, codes[s] ? export_html_label(codes[s]) : "Other");
+		export_html_escape(out, s < CODES_N_SETTINGS ? export_html_label(codes_settings[s])
+							     : "Other");
 		export_buf_puts(out, "</span>");
 	}
 	export_buf_puts(out, "</div>\n");

@@ -1,5 +1,6 @@
 /* needlewatchctl premises: register the places that report, and list them. */
 #include "premises.h"
+#include "codes.h"
 #include "ctl_db.h"
 #include "premises_code.h"
 #include "region.h"
@@ -10,11 +11,6 @@
 #include <string.h>
 #include <sys/random.h>
 
-/* The setting vocabulary of DESIGN §6, as premises.setting's CHECK has it. */
-static const char *const settings[] = {
-    "medical_clinic", "salon", "home", "mobile", "unknown", NULL,
-};
-#define SETTINGS_TEXT "medical_clinic, salon, home, mobile, unknown"
 /* premises.name's CHECK: 1 to 200 characters. */
 #define NAME_MAX_CHARS 200
 
@@ -64,14 +60,6 @@ static void store_option(void *state, int c, const char *arg)
 	}
 }
 
-static bool is_setting(const char *s)
-{
-	for (const char *const *p = settings; *p; p++)
-		if (strcmp(s, *p) == 0)
-			return true;
-	return false;
-}
-
 /* premises.code's CHECK: ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$ */
 static bool is_code(const char *s)
 {
@@ -105,6 +93,8 @@ static int check_postcode(struct premises_args *a)
 
 static int check_args(struct premises_args *a)
 {
+	char known[128];
+
 	if (!a->name || !a->setting || !a->postcode)
 		return ctl_usage_error("premises add",
 				       "--name, --setting and --postcode are all needed");
@@ -112,9 +102,10 @@ static int check_args(struct premises_args *a)
 		return ctl_usage_error(
 		    "premises add", "--name must be 1 to %d characters, without control characters",
 		    NAME_MAX_CHARS);
-	if (!is_setting(a->setting))
+	if (codes_rank(codes_settings, a->setting) < 0)
 		return ctl_usage_error("premises add", "--setting '%s' is not one of %s",
-				       a->setting, SETTINGS_TEXT);
+				       a->setting,
+				       codes_join(codes_settings, known, sizeof(known)));
 	if (a->code && !is_code(a->code))
 		return ctl_usage_error(
 		    "premises add",

@@ -15,6 +15,7 @@
 #include "region.h"
 #include "server.h"
 #include "store.h"
+#include "codes_dump.h"
 #include "vocab.h"
 #include "writer.h"
 
@@ -56,14 +57,16 @@ struct options {
 	const char *config_path;
 	bool check_only;
 	bool dump;
+	bool dump_codes;
 };
 
 static void usage(FILE *out)
 {
-	fputs("usage: needlewatchd [-c FILE] [--check-config] [--dump-config]\n"
+	fputs("usage: needlewatchd [-c FILE] [--check-config] [--dump-config] [--dump-codes]\n"
 	      "  -c, --config FILE   configuration (default " CONFIG_DEFAULT_PATH ")\n"
 	      "      --check-config  validate the configuration and exit (0, or 78)\n"
 	      "      --dump-config   print the effective configuration, secrets masked\n"
+	      "      --dump-codes    load the vocabulary, print every code list as JSON\n"
 	      "  -h, --help          this text\n"
 	      "      --version       print the version\n",
 	      out);
@@ -74,7 +77,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	static const struct option longopts[] = {
 		{"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'k'},
 		{"dump-config", no_argument, NULL, 'd'},  {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
+		{"version", no_argument, NULL, 'V'},      {"dump-codes", no_argument, NULL, 'D'},
+		{NULL, 0, NULL, 0},
 	};
 	int ch;
 	o->config_path = CONFIG_DEFAULT_PATH;
@@ -83,6 +87,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'c': o->config_path = optarg; break;
 		case 'k': o->check_only = true; break;
 		case 'd': o->dump = true; break;
+		case 'D': o->dump_codes = true; break;
 		case 'h': usage(stdout); exit(EX_OK);
 		case 'V': puts("needlewatchd " NW_VERSION); exit(EX_OK);
 		default: usage(stderr); return -EINVAL;
@@ -314,6 +319,22 @@ static void server_cleanup(struct server *s)
 	explicit_bzero(&s->key, sizeof(s->key));
 }
 
+/* --check-config and --dump-codes: the vocabulary is checked at load against
+ * the schema's lists (vocab.h), so a bad one fails here, before a start. */
+static int check_vocabulary(const struct config *cfg, FILE *dump)
+{
+	char err[512];
+	struct vocab *v = vocab_load(cfg->vocabulary_file, err, sizeof(err));
+
+	if (!v) {
+		fprintf(stderr, "%s\n", err);
+		return EX_CONFIG;
+	}
+	int rc = dump ? codes_dump(v, dump) : 0;
+	vocab_free(v);
+	return rc < 0 ? EX_OSERR : EX_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = {0};
@@ -336,9 +357,12 @@ int main(int argc, char **argv)
 	}
 	if (o.dump)
 		config_dump(&cfg, stdout);
-	if (o.check_only || o.dump) {
+	if (o.check_only || o.dump || o.dump_codes) {
+		int rc = o.check_only || o.dump_codes
+			     ? check_vocabulary(&cfg, o.dump_codes ? stdout : NULL)
+			     : EX_OK;
 		config_free(&cfg);
-		return EX_OK;
+		return rc;
 	}
 	log_setup((enum log_level)cfg.log_level, cfg.log_format == LOG_FORMAT_JSON);
 	s.cfg = &cfg;

@@ -3,6 +3,7 @@
 #include "store.h"
 #include "arena.h"
 #include "dbpool.h"
+#include "jsonesc.h"
 #include "log.h"
 #include "pseudonym.h"
 #include "report.h"
@@ -115,8 +116,8 @@ static const char *tristate_text(enum tristate t)
 /* JSON texts of the INSERT's jsonb parameters, written straight into the
  * request's arena: one allocation each, measured first (strings exactly,
  * numbers at their widest), so building one costs no malloc and no tree.
- * Strings are escaped as cJSON does; they are valid UTF-8 already (the body
- * was). */
+ * Strings are escaped by jsonesc.c (unit-tested and fuzzed there); they are
+ * valid UTF-8 already (the body was). */
 struct jtext {
 	char *p;
 };
@@ -124,12 +125,7 @@ struct jtext {
 /* The length of s as a JSON string (of null when absent). */
 static size_t jstr_max(const char *s)
 {
-	size_t n = 2;
-	if (!s)
-		return 4;
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-		n += *c == '"' || *c == '\\' ? 2 : *c < 0x20 ? 6 : 1;
-	return n;
+	return jsonesc_len(s);
 }
 
 static void jraw(struct jtext *t, const char *s)
@@ -141,21 +137,7 @@ static void jraw(struct jtext *t, const char *s)
 
 static void jstr(struct jtext *t, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	*t->p++ = '"';
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c == '"' || *c == '\\') {
-			*t->p++ = '\\';
-			*t->p++ = (char)*c;
-		} else if (*c < 0x20) {
-			jraw(t, "\\u00");
-			*t->p++ = hex[*c >> 4];
-			*t->p++ = hex[*c & 15];
-		} else {
-			*t->p++ = (char)*c;
-		}
-	}
-	*t->p++ = '"';
+	t->p = jsonesc_write(t->p, s);
 }
 
 /* A string, or null when absent or empty. */

@@ -474,10 +474,21 @@ static enum MHD_Result render(struct request *rq, const struct summary_query *q,
 	return ret;
 }
 
+/* The complication types of the vocabulary in force, copied into the
+ * request's arena so that a reload mid-request changes nothing it shows. */
+static int current_types(struct request *rq, struct summary_types *ret)
+{
+	pthread_rwlock_rdlock(&rq->server->vocab_lock);
+	int rc = summary_types_from_vocab(rq->arena, rq->server->vocab, ret);
+	pthread_rwlock_unlock(&rq->server->vocab_lock);
+	return rc;
+}
+
 enum MHD_Result summaries_get(struct request *rq)
 {
 	struct params params = {.n = 0};
 	struct summary_query q;
+	struct summary_types types;
 	struct issues errors;
 	struct answer a = {.in.q = NULL};
 	struct fetch f = {.rq = rq};
@@ -487,7 +498,10 @@ enum MHD_Result summaries_get(struct request *rq)
 	if (params.too_many)
 		return respond_request_problem(rq, MHD_HTTP_BAD_REQUEST, "bad-query",
 					       "invalid query", "too many query parameters", NULL);
-	if (summary_query_parse(&q, params.v, params.n, today_days(), &errors) < 0)
+	if (current_types(rq, &types) < 0)
+		return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out-of-memory",
+					       "out of memory", "retry later", NULL);
+	if (summary_query_parse(&q, params.v, params.n, today_days(), &types, &errors) < 0)
 		return respond_request_problem(
 		    rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
 		    "one or more parameters are invalid; see errors", &errors);

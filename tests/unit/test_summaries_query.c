@@ -3,6 +3,7 @@
 #include "helpers.h"
 
 #include "isoweek.h"
+#include "codes.h"
 #include "summary_query.h"
 
 #define BIT SUMMARY_DIM_BIT
@@ -11,6 +12,7 @@ struct fixture {
 	struct arena *a;
 	struct issues errors;
 	struct summary_query q;
+	struct summary_types types;
 };
 
 TH_ARENA_FIXTURE
@@ -29,7 +31,8 @@ static int parse(struct fixture *f, const char *query)
 			*eq++ = '\0';
 		p[n++] = (struct summary_param){.key = kv, .value = eq};
 	}
-	return summary_query_parse(&f->q, p, n, today, &f->errors);
+	assert_int_equal(summary_types_from_vocab(f->a, shipped.vocab, &f->types), 0);
+	return summary_query_parse(&f->q, p, n, today, &f->types, &f->errors);
 }
 
 static void test_defaults_are_a_quarter_by_setting_and_complication(void **state)
@@ -138,13 +141,57 @@ static void test_filter_values_are_checked(void **state)
 
 static void test_type_groups(void **state)
 {
-	(void)state;
-	assert_string_equal(summary_type_group("pih"), "pigmentation");
-	assert_string_equal(summary_type_group("infection_viral_hsv"), "infection");
-	assert_null(summary_type_group("expected_reaction"));
-	for (size_t i = 0; summary_types[i]; i++)
-		assert_true(summary_rank(summary_groups, summary_type_group(summary_types[i])) >=
-			    0);
+	struct fixture *f = *state;
+	struct summary_types *t = &f->types;
+
+	assert_int_equal(summary_types_from_vocab(f->a, shipped.vocab, t), 0);
+	assert_string_equal(summary_type_group(t, "pih"), "pigmentation");
+	assert_string_equal(summary_type_group(t, "infection_viral_hsv"), "infection");
+	assert_null(summary_type_group(t, "expected_reaction"));
+	/* the vocabulary's order, expected reactions left out */
+	assert_int_equal(t->n, vocab_code_count(shipped.vocab, VOCAB_COMPLICATION) - 1);
+	assert_string_equal(t->type[0], "infection_bacterial");
+	assert_null(t->type[t->n]);
+	for (size_t i = 0; i < t->n; i++)
+		assert_true(codes_rank(codes_groups, t->group[i]) >= 0);
+}
+
+/* The type -> group map is the loaded vocabulary's, not a copy compiled in:
+ * a vocabulary that files pih under "other" (and has a type of its own)
+ * gives the summaries that group and that type. */
+static void test_types_follow_the_loaded_vocabulary(void **state)
+{
+	struct fixture *f = *state;
+	struct th_tmpfile tmp;
+	char err[512];
+
+	th_write_tmp(&tmp, "{\"version\": 1,\n"
+			   " \"setting\": {\"codes\": {\"salon\": []}},\n"
+			   " \"practitioner_role\": {\"codes\": {\"doctor\": []},\n"
+			   "   \"medically_trained\": {\"doctor\": true}},\n"
+			   " \"complication\": {\"groups\": {\"other\": [\"pih\"],\n"
+			   "   \"scarring\": [\"scar_new\"]},\n"
+			   "   \"codes\": {\"scar_new\": [], \"pih\": []}},\n"
+			   " \"severity\": {\"codes\": {\"mild\": []}},\n"
+			   " \"outcome\": {\"codes\": {\"resolved\": []}},\n"
+			   " \"device\": {\"codes\": {\"pen\": []}},\n"
+			   " \"procedure_type\": {\"codes\": {\"microneedling\": []}},\n"
+			   " \"sex\": {\"codes\": {\"female\": []}}}\n");
+	struct vocab *v = vocab_load(tmp.path, err, sizeof(err));
+	unlink(tmp.path);
+	assert_non_null(v);
+	assert_int_equal(summary_types_from_vocab(f->a, v, &f->types), 0);
+	vocab_free(v); /* the types are copies: they outlive a reload */
+	assert_int_equal(f->types.n, 2);
+	assert_string_equal(f->types.type[0], "scar_new");
+	assert_string_equal(summary_type_group(&f->types, "pih"), "other");
+	assert_string_equal(summary_type_group(&f->types, "scar_new"), "scarring");
+
+	struct summary_param p[1] = {{"complication_type", "scar_new"}};
+	assert_int_equal(summary_query_parse(&f->q, p, 1, 20784, &f->types, &f->errors), 0);
+	assert_string_equal(f->q.complication_type, "scar_new");
+	p[0].value = "infection_bacterial";
+	assert_int_equal(summary_query_parse(&f->q, p, 1, 20784, &f->types, &f->errors), -EINVAL);
 }
 
 int main(void)
@@ -160,6 +207,7 @@ int main(void)
 	    T(test_unknown_and_repeated_parameters_are_refused),
 	    T(test_filter_values_are_checked),
 	    T(test_type_groups),
+	    T(test_types_follow_the_loaded_vocabulary),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, th_tables_setup, th_tables_teardown);
 }

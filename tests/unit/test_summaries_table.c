@@ -14,6 +14,7 @@
 struct fixture {
 	struct arena *a;
 	struct issues errors;
+	struct summary_types types;
 	struct summary_query q;
 	struct summary_table t;
 };
@@ -24,7 +25,9 @@ static void query(struct fixture *f, const char *by, const char *setting)
 {
 	struct summary_param p[3] = {{"from", "2026-W40"}, {"by", by}, {"setting", setting}};
 	long today = 20784; /* 2026-11-27 */
-	assert_int_equal(summary_query_parse(&f->q, p, setting ? 3 : 2, today, &f->errors), 0);
+	assert_int_equal(summary_types_from_vocab(f->a, shipped.vocab, &f->types), 0);
+	assert_int_equal(
+	    summary_query_parse(&f->q, p, setting ? 3 : 2, today, &f->types, &f->errors), 0);
 }
 
 static void assert_close(double got, double want)
@@ -321,5 +324,5 @@ int main(void)
 	    T(test_json_answer_shape),
 	    T(test_csv_has_the_same_columns),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, th_tables_setup, th_tables_teardown);
 }

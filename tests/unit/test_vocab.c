@@ -3,6 +3,8 @@
 
 #include "helpers.h"
 
+#include "codes.h"
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 struct mapping {
@@ -750,6 +752,137 @@ static void test_load_rejects_overlong_term(void **state)
 	expect_load_error(&t, want);
 }
 
+/* ---- against the schema's closed lists (codes.h) ---- */
+
+/* The mini vocabulary with its complication groups and codes replaced. */
+static void write_mini_complications(struct th_tmpfile *t, const char *groups, const char *codes)
+{
+	char text[8192];
+	const char *fmt = "{\"version\": 1,\n"
+			  " \"setting\": {\"codes\": {\"salon\": []}},\n"
+			  " \"practitioner_role\": {\"codes\": {\"doctor\": []},\n"
+			  "                       \"medically_trained\": {\"doctor\": true}},\n"
+			  " \"complication\": {\"groups\": {%s}, \"codes\": {%s}},\n"
+			  " \"severity\": {\"codes\": {\"mild\": []}},\n"
+			  " \"outcome\": {\"codes\": {\"resolved\": []}},\n"
+			  " \"device\": {\"codes\": {\"pen\": []}},\n"
+			  " \"procedure_type\": {\"codes\": {\"microneedling\": []}},\n"
+			  " \"sex\": {\"codes\": {\"female\": []}}}\n";
+
+	snprintf(text, sizeof(text), fmt, groups, codes);
+	th_write_tmp(t, text);
+}
+
+static void test_load_refuses_a_setting_the_schema_does_not_accept(void **state)
+{
+	struct th_tmpfile t;
+
+	(void)state;
+	write_mini(&t, "\"salon\": [\"beauty salon\"], \"spa\": [\"day spa\"]", trained_ok,
+		   groups_ok);
+	expect_load_error(&t, "setting: code \"spa\" is not a setting the database accepts "
+			      "(premises.setting allows medical_clinic, salon, home, mobile, "
+			      "unknown)");
+}
+
+/* A subset of the schema's settings is fine: the schema still accepts every
+ * code the vocabulary can produce. */
+static void test_load_accepts_some_of_the_schema_settings(void **state)
+{
+	struct th_tmpfile t;
+	char err[512];
+
+	(void)state;
+	write_mini(&t, "\"home\": [\"DIY\"]", trained_ok, groups_ok);
+	struct vocab *v = vocab_load(t.path, err, sizeof(err));
+	unlink(t.path);
+	assert_non_null(v);
+	assert_int_equal(vocab_code_count(v, VOCAB_SETTING), 1);
+	vocab_free(v);
+}
+
+static void test_load_refuses_a_group_without_meaning(void **state)
+{
+	static const char *const want_fmt =
+	    "complication: group \"%s\" has no meaning in the database "
+	    "(summary.complication_groups has infection, pigmentation, scarring, "
+	    "granulomatous_allergic, inflammatory, neurological, other; \"expected\" is for "
+	    "expected reactions)";
+	struct th_tmpfile t;
+	char want[512];
+
+	(void)state;
+	write_mini(&t, setting_ok, trained_ok,
+		   "\"pigmentation\": [\"pih\"], \"bruising\": [\"other\"]");
+	snprintf(want, sizeof(want), want_fmt, "bruising");
+	expect_load_error(&t, want);
+	/* 'any' is a row of the table, but the aggregate of every group */
+	write_mini(&t, setting_ok, trained_ok, "\"any\": [\"pih\", \"other\"]");
+	snprintf(want, sizeof(want), want_fmt, "any");
+	expect_load_error(&t, want);
+}
+
+static void test_load_refuses_expected_reaction_outside_expected(void **state)
+{
+	struct th_tmpfile t;
+
+	(void)state;
+	write_mini_complications(&t, "\"inflammatory\": [\"expected_reaction\"]",
+				 "\"expected_reaction\": [\"swelling\"]");
+	expect_load_error(&t, "complication: code \"expected_reaction\" must be in group "
+			      "\"expected\", not \"inflammatory\"");
+	write_mini_complications(&t, "\"inflammatory\": [\"prolonged_erythema\"]",
+				 "\"prolonged_erythema\": [\"redness\"]");
+	expect_load_error(&t, "complication: code \"prolonged_erythema\" needs code "
+			      "\"expected_reaction\" (in group \"expected\") for redness gone "
+			      "within 72 hours");
+}
+
+static void test_load_bounds_the_complication_codes(void **state)
+{
+	struct th_tmpfile t;
+	char groups[4096] = "\"other\": [", codes[4096] = "";
+	size_t g = strlen(groups), c = 0;
+
+	(void)state;
+	for (int i = 0; i <= VOCAB_COMPLICATION_MAX; i++) {
+		g += (size_t)snprintf(groups + g, sizeof(groups) - g, "%s\"c%d\"", i ? "," : "", i);
+		c += (size_t)snprintf(codes + c, sizeof(codes) - c, "%s\"c%d\": []", i ? "," : "",
+				      i);
+	}
+	snprintf(groups + g, sizeof(groups) - g, "]");
+	write_mini_complications(&t, groups, codes);
+	expect_load_error(&t, "complication: 65 codes, at most 64");
+}
+
+/* The shipped file stays inside the schema's lists, and every group the
+ * summaries publish has at least one type (else it would always be 0). */
+static void test_shipped_vocabulary_matches_the_schema_lists(void **state)
+{
+	const struct vocab *v = *state;
+	size_t n = vocab_code_count(v, VOCAB_COMPLICATION);
+
+	for (size_t i = 0; i < vocab_code_count(v, VOCAB_SETTING); i++)
+		assert_int_equal(codes_rank(codes_settings, vocab_code_at(v, VOCAB_SETTING, i)),
+				 (int)i);
+	assert_int_equal(vocab_code_count(v, VOCAB_SETTING), CODES_N_SETTINGS);
+	for (size_t g = 0; codes_groups[g]; g++) {
+		size_t types = 0;
+		for (size_t i = 0; i < n; i++)
+			types += strcmp(vocab_complication_group(
+					    v, vocab_code_at(v, VOCAB_COMPLICATION, i)),
+					codes_groups[g]) == 0;
+		if (!types)
+			fail_msg("group %s has no complication type", codes_groups[g]);
+	}
+	assert_string_equal(vocab_complication_group(v, CODES_TYPE_EXPECTED), CODES_GROUP_EXPECTED);
+	/* listings keep the file's order, lookups are unaffected */
+	assert_string_equal(vocab_code_at(v, VOCAB_COMPLICATION, 0), "infection_bacterial");
+	assert_null(vocab_code_at(v, VOCAB_COMPLICATION, n));
+	assert_string_equal(vocab_field_name(VOCAB_PRACTITIONER_ROLE), "practitioner_role");
+	assert_null(vocab_field_name(VOCAB_FIELD_COUNT));
+}
+
 static void test_load_error_is_truncated_to_buffer(void **state)
 {
 	struct th_tmpfile t;
@@ -799,6 +932,12 @@ int main(void)
 	    cmocka_unit_test(test_load_rejects_bad_structure),
 	    cmocka_unit_test(test_load_rejects_overlong_term),
 	    cmocka_unit_test(test_load_error_is_truncated_to_buffer),
+	    cmocka_unit_test(test_load_refuses_a_setting_the_schema_does_not_accept),
+	    cmocka_unit_test(test_load_accepts_some_of_the_schema_settings),
+	    cmocka_unit_test(test_load_refuses_a_group_without_meaning),
+	    cmocka_unit_test(test_load_refuses_expected_reaction_outside_expected),
+	    cmocka_unit_test(test_load_bounds_the_complication_codes),
+	    cmocka_unit_test(test_shipped_vocabulary_matches_the_schema_lists),
 	};
 	return cmocka_run_group_tests_name("vocab", tests, group_setup, th_tables_teardown);
 }
