@@ -152,14 +152,14 @@ mkdir -p "$PL_OUT"
 ctl export --week "$PL_WEEK" --out "$PL_OUT" --no-refresh >/dev/null
 assert_eq "export --week $PL_WEEK exits 0" 0 "$?"
 PL_CSV="$PL_OUT/needlewatch-$PL_WEEK.csv"
-pl_csv_col() { awk -F, -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) n = i } NR > 1 && $1 == "rates_week_setting" && $2 == "salon" && $3 == "any" { print $n }' "$PL_CSV" | tr -d '\r'; }
+pl_csv_col() { awk -F, -v c="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) n = i } NR > 1 && $2 == "rates_week_setting" && $3 == "salon" && $4 == "any" { print $n }' "$PL_CSV" | tr -d '\r'; }
 assert_eq "the export's salon row: 6 per 1,000 over 1,000 procedures, 7 active, 2 silent, 3 left out" \
 	"6|1000|7|2|3" \
 	"$(pl_csv_col rate_per_1000)|$(pl_csv_col procedures)|$(pl_csv_col premises_active)|$(pl_csv_col premises_silent)|$(pl_csv_col premises_implausible)"
 assert_nomatch "no 2,021 or 3648 anywhere in the export" "2021,|3648|2028" "$(cat "$PL_OUT"/needlewatch-$PL_WEEK.*)"
 PL_HTML=$(tr '\n' ' ' <"$PL_OUT/needlewatch-$PL_WEEK.html")
 assert_match "the HTML headline says the coverage in words" \
-	"Salon: 1 of 7 active premises reported activity; 1 sent reports but no activity; 2 were silent \(sent nothing for the week\); 3 were left out as implausible" \
+	"Beauty salon: 1 of 7 active premises reported activity; 1 sent reports but no activity; 2 were silent \(sent nothing for the week\); 3 were left out as implausible" \
 	"$PL_HTML"
 assert_match "... and counts the premises-weeks left out" "3 premises-weeks with more cases than procedures, or an implausible rate, were left out" "$PL_HTML"
 assert_eq "the JSON export's coverage carries the salon's figures" "7|2|3" \
@@ -169,7 +169,7 @@ assert_eq "the JSON export's coverage carries the salon's figures" "7|2|3" \
 OUT=$(ctl review implausible)
 assert_match "review implausible lists PLA: 2,021 cases over 554 procedures" \
 	"$(pl_code "$PLA") +PL Salon A [0-9]+ +salon +$PL_WEEK +2021 +554 +3648.0 +cases_exceed_procedures" "$OUT"
-assert_match "... PLB's zero-procedure week" "$(pl_code "$PLB") .* +$PL_WEEK +1 +0 +zero_procedures" "$OUT"
+assert_match "... PLB's zero-procedure week" "$(pl_code "$PLB") .* +$PL_WEEK +1 +0 +- +zero_procedures" "$OUT"
 assert_match "... and PLD's implausible rate" "$(pl_code "$PLD") .* +$PL_WEEK +6 +40 +150.0 +rate_above_plausible" "$OUT"
 assert_nomatch "... not PLC" "$(pl_code "$PLC")" "$OUT"
 OUT=$(ctl review implausible --premises "$(pl_code "$PLC")")
