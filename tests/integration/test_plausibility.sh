@@ -74,9 +74,18 @@ pl_reports "$PLB_TOKEN" PL-B 1
 pl_activity "$PLB_TOKEN" 0
 assert_eq "0 procedures in a week with a case: stored, warned" "201|zero_procedures" \
 	"$STATUS|$(json_field warnings,0,code)"
+# a single report arriving second sees the activity (a follow-up: still 1 case)
+post_json /v1/reports "$PLB_TOKEN" "$(report_json PL-B-1 2 | sed "s/2026-11-02/$PL_DATE/")"
+assert_eq "a follow-up at PLB is stored, with a warning under procedure" "201|procedure" \
+	"$STATUS|$(json_field warnings,0,field)"
+assert_match "the warning counts the case once (the follow-up replaces it) against 0 procedures" \
+	"has 1 case.* against the 0 procedure.*zero_procedures" "$(json_field warnings,0,message)"
 pl_reports "$PLC_TOKEN" PL-C 6
 pl_activity "$PLC_TOKEN" 1000
 assert_eq "6 cases in 1,000 procedures: no warning" "201|" "$STATUS|$(json_field warnings)"
+post_json /v1/reports "$PLC_TOKEN" "$(report_json PL-C-1 2 | sed "s/2026-11-02/$PL_DATE/")"
+assert_eq "a follow-up at PLC (6 cases in 1,000) draws no plausibility warning" "201|0" \
+	"$STATUS|$(grep -c 'left out of the rates' <<<"$BODY")"
 pl_reports "$PLD_TOKEN" PL-D 6
 pl_activity "$PLD_TOKEN" 40
 assert_eq "6 cases in 40 procedures (150 per 1,000): warned" "201|rate_above_plausible" \
