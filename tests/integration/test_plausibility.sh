@@ -174,6 +174,11 @@ assert_match "... and counts the premises-weeks left out" "3 premises-weeks with
 assert_eq "the JSON export's coverage carries the salon's figures" "7|2|3" \
 	"$(sql "SELECT s ->> 'premises_active', s ->> 'premises_silent', s ->> 'premises_implausible' FROM jsonb_array_elements('$(sed "s/'/''/g" "$PL_OUT/needlewatch-$PL_WEEK.json")'::jsonb -> 'coverage' -> 'by_setting') s WHERE s ->> 'setting' = 'salon'")"
 
+# The export record would make another file's first --catch-up start after this week.
+sql "DELETE FROM needlewatch.exports WHERE week = '$PL_MONDAY'"
+assert_eq "this test leaves no export record behind" 0 \
+	"$(sql "SELECT count(*) FROM needlewatch.exports WHERE week = '$PL_MONDAY'")"
+
 # --- the regulator's list, and an acceptance ------------------------------------
 OUT=$(ctl review implausible)
 assert_match "review implausible lists PLA: 2,021 cases over 554 procedures" \
