@@ -83,7 +83,7 @@ struct summary_row {
 	uint64_t premises_implausible;
 	uint64_t premises_active; /* coverage: registered and active */
 	uint64_t premises_silent; /* of those, sent neither activity nor reports */
-	bool has_rate;		     /* procedures > 0 */
+	bool has_rate;		  /* procedures > 0 */
 	double rate_per_1000;
 	bool has_ci; /* stats_rate() succeeded */
 	struct stats_rate ci;

@@ -68,7 +68,7 @@ static void store_option(void *state, int c, const char *arg)
 
 static int list(struct ctl *ctl, const struct implausible_args *a)
 {
-	static const char *const headers[] = {"premises", "name",	"setting",  "week",
+	static const char *const headers[] = {"premises", "name",	"setting",   "week",
 					      "cases",	  "procedures", "per 1,000", "reason"};
 	PGresult *res = NULL;
 	const char *params[2] = {a->premises, a->limit};
@@ -91,7 +91,8 @@ static int accept(struct ctl *ctl, const struct implausible_args *a)
 	PGresult *res = NULL;
 
 	if (!a->premises || !a->week)
-		return ctl_usage_error("review implausible", "--accept needs --premises and --week");
+		return ctl_usage_error("review implausible",
+				       "--accept needs --premises and --week");
 	if (isoweek_parse(a->week, &w, &reason) < 0)
 		return ctl_usage_error("review implausible", "--week: %s", reason);
 	isoweek_format_date(isoweek_monday(w), monday);

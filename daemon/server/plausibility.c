@@ -58,10 +58,11 @@ void plausibility_warn_report(struct dbpool *readers, long long procedure_premis
 	if (!ok)
 		log_event(LOG_DEBUG, "plausibility_check_failed", "premises=%lld", premises_id);
 	if (ok && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-		issues_add(warnings, "procedure",
-			   "with this report the premises has %s case(s) with complications in the "
-			   "week against the %s procedure(s) it reported (%s); the week is left out "
-			   "of the rates until the activity or the reports are corrected",
-			   PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 0));
+		issues_add(
+		    warnings, "procedure",
+		    "with this report the premises has %s case(s) with complications in the "
+		    "week against the %s procedure(s) it reported (%s); the week is left out "
+		    "of the rates until the activity or the reports are corrected",
+		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 0));
 	PQclear(res);
 }
