@@ -24,6 +24,10 @@ enum figure {
 	FIG_PREMISES,
 	FIG_WITHOUT_ACTIVITY,
 	FIG_THIRD_PARTY,
+	FIG_PREMISES_ACTIVE,
+	FIG_PREMISES_SILENT,
+	FIG_PREMISES_IMPLAUSIBLE,
+	FIG_EVENTS_IMPLAUSIBLE,
 	FIG_COUNT
 };
 
@@ -44,6 +48,10 @@ static const char *const figure_names[FIG_COUNT] = {
     "premises_reporting",
     "events_without_activity",
     "events_third_party",
+    "premises_active",
+    "premises_silent",
+    "premises_implausible",
+    "events_implausible",
 };
 
 /* One cell: a number, a string, a boolean, or nothing (null). */
@@ -103,8 +111,16 @@ static struct cell figure(const struct summary_row *r, enum figure f)
 		return (struct cell){.kind = CELL_COUNT, .count = r->premises_reporting};
 	case FIG_WITHOUT_ACTIVITY:
 		return (struct cell){.kind = CELL_COUNT, .count = r->events_without_activity};
-	default:
+	case FIG_THIRD_PARTY:
 		return (struct cell){.kind = CELL_COUNT, .count = r->events_third_party};
+	case FIG_PREMISES_ACTIVE:
+		return (struct cell){.kind = CELL_COUNT, .count = r->premises_active};
+	case FIG_PREMISES_SILENT:
+		return (struct cell){.kind = CELL_COUNT, .count = r->premises_silent};
+	case FIG_PREMISES_IMPLAUSIBLE:
+		return (struct cell){.kind = CELL_COUNT, .count = r->premises_implausible};
+	default:
+		return (struct cell){.kind = CELL_COUNT, .count = r->events_implausible};
 	}
 }
 

@@ -207,7 +207,8 @@ static int collect_rows(struct build *b)
 	}
 	/* A cell without cases and without a denominator says nothing. */
 	for (size_t i = 0; i < in->n_events; i++)
-		if (in->events[i].cases > 0 && add_row(b, &in->events[i].key) < 0)
+		if ((in->events[i].cases > 0 || in->events[i].events_implausible > 0) &&
+		    add_row(b, &in->events[i].key) < 0)
 			return -ENOMEM;
 	return 0;
 }
@@ -225,10 +226,15 @@ static int fill_counts(struct build *b)
 			r->events = b->in->events[e].events;
 			r->events_without_activity = b->in->events[e].cases - r->events;
 			r->events_third_party = b->in->events[e].events_third_party;
+			r->events_implausible = b->in->events[e].events_implausible;
 		}
 		if (d != NOT_FOUND) {
-			r->procedures = b->in->denominators[d].procedures;
-			r->premises_reporting = b->in->denominators[d].premises;
+			const struct summary_denominator *den = &b->in->denominators[d];
+			r->procedures = den->procedures;
+			r->premises_reporting = den->premises;
+			r->premises_implausible = den->premises_implausible;
+			r->premises_active = den->premises_active;
+			r->premises_silent = den->premises_silent;
 		}
 		r->has_rate = r->procedures > 0;
 		if (r->has_rate)

@@ -27,20 +27,29 @@ struct summary_key {
 };
 
 /* Cases over the query's dimensions: events are those counted in the rate,
- * cases all of them (the rest lacked a denominator); events_third_party the
- * part of events from third-party reports (schema/008_third_party.sql). */
+ * cases all of them except the implausible (the rest lacked a denominator);
+ * events_third_party the part of events from third-party reports
+ * (schema/008_third_party.sql); events_implausible the cases of implausible
+ * premises-weeks, in neither (schema/013_plausibility_coverage.sql). */
 struct summary_events {
 	struct summary_key key;
 	uint64_t events;
 	uint64_t cases;
 	uint64_t events_third_party;
+	uint64_t events_implausible;
 };
 
-/* Activity over the query's dimensions except the complication ones. */
+/* Activity over the query's dimensions except the complication ones:
+ * procedures and premises of plausible premises-weeks; the implausible
+ * premises-weeks left out; the premises active in the range and, of those,
+ * the ones that sent nothing for any of its weeks (schema/013). */
 struct summary_denominator {
 	struct summary_key key;
 	uint64_t procedures;
 	uint64_t premises;
+	uint64_t premises_implausible;
+	uint64_t premises_active;
+	uint64_t premises_silent;
 };
 
 /* Cases at unregistered places, over the query's week, setting and complication. */
@@ -70,7 +79,11 @@ struct summary_row {
 	uint64_t premises_reporting;
 	uint64_t events_without_activity;
 	uint64_t events_third_party; /* of events, from third-party reports */
-	bool has_rate;		     /* procedures > 0 */
+	uint64_t events_implausible; /* left out: implausible premises-weeks */
+	uint64_t premises_implausible;
+	uint64_t premises_active; /* coverage: registered and active */
+	uint64_t premises_silent; /* of those, sent neither activity nor reports */
+	bool has_rate;		  /* procedures > 0 */
 	double rate_per_1000;
 	bool has_ci; /* stats_rate() succeeded */
 	struct stats_rate ci;

@@ -124,6 +124,10 @@ static const struct {
     [EXPORT_FIG_RR_ADJ_LOW] = {"rr_adjusted_ci95_low", FIG_NUMBER},
     [EXPORT_FIG_RR_ADJ_HIGH] = {"rr_adjusted_ci95_high", FIG_NUMBER},
     [EXPORT_FIG_RR_ADJ_STRATA] = {"rr_adjusted_strata", FIG_NUMBER},
+    [EXPORT_FIG_PREMISES_ACTIVE] = {"premises_active", FIG_NUMBER},
+    [EXPORT_FIG_PREMISES_SILENT] = {"premises_silent", FIG_NUMBER},
+    [EXPORT_FIG_PREMISES_IMPLAUSIBLE] = {"premises_implausible", FIG_NUMBER},
+    [EXPORT_FIG_PLAUSIBILITY] = {"plausibility", FIG_TEXT},
 };
 
 static bool key_applies(enum export_table t, enum export_key k)
@@ -310,6 +314,17 @@ static const char *const methods[][2] = {
 		    "(rr_adjusted_strata types)"},
     {"events_without_activity", "cases left out of the rate because the premises reported no "
 				"activity (or not the breakdown the table needs) for the week"},
+    {"premises_active", "registered premises of the setting (and region) active in the week: "
+			"registered by its end and not closed before it, or having sent activity "
+			"or reports for it"},
+    {"premises_silent", "of premises_active, those that sent neither activity nor reports for "
+			"the week: silent, not zero (activity without reports is a statement of "
+			"no complications)"},
+    {"premises_implausible",
+     "premises-weeks left out of events, procedures and premises_reporting because their "
+     "cases cannot stand over their procedures (plausibility gives the reasons: "
+     "zero_procedures, cases_exceed_procedures, rate_above_plausible), until corrected or "
+     "accepted by the regulator"},
     {"unregistered_counts", "cases whose procedure was done at an unregistered place (a home "
 			    "device, an unknown salon): counts in events, never rates, by the "
 			    "patient's region"},
@@ -348,11 +363,25 @@ static long long figure_count(const char *v)
 	return v && export_json_number_ok(v) ? strtoll(v, NULL, 10) : 0;
 }
 
+/* A setting's coverage (schema/013): active, silent and implausible
+ * premises, and the reasons. 0 or -1 (out of memory). */
+static int add_setting_coverage(cJSON *s, const struct export_cell *c)
+{
+	static const enum export_fig f[] = {EXPORT_FIG_PREMISES_ACTIVE, EXPORT_FIG_PREMISES_SILENT,
+					    EXPORT_FIG_PREMISES_IMPLAUSIBLE,
+					    EXPORT_FIG_PLAUSIBILITY};
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (!cJSON_AddItemToObject(s, figs[f[i]].name,
+					   json_figure(c->fig[f[i]], figs[f[i]].kind)))
+			return -1;
+	return 0;
+}
+
 /* Coverage: per setting, from the week's any-complication cells, and the
  * totals of what is never suppressed (premises and procedures). */
 static cJSON *json_coverage(const struct export_doc *doc)
 {
-	long long premises = 0, procedures = 0;
+	long long premises = 0, procedures = 0, active = 0, silent = 0, implausible = 0;
 	cJSON *o = cJSON_CreateObject();
 	cJSON *by = cJSON_AddArrayToObject(o, "by_setting");
 	for (size_t i = 0; by && i < doc->n_cells; i++) {
@@ -370,11 +399,18 @@ static cJSON *json_coverage(const struct export_doc *doc)
 		    !cJSON_AddItemToObject(
 			s, "procedures", json_figure(c->fig[EXPORT_FIG_PROCEDURES], FIG_NUMBER)) ||
 		    !cJSON_AddItemToObject(s, "events_without_activity",
-					   json_figure(c->fig[EXPORT_FIG_EWA], FIG_NUMBER)))
+					   json_figure(c->fig[EXPORT_FIG_EWA], FIG_NUMBER)) ||
+		    add_setting_coverage(s, c) < 0)
 			goto fail;
+		active += figure_count(c->fig[EXPORT_FIG_PREMISES_ACTIVE]);
+		silent += figure_count(c->fig[EXPORT_FIG_PREMISES_SILENT]);
+		implausible += figure_count(c->fig[EXPORT_FIG_PREMISES_IMPLAUSIBLE]);
 	}
 	if (!by || !cJSON_AddNumberToObject(o, "premises_reporting", (double)premises) ||
-	    !cJSON_AddNumberToObject(o, "procedures", (double)procedures))
+	    !cJSON_AddNumberToObject(o, "procedures", (double)procedures) ||
+	    !cJSON_AddNumberToObject(o, "premises_active", (double)active) ||
+	    !cJSON_AddNumberToObject(o, "premises_silent", (double)silent) ||
+	    !cJSON_AddNumberToObject(o, "premises_implausible", (double)implausible))
 		goto fail;
 	return o;
 fail:

@@ -416,29 +416,78 @@ static void page_header(const struct export_doc *doc, struct export_buf *out)
 	export_buf_puts(out, ".</p>\n</header>\n<main>\n");
 }
 
+static long long cell_count(const struct export_cell *c, enum export_fig f)
+{
+	double d;
+	return export_html_figure(c->fig[f], &d) ? llround(d) : 0;
+}
+
+/* One setting's coverage in words: "Salons: 3 of 5 active premises reported
+ * activity; 1 sent only reports; 1 was silent (sent nothing for the week);
+ * 1 was left out as implausible (more cases than procedures)." */
+static void setting_coverage(const struct export_cell *c, struct export_buf *out)
+{
+	long long active = cell_count(c, EXPORT_FIG_PREMISES_ACTIVE);
+	long long reporting = cell_count(c, EXPORT_FIG_PREMISES);
+	long long silent = cell_count(c, EXPORT_FIG_PREMISES_SILENT);
+	long long implausible = cell_count(c, EXPORT_FIG_PREMISES_IMPLAUSIBLE);
+	long long reports_only = active - reporting - silent - implausible;
+
+	export_buf_puts(out, "<li>");
+	export_html_escape(out, export_html_label(c->key[EXPORT_KEY_SETTING]));
+	export_buf_printf(out, ": %lld of %lld active premises reported activity", reporting,
+			  active);
+	if (reports_only > 0)
+		export_buf_printf(out, "; %lld sent reports but no activity", reports_only);
+	export_buf_printf(out, "; %lld %s silent (sent nothing for the week)", silent,
+			  silent == 1 ? "was" : "were");
+	if (implausible > 0) {
+		export_buf_printf(out, "; %lld %s left out as implausible (", implausible,
+				  implausible == 1 ? "was" : "were");
+		export_html_escape(out, c->fig[EXPORT_FIG_PLAUSIBILITY]
+					    ? c->fig[EXPORT_FIG_PLAUSIBILITY]
+					    : "see the methods");
+		export_buf_puts(out, ")");
+	}
+	export_buf_puts(out, ".</li>\n");
+}
+
 static void coverage_note(const struct export_doc *doc, struct export_buf *out)
 {
-	long long premises = 0, procedures = 0;
-	double d;
-	char a[32], b[32];
+	long long premises = 0, procedures = 0, active = 0, implausible = 0;
+	char a[32], b[32], c_active[32];
 	for (size_t i = 0; i < doc->n_cells; i++) {
 		const struct export_cell *c = &doc->cells[i];
 		if (!is_group(c, EXPORT_BY_SETTING, "any"))
 			continue;
-		if (export_html_figure(c->fig[EXPORT_FIG_PREMISES], &d))
-			premises += llround(d);
-		if (export_html_figure(c->fig[EXPORT_FIG_PROCEDURES], &d))
-			procedures += llround(d);
+		premises += cell_count(c, EXPORT_FIG_PREMISES);
+		procedures += cell_count(c, EXPORT_FIG_PROCEDURES);
+		active += cell_count(c, EXPORT_FIG_PREMISES_ACTIVE);
+		implausible += cell_count(c, EXPORT_FIG_PREMISES_IMPLAUSIBLE);
 	}
 	export_html_format_count(premises, a, sizeof(a));
 	export_html_format_count(procedures, b, sizeof(b));
+	export_html_format_count(active, c_active, sizeof(c_active));
 	export_buf_printf(
 	    out,
-	    "<p class=\"note\">Coverage: %s premises reported %s procedures for this "
-	    "week. Cases from premises that reported no activity have no denominator; "
-	    "they are counted under &#8220;Cases without activity&#8221; and left out "
-	    "of the rates.</p>\n",
-	    a, b);
+	    "<p class=\"note\" id=\"coverage\">Coverage: %s of %s registered, active premises "
+	    "reported %s procedures for this week. A premises that reported activity and no "
+	    "complication said it had none; a premises that sent neither activity nor reports "
+	    "is silent, not zero. Cases from premises that reported no activity have no "
+	    "denominator; they are counted under &#8220;Cases without activity&#8221; and left "
+	    "out of the rates.",
+	    a, c_active, b);
+	if (implausible > 0)
+		export_buf_printf(out,
+				  " %lld premises-week%s with more cases than procedures, or an "
+				  "implausible rate, %s left out of the rates until corrected.",
+				  implausible, implausible == 1 ? "" : "s",
+				  implausible == 1 ? "was" : "were");
+	export_buf_puts(out, "</p>\n<ul class=\"coverage\">\n");
+	for (size_t i = 0; i < doc->n_cells; i++)
+		if (is_group(&doc->cells[i], EXPORT_BY_SETTING, "any"))
+			setting_coverage(&doc->cells[i], out);
+	export_buf_puts(out, "</ul>\n");
 }
 
 static void methods_section(const struct export_doc *doc, struct export_buf *out)
@@ -465,6 +514,10 @@ static void methods_section(const struct export_doc *doc, struct export_buf *out
 	    "the rates and intervals computed from them.</li>\n"
 	    "<li>Reports about procedures at unregistered places have no denominator: they are "
 	    "counted, never turned into rates.</li>\n"
+	    "<li><strong>Plausibility:</strong> a premises whose cases for the week exceed its "
+	    "procedures, that reported 0 procedures but has cases, or whose rate is implausibly "
+	    "high, is left out of the rates (its cases and its procedures) until the figures are "
+	    "corrected or confirmed; the coverage line above counts such premises.</li>\n"
 	    "<li>The same figures, unrounded, are in the CSV and JSON files of this week.</li>\n"
 	    "</ul>\n</section>\n",
 	    doc->suppression_threshold - 1);

@@ -60,6 +60,11 @@ enum export_fig {
 	EXPORT_FIG_RR_ADJ_LOW,
 	EXPORT_FIG_RR_ADJ_HIGH,
 	EXPORT_FIG_RR_ADJ_STRATA,
+	/* coverage and plausibility (schema/013); never suppressed */
+	EXPORT_FIG_PREMISES_ACTIVE,	 /* registered and active in the week */
+	EXPORT_FIG_PREMISES_SILENT,	 /* of those, sent neither activity nor reports */
+	EXPORT_FIG_PREMISES_IMPLAUSIBLE, /* premises-weeks left out as implausible */
+	EXPORT_FIG_PLAUSIBILITY,	 /* their reasons, or NULL */
 	EXPORT_FIG_COUNT
 };
 

@@ -17,7 +17,7 @@ static const char *const sql_threshold =
 
 /* Every published cell of the week $1 (its Monday), in the order the files
  * list them: table, complication group, setting ($2: their order), then the
- * table's own key. Columns: table number, the five keys, the 16 figures
+ * table's own key. Columns: table number, the five keys, the 20 figures
  * (enum export_fig order), all as text. Sorting by "C" collation keeps the
  * order the same whatever the database's locale. */
 static const char *const sql_cells =
@@ -27,7 +27,9 @@ static const char *const sql_cells =
     "  s.procedures::text AS procedures, s.rate_per_1000, s.ci95_low, s.ci95_high, s.ci_method,"
     "  s.premises_reporting::text AS premises, s.events_without_activity,"
     "  c.rate_ratio, c.rr_ci95_low, c.rr_ci95_high, c.haldane::text AS haldane, c.rr_adjusted,"
-    "  c.rr_adjusted_ci95_low, c.rr_adjusted_ci95_high, c.adjusted_strata::text AS strata"
+    "  c.rr_adjusted_ci95_low, c.rr_adjusted_ci95_high, c.adjusted_strata::text AS strata,"
+    "  s.premises_active::text AS active, s.premises_silent::text AS silent,"
+    "  s.premises_implausible::text AS implausible, s.plausibility"
     " FROM summary.public_rates_week_setting s"
     " LEFT JOIN summary.public_setting_comparisons c ON c.week = s.week"
     "  AND c.setting = s.setting AND c.complication_group = s.complication_group"
@@ -36,24 +38,27 @@ static const char *const sql_cells =
     " SELECT 1, setting, complication_group, fitzpatrick::text, NULL, NULL, events,"
     "  procedures::text, rate_per_1000, ci95_low, ci95_high, ci_method,"
     "  premises_reporting::text, events_without_activity,"
-    "  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+    "  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+    "  premises_active::text, premises_silent::text, premises_implausible::text, plausibility"
     " FROM summary.public_rates_fitzpatrick WHERE week = $1::date"
     " UNION ALL"
     " SELECT 2, setting, complication_group, NULL, region, NULL, events,"
     "  procedures::text, rate_per_1000, ci95_low, ci95_high, ci_method,"
     "  premises_reporting::text, events_without_activity,"
-    "  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+    "  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+    "  premises_active::text, premises_silent::text, premises_implausible::text, plausibility"
     " FROM summary.public_rates_region WHERE week = $1::date"
     " UNION ALL"
     " SELECT 3, setting, complication_group, NULL, NULL, medically_trained::text, events,"
     "  procedures::text, rate_per_1000, ci95_low, ci95_high, ci_method,"
     "  premises_reporting::text, events_without_activity,"
-    "  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+    "  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
+    "  premises_active::text, premises_silent::text, premises_implausible::text, plausibility"
     " FROM summary.public_rates_training WHERE week = $1::date"
     " UNION ALL"
     " SELECT 4, setting, complication_group, NULL, region, NULL, cases,"
     "  NULL, NULL, NULL, NULL, NULL, NULL, NULL,"
-    "  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
+    "  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL"
     " FROM summary.public_unregistered_counts WHERE week = $1::date"
     ")"
     " SELECT cells.tbl, cells.setting, cells.complication_group, cells.fitzpatrick,"
@@ -61,7 +66,8 @@ static const char *const sql_cells =
     "  cells.rate_per_1000, cells.ci95_low, cells.ci95_high, cells.ci_method, cells.premises,"
     "  cells.events_without_activity, cells.rate_ratio, cells.rr_ci95_low, cells.rr_ci95_high,"
     "  cells.haldane, cells.rr_adjusted, cells.rr_adjusted_ci95_low,"
-    "  cells.rr_adjusted_ci95_high, cells.strata"
+    "  cells.rr_adjusted_ci95_high, cells.strata, cells.active, cells.silent,"
+    "  cells.implausible, cells.plausibility"
     " FROM cells"
     " LEFT JOIN summary.complication_groups g ON g.complication_group = cells.complication_group"
     " ORDER BY cells.tbl, g.sort_order NULLS LAST, cells.complication_group COLLATE \"C\","

@@ -86,6 +86,18 @@ static const struct help HELP[] = {
 	 "\n"
 	 "  --field FIELD   only this field (procedure.device, complications.type, ...)\n"
 	 "  --limit N       at most N terms\n"},
+	{"review implausible",
+	 "usage: " CTL_PROGRAM " [-c FILE] review implausible [--premises CODE] [--limit N]\n"
+	 "       " CTL_PROGRAM " [-c FILE] review implausible --accept --premises CODE --week YYYY-Www\n"
+	 "\n"
+	 "Lists the premises-weeks the last refresh left out of the rates because their\n"
+	 "cases cannot stand over their procedures: more cases than procedures, cases in a\n"
+	 "week of 0 procedures, or a rate above needlewatch.plausibility_settings.\n"
+	 "\n"
+	 "  --premises CODE   only this premises\n"
+	 "  --limit N         at most N premises-weeks\n"
+	 "  --accept          the figures of --premises in --week were checked and stand:\n"
+	 "                    counted again from the next refresh, while they stay the same\n"},
 	{"renormalise",
 	 "usage: " CTL_PROGRAM " [-c FILE] renormalise [--dry-run] [--batch-size N] [--limit N]\n"
 	 "                          [--restart]\n"

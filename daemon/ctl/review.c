@@ -8,6 +8,7 @@
  * `needlewatchctl renormalise`. */
 #include "review.h"
 #include "ctl_db.h"
+#include "implausible.h"
 #include "third_party.h"
 
 #include <stdio.h>
@@ -89,6 +90,7 @@ int review_run(struct ctl *ctl, int argc, char **argv)
 	static const struct ctl_command cmds[] = {
 	    {"list", review_list},
 	    {"third-party", third_party_list},
+	    {"implausible", implausible_run},
 	    {NULL, NULL},
 	};
 	return ctl_dispatch(ctl, "review", cmds, argc - 1, argv + 1);

@@ -31,11 +31,19 @@
 #define N_PARAMS 9
 
 /* "replaced" is read in the same snapshot as the insert, so it says whether
- * an earlier figure for the key existed before this one. */
+ * an earlier figure for the key existed before this one. The plausibility
+ * check (schema/013) sets the premises' cases that week, as the summaries
+ * count them, against its procedures with this figure in place of any
+ * earlier one of the same type: the report that arrived first is seen by
+ * the activity that arrives second, and the answer warns. */
 static const char *const SQL_INSERT_ACTIVITY =
     "WITH earlier AS ("
     " SELECT EXISTS (SELECT 1 FROM needlewatch.activity"
     "  WHERE premises_id = $1 AND week = $3 AND procedure_type = $4) AS replaced"
+    "), week AS ("
+    " SELECT needlewatch.premises_week_cases($1, $3) AS cases,"
+    "  $5 + coalesce((SELECT sum(procedures) FROM needlewatch.latest_activity"
+    "   WHERE premises_id = $1 AND week = $3 AND procedure_type <> $4), 0) AS procedures"
     "), ins AS ("
     " INSERT INTO needlewatch.activity (premises_id, account_id, week, procedure_type,"
     "  procedures, by_fitzpatrick, procedures_trained, procedures_untrained, format)"
@@ -43,8 +51,10 @@ static const char *const SQL_INSERT_ACTIVITY =
     " RETURNING id, received_at"
     ")"
     " SELECT ins.id, to_char(ins.received_at AT TIME ZONE 'UTC',"
-    "  'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), earlier.replaced"
-    " FROM ins, earlier";
+    "  'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), earlier.replaced,"
+    " needlewatch.plausibility_reason(week.cases, week.procedures), week.cases,"
+    " week.procedures"
+    " FROM ins, earlier, week";
 
 /* One submission on its way through the writer. */
 struct activity_item {
@@ -53,6 +63,8 @@ struct activity_item {
 	long long id;
 	bool replaced;
 	char received_at[32];
+	char implausible[32]; /* the plausibility reason, "" when none */
+	long long week_cases, week_procedures;
 };
 
 /* The writer job of one request; lives in the request's arena. */
@@ -122,6 +134,9 @@ static int insert_item(PGconn *conn, struct activity_item *it, bool *ret_lost)
 	it->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	snprintf(it->received_at, sizeof(it->received_at), "%s", PQgetvalue(res, 0, 1));
 	it->replaced = strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+	snprintf(it->implausible, sizeof(it->implausible), "%s", PQgetvalue(res, 0, 3));
+	it->week_cases = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
+	it->week_procedures = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
 	it->status = STORE_ACCEPTED;
 	PQclear(res);
 	return 0;
@@ -265,6 +280,28 @@ enum MHD_Result activity_post_finish(struct request *rq)
 	return submit(rq, &list, csv ? "csv" : "json");
 }
 
+/* "warnings": the premises-week's figures cannot both be right; it is left
+ * out of the rates until corrected (or accepted by the regulator). */
+static void add_plausibility_warning(cJSON *o, const struct activity_item *it)
+{
+	char msg[300];
+	cJSON *w = cJSON_AddArrayToObject(o, "warnings");
+	cJSON *e = cJSON_CreateObject();
+	if (!w || !e) {
+		cJSON_Delete(e);
+		return;
+	}
+	snprintf(msg, sizeof(msg),
+		 "%lld case(s) with complications were reported for this premises and week "
+		 "against %lld procedure(s) (%s); the week is left out of the rates until the "
+		 "activity or the reports are corrected",
+		 it->week_cases, it->week_procedures, it->implausible);
+	cJSON_AddStringToObject(e, "field", "procedures");
+	cJSON_AddStringToObject(e, "code", it->implausible);
+	cJSON_AddStringToObject(e, "message", msg);
+	cJSON_AddItemToArray(w, e);
+}
+
 static cJSON *item_json(const struct activity *act, const struct activity_item *it)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -293,6 +330,8 @@ static cJSON *item_json(const struct activity *act, const struct activity_item *
 	}
 	cJSON_AddStringToObject(o, "received_at", it->received_at);
 	cJSON_AddBoolToObject(o, "replaced", it->replaced);
+	if (it->implausible[0])
+		add_plausibility_warning(o, it);
 	return o;
 }
 

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "normalise.h"
+#include "plausibility.h"
 #include "premises_code.h"
 #include "report_members.h"
 #include "request.h"
@@ -348,6 +349,11 @@ int reports_prepare(struct request *rq, const struct report *r, const char *form
 
 	if (rc < 0)
 		return rc;
+	/* A single report is checked against the stored activity (schema/013);
+	 * a batch is not, to keep one query per report off its path. */
+	if (!memo && origin.procedure_premises_id)
+		plausibility_warn_report(rq->server->readers, origin.procedure_premises_id,
+					 origin.premises_id, r, warnings);
 	const char *normalised = normalised_text(rq, r, &origin);
 	cJSON *w = issues_json(warnings);
 	const char *wtext = w ? print_json(rq->arena, w) : NULL;

@@ -40,11 +40,14 @@
  * region, $6 fitzpatrick, $7 training, $8 complication, $10 complication_type
  * (whether to group by each); $9, $11 the complication and type filters.
  * Columns: week, setting, region, fitzpatrick, training, complication, type,
- * events (in the rate), cases (all), events from third-party reports. */
+ * events (in the rate), cases (all but the implausible), events from
+ * third-party reports, cases of implausible premises-weeks (schema/013: in
+ * neither events nor cases). */
 static const char *const SQL_EVENTS_WEEK_SETTING =
     "SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END, NULL::text,"
     " NULL::text, NULL::text, CASE WHEN $8 THEN complication_group END, NULL::text,"
-    " sum(events), sum(events + events_without_activity), sum(events_third_party)"
+    " sum(events), sum(events + events_without_activity), sum(events_third_party),"
+    " sum(events_implausible)"
     " FROM summary.rates_week_setting"
     " WHERE week BETWEEN $1 AND $2"
     "  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
@@ -55,18 +58,20 @@ static const char *const SQL_EVENTS_FITZPATRICK =
     "SELECT CASE WHEN $3 THEN iso_week END, CASE WHEN $4 THEN setting END, NULL::text,"
     " CASE WHEN $6 THEN fitzpatrick::text END, NULL::text,"
     " CASE WHEN $8 THEN complication_group END, NULL::text,"
-    " sum(events), sum(events + events_without_activity), sum(events_third_party)"
+    " sum(events), sum(events + events_without_activity), sum(events_third_party),"
+    " sum(events_implausible)"
     " FROM summary.rates_fitzpatrick"
     " WHERE week BETWEEN $1 AND $2"
     "  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
     "  AND ($9::text IS NULL OR complication_group = $9)"
     " GROUP BY 1, 2, 4, 6";
 
-/* A case is in the rate when its premises reported activity that week with
- * every breakdown the row needs (there is none by Fitzpatrick type and
- * training together) and its own value of that breakdown is known. */
+/* A case is in the rate when its premises reported plausible activity that
+ * week with every breakdown the row needs (there is none by Fitzpatrick type
+ * and training together) and its own value of that breakdown is known. */
 #define QUALIFIED                                                                                  \
-	"has_activity AND (NOT $6 OR (has_fitzpatrick_breakdown AND fitzpatrick IS NOT NULL))"     \
+	"has_activity AND NOT implausible"                                                         \
+	" AND (NOT $6 OR (has_fitzpatrick_breakdown AND fitzpatrick IS NOT NULL))"                 \
 	" AND (NOT $7 OR (has_training_breakdown AND medically_trained IS NOT NULL))"              \
 	" AND NOT ($6 AND $7)"
 
@@ -75,8 +80,10 @@ static const char *const SQL_EVENTS_CELLS =
     " CASE WHEN $5 THEN region END, CASE WHEN $6 THEN fitzpatrick::text END,"
     " CASE WHEN $7 THEN medically_trained::text END,"
     " CASE WHEN $8 THEN complication_group END, NULL::text,"
-    " coalesce(sum(cases) FILTER (WHERE " QUALIFIED "), 0), sum(cases),"
-    " coalesce(sum(cases_third_party) FILTER (WHERE " QUALIFIED "), 0)"
+    " coalesce(sum(cases) FILTER (WHERE " QUALIFIED "), 0),"
+    " coalesce(sum(cases) FILTER (WHERE NOT implausible), 0),"
+    " coalesce(sum(cases_third_party) FILTER (WHERE " QUALIFIED "), 0),"
+    " coalesce(sum(cases) FILTER (WHERE implausible), 0)"
     " FROM summary.event_cells"
     " WHERE week BETWEEN $1 AND $2"
     "  AND CASE WHEN $8 THEN complication_group <> 'any' ELSE complication_group = 'any' END"
@@ -88,8 +95,10 @@ static const char *const SQL_EVENTS_TYPES =
     " CASE WHEN $5 THEN region END, CASE WHEN $6 THEN fitzpatrick::text END,"
     " CASE WHEN $7 THEN medically_trained::text END,"
     " CASE WHEN $8 THEN complication_group END, CASE WHEN $10 THEN complication_type END,"
-    " coalesce(sum(cases) FILTER (WHERE " QUALIFIED "), 0), sum(cases),"
-    " coalesce(sum(cases_third_party) FILTER (WHERE " QUALIFIED "), 0)"
+    " coalesce(sum(cases) FILTER (WHERE " QUALIFIED "), 0),"
+    " coalesce(sum(cases) FILTER (WHERE NOT implausible), 0),"
+    " coalesce(sum(cases_third_party) FILTER (WHERE " QUALIFIED "), 0),"
+    " coalesce(sum(cases) FILTER (WHERE implausible), 0)"
     " FROM summary.event_type_cells"
     " WHERE week BETWEEN $1 AND $2"
     "  AND ($9::text IS NULL OR complication_group = $9)"
@@ -99,35 +108,56 @@ static const char *const SQL_EVENTS_TYPES =
 /* Denominators: $1, $2 the weeks; $3..$7 group by week, setting, region,
  * fitzpatrick, training. Columns: week, setting, region, fitzpatrick,
  * training, procedures, premises reporting (distinct over the weeks; with a
- * breakdown, those that gave it). The six Fitzpatrick sums (or the two
- * training sums) are taken per group first and spread out after, so the
- * premises-weeks are read once whatever the breakdown; only the branch the
- * flags select returns rows, and none for both breakdowns at once. */
+ * breakdown, those that gave it), implausible premises-weeks left out, and
+ * the coverage of the setting (and region): premises active in some week of
+ * the range, and of those the ones silent in every week of it. The six
+ * Fitzpatrick sums (or the two training sums) are taken per group first and
+ * spread out after, so the premises-weeks are read once whatever the
+ * breakdown; only the branch the flags select returns rows, and none for both
+ * breakdowns at once. A group without any activity of the breakdown asked
+ * for gives no row (nothing to divide by), as before coverage was added. */
 static const char *const SQL_DENOMINATORS =
-    "WITH d AS ("
+    "WITH c AS ("
+    " SELECT c.week, c.setting, c.region, c.premises_id,"
+    "  c.has_activity OR c.has_reports AS heard, pw.procedures,"
+    "  pw.procedures_fitzpatrick AS fitz, pw.procedures_trained AS trained,"
+    "  pw.procedures_untrained AS untrained,"
+    "  pw.premises_id IS NOT NULL AND (NOT $6 OR pw.procedures_fitzpatrick IS NOT NULL)"
+    "   AND (NOT $7 OR pw.procedures_trained IS NOT NULL) AS has_den,"
+    "  pw.plausibility IS NULL AS plausible"
+    " FROM needlewatch.premises_coverage c"
+    " LEFT JOIN needlewatch.premises_weeks pw"
+    "  ON pw.week = c.week AND pw.premises_id = c.premises_id"
+    " WHERE c.week BETWEEN $1 AND $2"
+    "), d AS ("
     " SELECT CASE WHEN $3 THEN week END AS week, CASE WHEN $4 THEN setting END AS setting,"
-    "  CASE WHEN $5 THEN region END AS region, sum(procedures) AS procedures,"
-    "  count(DISTINCT premises_id) AS premises,"
-    "  ARRAY[sum(procedures_fitzpatrick[1]) FILTER (WHERE $6),"
-    "   sum(procedures_fitzpatrick[2]) FILTER (WHERE $6),"
-    "   sum(procedures_fitzpatrick[3]) FILTER (WHERE $6),"
-    "   sum(procedures_fitzpatrick[4]) FILTER (WHERE $6),"
-    "   sum(procedures_fitzpatrick[5]) FILTER (WHERE $6),"
-    "   sum(procedures_fitzpatrick[6]) FILTER (WHERE $6)] AS fitz,"
-    "  ARRAY[sum(procedures_trained) FILTER (WHERE $7),"
-    "   sum(procedures_untrained) FILTER (WHERE $7)] AS training"
-    " FROM needlewatch.premises_weeks"
-    " WHERE week BETWEEN $1 AND $2 AND (NOT $6 OR procedures_fitzpatrick IS NOT NULL)"
-    "  AND (NOT $7 OR procedures_trained IS NOT NULL)"
-    " GROUP BY 1, 2, 3"
+    "  CASE WHEN $5 THEN region END AS region,"
+    "  coalesce(sum(procedures) FILTER (WHERE has_den AND plausible), 0) AS procedures,"
+    "  count(DISTINCT premises_id) FILTER (WHERE has_den AND plausible) AS premises,"
+    "  ARRAY[sum(fitz[1]) FILTER (WHERE $6 AND has_den AND plausible),"
+    "   sum(fitz[2]) FILTER (WHERE $6 AND has_den AND plausible),"
+    "   sum(fitz[3]) FILTER (WHERE $6 AND has_den AND plausible),"
+    "   sum(fitz[4]) FILTER (WHERE $6 AND has_den AND plausible),"
+    "   sum(fitz[5]) FILTER (WHERE $6 AND has_den AND plausible),"
+    "   sum(fitz[6]) FILTER (WHERE $6 AND has_den AND plausible)] AS fitz,"
+    "  ARRAY[sum(trained) FILTER (WHERE $7 AND has_den AND plausible),"
+    "   sum(untrained) FILTER (WHERE $7 AND has_den AND plausible)] AS training,"
+    "  count(*) FILTER (WHERE has_den AND NOT plausible) AS implausible,"
+    "  count(DISTINCT premises_id) AS active,"
+    "  count(DISTINCT premises_id) - count(DISTINCT premises_id) FILTER (WHERE heard) AS silent"
+    " FROM c GROUP BY 1, 2, 3"
+    " HAVING bool_or(has_den)"
     ")"
-    " SELECT summary.iso_week(week), setting, region, NULL::text, NULL::text, procedures, premises"
+    " SELECT summary.iso_week(week), setting, region, NULL::text, NULL::text, procedures,"
+    "  premises, implausible, active, silent"
     " FROM d WHERE NOT $6 AND NOT $7"
     " UNION ALL"
-    " SELECT summary.iso_week(week), setting, region, f.k::text, NULL::text, f.n, premises"
+    " SELECT summary.iso_week(week), setting, region, f.k::text, NULL::text, coalesce(f.n, 0),"
+    "  premises, implausible, active, silent"
     " FROM d CROSS JOIN LATERAL unnest(d.fitz) WITH ORDINALITY f (n, k) WHERE $6 AND NOT $7"
     " UNION ALL"
-    " SELECT summary.iso_week(week), setting, region, NULL::text, (t.k = 1)::text, t.n, premises"
+    " SELECT summary.iso_week(week), setting, region, NULL::text, (t.k = 1)::text,"
+    "  coalesce(t.n, 0), premises, implausible, active, silent"
     " FROM d CROSS JOIN LATERAL unnest(d.training) WITH ORDINALITY t (n, k) WHERE $7 AND NOT $6";
 
 /* $1, $2 the weeks; $3 week, $4 setting, $5 complication (group by);
@@ -202,7 +232,7 @@ struct row_map {
 	size_t key;
 	const enum summary_dim *dims;
 	size_t n_dims;
-	size_t counts[3];
+	size_t counts[6];
 	size_t n_counts;
 };
 
@@ -275,8 +305,9 @@ static int fetch_events(struct fetch *f, const struct summary_query *q, unsigned
 	    .n_dims = ARRAY_SIZE(dims),
 	    .counts = {offsetof(struct summary_events, events),
 		       offsetof(struct summary_events, cases),
-		       offsetof(struct summary_events, events_third_party)},
-	    .n_counts = 3,
+		       offsetof(struct summary_events, events_third_party),
+		       offsetof(struct summary_events, events_implausible)},
+	    .n_counts = 4,
 	};
 	const char *p[N_EVENT_PARAMS];
 	breakdown_params(p, q, need);
@@ -305,8 +336,11 @@ static int fetch_denominators(struct fetch *f, const struct summary_query *q, un
 	    .dims = dims,
 	    .n_dims = ARRAY_SIZE(dims),
 	    .counts = {offsetof(struct summary_denominator, procedures),
-		       offsetof(struct summary_denominator, premises)},
-	    .n_counts = 2,
+		       offsetof(struct summary_denominator, premises),
+		       offsetof(struct summary_denominator, premises_implausible),
+		       offsetof(struct summary_denominator, premises_active),
+		       offsetof(struct summary_denominator, premises_silent)},
+	    .n_counts = 5,
 	};
 	const char *p[N_DEN_PARAMS];
 	breakdown_params(p, q, need);

@@ -270,8 +270,9 @@ x_check() {
 			premises_reporting text, events_without_activity text, rate_ratio text,
 			rr_ci95_low text, rr_ci95_high text, rr_haldane text, rr_adjusted text,
 			rr_adjusted_ci95_low text, rr_adjusted_ci95_high text, rr_adjusted_strata text,
-			n serial)" \
-		-c "\\copy x (week, \"table\", setting, complication_group, fitzpatrick, region, medically_trained, events, procedures, rate_per_1000, ci95_low, ci95_high, ci_method, premises_reporting, events_without_activity, rate_ratio, rr_ci95_low, rr_ci95_high, rr_haldane, rr_adjusted, rr_adjusted_ci95_low, rr_adjusted_ci95_high, rr_adjusted_strata) FROM pstdin WITH (FORMAT csv, HEADER true)" \
+			premises_active text, premises_silent text, premises_implausible text,
+			plausibility text, n serial)" \
+		-c "\\copy x (week, \"table\", setting, complication_group, fitzpatrick, region, medically_trained, events, procedures, rate_per_1000, ci95_low, ci95_high, ci_method, premises_reporting, events_without_activity, rate_ratio, rr_ci95_low, rr_ci95_high, rr_haldane, rr_adjusted, rr_adjusted_ci95_low, rr_adjusted_ci95_high, rr_adjusted_strata, premises_active, premises_silent, premises_implausible, plausibility) FROM pstdin WITH (FORMAT csv, HEADER true)" \
 		-f "$WORK/x_expected.sql" <"$1" 2>&1
 }
 X_RES=$(x_check "$X_CSV" "$X_JSON" 2024-03-04)

@@ -323,7 +323,7 @@ assert_eq "the answer names its range and breakdown" '2025-W10 2025-W10 ["settin
 assert_match "generated_at is the last refresh, in UTC" '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$' "$(json_field generated_at)"
 assert_eq "3 settings x 7 groups" 21 "$(doc_sql "SELECT jsonb_array_length(:'doc'::jsonb -> 'rows')")"
 assert_eq "each row carries exactly the by keys and the figures" \
-	"ci95_high ci95_low ci_method complication events events_third_party events_without_activity premises_reporting procedures rate_per_1000 rate_ratio rr_adjusted rr_adjusted_ci95_high rr_adjusted_ci95_low rr_ci95_high rr_ci95_low rr_haldane setting" \
+	"ci95_high ci95_low ci_method complication events events_implausible events_third_party events_without_activity premises_active premises_implausible premises_reporting premises_silent procedures rate_per_1000 rate_ratio rr_adjusted rr_adjusted_ci95_high rr_adjusted_ci95_low rr_ci95_high rr_ci95_low rr_haldane setting" \
 	"$(row "$SALON_INF" "(SELECT string_agg(k, ' ' ORDER BY k) FROM jsonb_object_keys(r) k)")"
 assert_eq "salon infection as DESIGN §8 shows it" "6|500|12|wilson|2|0|false" \
 	"$(row "$SALON_INF" "r->>'events', r->>'procedures', r->>'rate_per_1000', r->>'ci_method', r->>'premises_reporting', r->>'events_without_activity', r->>'rr_haldane'")"
@@ -424,7 +424,7 @@ assert_eq "skin type with training: no joint denominator, so no rate" "200 0" \
 curl -sS --cacert "$WORK/tls/server.crt" -H "Authorization: Bearer $SUM_REG" -H "Accept: text/csv" \
 	-D "$WORK/headers" -o "$WORK/body.csv" "$NW_URL/v1/summaries?from=2025-W10&to=2025-W10"
 assert_match "CSV is served as text/csv" 'Content-Type: text/csv' "$(cat "$WORK/headers")"
-assert_eq "CSV header has the JSON names" "setting,complication,events,procedures,rate_per_1000,ci95_low,ci95_high,ci_method,rate_ratio,rr_ci95_low,rr_ci95_high,rr_haldane,rr_adjusted,rr_adjusted_ci95_low,rr_adjusted_ci95_high,premises_reporting,events_without_activity,events_third_party" \
+assert_eq "CSV header has the JSON names" "setting,complication,events,procedures,rate_per_1000,ci95_low,ci95_high,ci_method,rate_ratio,rr_ci95_low,rr_ci95_high,rr_haldane,rr_adjusted,rr_adjusted_ci95_low,rr_adjusted_ci95_high,premises_reporting,events_without_activity,events_third_party,premises_active,premises_silent,premises_implausible,events_implausible" \
 	"$(head -1 "$WORK/body.csv" | tr -d '\r')"
 assert_match "CSV salon infection row" '^salon,infection,6,500,12,5\.510995174,25\.93036112,wilson,9,1\.822345668,44\.44820838,false,7\.5,' \
 	"$(grep '^salon,infection,' "$WORK/body.csv")"

@@ -130,14 +130,15 @@ static void test_csv_rendering(void **state)
 	    "week,table,setting,complication_group,fitzpatrick,region,medically_trained,events,"
 	    "procedures,rate_per_1000,ci95_low,ci95_high,ci_method,premises_reporting,"
 	    "events_without_activity,rate_ratio,rr_ci95_low,rr_ci95_high,rr_haldane,rr_adjusted,"
-	    "rr_adjusted_ci95_low,rr_adjusted_ci95_high,rr_adjusted_strata\r\n"
+	    "rr_adjusted_ci95_low,rr_adjusted_ci95_high,rr_adjusted_strata,premises_active,"
+	    "premises_silent,premises_implausible,plausibility\r\n"
 	    "2024-W10,rates_week_setting,medical_clinic,any,,,,13,1600,8.125,4.754435140024256,"
-	    "1e-05,wilson,2,0,,,,,,,,\r\n"
+	    "1e-05,wilson,2,0,,,,,,,,,,,,\r\n"
 	    "2024-W10,rates_week_setting,salon,any,,,,suppressed,800,suppressed,4.754435140024256,"
-	    "1e-05,wilson,3,suppressed,,,,true,,,,\r\n"
-	    "2024-W10,rates_fitzpatrick,salon,pigmentation,unknown,,,0,,,,,,,,,,,,,,,\r\n"
+	    "1e-05,wilson,3,suppressed,,,,true,,,,,,,,\r\n"
+	    "2024-W10,rates_fitzpatrick,salon,pigmentation,unknown,,,0,,,,,,,,,,,,,,,,,,,\r\n"
 	    "2024-W10,unregistered_counts,home,infection,,\"Yorkshire, \"\"Humber\"\"\",,7,,,,,,,,"
-	    ",,,,,,,\r\n";
+	    ",,,,,,,,,,,\r\n";
 	assert_string_equal(b.data, want);
 	export_buf_free(&b);
 }

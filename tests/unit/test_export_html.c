@@ -261,6 +261,37 @@ static void test_page_renders_identically(void **state)
 	export_buf_free(&b);
 }
 
+/* Coverage in words (schema/013): reporting of active, silent, implausible. */
+static void test_headline_says_coverage_in_words(void **state)
+{
+	static const struct needle w[] = {
+	    {"Coverage: 4 of 9 registered, active premises reported 1,000 procedures", 1},
+	    {"<li>Medical clinic: 2 of 3 active premises reported activity; 1 was silent "
+	     "(sent nothing for the week).</li>",
+	     1},
+	    {"<li>Beauty salon: 2 of 6 active premises reported activity; 1 sent reports but no "
+	     "activity; 2 were silent (sent nothing for the week); 1 was left out as implausible "
+	     "(cases_exceed_procedures).</li>",
+	     1},
+	    {"1 premises-week with more cases than procedures, or an implausible rate, was left "
+	     "out of the rates until corrected.",
+	     1},
+	};
+	(void)state;
+	struct export_buf b = {0};
+	sample_doc();
+	cells[0].fig[EXPORT_FIG_PREMISES_ACTIVE] = "3";
+	cells[0].fig[EXPORT_FIG_PREMISES_SILENT] = "1";
+	cells[0].fig[EXPORT_FIG_PREMISES_IMPLAUSIBLE] = "0";
+	cells[1].fig[EXPORT_FIG_PREMISES_ACTIVE] = "6";
+	cells[1].fig[EXPORT_FIG_PREMISES_SILENT] = "2";
+	cells[1].fig[EXPORT_FIG_PREMISES_IMPLAUSIBLE] = "1";
+	cells[1].fig[EXPORT_FIG_PLAUSIBILITY] = "cases_exceed_procedures";
+	export_render_html(&doc, &b);
+	expect_needles(b.data, w, sizeof(w) / sizeof(w[0]));
+	export_buf_free(&b);
+}
+
 static void test_empty_week_page(void **state)
 {
 	(void)state;
@@ -286,6 +317,7 @@ int main(void)
 	    cmocka_unit_test(test_page_is_self_contained),
 	    cmocka_unit_test(test_page_shows_suppressed_and_draws_whiskers),
 	    cmocka_unit_test(test_page_renders_identically),
+	    cmocka_unit_test(test_headline_says_coverage_in_words),
 	    cmocka_unit_test(test_empty_week_page),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
