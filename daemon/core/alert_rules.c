@@ -1,0 +1,461 @@
+/* Alert rules 1-4 over weekly counts in memory (alert_rules.h).
+ *
+ * Design: every rule reads the same dense arrays (premises x group x week), and
+ * the setting-level sums they share (cases and procedures of the weeks a
+ * premises reported activity) are built once per evaluated week into a small
+ * `struct totals`. A rule appends signals; it never decides episodes, which
+ * are the store's business (alerts.c), so replaying a week always gives the
+ * same signals. Cases count towards a rate only in weeks their premises
+ * reported activity: without a denominator a case is not evidence of a rate
+ * (rule 2 reports such premises separately). */
+#include "alert_rules.h"
+#include "isoweek.h"
+#include "signal_stats.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct totals {
+	uint64_t *cases; /* [s][g][w]: cases in weeks with activity */
+	uint64_t *procs; /* [s][w] */
+};
+
+static uint32_t procs_at(const struct alert_data *d, size_t p, int w)
+{
+	return d->procedures[p * (size_t)d->nweeks + (size_t)w];
+}
+
+static uint32_t cases_at(const struct alert_data *d, size_t p, size_t g, int w)
+{
+	return d->cases[(p * d->ngroups + g) * (size_t)d->nweeks + (size_t)w];
+}
+
+static uint64_t *tcases(const struct alert_data *d, const struct totals *t, size_t s, size_t g)
+{
+	return t->cases + (s * d->ngroups + g) * (size_t)d->nweeks;
+}
+
+static uint64_t *tprocs(const struct alert_data *d, const struct totals *t, size_t s)
+{
+	return t->procs + s * (size_t)d->nweeks;
+}
+
+static int totals_build(const struct alert_data *d, struct totals *t)
+{
+	t->cases = calloc(d->nsettings * d->ngroups * (size_t)d->nweeks + 1, sizeof(uint64_t));
+	t->procs = calloc(d->nsettings * (size_t)d->nweeks + 1, sizeof(uint64_t));
+	if (!t->cases || !t->procs)
+		return -ENOMEM;
+	for (size_t p = 0; p < d->npremises; p++) {
+		size_t s = (size_t)d->premises_setting[p];
+		for (int w = 0; w < d->nweeks; w++) {
+			uint32_t n = procs_at(d, p, w);
+			if (!n)
+				continue;
+			tprocs(d, t, s)[w] += n;
+			for (size_t g = 0; g < d->ngroups; g++)
+				tcases(d, t, s, g)[w] += cases_at(d, p, g, w);
+		}
+	}
+	return 0;
+}
+
+static void totals_free(struct totals *t)
+{
+	free(t->cases);
+	free(t->procs);
+}
+
+static void week_text(const struct alert_data *d, int w, char out[ISOWEEK_DATE_LEN])
+{
+	isoweek_format_date(d->week0 + 7L * w, out);
+}
+
+/* A new signal at the end of out, zeroed but for its NAN fields; NULL on ENOMEM. */
+static struct alert_signal *signal_add(struct alert_signals *out, int rule, const char *kind)
+{
+	if (out->n == out->cap) {
+		size_t cap = out->cap ? out->cap * 2 : 16;
+		struct alert_signal *v = realloc(out->v, cap * sizeof(*v));
+		if (!v)
+			return NULL;
+		out->v = v;
+		out->cap = cap;
+	}
+	cJSON *ev = cJSON_CreateObject();
+	if (!ev)
+		return NULL;
+	struct alert_signal *a = &out->v[out->n++];
+	memset(a, 0, sizeof(*a));
+	a->rule = rule;
+	a->kind = kind;
+	a->expected = NAN;
+	a->p_value = NAN;
+	a->score = NAN;
+	a->evidence = ev;
+	return a;
+}
+
+/* The evidence series: one {week, cases, procedures} per week from..to. */
+static int evidence_series(cJSON *ev, const struct alert_data *d, int from, int to,
+			   const uint64_t *cases, const uint64_t *procs)
+{
+	cJSON *arr = cJSON_AddArrayToObject(ev, "series");
+	if (!arr)
+		return -ENOMEM;
+	for (int w = from < 0 ? 0 : from; w <= to; w++) {
+		char day[ISOWEEK_DATE_LEN];
+		cJSON *o = cJSON_CreateObject();
+		week_text(d, w, day);
+		if (!o || !cJSON_AddItemToArray(arr, o) ||
+		    !cJSON_AddStringToObject(o, "week", day) ||
+		    !cJSON_AddNumberToObject(o, "cases", (double)cases[w]) ||
+		    !cJSON_AddNumberToObject(o, "procedures", (double)(procs ? procs[w] : 0)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Rule 1: each week with a sentinel case at a premises, and a red cluster while the
+ * premises has >= sentinel_cluster_cases of them within sentinel_window_weeks. */
+static int rule_sentinel_premises(const struct alert_data *d, const struct alert_params *pa, int t,
+				  size_t p, struct alert_signals *out)
+{
+	const uint32_t *m = d->sentinel + p * (size_t)d->nweeks;
+	uint64_t win = 0;
+	char day[ISOWEEK_DATE_LEN];
+	week_text(d, t, day);
+	for (int w = t - pa->sentinel_window_weeks + 1; w <= t; w++)
+		win += w >= 0 ? m[w] : 0;
+	if (m[t]) {
+		struct alert_signal *a = signal_add(out, 1, "sentinel");
+		if (!a)
+			return -ENOMEM;
+		snprintf(a->key, sizeof(a->key), "1|sentinel|p=%lld|w=%s",
+			 (long long)d->premises_id[p], day);
+		a->premises_id = d->premises_id[p];
+		a->setting = d->settings[d->premises_setting[p]];
+		a->observed = m[t];
+		a->threshold = 1;
+		a->level = ALERT_AMBER;
+	}
+	if (win < (uint64_t)pa->sentinel_cluster_cases)
+		return 0;
+	struct alert_signal *a = signal_add(out, 1, "sentinel_cluster");
+	if (!a)
+		return -ENOMEM;
+	snprintf(a->key, sizeof(a->key), "1|sentinel_cluster|p=%lld", (long long)d->premises_id[p]);
+	a->premises_id = d->premises_id[p];
+	a->setting = d->settings[d->premises_setting[p]];
+	a->observed = win;
+	a->threshold = pa->sentinel_cluster_cases;
+	a->level = ALERT_RED;
+	return cJSON_AddNumberToObject(a->evidence, "window_weeks", pa->sentinel_window_weeks)
+		   ? 0
+		   : -ENOMEM;
+}
+
+static int rule_sentinel_unregistered(const struct alert_data *d, int t, size_t s,
+				      struct alert_signals *out)
+{
+	uint32_t m = d->unreg_sentinel[s * (size_t)d->nweeks + (size_t)t];
+	char day[ISOWEEK_DATE_LEN];
+	if (!m)
+		return 0;
+	week_text(d, t, day);
+	struct alert_signal *a = signal_add(out, 1, "sentinel");
+	if (!a)
+		return -ENOMEM;
+	snprintf(a->key, sizeof(a->key), "1|sentinel|s=%s|w=%s", d->settings[s], day);
+	a->setting = d->settings[s];
+	a->observed = m;
+	a->threshold = 1;
+	a->level = ALERT_AMBER;
+	return 0;
+}
+
+/* What rule 2 needs about one premises and group, summed over the window and the
+ * baseline of the other premises of its setting. */
+struct cluster_sums {
+	uint64_t x, n, x_all, X, N;
+	int baseline_weeks;
+};
+
+static void cluster_sum(const struct alert_data *d, const struct alert_params *pa,
+			const struct totals *tot, int t, size_t p, size_t g, struct cluster_sums *c)
+{
+	size_t s = (size_t)d->premises_setting[p];
+	int w0 = t - pa->cluster_window_weeks + 1;
+	memset(c, 0, sizeof(*c));
+	for (int w = w0 < 0 ? 0 : w0; w <= t; w++) {
+		uint32_t n = procs_at(d, p, w), x = cases_at(d, p, g, w);
+		c->x_all += x;
+		if (n) {
+			c->x += x;
+			c->n += n;
+		}
+	}
+	for (int w = w0 - pa->cluster_baseline_weeks; w < w0; w++) {
+		if (w < 0)
+			continue;
+		uint32_t own = procs_at(d, p, w);
+		uint64_t N = tprocs(d, tot, s)[w] - own;
+		if (!N)
+			continue;
+		c->baseline_weeks++;
+		c->N += N;
+		c->X += tcases(d, tot, s, g)[w] - (own ? cases_at(d, p, g, w) : 0);
+	}
+}
+
+/* Premises of setting s with activity in the window ending t: the P of 0.05 / P. */
+static int cluster_premises_tested(const struct alert_data *d, const struct alert_params *pa, int t,
+				   size_t s)
+{
+	int count = 0;
+	for (size_t p = 0; p < d->npremises; p++) {
+		if ((size_t)d->premises_setting[p] != s)
+			continue;
+		for (int w = t - pa->cluster_window_weeks + 1; w <= t; w++)
+			if (w >= 0 && procs_at(d, p, w)) {
+				count++;
+				break;
+			}
+	}
+	return count;
+}
+
+static int cluster_evidence(const struct alert_data *d, const struct alert_params *pa, int t,
+			    size_t p, size_t g, const struct cluster_sums *c, double lambda,
+			    int tested, struct alert_signal *a)
+{
+	int from = t - pa->cluster_window_weeks + 1;
+	uint64_t *x = calloc((size_t)d->nweeks, sizeof(uint64_t));
+	uint64_t *n = calloc((size_t)d->nweeks, sizeof(uint64_t));
+	int rc = -ENOMEM;
+	if (!x || !n)
+		goto out;
+	for (int w = from < 0 ? 0 : from; w <= t; w++) {
+		x[w] = cases_at(d, p, g, w);
+		n[w] = procs_at(d, p, w);
+	}
+	if (evidence_series(a->evidence, d, from, t, x, n) ||
+	    !cJSON_AddNumberToObject(a->evidence, "reference_rate", lambda) ||
+	    !cJSON_AddNumberToObject(a->evidence, "reference_cases", (double)c->X) ||
+	    !cJSON_AddNumberToObject(a->evidence, "reference_procedures", (double)c->N) ||
+	    !cJSON_AddNumberToObject(a->evidence, "baseline_weeks", c->baseline_weeks) ||
+	    !cJSON_AddNumberToObject(a->evidence, "premises_tested", tested) ||
+	    !cJSON_AddNumberToObject(a->evidence, "red_threshold",
+				     pa->cluster_red_alpha / (tested ? tested : 1)) ||
+	    !cJSON_AddNumberToObject(a->evidence, "amber_threshold", pa->cluster_amber_alpha))
+		goto out;
+	rc = 0;
+out:
+	free(x);
+	free(n);
+	return rc;
+}
+
+/* Rule 2 for one premises and group. */
+static int rule_cluster(const struct alert_data *d, const struct alert_params *pa,
+			const struct totals *tot, int t, size_t p, size_t g, int tested,
+			struct alert_signals *out)
+{
+	struct cluster_sums c;
+	cluster_sum(d, pa, tot, t, p, g, &c);
+	uint64_t min = (uint64_t)pa->cluster_min_cases;
+	if (c.n == 0) {
+		if (c.x_all < min)
+			return 0;
+		struct alert_signal *a = signal_add(out, 2, "cluster_without_denominator");
+		if (!a)
+			return -ENOMEM;
+		snprintf(a->key, sizeof(a->key), "2|cluster_without_denominator|p=%lld|g=%s",
+			 (long long)d->premises_id[p], d->groups[g]);
+		a->premises_id = d->premises_id[p];
+		a->setting = d->settings[d->premises_setting[p]];
+		a->group = d->groups[g];
+		a->observed = c.x_all;
+		a->threshold = (double)min;
+		a->level = ALERT_AMBER;
+		return 0;
+	}
+	if (c.x < min || c.baseline_weeks < pa->cluster_min_baseline_weeks || c.N == 0)
+		return 0;
+	double lambda = (double)c.X / (double)c.N, pv;
+	if (signal_binom_upper(c.x, c.n, lambda, &pv))
+		return 0;
+	double red = pa->cluster_red_alpha / (tested ? tested : 1);
+	if (pv >= red && pv >= pa->cluster_amber_alpha)
+		return 0;
+	struct alert_signal *a = signal_add(out, 2, "cluster");
+	if (!a)
+		return -ENOMEM;
+	snprintf(a->key, sizeof(a->key), "2|cluster|p=%lld|g=%s", (long long)d->premises_id[p],
+		 d->groups[g]);
+	a->premises_id = d->premises_id[p];
+	a->setting = d->settings[d->premises_setting[p]];
+	a->group = d->groups[g];
+	a->observed = c.x;
+	a->procedures = c.n;
+	a->expected = lambda * (double)c.n;
+	a->p_value = pv;
+	a->level = pv < red ? ALERT_RED : ALERT_AMBER;
+	a->threshold = pv < red ? red : pa->cluster_amber_alpha;
+	return cluster_evidence(d, pa, t, p, g, &c, lambda, tested, a);
+}
+
+/* Rule 3 for one setting and group: the week against its own baseline. */
+static int rule_exceedance(const struct alert_data *d, const struct alert_params *pa,
+			   const struct totals *tot, int t, size_t s, size_t g,
+			   struct alert_signals *out)
+{
+	const uint64_t *x = tcases(d, tot, s, g), *n = tprocs(d, tot, s);
+	uint64_t bx[520], bn[520], X = 0, N = 0;
+	size_t k = 0;
+	if (!n[t] || x[t] < (uint64_t)pa->exceedance_min_cases)
+		return 0;
+	for (int w = t - 1; w >= 0 && w >= t - pa->exceedance_baseline_weeks && k < 520; w--) {
+		if (!n[w])
+			continue;
+		bx[k] = x[w];
+		bn[k++] = n[w];
+		X += x[w];
+		N += n[w];
+	}
+	if ((int)k < pa->exceedance_min_baseline_weeks)
+		return 0;
+	double p_exact, p_nb = 0.0, phi = 1.0, lambda = (double)X / (double)N;
+	if (signal_poisson_rates_p(x[t], X, (double)n[t], (double)N, &p_exact))
+		return 0;
+	if (signal_pearson_phi(bx, bn, k, &phi))
+		phi = 1.0;
+	if (lambda > 0.0 && signal_nbinom_upper(x[t], lambda * (double)n[t], phi, &p_nb))
+		return 0;
+	double pv = p_exact > p_nb ? p_exact : p_nb;
+	if (pv >= pa->exceedance_alpha)
+		return 0;
+	struct alert_signal *a = signal_add(out, 3, "exceedance");
+	if (!a)
+		return -ENOMEM;
+	snprintf(a->key, sizeof(a->key), "3|exceedance|s=%s|g=%s", d->settings[s], d->groups[g]);
+	a->setting = d->settings[s];
+	a->group = d->groups[g];
+	a->observed = x[t];
+	a->procedures = n[t];
+	a->expected = lambda * (double)n[t];
+	a->p_value = pv;
+	a->threshold = pa->exceedance_alpha;
+	a->level = ALERT_RED;
+	if (evidence_series(a->evidence, d, t - pa->exceedance_baseline_weeks, t, x, n) ||
+	    !cJSON_AddNumberToObject(a->evidence, "p_exact", p_exact) ||
+	    !cJSON_AddNumberToObject(a->evidence, "p_negative_binomial", p_nb) ||
+	    !cJSON_AddNumberToObject(a->evidence, "phi", phi) ||
+	    !cJSON_AddNumberToObject(a->evidence, "baseline_weeks", (double)k) ||
+	    !cJSON_AddNumberToObject(a->evidence, "baseline_rate", lambda))
+		return -ENOMEM;
+	return 0;
+}
+
+/* Rule 4: the CUSUM of the ISO year holding week t, from its first week, against the
+ * rate of the ISO year before (fixed for the year, so it cannot adapt to the rise). */
+static int rule_cusum(const struct alert_data *d, const struct alert_params *pa,
+		      const struct totals *tot, int t, size_t s, size_t g,
+		      struct alert_signals *out)
+{
+	const uint64_t *x = tcases(d, tot, s, g), *n = tprocs(d, tot, s);
+	struct iso_week yw = isoweek_of_day(d->week0 + 7L * t);
+	long start = isoweek_monday((struct iso_week){yw.year, 1});
+	long base = isoweek_monday((struct iso_week){yw.year - 1, 1});
+	int ws = (int)((start - d->week0) / 7), wb = (int)((base - d->week0) / 7);
+	uint64_t X = 0, N = 0;
+	int weeks = 0;
+	for (int w = wb < 0 ? 0 : wb; w < ws && w < d->nweeks; w++)
+		if (n[w]) {
+			X += x[w];
+			N += n[w];
+			weeks++;
+		}
+	if (weeks < pa->cusum_min_baseline_weeks || X == 0 || ws < 0)
+		return 0;
+	double lambda0 = (double)X / (double)N, S = 0.0;
+	struct signal_cusum c = {0, false};
+	for (int w = ws; w <= t; w++) {
+		S = c.alarm ? 0.0 : c.s;
+		if (signal_cusum_step(S, x[w], lambda0 * (double)n[w], pa->cusum_kappa, pa->cusum_h,
+				      &c))
+			return 0;
+	}
+	if (!c.alarm)
+		return 0;
+	struct alert_signal *a = signal_add(out, 4, "cusum");
+	if (!a)
+		return -ENOMEM;
+	snprintf(a->key, sizeof(a->key), "4|cusum|s=%s|g=%s", d->settings[s], d->groups[g]);
+	a->setting = d->settings[s];
+	a->group = d->groups[g];
+	a->observed = x[t];
+	a->procedures = n[t];
+	a->expected = lambda0 * (double)n[t];
+	a->score = c.s;
+	a->threshold = pa->cusum_h;
+	a->level = ALERT_AMBER;
+	if (evidence_series(a->evidence, d, ws, t, x, n) ||
+	    !cJSON_AddNumberToObject(a->evidence, "baseline_rate", lambda0) ||
+	    !cJSON_AddNumberToObject(a->evidence, "kappa", pa->cusum_kappa))
+		return -ENOMEM;
+	return 0;
+}
+
+static int evaluate_setting(const struct alert_data *d, const struct alert_params *pa,
+			    const struct totals *tot, int t, size_t s, struct alert_signals *out)
+{
+	int tested = cluster_premises_tested(d, pa, t, s), rc = 0;
+	if (d->unreg_sentinel && (rc = rule_sentinel_unregistered(d, t, s, out)))
+		return rc;
+	for (size_t g = 0; g < d->ngroups; g++) {
+		if ((rc = rule_exceedance(d, pa, tot, t, s, g, out)) ||
+		    (rc = rule_cusum(d, pa, tot, t, s, g, out)))
+			return rc;
+		for (size_t p = 0; p < d->npremises; p++)
+			if ((size_t)d->premises_setting[p] == s &&
+			    (rc = rule_cluster(d, pa, tot, t, p, g, tested, out)))
+				return rc;
+	}
+	return 0;
+}
+
+int alert_rules_evaluate(const struct alert_data *d, const struct alert_params *pa, int t,
+			 struct alert_signals *out)
+{
+	struct totals tot = {NULL, NULL};
+	int rc = 0;
+	if (t < 0 || t >= d->nweeks)
+		return -EINVAL;
+	if ((rc = totals_build(d, &tot)))
+		goto out;
+	for (size_t p = 0; p < d->npremises && d->sentinel; p++)
+		if ((rc = rule_sentinel_premises(d, pa, t, p, out)))
+			goto out;
+	for (size_t s = 0; s < d->nsettings; s++)
+		if ((rc = evaluate_setting(d, pa, &tot, t, s, out)))
+			goto out;
+out:
+	totals_free(&tot);
+	return rc;
+}
+
+void alert_signals_free(struct alert_signals *out)
+{
+	if (!out)
+		return;
+	for (size_t i = 0; i < out->n; i++)
+		cJSON_Delete(out->v[i].evidence);
+	free(out->v);
+	out->v = NULL;
+	out->n = out->cap = 0;
+}

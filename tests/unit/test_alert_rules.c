@@ -1,0 +1,221 @@
+/* Unit tests for daemon/core/alert_rules.c: hand-made series with planted signals. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert_rules.h"
+#include "signal_stats.h"
+
+#define WEEKS 30
+#define PREMISES 20
+#define GROUPS 2 /* any, infection */
+
+static const char *const settings[] = {"salon", "medical_clinic"};
+static const char *const groups[] = {"any", "infection"};
+
+/* 20 salons, 100 procedures a week each, and one infection every week at a
+ * rotating salon other than salon 0: 1 in 2,000 procedures... plus a second
+ * every other week, ~3 per 2,000 over two weeks: about 0.75 per 1,000. */
+struct world {
+	int64_t ids[PREMISES];
+	int setting[PREMISES];
+	uint32_t procs[PREMISES * WEEKS];
+	uint32_t cases[PREMISES * GROUPS * WEEKS];
+	uint32_t sentinel[PREMISES * WEEKS];
+	struct alert_data d;
+	struct alert_params pa;
+};
+
+static void add_case(struct world *w, int p, int week, int n)
+{
+	for (int g = 0; g < GROUPS; g++)
+		w->cases[(p * GROUPS + g) * WEEKS + week] += (uint32_t)n;
+}
+
+static struct world *world_new(void)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	assert_non_null(w);
+	for (int p = 0; p < PREMISES; p++) {
+		w->ids[p] = 100 + p;
+		for (int t = 0; t < WEEKS; t++)
+			w->procs[p * WEEKS + t] = 100;
+	}
+	for (int t = 0; t < WEEKS; t++) {
+		add_case(w, 1 + t % (PREMISES - 1), t, 1);
+		if (t % 2)
+			add_case(w, 1 + (t + 7) % (PREMISES - 1), t, 1);
+	}
+	w->d = (struct alert_data){
+	    .week0 = 20454, /* 2026-01-05, a Monday */
+	    .nweeks = WEEKS,
+	    .npremises = PREMISES,
+	    .nsettings = 2,
+	    .ngroups = GROUPS,
+	    .premises_id = w->ids,
+	    .premises_setting = w->setting,
+	    .settings = settings,
+	    .groups = groups,
+	    .procedures = w->procs,
+	    .cases = w->cases,
+	    .sentinel = w->sentinel,
+	};
+	w->pa =
+	    (struct alert_params){12, 2, 4, 52, 8, 3, 0.05, 0.01, 52, 4, 3, 0.005, log(2.0), 4, 8};
+	return w;
+}
+
+static const struct alert_signal *find(const struct alert_signals *s, const char *kind,
+				       const char *group)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].kind, kind) &&
+		    (!group || (s->v[i].group && !strcmp(s->v[i].group, group))))
+			return &s->v[i];
+	return NULL;
+}
+
+static size_t count(const struct alert_signals *s, const char *kind)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->n; i++)
+		n += !strcmp(s->v[i].kind, kind);
+	return n;
+}
+
+static void test_background_raises_nothing(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct alert_signals s = {0};
+	for (int t = 0; t < WEEKS; t++)
+		assert_int_equal(alert_rules_evaluate(&w->d, &w->pa, t, &s), 0);
+	assert_int_equal(s.n, 0);
+	alert_signals_free(&s);
+	free(w);
+}
+
+static void test_planted_cluster_is_red_with_binomial_p(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct alert_signals s = {0};
+	/* Salon 0: 90 procedures in the 4 weeks ending week 20, 3 infections. */
+	for (int t = 17; t <= 20; t++)
+		w->procs[0 * WEEKS + t] = t == 20 ? 0 : 30;
+	add_case(w, 0, 18, 2);
+	add_case(w, 0, 19, 1);
+	assert_int_equal(alert_rules_evaluate(&w->d, &w->pa, 20, &s), 0);
+	const struct alert_signal *a = find(&s, "cluster", "infection");
+	assert_non_null(a);
+	assert_int_equal(a->premises_id, 100);
+	assert_int_equal(a->level, ALERT_RED);
+	assert_int_equal(a->observed, 3);
+	assert_int_equal(a->procedures, 90);
+	assert_int_equal(count(&s, "cluster"), 2); /* infection and any, nothing else */
+	/* lambda: the other 19 salons over weeks 0..16 (up to 52 before the window 17..20). */
+	uint64_t X = 0, N = 0;
+	for (int t = 0; t <= 16; t++) {
+		N += 19 * 100;
+		X += 1 + (t % 2);
+	}
+	double want;
+	assert_int_equal(signal_binom_upper(3, 90, (double)X / (double)N, &want), 0);
+	assert_true(fabs(a->p_value - want) < 1e-12 * want);
+	assert_true(a->threshold == 0.05 / 20);
+	alert_signals_free(&s);
+	free(w);
+}
+
+static void test_short_baseline_tests_nothing(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct alert_signals s = {0};
+	add_case(w, 0, 5, 3); /* window weeks 3..6: only 3 baseline weeks before it */
+	assert_int_equal(alert_rules_evaluate(&w->d, &w->pa, 6, &s), 0);
+	assert_null(find(&s, "cluster", NULL));
+	alert_signals_free(&s);
+	free(w);
+}
+
+static void test_cases_without_activity_are_amber_cluster_without_denominator(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct alert_signals s = {0};
+	for (int t = 17; t <= 20; t++)
+		w->procs[0 * WEEKS + t] = 0;
+	add_case(w, 0, 18, 3);
+	assert_int_equal(alert_rules_evaluate(&w->d, &w->pa, 20, &s), 0);
+	const struct alert_signal *a = find(&s, "cluster_without_denominator", "infection");
+	assert_non_null(a);
+	assert_int_equal(a->level, ALERT_AMBER);
+	assert_int_equal(a->observed, 3);
+	assert_null(find(&s, "cluster", NULL));
+	alert_signals_free(&s);
+	free(w);
+}
+
+static void test_second_sentinel_within_twelve_weeks_is_red(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct alert_signals s = {0};
+	w->sentinel[3 * WEEKS + 10] = 1;
+	w->sentinel[3 * WEEKS + 21] = 1; /* 11 weeks later: within the 12-week window */
+	assert_int_equal(alert_rules_evaluate(&w->d, &w->pa, 10, &s), 0);
+	assert_int_equal(count(&s, "sentinel"), 1);
+	assert_int_equal(count(&s, "sentinel_cluster"), 0);
+	alert_signals_free(&s);
+	assert_int_equal(alert_rules_evaluate(&w->d, &w->pa, 21, &s), 0);
+	const struct alert_signal *a = find(&s, "sentinel_cluster", NULL);
+	assert_non_null(a);
+	assert_int_equal(a->level, ALERT_RED);
+	assert_int_equal(a->premises_id, 103);
+	assert_int_equal(a->observed, 2);
+	alert_signals_free(&s);
+	/* week 22: the window 11..22 no longer holds week 10 */
+	assert_int_equal(alert_rules_evaluate(&w->d, &w->pa, 22, &s), 0);
+	assert_int_equal(count(&s, "sentinel_cluster"), 0);
+	alert_signals_free(&s);
+	free(w);
+}
+
+static void test_setting_wide_outbreak_raises_exceedance(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct alert_signals s = {0};
+	for (int p = 1; p <= 10; p++)
+		add_case(w, p, 25, 1); /* 10 more infections across the setting in week 25 */
+	assert_int_equal(alert_rules_evaluate(&w->d, &w->pa, 25, &s), 0);
+	const struct alert_signal *a = find(&s, "exceedance", "infection");
+	assert_non_null(a);
+	assert_string_equal(a->setting, "salon");
+	assert_int_equal(a->observed, 12);
+	assert_true(a->p_value < 0.005);
+	/* no single salon has 3 cases: no cluster */
+	assert_null(find(&s, "cluster", NULL));
+	alert_signals_free(&s);
+	free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_background_raises_nothing),
+	    cmocka_unit_test(test_planted_cluster_is_red_with_binomial_p),
+	    cmocka_unit_test(test_short_baseline_tests_nothing),
+	    cmocka_unit_test(test_cases_without_activity_are_amber_cluster_without_denominator),
+	    cmocka_unit_test(test_second_sentinel_within_twelve_weeks_is_red),
+	    cmocka_unit_test(test_setting_wide_outbreak_raises_exceedance),
+	};
+	return cmocka_run_group_tests_name("alert_rules", tests, NULL, NULL);
+}
