@@ -1,4 +1,5 @@
 /* needlewatchctl: the operator's program. Global options, then one command. */
+#include "alerts_cmd.h"
 #include "ctl.h"
 #include "export.h"
 #include "migrate.h"
@@ -61,6 +62,7 @@ int main(int argc, char **argv)
 	    {"renormalise", renormalise_run},
 	    {"refresh", refresh_run},
 	    {"export", export_run},
+	    {"alerts", alerts_cmd_run},
 	    {NULL, NULL},
 	};
 	struct ctl ctl = {.config_path = CONFIG_DEFAULT_PATH};
