@@ -418,6 +418,9 @@ static int evaluate_setting(const struct alert_data *d, const struct alert_param
 	if (d->unreg_sentinel && (rc = rule_sentinel_unregistered(d, t, s, out)))
 		return rc;
 	for (size_t g = 0; g < d->ngroups; g++) {
+		/* 'any' would repeat every group's signal under a second name. */
+		if (strcmp(d->groups[g], "any") == 0)
+			continue;
 		if ((rc = rule_exceedance(d, pa, tot, t, s, g, out)) ||
 		    (rc = rule_cusum(d, pa, tot, t, s, g, out)))
 			return rc;

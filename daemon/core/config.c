@@ -133,7 +133,8 @@ static const struct key config_keys[] = {
 	CF_INT(http_threads, "2", 1, 64, CF_RESTART),
 	/* Signals (alerts.c): read at each run, so every one is live. */
 	CF_BOOL(alerts_enabled, "yes", CF_LIVE),
-	CF_STR(alerts_sentinel_types, "infection_mycobacterial", CF_LIVE),
+	/* The refresher copies it at start: strings cannot change under its thread. */
+	CF_STR(alerts_sentinel_types, "infection_mycobacterial", CF_RESTART),
 	CF_INT(alerts_sentinel_window_weeks, "12", 1, 104, CF_LIVE),
 	CF_INT(alerts_sentinel_cluster_cases, "2", 2, 1000, CF_LIVE),
 	CF_INT(alerts_cluster_window_weeks, "4", 1, 52, CF_LIVE),

@@ -4,6 +4,7 @@
  * guarded by its mutex: the stop flag and the cancel handle of the query in
  * flight, so that a shutdown does not wait for a long refresh to finish. */
 #include "refresher.h"
+#include "alert_hook.h"
 #include "config.h"
 #include "log.h"
 
@@ -24,6 +25,7 @@ static const char *const SQL_REFRESH = "SELECT needlewatch.refresh_summaries($1:
 struct refresher {
 	const struct config *cfg; /* for the two numbers SIGHUP may change */
 	char *conninfo;		  /* a copy: SIGHUP frees the config's strings */
+	char *alert_types;	  /* a copy of alerts_sentinel_types, for the same reason */
 	pthread_t tid;
 	pthread_mutex_t lock; /* guards stopping and cancel */
 	pthread_cond_t wake;
@@ -79,13 +81,16 @@ static void refresh_once(struct refresher *r)
 	PQfreeCancel(r->cancel);
 	r->cancel = NULL;
 	pthread_mutex_unlock(&r->lock);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+	bool refreshed = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+	if (refreshed)
 		log_event(LOG_INFO, "summaries_refreshed", "weeks=%s ms=%.1f",
 			  PQgetvalue(res, 0, 0), mono_ms() - start);
 	else
 		log_event(LOG_WARNING, "summaries_refresh_failed", "reason=\"%s\"",
 			  log_quote(q, sizeof(q), PQresultErrorMessage(res)));
 	PQclear(res);
+	if (refreshed)
+		alert_hook_after_refresh(r->conn, r->cfg, r->alert_types);
 }
 
 /* Waits the interval (or until stopped); false once stopping. */
@@ -127,7 +132,10 @@ struct refresher *refresher_start(const struct config *cfg)
 		return NULL;
 	r->cfg = cfg;
 	r->conninfo = strdup(cfg->db_conninfo);
-	if (!r->conninfo) {
+	r->alert_types = strdup(cfg->alerts_sentinel_types ? cfg->alerts_sentinel_types : "");
+	if (!r->conninfo || !r->alert_types) {
+		free(r->conninfo);
+		free(r->alert_types);
 		free(r);
 		return NULL;
 	}
@@ -140,6 +148,7 @@ struct refresher *refresher_start(const struct config *cfg)
 		pthread_cond_destroy(&r->wake);
 		pthread_mutex_destroy(&r->lock);
 		free(r->conninfo);
+		free(r->alert_types);
 		free(r);
 		return NULL;
 	}
@@ -161,5 +170,6 @@ void refresher_stop(struct refresher *r)
 	pthread_cond_destroy(&r->wake);
 	pthread_mutex_destroy(&r->lock);
 	free(r->conninfo);
+	free(r->alert_types);
 	free(r);
 }
