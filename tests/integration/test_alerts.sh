@@ -1,0 +1,144 @@
+# Signals end to end: planted outbreaks in 2021 (no other test uses that
+# year), computed by `needlewatchctl alerts run` and by needlewatchd after a
+# refresh, read and changed through the API.
+#
+# Scenario, weeks 2021-W01..W40 (Mondays from 2021-01-04), all seeded by SQL
+# through the real tables (latest versions, latest activity):
+#   salons ALR-S01..S11  250 procedures a week each; 8 bacterial infections a
+#                        week among them, one per salon in rotation: 8 in
+#                        2,750, 2.9 per 1,000
+#   salon ALR-S00        new: 22 + 23 + 22 + 23 = 90 procedures in W31..W34 and
+#                        one infection in each of W32, W33, W34 -> at W34,
+#                        x = 3 of n = 90, lambda = 2.9/1000,
+#                        p = P(Bin(90, lambda) >= 3) = 0.00239 < 0.05 / 12: red
+#   clinics ALR-C01..C10 300 procedures a week each, 3 infections a week in
+#                        rotation (1 per 1,000); in W37 12 more, 1-2 per clinic:
+#                        15 in 3,000 against 3 expected -> exceedance (rule 3),
+#                        and no clinic reaches a cluster
+#   clinic ALR-C05       one mycobacterial infection in W21 -> sentinel (rule 1)
+# Then a correction (version 2 of S00's W34 case: an expected reaction, not an
+# infection) leaves 2 cases in the window: the cluster alert is withdrawn.
+
+nw_restart_with "summary_refresh_interval_s = 0
+alerts_recompute_max_weeks = 520"
+ALR_REG=$(ctl token create --role regulator --name "Alerts Regulator" | tail -1)
+read -r ALR_S0 ALR_S0_TOKEN <<<"$(named_reporter "Alerts Salon New" salon LS6 ALR-S00)"
+ALR_ACCT=$(sql "SELECT id FROM needlewatch.accounts WHERE premises_id = $ALR_S0")
+
+psql -X -q -v ON_ERROR_STOP=1 "$OWNER_CONNINFO" -v s0="$ALR_S0" -v acct="$ALR_ACCT" <<'SQL' >/dev/null
+INSERT INTO needlewatch.premises (code, name, setting)
+SELECT 'ALR-S' || lpad(i::text, 2, '0'), 'Alerts salon ' || i, 'salon' FROM generate_series(1, 11) i
+UNION ALL
+SELECT 'ALR-C' || lpad(i::text, 2, '0'), 'Alerts clinic ' || i, 'medical_clinic' FROM generate_series(1, 10) i;
+
+CREATE TEMP TABLE alr_cases (code text, day date, type text, grp text, ref text);
+-- background: 8 a week at the salons, 3 at the clinics, in rotation
+INSERT INTO alr_cases
+SELECT 'ALR-S' || lpad((1 + (8 * w + k) % 11)::text, 2, '0'), date '2021-01-05' + 7 * w,
+       'infection_bacterial', 'infection', 'alr-s-' || w || '-' || k
+FROM generate_series(0, 39) w, generate_series(0, 7) k;
+INSERT INTO alr_cases
+SELECT 'ALR-C' || lpad((1 + (3 * w + k) % 10)::text, 2, '0'), date '2021-01-05' + 7 * w,
+       'infection_bacterial', 'infection', 'alr-c-' || w || '-' || k
+FROM generate_series(0, 39) w, generate_series(0, 2) k;
+-- the setting-wide outbreak, W37 (index 36)
+INSERT INTO alr_cases
+SELECT 'ALR-C' || lpad((1 + k % 10)::text, 2, '0'), date '2021-09-14', 'infection_bacterial',
+       'infection', 'alr-outbreak-' || k
+FROM generate_series(0, 11) k;
+-- the sentinel, W21
+INSERT INTO alr_cases VALUES ('ALR-C05', '2021-05-25', 'infection_mycobacterial', 'infection', 'alr-ntm-1');
+-- the planted cluster at the new salon, W32, W33, W34
+INSERT INTO alr_cases VALUES ('ALR-S00', '2021-08-10', 'infection_bacterial', 'infection', 'alr-cl-1'),
+	('ALR-S00', '2021-08-17', 'infection_bacterial', 'infection', 'alr-cl-2'),
+	('ALR-S00', '2021-08-24', 'infection_bacterial', 'infection', 'alr-cl-3');
+
+WITH r AS (
+	INSERT INTO needlewatch.reports (premises_id, account_id, client_ref, version,
+		procedure_premises_id, procedure_date, procedure_type, setting, reporter_role,
+		needs_review, body, body_sha256, normalised)
+	SELECT p.id, :acct, c.ref, 1, p.id, c.day, 'microneedling', p.setting, 'practitioner', false,
+	       '{}', repeat('0', 64), jsonb_build_object('type', c.type, 'grp', c.grp)
+	FROM alr_cases c JOIN needlewatch.premises p ON p.code = c.code
+	RETURNING premises_id, id, normalised)
+INSERT INTO needlewatch.report_complications (premises_id, report_id, idx, type, complication_group, needs_review)
+SELECT premises_id, id, 0, normalised ->> 'type', normalised ->> 'grp', false FROM r;
+
+INSERT INTO needlewatch.activity (premises_id, account_id, week, procedure_type, procedures)
+SELECT p.id, :acct, date '2021-01-04' + 7 * w, 'microneedling',
+       CASE WHEN p.setting = 'salon' THEN 250 ELSE 300 END
+FROM needlewatch.premises p, generate_series(0, 39) w WHERE p.code LIKE 'ALR-_%' AND p.code <> 'ALR-S00';
+INSERT INTO needlewatch.activity (premises_id, account_id, week, procedure_type, procedures)
+VALUES (:s0, :acct, '2021-08-02', 'microneedling', 22), (:s0, :acct, '2021-08-09', 'microneedling', 23),
+       (:s0, :acct, '2021-08-16', 'microneedling', 22), (:s0, :acct, '2021-08-23', 'microneedling', 23);
+SQL
+assert_eq "the scenario is seeded" "456|90" \
+	"$(sql "SELECT count(*), (SELECT sum(procedures) FROM needlewatch.activity WHERE premises_id = $ALR_S0)
+	        FROM needlewatch.reports r JOIN needlewatch.premises p ON p.id = r.procedure_premises_id
+	        WHERE p.code LIKE 'ALR-%'")"
+
+# Backtest first: it prints and stores nothing.
+OUT=$(ctl alerts backtest --from 2021-W30 --to 2021-W38)
+assert_match "backtest: the cluster fires at 2021-W34 (Monday 2021-08-23), red" \
+	"2021-08-23 rule=2 kind=cluster level=red premises=$ALR_S0 setting=salon group=infection observed=3" "$OUT"
+assert_nomatch "backtest: no cluster before 2021-W34" "2021-08-(09|16) rule=2" "$OUT"
+assert_match "backtest: the exceedance fires at 2021-W37 (2021-09-13)" \
+	"2021-09-13 rule=3 kind=exceedance level=red setting=medical_clinic group=infection observed=15" "$OUT"
+assert_eq "backtest stores nothing" 0 "$(sql "SELECT count(*) FROM needlewatch.alerts")"
+assert_eq "backtest consumes no dirty week" t \
+	"$(sql "SELECT count(*) > 0 FROM needlewatch.alert_dirty_weeks WHERE week = '2021-08-23'")"
+
+OUT=$(ctl alerts run)
+assert_match "alerts run evaluates every changed week" "alerts run: [0-9]+ weeks evaluated \\(2021-W01 to" "$OUT"
+assert_eq "one red cluster alert for the salon, from 2021-W34" "1|red|2021-08-23|3|open" \
+	"$(sql "SELECT count(*), min(level), min(first_week), min(observed), min(state) FROM needlewatch.alerts
+	        WHERE rule = 2 AND premises_id = $ALR_S0")"
+assert_eq "no other cluster alert in the scenario" 0 \
+	"$(sql "SELECT count(*) FROM needlewatch.alerts a JOIN needlewatch.premises p ON p.id = a.premises_id
+	        WHERE a.rule = 2 AND p.code LIKE 'ALR-%' AND p.id <> $ALR_S0")"
+# lambda = the other salons over W01..W30 (30 weeks before the window): 240 in 82,500;
+# R: pbinom(2, 90, 240/82500, lower.tail = FALSE) = 0.002394604263
+assert_eq "the cluster's p is the binomial tail P(Bin(90, 240/82500) >= 3), below 0.05/12" t \
+	"$(sql "SELECT abs(p_value / 0.002394604263 - 1) < 1e-6 AND p_value < threshold AND abs(threshold - 0.05 / 12) < 1e-12
+	        FROM needlewatch.alerts WHERE rule = 2 AND premises_id = $ALR_S0")"
+assert_eq "the setting-wide outbreak raises one exceedance alert at 2021-W37" "1|2021-09-13|15|red" \
+	"$(sql "SELECT count(*), min(first_week), min(observed), min(level) FROM needlewatch.alerts
+	        WHERE rule = 3 AND setting = 'medical_clinic' AND first_week >= '2021-01-01' AND first_week < '2022-01-01'")"
+assert_eq "the mycobacterial case is a sentinel alert" "1|amber|2021-05-24" \
+	"$(sql "SELECT count(*), min(level), min(first_week) FROM needlewatch.alerts a
+	        JOIN needlewatch.premises p ON p.id = a.premises_id WHERE a.kind = 'sentinel' AND p.code = 'ALR-C05'")"
+assert_eq "every alert's opening is audited" 0 \
+	"$(sql "SELECT count(*) FROM needlewatch.alerts a WHERE NOT EXISTS (SELECT 1 FROM needlewatch.alert_events e
+	        WHERE e.alert_id = a.id AND e.from_state IS NULL AND e.to_state = 'open')")"
+OUT=$(ctl alerts run)
+assert_eq "a second run has nothing to do" "alerts run: no week to evaluate" "$OUT"
+ALR_CLUSTER=$(sql "SELECT id FROM needlewatch.alerts WHERE rule = 2 AND premises_id = $ALR_S0")
+
+# The correction: version 2 of the W34 case is an expected reaction.
+sql "WITH r AS (INSERT INTO needlewatch.reports (premises_id, account_id, client_ref, version,
+	procedure_premises_id, procedure_date, procedure_type, setting, reporter_role, needs_review,
+	body, body_sha256, normalised)
+	VALUES ($ALR_S0, $ALR_ACCT, 'alr-cl-3', 2, $ALR_S0, '2021-08-24', 'microneedling', 'salon',
+	        'practitioner', false, '{}', repeat('0', 64), '{}') RETURNING premises_id, id)
+	INSERT INTO needlewatch.report_complications (premises_id, report_id, idx, type, complication_group, needs_review)
+	SELECT premises_id, id, 0, 'expected_reaction', 'expected', false FROM r" >/dev/null
+OUT=$(ctl alerts run)
+assert_match "the correction's weeks are evaluated again" "1 withdrawn" "$OUT"
+assert_eq "the late correction withdraws the cluster alert, which is kept" "withdrawn" \
+	"$(sql "SELECT state FROM needlewatch.alerts WHERE id = $ALR_CLUSTER")"
+assert_match "the withdrawal is audited with its reason" "open\\|withdrawn\\|no longer fires" \
+	"$(sql "SELECT from_state || '|' || to_state || '|' || note FROM needlewatch.alert_events
+	        WHERE alert_id = $ALR_CLUSTER ORDER BY id DESC LIMIT 1")"
+assert_eq "the exceedance alert is untouched" open \
+	"$(sql "SELECT state FROM needlewatch.alerts WHERE rule = 3 AND setting = 'medical_clinic' AND first_week = '2021-09-13'")"
+
+# Least privilege: the daemon's role cannot delete an alert or forge the audit trail;
+# the regulator's database role and the public views cannot see alerts at all.
+assert_match "needlewatch_app cannot delete an alert" "permission denied" \
+	"$(sql_as needlewatch_app "DELETE FROM needlewatch.alerts" 2>&1)"
+assert_match "needlewatch_app cannot write the alert audit trail" "permission denied" \
+	"$(sql_as needlewatch_app "INSERT INTO needlewatch.alert_events (alert_id, actor, to_state) VALUES ($ALR_CLUSTER, 'x', 'open')" 2>&1)"
+assert_match "needlewatch_regulator cannot read alerts" "permission denied" \
+	"$(sql_as needlewatch_regulator "SELECT count(*) FROM needlewatch.alerts" 2>&1)"
+assert_match "a withdrawn alert cannot be reopened" "cannot go from withdrawn to open" \
+	"$(psql -X -q -tA "$OWNER_CONNINFO" -c "UPDATE needlewatch.alerts SET state = 'open' WHERE id = $ALR_CLUSTER" 2>&1)"
