@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,19 +42,27 @@ static const char *const SQL_OPEN =
     " complication_group) VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12,"
     " $13, $14, $15)";
 
-static const char *const SQL_COVERING =
-    "SELECT id, subject_key, first_week = $1::date, last_week = $1::date"
-    " FROM needlewatch.alerts WHERE state IN ('open', 'acknowledged')"
-    " AND first_week <= $1::date AND last_week >= $1::date AND rule <= 4";
+/* Open alerts of the rules evaluated whose episode overlaps the weeks evaluated. */
+static const char *const SQL_OVERLAPPING =
+    "SELECT id, subject_key, first_week, last_week FROM needlewatch.alerts"
+    " WHERE state IN ('open', 'acknowledged') AND rule <= 4"
+    " AND first_week <= $2::date AND last_week >= $1::date";
 
 static const char *const SQL_WITHDRAW =
     "UPDATE needlewatch.alerts SET state = 'withdrawn', updated_at = now() WHERE id = $1";
-static const char *const SQL_SHORTEN_END =
-    "UPDATE needlewatch.alerts SET last_week = last_week - 7, updated_at = now() WHERE id = $1";
-static const char *const SQL_SHORTEN_START =
-    "UPDATE needlewatch.alerts SET first_week = first_week + 7, updated_at = now() WHERE id = $1";
+static const char *const SQL_RESHAPE =
+    "UPDATE needlewatch.alerts SET first_week = $2, last_week = $3, updated_at = now()"
+    " WHERE id = $1 AND (first_week, last_week) IS DISTINCT FROM ($2::date, $3::date)";
+
+/* What fired in the run: subject and week, to reconcile stored episodes at the end. */
+struct fired {
+	char key[160];
+	long day;
+};
 
 struct run {
+	struct fired *fired;
+	size_t nfired, capfired;
 	PGconn *conn;
 	const struct alerts_run_opts *opts;
 	struct alerts_run_result *res;
@@ -171,41 +180,76 @@ out:
 	return rc;
 }
 
-static bool fired(const struct alert_signals *s, const char *key)
+static int remember(struct run *r, const char *key, long day)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i].key, key) == 0)
-			return true;
-	return false;
+	if (r->nfired == r->capfired) {
+		size_t cap = r->capfired ? r->capfired * 2 : 64;
+		struct fired *v = realloc(r->fired, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		r->fired = v;
+		r->capfired = cap;
+	}
+	snprintf(r->fired[r->nfired].key, sizeof(r->fired[0].key), "%s", key);
+	r->fired[r->nfired++].day = day;
+	return 0;
 }
 
-/* Shortens or withdraws every open alert covering `day` whose subject no longer fires. */
-static int withdraw_vanished(struct run *r, const struct alert_signals *s, const char *day)
+/* The weeks of [first, last] that still fire: those evaluated in this run that fired,
+ * and those outside from..to, which the run did not look at. */
+static void still_firing(const struct run *r, const char *key, long first, long last, long from,
+			 long to, long *ret_first, long *ret_last)
 {
-	PGresult *res = NULL;
-	const char *p[1] = {day};
-	int rc = exec(r, "alerts covering", SQL_COVERING, 1, p, &res);
-	for (int i = 0; !rc && i < PQntuples(res); i++) {
-		if (fired(s, PQgetvalue(res, i, 1)))
+	long lo = first < from ? first : LONG_MAX, hi = last > to ? last : LONG_MIN;
+	for (size_t i = 0; i < r->nfired; i++) {
+		const struct fired *f = &r->fired[i];
+		if (f->day < first || f->day > last || strcmp(f->key, key) != 0)
 			continue;
-		bool first = PQgetvalue(res, i, 2)[0] == 't',
-		     last = PQgetvalue(res, i, 3)[0] == 't';
-		const char *id[1] = {PQgetvalue(res, i, 0)};
-		if (first && last) {
-			char note[96];
-			snprintf(note, sizeof(note),
-				 "no longer fires in the week of %s after recomputation", day);
-			const char *why[2] = {r->opts->actor, note};
-			rc = exec(r, "actor", SQL_WHO, 2, why, NULL);
-			if (!rc)
-				rc = exec(r, "alert withdraw", SQL_WITHDRAW, 1, id, NULL);
-			r->res->withdrawn += !rc;
-		} else if (last) {
-			rc = exec(r, "alert shorten", SQL_SHORTEN_END, 1, id, NULL);
-		} else if (first) {
-			rc = exec(r, "alert shorten", SQL_SHORTEN_START, 1, id, NULL);
-		}
+		lo = f->day < lo ? f->day : lo;
+		hi = f->day > hi ? f->day : hi;
 	}
+	*ret_first = lo;
+	*ret_last = hi;
+}
+
+/* One overlapping alert: withdrawn when no week of it fires any more (a late report
+ * or a correction removed it), else trimmed to the weeks that still fire. */
+static int reconcile_one(struct run *r, PGresult *res, int i, long from, long to)
+{
+	long first, last, lo, hi;
+	const char *id[1] = {PQgetvalue(res, i, 0)};
+	if (isoweek_parse_date(PQgetvalue(res, i, 2), &first) ||
+	    isoweek_parse_date(PQgetvalue(res, i, 3), &last))
+		return 0;
+	still_firing(r, PQgetvalue(res, i, 1), first, last, from, to, &lo, &hi);
+	if (lo == LONG_MAX) {
+		char note[120], day[ISOWEEK_DATE_LEN];
+		isoweek_format_date(from, day);
+		snprintf(note, sizeof(note),
+			 "no week of it fires after recomputing from the week of %s", day);
+		const char *why[2] = {r->opts->actor, note};
+		int rc = exec(r, "actor", SQL_WHO, 2, why, NULL);
+		if (!rc && !(rc = exec(r, "alert withdraw", SQL_WITHDRAW, 1, id, NULL)))
+			r->res->withdrawn++;
+		return rc;
+	}
+	char a[ISOWEEK_DATE_LEN], b[ISOWEEK_DATE_LEN];
+	isoweek_format_date(lo, a);
+	isoweek_format_date(hi, b);
+	const char *p[3] = {id[0], a, b};
+	return exec(r, "alert reshape", SQL_RESHAPE, 3, p, NULL);
+}
+
+static int reconcile(struct run *r, long from, long to)
+{
+	char a[ISOWEEK_DATE_LEN], b[ISOWEEK_DATE_LEN];
+	const char *p[2] = {a, b};
+	PGresult *res = NULL;
+	isoweek_format_date(from, a);
+	isoweek_format_date(to, b);
+	int rc = exec(r, "alerts overlapping", SQL_OVERLAPPING, 2, p, &res);
+	for (int i = 0; !rc && i < PQntuples(res); i++)
+		rc = reconcile_one(r, res, i, from, to);
 	PQclear(res);
 	return rc;
 }
@@ -237,11 +281,9 @@ static int run_week(struct run *r, const struct alert_data *d, const struct aler
 	for (size_t i = 0; !rc && i < s.n; i++) {
 		if (r->opts->print)
 			print_signal(r->opts->print, day, &s.v[i]);
-		if (r->opts->store)
-			rc = store_signal(r, &s.v[i], day);
+		if (r->opts->store && !(rc = store_signal(r, &s.v[i], day)))
+			rc = remember(r, s.v[i].key, d->week0 + 7L * t);
 	}
-	if (!rc && r->opts->store)
-		rc = withdraw_vanished(r, &s, day);
 	r->res->signals += (int)s.n;
 	r->res->weeks++;
 	alert_signals_free(&s);
@@ -299,6 +341,8 @@ static int run_range(struct run *r, const struct config *cfg, long from, long to
 	r->res->last = to;
 	for (int t = (int)((from - start) / 7); !rc && t < ds.d.nweeks; t++)
 		rc = run_week(r, &ds.d, &pa, t);
+	if (!rc && r->opts->store)
+		rc = reconcile(r, from, to);
 	alerts_dataset_free(&ds);
 	return rc;
 }
@@ -307,7 +351,7 @@ int alerts_run(PGconn *conn, const struct config *cfg, const struct alerts_run_o
 	       struct alerts_run_result *ret, char *err, size_t errlen)
 {
 	struct alerts_run_result res = {0};
-	struct run r = {conn, opts, &res, err, errlen};
+	struct run r = {.conn = conn, .opts = opts, .res = &res, .err = err, .errlen = errlen};
 	const char *who[2] = {opts->actor, "computed by the signal rules"};
 	long from = opts->from, to = opts->to;
 	int rc = exec(&r, "begin", "BEGIN", 0, NULL, NULL);
@@ -321,6 +365,7 @@ int alerts_run(PGconn *conn, const struct config *cfg, const struct alerts_run_o
 	if (from >= 0 && to >= from)
 		rc = run_range(&r, cfg, from, to);
 out:
+	free(r.fired);
 	if (!rc && (rc = exec(&r, "commit", opts->store ? "COMMIT" : "ROLLBACK", 0, NULL, NULL)))
 		return rc;
 	if (rc) {

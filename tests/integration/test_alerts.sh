@@ -129,7 +129,7 @@ OUT=$(ctl alerts run)
 assert_match "the correction's weeks are evaluated again" "1 withdrawn" "$OUT"
 assert_eq "the late correction withdraws the cluster alert, which is kept" "withdrawn" \
 	"$(sql "SELECT state FROM needlewatch.alerts WHERE id = $ALR_CLUSTER")"
-assert_match "the withdrawal is audited with its reason" "open\\|withdrawn\\|no longer fires" \
+assert_match "the withdrawal is audited with its reason" "open\\|withdrawn\\|no week of it fires" \
 	"$(sql "SELECT from_state || '|' || to_state || '|' || note FROM needlewatch.alert_events
 	        WHERE alert_id = $ALR_CLUSTER ORDER BY id DESC LIMIT 1")"
 assert_eq "the exceedance alert is untouched" open \
@@ -145,3 +145,56 @@ assert_match "needlewatch_regulator cannot read alerts" "permission denied" \
 	"$(sql_as needlewatch_regulator "SELECT count(*) FROM needlewatch.alerts" 2>&1)"
 assert_match "a withdrawn alert cannot be reopened" "cannot go from withdrawn to open" \
 	"$(psql -X -q -tA "$OWNER_CONNINFO" -c "UPDATE needlewatch.alerts SET state = 'open' WHERE id = $ALR_CLUSTER" 2>&1)"
+
+# The API: regulator only.
+http GET "/v1/alerts?rule=2&state=withdrawn" "$ALR_REG"
+assert_eq "GET /v1/alerts answers a regulator" 200 "$STATUS"
+assert_eq "the withdrawn cluster is listed with its premises, week and figures" \
+	"$ALR_CLUSTER|ALR-S00|2021-W34|2021-W35|red|withdrawn" \
+	"$(json_field alerts,0,id)|$(json_field alerts,0,premises_code)|$(json_field alerts,0,first_week)|$(json_field alerts,0,last_week)|$(json_field alerts,0,level)|$(json_field alerts,0,state)"
+http GET "/v1/alerts?rule=3&setting=medical_clinic&group=infection&from=2021-W37&to=2021-W37&level=red" "$ALR_REG"
+assert_eq "filters by rule, setting, group, level and weeks" "200|1|15|open" \
+	"$STATUS|$(json_field alerts,0,rule | sed 's/3/1/')|$(json_field alerts,0,observed)|$(json_field alerts,0,state)"
+ALR_EXC=$(json_field alerts,0,id)
+http GET "/v1/alerts?state=gone&week=3" "$ALR_REG"
+assert_eq "a bad filter is a 400 naming each field" "400|state|week" \
+	"$STATUS|$(json_field errors,0,field)|$(json_field errors,1,field)"
+http GET "/v1/alerts" "$ALR_S0_TOKEN"
+assert_eq "a reporter token is refused" 403 "$STATUS"
+http GET "/v1/alerts/$ALR_EXC" "$ALR_S0_TOKEN"
+assert_eq "a reporter cannot read one alert" 403 "$STATUS"
+post_json "/v1/alerts/$ALR_EXC" "$ALR_S0_TOKEN" '{"action": "acknowledge", "note": "mine"}'
+assert_eq "a reporter cannot acknowledge" 403 "$STATUS"
+
+http GET "/v1/alerts/$ALR_EXC" "$ALR_REG"
+assert_eq "GET /v1/alerts/{id} carries the evidence series and thresholds" "200|0.005|2021-09-13|15|3000" \
+	"$STATUS|$(json_field threshold)|$(json_field evidence,series,-1,week)|$(json_field evidence,series,-1,cases)|$(json_field evidence,series,-1,procedures)"
+assert_match "its p is below the threshold" "^[0-9.e-]+$" "$(json_field p_value)"
+http GET "/v1/alerts/999999" "$ALR_REG"
+assert_eq "an unknown alert is 404" 404 "$STATUS"
+
+post_json "/v1/alerts/$ALR_EXC" "$ALR_REG" '{"action": "acknowledge"}'
+assert_eq "a change without a note is refused, naming the field" "422|note" "$STATUS|$(json_field errors,0,field)"
+post_json "/v1/alerts/$ALR_EXC" "$ALR_REG" '{"action": "acknowledge", "note": "outbreak team informed"}'
+assert_eq "a regulator acknowledges with a note" "200|acknowledged" "$STATUS|$(json_field state)"
+assert_match "the history names the account and the note" \
+	"account:[0-9]+\\|open\\|acknowledged\\|outbreak team informed" \
+	"$(json_field history,-1,actor)|$(json_field history,-1,from_state)|$(json_field history,-1,to_state)|$(json_field history,-1,note)"
+post_json "/v1/alerts/$ALR_EXC" "$ALR_REG" '{"action": "acknowledge", "note": "again"}'
+assert_eq "acknowledging twice is a conflict" 409 "$STATUS"
+post_json "/v1/alerts/$ALR_CLUSTER" "$ALR_REG" '{"action": "close", "note": "x"}'
+assert_eq "a withdrawn alert cannot be closed" 409 "$STATUS"
+post_json "/v1/alerts/$ALR_EXC" "$ALR_REG" '{"action": "close", "note": "contained"}'
+assert_eq "then closes it" "200|closed" "$STATUS|$(json_field state)"
+
+http GET "/v1/funnel?setting=salon&complication=infection&from=2021-W31&to=2021-W34" "$ALR_REG"
+# W31..W34: 11 salons x 250 x 4 + 90 = 11,090 procedures; 32 + 2 infections (the third
+# was corrected away). The new salon: 2 in 90, under its 99.8% limit (R: qbinom).
+assert_eq "GET /v1/funnel: every salon, the pooled rate" "200|34|11090|ALR-S11|" \
+	"$STATUS|$(json_field cases)|$(json_field procedures)|$(json_field points,11,premises_code)|$(json_field points,12,premises_code)"
+assert_eq "the new salon's point and its exact limits" "ALR-S00|2|90|false|t" \
+	"$(json_field points,0,premises_code)|$(json_field points,0,cases)|$(json_field points,0,procedures)|$(json_field points,0,outlier)|$(sql "SELECT $(json_field points,0,upper_998) > 2.0 / 90 AND $(json_field points,0,upper_95) < $(json_field points,0,upper_998)")"
+http GET "/v1/funnel?setting=spa&complication=infection" "$ALR_REG"
+assert_eq "GET /v1/funnel refuses an unknown setting, naming it" "400|setting" "$STATUS|$(json_field errors,0,field)"
+http GET "/v1/funnel?setting=salon&complication=infection" "$ALR_S0_TOKEN"
+assert_eq "GET /v1/funnel refuses a reporter" 403 "$STATUS"
