@@ -198,3 +198,26 @@ http GET "/v1/funnel?setting=spa&complication=infection" "$ALR_REG"
 assert_eq "GET /v1/funnel refuses an unknown setting, naming it" "400|setting" "$STATUS|$(json_field errors,0,field)"
 http GET "/v1/funnel?setting=salon&complication=infection" "$ALR_S0_TOKEN"
 assert_eq "GET /v1/funnel refuses a reporter" 403 "$STATUS"
+
+# needlewatchd computes alerts after each refresh, for the weeks that changed.
+sql "WITH r AS (INSERT INTO needlewatch.reports (premises_id, account_id, client_ref, version,
+	procedure_premises_id, procedure_date, procedure_type, setting, reporter_role, needs_review,
+	body, body_sha256, normalised)
+	SELECT p.id, $ALR_ACCT, 'alr-ntm-2', 1, p.id, '2021-06-01', 'microneedling', 'medical_clinic',
+	       'practitioner', false, '{}', repeat('0', 64), '{}' FROM needlewatch.premises p WHERE p.code = 'ALR-C05'
+	RETURNING premises_id, id)
+	INSERT INTO needlewatch.report_complications (premises_id, report_id, idx, type, complication_group, needs_review)
+	SELECT premises_id, id, 0, 'infection_mycobacterial', 'infection', false FROM r" >/dev/null
+nw_restart_with "summary_refresh_interval_s = 1
+alerts_recompute_max_weeks = 520"
+for _ in $(seq 1 50); do
+	[ "$(sql "SELECT count(*) FROM needlewatch.alerts WHERE kind = 'sentinel_cluster'")" = 1 ] && break
+	sleep 0.2
+done
+assert_eq "after a refresh, needlewatchd raises the red sentinel cluster (2 NTM in 12 weeks at one clinic)" \
+	"1|red|2021-05-31|2|needlewatchd:refresher" \
+	"$(sql "SELECT count(*), min(a.level), min(a.first_week), min(a.observed), min(e.actor)
+	        FROM needlewatch.alerts a JOIN needlewatch.alert_events e ON e.alert_id = a.id
+	        WHERE a.kind = 'sentinel_cluster'")"
+assert_match "the daemon logs the run" "event=alerts_computed weeks=[0-9]+ signals=[0-9]+ opened=[1-9]" "$(cat "$NW_LOG")"
+nw_restart_with ""
