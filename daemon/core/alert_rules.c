@@ -1,4 +1,4 @@
-/* Alert rules 1-4 over weekly counts in memory (alert_rules.h).
+/* Alert rules 1-4 and 6 over weekly counts in memory (alert_rules.h).
  *
  * Design: every rule reads the same dense arrays (premises x group x week), and
  * the setting-level sums they share (cases and procedures of the weeks a
@@ -411,6 +411,103 @@ static int rule_cusum(const struct alert_data *d, const struct alert_params *pa,
 	return 0;
 }
 
+/* Rule 6: each premises' rate over the funnel_weeks ending t against its setting's
+ * pooled rate; above the 99.8% limit (over-dispersion-adjusted when phi > 1) with at
+ * least funnel_min_cases cases is an outlier. */
+struct funnel_unit {
+	uint64_t *x, *n;
+	size_t *p, k;
+};
+
+static int funnel_collect(const struct alert_data *d, const struct alert_params *pa, int t,
+			  size_t s, size_t g, struct funnel_unit *u)
+{
+	u->x = calloc(d->npremises + 1, sizeof(uint64_t));
+	u->n = calloc(d->npremises + 1, sizeof(uint64_t));
+	u->p = calloc(d->npremises + 1, sizeof(size_t));
+	u->k = 0;
+	if (!u->x || !u->n || !u->p)
+		return -ENOMEM;
+	for (size_t p = 0; p < d->npremises; p++) {
+		uint64_t x = 0, n = 0;
+		if ((size_t)d->premises_setting[p] != s)
+			continue;
+		for (int w = t - pa->funnel_weeks + 1; w <= t; w++) {
+			uint32_t m = w >= 0 ? procs_at(d, p, w) : 0;
+			n += m;
+			x += m ? cases_at(d, p, g, w) : 0;
+		}
+		if (!n)
+			continue;
+		u->x[u->k] = x;
+		u->n[u->k] = n;
+		u->p[u->k++] = p;
+	}
+	return 0;
+}
+
+static int funnel_signal(const struct alert_data *d, const struct alert_params *pa, size_t p,
+			 size_t g, uint64_t x, uint64_t n, double theta, double limit,
+			 const struct signal_dispersion *disp, struct alert_signals *out)
+{
+	struct alert_signal *a = signal_add(out, 6, "funnel_outlier");
+	if (!a)
+		return -ENOMEM;
+	snprintf(a->key, sizeof(a->key), "6|funnel_outlier|p=%lld|g=%s",
+		 (long long)d->premises_id[p], d->groups[g]);
+	a->premises_id = d->premises_id[p];
+	a->setting = d->settings[d->premises_setting[p]];
+	a->group = d->groups[g];
+	a->observed = x;
+	a->procedures = n;
+	a->expected = theta * (double)n;
+	a->score = (double)x / (double)n;
+	a->threshold = limit;
+	a->level = ALERT_AMBER;
+	if (!cJSON_AddNumberToObject(a->evidence, "pooled_rate", theta) ||
+	    !cJSON_AddNumberToObject(a->evidence, "phi", disp->phi) ||
+	    !cJSON_AddNumberToObject(a->evidence, "tau2", disp->tau2) ||
+	    !cJSON_AddBoolToObject(a->evidence, "adjusted", disp->phi > 1.0) ||
+	    !cJSON_AddNumberToObject(a->evidence, "period_weeks", pa->funnel_weeks) ||
+	    !cJSON_AddNumberToObject(a->evidence, "premises", (double)disp->units))
+		return -ENOMEM;
+	return 0;
+}
+
+static int rule_funnel(const struct alert_data *d, const struct alert_params *pa, int t, size_t s,
+		       size_t g, struct alert_signals *out)
+{
+	struct funnel_unit u = {0};
+	struct signal_dispersion disp = {1.0, 0.0, 0};
+	uint64_t X = 0, N = 0;
+	int rc = funnel_collect(d, pa, t, s, g, &u);
+	for (size_t i = 0; !rc && i < u.k; i++) {
+		X += u.x[i];
+		N += u.n[i];
+	}
+	double theta = N ? (double)X / (double)N : 0.0;
+	if (rc || u.k < 2 || !(theta > 0.0 && theta < 1.0))
+		goto out;
+	if (signal_funnel_dispersion(u.x, u.n, u.k, theta, &disp))
+		disp = (struct signal_dispersion){1.0, 0.0, u.k};
+	for (size_t i = 0; !rc && i < u.k; i++) {
+		double limit;
+		if (u.x[i] < (uint64_t)pa->funnel_min_cases)
+			continue;
+		int bad = disp.phi > 1.0 ? signal_funnel_adjusted_limit(u.n[i], theta, disp.tau2,
+									0.999, &limit)
+					 : signal_funnel_limit(u.n[i], theta, 0.999, &limit);
+		if (!bad && (double)u.x[i] / (double)u.n[i] > limit)
+			rc = funnel_signal(d, pa, u.p[i], g, u.x[i], u.n[i], theta, limit, &disp,
+					   out);
+	}
+out:
+	free(u.x);
+	free(u.n);
+	free(u.p);
+	return rc;
+}
+
 static int evaluate_setting(const struct alert_data *d, const struct alert_params *pa,
 			    const struct totals *tot, int t, size_t s, struct alert_signals *out)
 {
@@ -422,7 +519,8 @@ static int evaluate_setting(const struct alert_data *d, const struct alert_param
 		if (strcmp(d->groups[g], "any") == 0)
 			continue;
 		if ((rc = rule_exceedance(d, pa, tot, t, s, g, out)) ||
-		    (rc = rule_cusum(d, pa, tot, t, s, g, out)))
+		    (rc = rule_cusum(d, pa, tot, t, s, g, out)) ||
+		    (rc = rule_funnel(d, pa, t, s, g, out)))
 			return rc;
 		for (size_t p = 0; p < d->npremises; p++)
 			if ((size_t)d->premises_setting[p] == s &&

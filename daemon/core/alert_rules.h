@@ -30,6 +30,8 @@ struct alert_params {
 	double cusum_kappa;		   /* rule 4: ln 2 */
 	double cusum_h;			   /* rule 4: 4 */
 	int cusum_min_baseline_weeks;	   /* rule 4: 8 */
+	int funnel_weeks;		   /* rule 6: 13 */
+	int funnel_min_cases;		   /* rule 6: 3 */
 };
 
 /*
@@ -83,7 +85,7 @@ struct alert_signals {
 	size_t n, cap;
 };
 
-/* Appends to out every signal of rules 1-4 for week index t of data. Returns 0 or
+/* Appends to out every signal of rules 1-4 and 6 for week index t of data. Returns 0 or
  * -ENOMEM (out keeps what was appended; free it with alert_signals_free). */
 int alert_rules_evaluate(const struct alert_data *data, const struct alert_params *params, int t,
 			 struct alert_signals *out);

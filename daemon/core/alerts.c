@@ -45,7 +45,7 @@ static const char *const SQL_OPEN =
 /* Open alerts of the rules evaluated whose episode overlaps the weeks evaluated. */
 static const char *const SQL_OVERLAPPING =
     "SELECT id, subject_key, first_week, last_week FROM needlewatch.alerts"
-    " WHERE state IN ('open', 'acknowledged') AND rule <= 4"
+    " WHERE state IN ('open', 'acknowledged') AND rule IN (1, 2, 3, 4, 6)"
     " AND first_week <= $2::date AND last_week >= $1::date";
 
 static const char *const SQL_WITHDRAW =
@@ -123,6 +123,8 @@ void alerts_params_from_config(const struct config *c, struct alert_params *p)
 	p->cusum_kappa = load_double(&c->alerts_cusum_kappa);
 	p->cusum_h = load_double(&c->alerts_cusum_h);
 	p->cusum_min_baseline_weeks = load_int(&c->alerts_cusum_min_baseline_weeks);
+	p->funnel_weeks = load_int(&c->alerts_funnel_weeks);
+	p->funnel_min_cases = load_int(&c->alerts_funnel_min_cases);
 }
 
 static void fmt_double(char *buf, size_t len, double v, bool *is_null)
@@ -301,6 +303,8 @@ static long lookback_start(const struct alert_params *pa, long from)
 		weeks = pa->exceedance_baseline_weeks;
 	if (pa->sentinel_window_weeks > weeks)
 		weeks = pa->sentinel_window_weeks;
+	if (pa->funnel_weeks > weeks)
+		weeks = pa->funnel_weeks;
 	long start = from - 7L * weeks;
 	long cusum = isoweek_monday((struct iso_week){isoweek_of_day(from).year - 1, 1});
 	return cusum < start ? cusum : start;

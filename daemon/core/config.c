@@ -150,6 +150,8 @@ static const struct key config_keys[] = {
 	CF_DOUBLE(alerts_cusum_kappa, "0.6931471805599453", 10, CF_LIVE),
 	CF_DOUBLE(alerts_cusum_h, "4", 1000, CF_LIVE),
 	CF_INT(alerts_cusum_min_baseline_weeks, "8", 1, 53, CF_LIVE),
+	CF_INT(alerts_funnel_weeks, "13", 1, 104, CF_LIVE),
+	CF_INT(alerts_funnel_min_cases, "3", 1, 1000, CF_LIVE),
 	CF_INT(alerts_recompute_max_weeks, "60", 1, 520, CF_LIVE),
 };
 /* clang-format on */

@@ -62,6 +62,8 @@ struct config {
 	double alerts_cusum_kappa;              /* ln 2 */
 	double alerts_cusum_h;                  /* 4 */
 	int alerts_cusum_min_baseline_weeks;    /* 8 */
+	int alerts_funnel_weeks;                /* 13 */
+	int alerts_funnel_min_cases;            /* 3 */
 	int alerts_recompute_max_weeks;         /* 60 */
 };
 

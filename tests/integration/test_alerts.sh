@@ -85,6 +85,10 @@ assert_match "backtest: the cluster fires at 2021-W34 (Monday 2021-08-23), red" 
 # 82,500; R: pbinom(2, 90, 240/82500, lower.tail = FALSE) = 0.002394604263.
 assert_match "backtest: the cluster's p is the binomial tail, below 0.05 / 12" \
 	"2021-08-23 rule=2 kind=cluster .* observed=3 expected=0.2618 p=0.002395 threshold=0.004167" "$OUT"
+# theta = 107 / 35,840 over W22..W34; R: r = qbinom(0.999, 90, theta),
+# (r - (pbinom(r) - 0.999) / dbinom(r)) / 90 = 0.029485721 < 3 / 90.
+assert_match "backtest: the salon is a funnel outlier above Spiegelhalter's interpolated 99.8% limit" \
+	"2021-08-23 rule=6 kind=funnel_outlier level=amber premises=$ALR_S0 .* observed=3 .* threshold=0.02949" "$OUT"
 assert_nomatch "backtest: no cluster before 2021-W34" "2021-08-(09|16) rule=2" "$OUT"
 assert_match "backtest: the exceedance fires at 2021-W37 (2021-09-13)" \
 	"2021-09-13 rule=3 kind=exceedance level=red setting=medical_clinic group=infection observed=15" "$OUT"
@@ -103,6 +107,13 @@ assert_eq "no other cluster alert in the scenario" 0 \
 assert_eq "the setting-wide outbreak raises one exceedance alert at 2021-W37" "1|2021-09-13|15|red" \
 	"$(sql "SELECT count(*), min(first_week), min(observed), min(level) FROM needlewatch.alerts
 	        WHERE rule = 3 AND setting = 'medical_clinic' AND first_week >= '2021-01-01' AND first_week < '2022-01-01'")"
+assert_eq "the salon is also a funnel outlier over 13 weeks (3 in 90 above the 99.8% limit), amber" \
+	"1|amber|2021-08-23|3|90" \
+	"$(sql "SELECT count(*), min(level), min(first_week), min(observed), min(procedures) FROM needlewatch.alerts
+	        WHERE rule = 6 AND premises_id = $ALR_S0")"
+assert_eq "no other funnel outlier in the scenario" 0 \
+	"$(sql "SELECT count(*) FROM needlewatch.alerts a JOIN needlewatch.premises p ON p.id = a.premises_id
+	        WHERE a.rule = 6 AND p.code LIKE 'ALR-%' AND p.id <> $ALR_S0")"
 assert_eq "the mycobacterial case is a sentinel alert" "1|amber|2021-05-24" \
 	"$(sql "SELECT count(*), min(level), min(first_week) FROM needlewatch.alerts a
 	        JOIN needlewatch.premises p ON p.id = a.premises_id WHERE a.kind = 'sentinel' AND p.code = 'ALR-C05'")"
@@ -126,7 +137,9 @@ sql "WITH r AS (INSERT INTO needlewatch.reports (premises_id, account_id, client
 	INSERT INTO needlewatch.report_complications (premises_id, report_id, idx, type, complication_group, needs_review)
 	SELECT premises_id, id, 0, 'expected_reaction', 'expected', false FROM r" >/dev/null
 OUT=$(ctl alerts run)
-assert_match "the correction's weeks are evaluated again" "1 withdrawn" "$OUT"
+assert_match "the correction's weeks are evaluated again" "2 withdrawn" "$OUT"
+assert_eq "the correction withdraws the funnel outlier too" withdrawn \
+	"$(sql "SELECT state FROM needlewatch.alerts WHERE rule = 6 AND premises_id = $ALR_S0")"
 assert_eq "the late correction withdraws the cluster alert, which is kept" "withdrawn" \
 	"$(sql "SELECT state FROM needlewatch.alerts WHERE id = $ALR_CLUSTER")"
 assert_match "the withdrawal is audited with its reason" "open\\|withdrawn\\|no week of it fires" \

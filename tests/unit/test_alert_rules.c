@@ -66,8 +66,23 @@ static struct world *world_new(void)
 	    .cases = w->cases,
 	    .sentinel = w->sentinel,
 	};
-	w->pa =
-	    (struct alert_params){12, 2, 4, 52, 8, 3, 0.05, 0.01, 52, 4, 3, 0.005, log(2.0), 4, 8};
+	w->pa = (struct alert_params){.sentinel_window_weeks = 12,
+				      .sentinel_cluster_cases = 2,
+				      .cluster_window_weeks = 4,
+				      .cluster_baseline_weeks = 52,
+				      .cluster_min_baseline_weeks = 8,
+				      .cluster_min_cases = 3,
+				      .cluster_red_alpha = 0.05,
+				      .cluster_amber_alpha = 0.01,
+				      .exceedance_baseline_weeks = 52,
+				      .exceedance_min_baseline_weeks = 4,
+				      .exceedance_min_cases = 3,
+				      .exceedance_alpha = 0.005,
+				      .cusum_kappa = log(2.0),
+				      .cusum_h = 4,
+				      .cusum_min_baseline_weeks = 8,
+				      .funnel_weeks = 13,
+				      .funnel_min_cases = 3};
 	return w;
 }
 
@@ -207,6 +222,31 @@ static void test_setting_wide_outbreak_raises_exceedance(void **state)
 	free(w);
 }
 
+static void test_funnel_outlier_is_amber_above_the_998_limit(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct alert_signals s = {0};
+	/* Salon 0: 6 infections spread over weeks 10..22 (1,300 procedures, too few in any
+	 * 4 weeks for a cluster), against a pooled rate near 0.8 per 1,000. */
+	for (int t = 10; t <= 22; t += 3)
+		add_case(w, 0, t, t == 10 ? 2 : 1);
+	assert_int_equal(alert_rules_evaluate(&w->d, &w->pa, 22, &s), 0);
+	const struct alert_signal *a = find(&s, "funnel_outlier", "infection");
+	assert_non_null(a);
+	assert_int_equal(a->premises_id, 100);
+	assert_int_equal(a->level, ALERT_AMBER);
+	assert_int_equal(a->observed, 6);
+	assert_int_equal(a->procedures, 1300);
+	assert_true(a->score > a->threshold);
+	double exact;
+	assert_int_equal(signal_funnel_limit(1300, a->expected / 1300, 0.999, &exact), 0);
+	assert_true(a->threshold == exact || a->threshold > exact); /* adjusted only widens */
+	assert_null(find(&s, "cluster", NULL));
+	alert_signals_free(&s);
+	free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +256,7 @@ int main(void)
 	    cmocka_unit_test(test_cases_without_activity_are_amber_cluster_without_denominator),
 	    cmocka_unit_test(test_second_sentinel_within_twelve_weeks_is_red),
 	    cmocka_unit_test(test_setting_wide_outbreak_raises_exceedance),
+	    cmocka_unit_test(test_funnel_outlier_is_amber_above_the_998_limit),
 	};
 	return cmocka_run_group_tests_name("alert_rules", tests, NULL, NULL);
 }

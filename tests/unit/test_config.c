@@ -899,6 +899,8 @@ static const char *default_dump =
     "alerts_cusum_kappa = 0.6931471805599453\n"
     "alerts_cusum_h = 4\n"
     "alerts_cusum_min_baseline_weeks = 8\n"
+    "alerts_funnel_weeks = 13\n"
+    "alerts_funnel_min_cases = 3\n"
     "alerts_recompute_max_weeks = 60\n";
 
 static void test_dump_lists_every_key_in_table_order(void **state)
