@@ -304,21 +304,29 @@ int signal_funnel_adjusted_limit(uint64_t n, double theta, double tau2, double p
 	return 0;
 }
 
+/* Yates-corrected Pearson chi-square of the raw 2x2 table, as chisq.test: YATES =
+ * min(0.5, |O - E|), the same |O - E| in all four cells of a 2x2. */
+static double chi2_yates(double a, double b, double c, double d)
+{
+	double n = a + b + c + d, e_a = (a + b) * (a + c) / n, dev = fabs(a - e_a);
+	double y = dev < 0.5 ? dev : 0.5, num = (dev - y) * (dev - y);
+	return num / e_a + num / ((a + b) * (b + d) / n) + num / ((c + d) * (a + c) / n) +
+	       num / ((c + d) * (b + d) / n);
+}
+
 int signal_disproportion(const struct signal_table *t, struct signal_disproportion *ret)
 {
-	if (!t->a || !t->b || !t->c || !t->d)
+	if (!t->a || !(t->c + t->d) || !(t->b + t->d))
 		return -EDOM;
-	double a = (double)t->a, b = (double)t->b, c = (double)t->c, d = (double)t->d;
-	double n = a + b + c + d;
+	bool haldane = !t->b || !t->c || !t->d;
+	double k = haldane ? 0.5 : 0.0;
+	double a = (double)t->a + k, b = (double)t->b + k, c = (double)t->c + k,
+	       d = (double)t->d + k;
 	double prr = (a / (a + b)) / (c / (c + d));
 	double se_prr = sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d));
 	double ror = (a * d) / (b * c);
 	double se_ror = sqrt(1 / a + 1 / b + 1 / c + 1 / d);
-	/* chisq.test: YATES = min(0.5, |O - E|), the same |O - E| in all four cells of a 2x2. */
-	double e_a = (a + b) * (a + c) / n, dev = fabs(a - e_a);
-	double y = dev < 0.5 ? dev : 0.5, num = (dev - y) * (dev - y);
-	double chi2 = num / e_a + num / ((a + b) * (b + d) / n) + num / ((c + d) * (a + c) / n) +
-		      num / ((c + d) * (b + d) / n);
+	double chi2 = chi2_yates((double)t->a, (double)t->b, (double)t->c, (double)t->d);
 	ret->prr = prr;
 	ret->prr_low = exp(log(prr) - STATS_Z95 * se_prr);
 	ret->prr_high = exp(log(prr) + STATS_Z95 * se_prr);
@@ -327,5 +335,6 @@ int signal_disproportion(const struct signal_table *t, struct signal_disproporti
 	ret->ror_high = exp(log(ror) + STATS_Z95 * se_ror);
 	ret->chi2_yates = chi2;
 	ret->evans = prr >= 2.0 && chi2 >= 4.0 && t->a >= 3;
+	ret->haldane = haldane;
 	return 0;
 }

@@ -87,12 +87,15 @@ struct signal_table {
 /* Proportional reporting ratio and reporting odds ratio with 95% intervals (Evans et al.,
  * Pharmacoepidemiol Drug Saf 2001;10:483), Pearson chi-square with Yates' correction as R's
  * chisq.test(matrix(c(a, c, b, d), 2)) computes it, and the Evans signal PRR >= 2,
- * chi2 >= 4, a >= 3. -EDOM when a, b, c or d is 0 (a ratio or interval is undefined). */
+ * chi2 >= 4, a >= 3. When b, c or d is 0 the ratios and intervals are computed with 0.5
+ * added to every cell (Haldane-Anscombe) and haldane is set; chi2 is always the raw
+ * table's. -EDOM when a is 0 or a margin is empty (nothing to compare). */
 struct signal_disproportion {
 	double prr, prr_low, prr_high;
 	double ror, ror_low, ror_high;
 	double chi2_yates;
 	bool evans;
+	bool haldane;
 };
 int signal_disproportion(const struct signal_table *t, struct signal_disproportion *ret);
 

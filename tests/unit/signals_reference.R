@@ -22,7 +22,8 @@
 #                 tau2 = max(0, (I phi - (I - 1)) / (sum(w) - sum(w^2) / sum(w))), w = 4n
 #                 (FunnelPlotR's method for proportions); adjusted limit =
 #                 sin(asin(sqrt(theta)) + qnorm(p) * sqrt(1/(4n) + tau2))^2
-#   disproportion PRR, ROR and their log-scale 95% intervals written out;
+#   disproportion PRR, ROR and their log-scale 95% intervals written out (with 0.5
+#                 added to each cell when b, c or d is 0: Haldane-Anscombe);
 #                 chisq.test(matrix(c(a, c, b, d), 2), correct = TRUE)$statistic
 suppressMessages(library(surveillance))
 options(scipen = 100)  # integers print as integers, never 1e+05
@@ -124,14 +125,16 @@ cat("static const double ref_disp_adj_200_975 =", g(adj(200, 0.975)), ";\n")
 cat("\n/* PRR, ROR (95% CI) and chisq.test with Yates: {a, b, c, d, prr, lo, hi, ror, lo, hi, chi2} */\n")
 cat("static const struct ref_disprop ref_disprop[] = {\n")
 D <- list(c(5, 20, 30, 900), c(3, 40, 60, 2000), c(12, 10, 100, 3000), c(2, 50, 40, 1000),
-          c(50, 400, 500, 4000))
+          c(50, 400, 500, 4000), c(6, 2, 0, 448), c(4, 0, 30, 900))
 for (d in D) {
+  chi <- suppressWarnings(chisq.test(matrix(c(d[1], d[3], d[2], d[4]), 2), correct = TRUE)$statistic)
+  if (any(d[2:4] == 0)) d <- d + 0.5
   a <- d[1]; b <- d[2]; c <- d[3]; dd <- d[4]
   prr <- (a / (a + b)) / (c / (c + dd)); sp <- sqrt(1/a - 1/(a + b) + 1/c - 1/(c + dd))
   ror <- (a * dd) / (b * c); so <- sqrt(1/a + 1/b + 1/c + 1/dd)
   z <- qnorm(0.975)
-  chi <- suppressWarnings(chisq.test(matrix(c(a, c, b, dd), 2), correct = TRUE)$statistic)
-  cat(sprintf("    {%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s},\n", a, b, c, dd, g(prr),
+  k <- if (a %% 1 == 0.5) 0.5 else 0
+  cat(sprintf("    {%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s},\n", a - k, b - k, c - k, dd - k, g(prr),
               g(exp(log(prr) - z * sp)), g(exp(log(prr) + z * sp)), g(ror),
               g(exp(log(ror) - z * so)), g(exp(log(ror) + z * so)), g(unname(chi))))
 }

@@ -206,6 +206,7 @@ static void test_disproportion_matches_r(void **state)
 		assert_close(d.ror_high, r->ror_high);
 		assert_close(d.chi2_yates, r->chi2);
 		assert_int_equal(d.evans, r->prr >= 2 && r->chi2 >= 4 && r->a >= 3);
+		assert_int_equal(d.haldane, !r->b || !r->c || !r->d);
 	}
 }
 
@@ -222,12 +223,13 @@ static void test_evans_needs_three_reports(void **state)
 	assert_false(d.evans);
 }
 
-static void test_disproportion_with_empty_cell_is_undefined(void **state)
+static void test_disproportion_without_reports_of_the_pair_is_undefined(void **state)
 {
 	(void)state;
-	struct signal_table t = {3, 0, 10, 100};
+	struct signal_table none = {0, 5, 10, 100}, no_others = {3, 5, 0, 0};
 	struct signal_disproportion d;
-	assert_int_equal(signal_disproportion(&t, &d), -EDOM);
+	assert_int_equal(signal_disproportion(&none, &d), -EDOM);
+	assert_int_equal(signal_disproportion(&no_others, &d), -EDOM);
 }
 
 int main(void)
@@ -248,7 +250,7 @@ int main(void)
 	    cmocka_unit_test(test_funnel_adjusted_limit_refuses_untabulated_level),
 	    cmocka_unit_test(test_disproportion_matches_r),
 	    cmocka_unit_test(test_evans_needs_three_reports),
-	    cmocka_unit_test(test_disproportion_with_empty_cell_is_undefined),
+	    cmocka_unit_test(test_disproportion_without_reports_of_the_pair_is_undefined),
 	};
 	return cmocka_run_group_tests_name("signal_stats", tests, NULL, NULL);
 }
