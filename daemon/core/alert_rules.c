@@ -1,4 +1,4 @@
-/* Alert rules 1-4 and 6 over weekly counts in memory (alert_rules.h).
+/* Alert rules 1-4, 6 and 7 over weekly counts in memory (alert_rules.h).
  *
  * Design: every rule reads the same dense arrays (premises x group x week), and
  * the setting-level sums they share (cases and procedures of the weeks a
@@ -508,6 +508,82 @@ out:
 	return rc;
 }
 
+/* Rule 7: for each exposure without a denominator and complication type, the 2x2 table
+ * of reports over the disproportion_weeks ending t against every other report. */
+static uint64_t disprop_sum(const struct alert_data *d, const struct alert_params *pa, int t,
+			    size_t e, size_t ty)
+{
+	const uint32_t *v = d->disprop + (e * (d->ntypes + 1) + ty) * (size_t)d->nweeks;
+	uint64_t sum = 0;
+	for (int w = t - pa->disproportion_weeks + 1; w <= t; w++)
+		sum += w >= 0 ? v[w] : 0;
+	return sum;
+}
+
+static int disprop_signal(const struct alert_data *d, size_t e, size_t ty,
+			  const struct signal_table *tb, const struct signal_disproportion *r,
+			  const struct alert_params *pa, struct alert_signals *out)
+{
+	struct alert_signal *a = signal_add(out, 7, "disproportionality");
+	if (!a)
+		return -ENOMEM;
+	double E = (double)(tb->a + tb->b), T = (double)(tb->a + tb->c);
+	double N = (double)(tb->a + tb->b + tb->c + tb->d);
+	snprintf(a->key, sizeof(a->key), "7|disproportionality|e=%s|t=%s", d->exposures[e],
+		 d->types[ty]);
+	a->exposure = d->exposures[e];
+	a->type = d->types[ty];
+	a->observed = tb->a;
+	a->expected = E * T / N;
+	a->score = r->prr;
+	a->threshold = pa->evans_prr;
+	a->level = ALERT_AMBER;
+	cJSON *ev = a->evidence;
+	if (!cJSON_AddNumberToObject(ev, "a", (double)tb->a) ||
+	    !cJSON_AddNumberToObject(ev, "b", (double)tb->b) ||
+	    !cJSON_AddNumberToObject(ev, "c", (double)tb->c) ||
+	    !cJSON_AddNumberToObject(ev, "d", (double)tb->d) ||
+	    !cJSON_AddNumberToObject(ev, "prr", r->prr) ||
+	    !cJSON_AddNumberToObject(ev, "prr_ci95_low", r->prr_low) ||
+	    !cJSON_AddNumberToObject(ev, "prr_ci95_high", r->prr_high) ||
+	    !cJSON_AddNumberToObject(ev, "ror", r->ror) ||
+	    !cJSON_AddNumberToObject(ev, "ror_ci95_low", r->ror_low) ||
+	    !cJSON_AddNumberToObject(ev, "ror_ci95_high", r->ror_high) ||
+	    !cJSON_AddNumberToObject(ev, "chi2_yates", r->chi2_yates) ||
+	    !cJSON_AddBoolToObject(ev, "haldane", r->haldane) ||
+	    !cJSON_AddNumberToObject(ev, "period_weeks", pa->disproportion_weeks))
+		return -ENOMEM;
+	return 0;
+}
+
+static int rule_disproportion(const struct alert_data *d, const struct alert_params *pa, int t,
+			      struct alert_signals *out)
+{
+	uint64_t N = 0;
+	for (size_t e = 0; e <= d->nexposures; e++)
+		N += disprop_sum(d, pa, t, e, d->ntypes);
+	for (size_t ty = 0; ty < d->ntypes; ty++) {
+		uint64_t T = 0;
+		for (size_t e = 0; e <= d->nexposures; e++)
+			T += disprop_sum(d, pa, t, e, ty);
+		for (size_t e = 0; e < d->nexposures; e++) {
+			uint64_t a = disprop_sum(d, pa, t, e, ty);
+			if (a < (uint64_t)pa->evans_min_reports)
+				continue;
+			uint64_t E = disprop_sum(d, pa, t, e, d->ntypes);
+			struct signal_table tb = {a, E - a, T - a, N - E - (T - a)};
+			struct signal_disproportion r;
+			if (signal_disproportion(&tb, &r) || r.prr < pa->evans_prr ||
+			    r.chi2_yates < pa->evans_chi2)
+				continue;
+			int rc = disprop_signal(d, e, ty, &tb, &r, pa, out);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 static int evaluate_setting(const struct alert_data *d, const struct alert_params *pa,
 			    const struct totals *tot, int t, size_t s, struct alert_signals *out)
 {
@@ -545,6 +621,8 @@ int alert_rules_evaluate(const struct alert_data *d, const struct alert_params *
 	for (size_t s = 0; s < d->nsettings; s++)
 		if ((rc = evaluate_setting(d, pa, &tot, t, s, out)))
 			goto out;
+	if (d->disprop)
+		rc = rule_disproportion(d, pa, t, out);
 out:
 	totals_free(&tot);
 	return rc;

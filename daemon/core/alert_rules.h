@@ -32,6 +32,10 @@ struct alert_params {
 	int cusum_min_baseline_weeks;	   /* rule 4: 8 */
 	int funnel_weeks;		   /* rule 6: 13 */
 	int funnel_min_cases;		   /* rule 6: 3 */
+	int disproportion_weeks;	   /* rule 7: 52 */
+	double evans_prr;		   /* rule 7: 2 */
+	double evans_chi2;		   /* rule 7: 4 */
+	int evans_min_reports;		   /* rule 7: 3 */
 };
 
 /*
@@ -56,6 +60,15 @@ struct alert_data {
 	const uint32_t *cases;
 	const uint32_t *sentinel;
 	const uint32_t *unreg_sentinel;
+	/* Rule 7: reports (latest versions with a complication) by exposure, complication
+	 * type and week. Exposure e < nexposures is "setting:device" of a report done at
+	 * home or at an unregistered place; e = nexposures counts every other report.
+	 * Type ty < ntypes is a complication type; ty = ntypes counts the reports whatever
+	 * their types. disprop[(e * (ntypes + 1) + ty) * nweeks + w]. NULL: no rule 7. */
+	size_t nexposures, ntypes;
+	const char *const *exposures;
+	const char *const *types;
+	const uint32_t *disprop;
 };
 
 enum alert_level { ALERT_AMBER, ALERT_RED };
@@ -67,9 +80,11 @@ struct alert_signal {
 	int rule;
 	const char *kind; /* static: "cluster", "exceedance", ... */
 	char key[160];
-	int64_t premises_id; /* 0: none */
-	const char *setting; /* points into alert_data, or NULL */
-	const char *group;   /* points into alert_data, or NULL */
+	int64_t premises_id;  /* 0: none */
+	const char *setting;  /* points into alert_data, or NULL */
+	const char *group;    /* points into alert_data, or NULL */
+	const char *exposure; /* rule 7, points into alert_data, or NULL */
+	const char *type;     /* rule 7, points into alert_data, or NULL */
 	uint64_t observed;
 	double expected; /* NAN when the rule has none */
 	uint64_t procedures;
@@ -85,7 +100,7 @@ struct alert_signals {
 	size_t n, cap;
 };
 
-/* Appends to out every signal of rules 1-4 and 6 for week index t of data. Returns 0 or
+/* Appends to out every signal of rules 1-4, 6 and 7 for week index t of data. Returns 0 or
  * -ENOMEM (out keeps what was appended; free it with alert_signals_free). */
 int alert_rules_evaluate(const struct alert_data *data, const struct alert_params *params, int t,
 			 struct alert_signals *out);

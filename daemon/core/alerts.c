@@ -39,13 +39,13 @@ static const char *const SQL_EXTEND =
 static const char *const SQL_OPEN =
     "INSERT INTO needlewatch.alerts (subject_key, first_week, last_week, observed, expected,"
     " procedures, p_value, score, threshold, level, evidence, rule, kind, premises_id, setting,"
-    " complication_group) VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12,"
-    " $13, $14, $15)";
+    " complication_group, exposure, complication_type) VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8,"
+    " $9, $10::jsonb, $11, $12, $13, $14, $15, $16, $17)";
 
 /* Open alerts of the rules evaluated whose episode overlaps the weeks evaluated. */
 static const char *const SQL_OVERLAPPING =
     "SELECT id, subject_key, first_week, last_week FROM needlewatch.alerts"
-    " WHERE state IN ('open', 'acknowledged') AND rule IN (1, 2, 3, 4, 6)"
+    " WHERE state IN ('open', 'acknowledged') AND rule IN (1, 2, 3, 4, 6, 7)"
     " AND first_week <= $2::date AND last_week >= $1::date";
 
 static const char *const SQL_WITHDRAW =
@@ -125,6 +125,10 @@ void alerts_params_from_config(const struct config *c, struct alert_params *p)
 	p->cusum_min_baseline_weeks = load_int(&c->alerts_cusum_min_baseline_weeks);
 	p->funnel_weeks = load_int(&c->alerts_funnel_weeks);
 	p->funnel_min_cases = load_int(&c->alerts_funnel_min_cases);
+	p->disproportion_weeks = load_int(&c->alerts_disproportion_weeks);
+	p->evans_prr = load_double(&c->alerts_evans_prr);
+	p->evans_chi2 = load_double(&c->alerts_evans_chi2);
+	p->evans_min_reports = load_int(&c->alerts_evans_min_reports);
 }
 
 static void fmt_double(char *buf, size_t len, double v, bool *is_null)
@@ -154,7 +158,7 @@ static int store_signal(struct run *r, const struct alert_signal *a, const char 
 	int rc = exec(r, "alert episode", SQL_EPISODE, 2, key, &res);
 	if (rc)
 		goto out;
-	const char *params[15] = {PQntuples(res) ? PQgetvalue(res, 0, 0) : a->key,
+	const char *params[17] = {PQntuples(res) ? PQgetvalue(res, 0, 0) : a->key,
 				  day,
 				  obs,
 				  e_null ? NULL : exp_,
@@ -168,12 +172,14 @@ static int store_signal(struct run *r, const struct alert_signal *a, const char 
 				  a->kind,
 				  a->premises_id ? pid : NULL,
 				  a->setting,
-				  a->group};
+				  a->group,
+				  a->exposure,
+				  a->type};
 	if (PQntuples(res)) {
 		rc = exec(r, "alert extend", SQL_EXTEND, 10, params, NULL);
 		r->res->extended += !rc;
 	} else {
-		rc = exec(r, "alert open", SQL_OPEN, 15, params, NULL);
+		rc = exec(r, "alert open", SQL_OPEN, 17, params, NULL);
 		r->res->opened += !rc;
 	}
 out:
@@ -262,8 +268,12 @@ static void print_signal(FILE *out, const char *day, const struct alert_signal *
 		a->level == ALERT_RED ? "red" : "amber");
 	if (a->premises_id)
 		fprintf(out, " premises=%lld", (long long)a->premises_id);
-	fprintf(out, " setting=%s group=%s observed=%llu", a->setting ? a->setting : "-",
-		a->group ? a->group : "-", (unsigned long long)a->observed);
+	if (a->exposure)
+		fprintf(out, " exposure=%s type=%s", a->exposure, a->type);
+	else
+		fprintf(out, " setting=%s group=%s", a->setting ? a->setting : "-",
+			a->group ? a->group : "-");
+	fprintf(out, " observed=%llu", (unsigned long long)a->observed);
 	if (!isnan(a->expected))
 		fprintf(out, " expected=%.4g", a->expected);
 	if (!isnan(a->p_value))
@@ -305,6 +315,8 @@ static long lookback_start(const struct alert_params *pa, long from)
 		weeks = pa->sentinel_window_weeks;
 	if (pa->funnel_weeks > weeks)
 		weeks = pa->funnel_weeks;
+	if (pa->disproportion_weeks > weeks)
+		weeks = pa->disproportion_weeks;
 	long start = from - 7L * weeks;
 	long cusum = isoweek_monday((struct iso_week){isoweek_of_day(from).year - 1, 1});
 	return cusum < start ? cusum : start;

@@ -47,6 +47,25 @@ static const char *const SQL_CASES =
     " FROM c CROSS JOIN LATERAL unnest(c.groups || 'any'::text) AS g"
     " GROUP BY 1, 2, 3, 4";
 
+/* Rule 7's counts: reports (latest versions with a complication) per week, exposure
+ * ("setting:device" at home or an unregistered place, NULL for any other report) and
+ * complication type, with '*' for the report whatever its types. */
+static const char *const SQL_DISPROP =
+    "WITH c AS ("
+    " SELECT (r.procedure_week - $1::date) / 7 AS w,"
+    "        CASE WHEN r.setting = 'home' OR r.procedure_premises_id IS NULL"
+    "             THEN r.setting || ':' || coalesce(r.device, 'unspecified') END AS exposure,"
+    "        array_agg(DISTINCT rc.type) AS types"
+    " FROM needlewatch.reports r"
+    " JOIN needlewatch.report_complications rc"
+    "   ON rc.premises_id = r.premises_id AND rc.report_id = r.id"
+    " WHERE r.procedure_week BETWEEN $1::date AND $2::date AND rc.complication_group <> 'expected'"
+    "   AND NOT EXISTS (SELECT 1 FROM needlewatch.reports n WHERE n.premises_id = r.premises_id"
+    "                   AND n.client_ref = r.client_ref AND n.version > r.version)"
+    " GROUP BY r.premises_id, r.id)"
+    " SELECT w, exposure, t, count(*) FROM c CROSS JOIN LATERAL unnest(c.types || '*'::text) AS t"
+    " GROUP BY 1, 2, 3";
+
 static int fail(char *err, size_t errlen, const char *what, const PGresult *res)
 {
 	snprintf(err, errlen, "%s: %s", what, res ? PQresultErrorMessage(res) : "no result");
@@ -181,6 +200,61 @@ static int load_cases(PGconn *conn, const char *const *params, struct alerts_dat
 	return 0;
 }
 
+/* The index of name in names[0..*n), appended when new (names has room for every row). */
+static long name_index(char **names, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(names[i], name) == 0)
+			return (long)i;
+	if (!(names[*n] = strdup(name)))
+		return -1;
+	return (long)(*n)++;
+}
+
+static int disprop_names(struct alerts_dataset *ds, const PGresult *res)
+{
+	size_t rows = (size_t)PQntuples(res);
+	ds->exposures = calloc(rows + 1, sizeof(char *));
+	ds->types = calloc(rows + 1, sizeof(char *));
+	if (!ds->exposures || !ds->types)
+		return -ENOMEM;
+	for (int i = 0; i < (int)rows; i++) {
+		const char *t = PQgetvalue(res, i, 2);
+		if ((!PQgetisnull(res, i, 1) &&
+		     name_index(ds->exposures, &ds->d.nexposures, PQgetvalue(res, i, 1)) < 0) ||
+		    (strcmp(t, "*") != 0 && name_index(ds->types, &ds->d.ntypes, t) < 0))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int load_disprop(PGconn *conn, const char *const *params, struct alerts_dataset *ds,
+			char *err, size_t errlen)
+{
+	PGresult *res = PQexecParams(conn, SQL_DISPROP, 2, NULL, params, NULL, NULL, 0);
+	int rc = PQresultStatus(res) == PGRES_TUPLES_OK
+		     ? disprop_names(ds, res)
+		     : fail(err, errlen, "reports by exposure", res);
+	size_t W = (size_t)ds->d.nweeks, ne = ds->d.nexposures, nt = ds->d.ntypes;
+	if (!rc && !(ds->disprop = calloc((ne + 1) * (nt + 1) * W, sizeof(uint32_t))))
+		rc = -ENOMEM;
+	for (int i = 0; !rc && i < PQntuples(res); i++) {
+		long w = strtol(PQgetvalue(res, i, 0), NULL, 10);
+		const char *t = PQgetvalue(res, i, 2);
+		size_t e = PQgetisnull(res, i, 1)
+			       ? ne
+			       : (size_t)name_index(ds->exposures, &ds->d.nexposures,
+						    PQgetvalue(res, i, 1));
+		size_t ty =
+		    strcmp(t, "*") == 0 ? nt : (size_t)name_index(ds->types, &ds->d.ntypes, t);
+		if (w >= 0 && (size_t)w < W)
+			ds->disprop[(e * (nt + 1) + ty) * W + (size_t)w] +=
+			    (uint32_t)strtoul(PQgetvalue(res, i, 3), NULL, 10);
+	}
+	PQclear(res);
+	return rc;
+}
+
 static void dataset_link(struct alerts_dataset *ds)
 {
 	struct alert_data *d = &ds->d;
@@ -193,6 +267,9 @@ static void dataset_link(struct alerts_dataset *ds)
 	d->cases = ds->cases;
 	d->sentinel = ds->sentinel;
 	d->unreg_sentinel = ds->unreg_sentinel;
+	d->exposures = (const char *const *)ds->exposures;
+	d->types = (const char *const *)ds->types;
+	d->disprop = ds->disprop;
 }
 
 int alerts_load(PGconn *conn, long from, long to, const char *sentinel_types,
@@ -216,7 +293,8 @@ int alerts_load(PGconn *conn, long from, long to, const char *sentinel_types,
 	if (!ds->procedures || !ds->cases || !ds->sentinel || !ds->unreg_sentinel)
 		return -ENOMEM;
 	if ((rc = load_activity(conn, params, ds, err, errlen)) ||
-	    (rc = load_cases(conn, params, ds, err, errlen)))
+	    (rc = load_cases(conn, params, ds, err, errlen)) ||
+	    (rc = load_disprop(conn, params, ds, err, errlen)))
 		return rc;
 	dataset_link(ds);
 	return 0;
@@ -235,5 +313,12 @@ void alerts_dataset_free(struct alerts_dataset *ds)
 	free(ds->cases);
 	free(ds->sentinel);
 	free(ds->unreg_sentinel);
+	for (size_t i = 0; ds->exposures && i < ds->d.nexposures; i++)
+		free(ds->exposures[i]);
+	for (size_t i = 0; ds->types && i < ds->d.ntypes; i++)
+		free(ds->types[i]);
+	free(ds->exposures);
+	free(ds->types);
+	free(ds->disprop);
 	memset(ds, 0, sizeof(*ds));
 }

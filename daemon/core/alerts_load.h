@@ -17,6 +17,8 @@ struct alerts_dataset {
 	int *premises_setting;
 	char **groups;
 	uint32_t *procedures, *cases, *sentinel, *unreg_sentinel;
+	char **exposures, **types;
+	uint32_t *disprop;
 };
 
 /* The settings every count is filed under, in this order (premises.setting's CHECK). */

@@ -152,6 +152,10 @@ static const struct key config_keys[] = {
 	CF_INT(alerts_cusum_min_baseline_weeks, "8", 1, 53, CF_LIVE),
 	CF_INT(alerts_funnel_weeks, "13", 1, 104, CF_LIVE),
 	CF_INT(alerts_funnel_min_cases, "3", 1, 1000, CF_LIVE),
+	CF_INT(alerts_disproportion_weeks, "52", 1, 520, CF_LIVE),
+	CF_DOUBLE(alerts_evans_prr, "2", 1000, CF_LIVE),
+	CF_DOUBLE(alerts_evans_chi2, "4", 1000, CF_LIVE),
+	CF_INT(alerts_evans_min_reports, "3", 1, 1000, CF_LIVE),
 	CF_INT(alerts_recompute_max_weeks, "60", 1, 520, CF_LIVE),
 };
 /* clang-format on */

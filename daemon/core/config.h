@@ -64,6 +64,10 @@ struct config {
 	int alerts_cusum_min_baseline_weeks;    /* 8 */
 	int alerts_funnel_weeks;                /* 13 */
 	int alerts_funnel_min_cases;            /* 3 */
+	int alerts_disproportion_weeks;         /* 52 */
+	double alerts_evans_prr;                /* 2 */
+	double alerts_evans_chi2;               /* 4 */
+	int alerts_evans_min_reports;           /* 3 */
 	int alerts_recompute_max_weeks;         /* 60 */
 };
 

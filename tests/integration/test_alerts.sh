@@ -64,6 +64,21 @@ WITH r AS (
 INSERT INTO needlewatch.report_complications (premises_id, report_id, idx, type, complication_group, needs_review)
 SELECT premises_id, id, 0, normalised ->> 'type', normalised ->> 'grp', false FROM r;
 
+-- home rollers (unregistered, no denominator): 6 granulomas in W10..W15 and 2
+-- infections in W10, W11, where no other report has a granuloma
+WITH r AS (
+	INSERT INTO needlewatch.reports (premises_id, account_id, client_ref, version,
+		procedure_premises_id, procedure_date, procedure_type, setting, device, reporter_role,
+		needs_review, body, body_sha256, normalised)
+	SELECT :s0, :acct, 'alr-home-' || k, 1, NULL, date '2021-03-09' + 7 * (k % 6), 'microneedling',
+	       'home', 'roller', 'treating_clinician', false, '{}', repeat('0', 64),
+	       CASE WHEN k < 6 THEN '{"type": "granuloma", "grp": "granulomatous_allergic"}'
+	            ELSE '{"type": "infection_bacterial", "grp": "infection"}' END::jsonb
+	FROM generate_series(0, 7) k
+	RETURNING premises_id, id, normalised)
+INSERT INTO needlewatch.report_complications (premises_id, report_id, idx, type, complication_group, needs_review)
+SELECT premises_id, id, 0, normalised ->> 'type', normalised ->> 'grp', false FROM r;
+
 INSERT INTO needlewatch.activity (premises_id, account_id, week, procedure_type, procedures)
 SELECT p.id, :acct, date '2021-01-04' + 7 * w, 'microneedling',
        CASE WHEN p.setting = 'salon' THEN 250 ELSE 300 END
@@ -72,7 +87,7 @@ INSERT INTO needlewatch.activity (premises_id, account_id, week, procedure_type,
 VALUES (:s0, :acct, '2021-08-02', 'microneedling', 22), (:s0, :acct, '2021-08-09', 'microneedling', 23),
        (:s0, :acct, '2021-08-16', 'microneedling', 22), (:s0, :acct, '2021-08-23', 'microneedling', 23);
 SQL
-assert_eq "the scenario is seeded" "456|90" \
+assert_eq "the scenario is seeded (registered places)" "456|90" \
 	"$(sql "SELECT count(*), (SELECT sum(procedures) FROM needlewatch.activity WHERE premises_id = $ALR_S0)
 	        FROM needlewatch.reports r JOIN needlewatch.premises p ON p.id = r.procedure_premises_id
 	        WHERE p.code LIKE 'ALR-%'")"
@@ -117,6 +132,13 @@ assert_eq "no other funnel outlier in the scenario" 0 \
 assert_eq "the mycobacterial case is a sentinel alert" "1|amber|2021-05-24" \
 	"$(sql "SELECT count(*), min(level), min(first_week) FROM needlewatch.alerts a
 	        JOIN needlewatch.premises p ON p.id = a.premises_id WHERE a.kind = 'sentinel' AND p.code = 'ALR-C05'")"
+assert_eq "home rollers and granuloma: one Evans signal (rule 7) from the third report, W12" \
+	"1|amber|2021-03-22|home:roller|granuloma" \
+	"$(sql "SELECT count(*), min(level), min(first_week), min(exposure), min(complication_type)
+	        FROM needlewatch.alerts WHERE rule = 7")"
+assert_eq "its evidence holds the 2x2 table and a PRR at least 2" "t|t" \
+	"$(sql "SELECT (evidence ->> 'prr')::float8 >= 2 AND (evidence ->> 'chi2_yates')::float8 >= 4,
+	               (evidence ->> 'haldane')::boolean FROM needlewatch.alerts WHERE rule = 7")"
 assert_eq "every alert's opening is audited" 0 \
 	"$(sql "SELECT count(*) FROM needlewatch.alerts a WHERE NOT EXISTS (SELECT 1 FROM needlewatch.alert_events e
 	        WHERE e.alert_id = a.id AND e.from_state IS NULL AND e.to_state = 'open')")"

@@ -82,7 +82,11 @@ static struct world *world_new(void)
 				      .cusum_h = 4,
 				      .cusum_min_baseline_weeks = 8,
 				      .funnel_weeks = 13,
-				      .funnel_min_cases = 3};
+				      .funnel_min_cases = 3,
+				      .disproportion_weeks = 52,
+				      .evans_prr = 2,
+				      .evans_chi2 = 4,
+				      .evans_min_reports = 3};
 	return w;
 }
 
@@ -247,6 +251,41 @@ static void test_funnel_outlier_is_amber_above_the_998_limit(void **state)
 	free(w);
 }
 
+/* Rule 7 over one week: exposures home:roller and home:pen, types granuloma and
+ * infection; index 2 (nexposures) is every other report, type 2 (ntypes) every report. */
+static void test_home_device_disproportion_is_an_evans_signal(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	struct alert_signals s = {0};
+	static const char *const exposures[] = {"home:roller", "home:pen"};
+	static const char *const types[] = {"granuloma", "infection_bacterial"};
+	uint32_t *dp = calloc(3 * 3 * WEEKS, sizeof(uint32_t));
+	assert_non_null(dp);
+#define DP(e, ty) dp[((e)*3 + (ty)) * WEEKS + 29]
+	DP(0, 0) = 6, DP(0, 1) = 2, DP(0, 2) = 8;     /* roller: 6 granulomas in 8 reports */
+	DP(1, 0) = 1, DP(1, 1) = 9, DP(1, 2) = 10;    /* pen: 1 in 10 */
+	DP(2, 0) = 4, DP(2, 1) = 400, DP(2, 2) = 404; /* the rest: 4 in 404 */
+#undef DP
+	w->d.nexposures = 2;
+	w->d.ntypes = 2;
+	w->d.exposures = exposures;
+	w->d.types = types;
+	w->d.disprop = dp;
+	assert_int_equal(alert_rules_evaluate(&w->d, &w->pa, 29, &s), 0);
+	assert_int_equal(count(&s, "disproportionality"), 1);
+	const struct alert_signal *a = find(&s, "disproportionality", NULL);
+	assert_string_equal(a->exposure, "home:roller");
+	assert_string_equal(a->type, "granuloma");
+	assert_int_equal(a->observed, 6);
+	/* a=6 b=2 c=5 d=409: PRR = (6/8) / (5/414) */
+	assert_true(fabs(a->score - (6.0 / 8.0) / (5.0 / 414.0)) < 1e-9);
+	assert_int_equal(a->level, ALERT_AMBER);
+	alert_signals_free(&s);
+	free(dp);
+	free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +296,7 @@ int main(void)
 	    cmocka_unit_test(test_second_sentinel_within_twelve_weeks_is_red),
 	    cmocka_unit_test(test_setting_wide_outbreak_raises_exceedance),
 	    cmocka_unit_test(test_funnel_outlier_is_amber_above_the_998_limit),
+	    cmocka_unit_test(test_home_device_disproportion_is_an_evans_signal),
 	};
 	return cmocka_run_group_tests_name("alert_rules", tests, NULL, NULL);
 }

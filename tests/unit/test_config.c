@@ -901,6 +901,10 @@ static const char *default_dump =
     "alerts_cusum_min_baseline_weeks = 8\n"
     "alerts_funnel_weeks = 13\n"
     "alerts_funnel_min_cases = 3\n"
+    "alerts_disproportion_weeks = 52\n"
+    "alerts_evans_prr = 2\n"
+    "alerts_evans_chi2 = 4\n"
+    "alerts_evans_min_reports = 3\n"
     "alerts_recompute_max_weeks = 60\n";
 
 static void test_dump_lists_every_key_in_table_order(void **state)
