@@ -11,6 +11,10 @@
 --   needlewatch.alert_dirty_weeks weeks whose data changed since the alerts
 --                                 were last computed, marked alongside the
 --                                 summaries' own dirty weeks
+--   needlewatch.alert_outbox      one row per new alert to announce to the
+--                                 webhook, written in the transaction that
+--                                 opened the alert, delivered at least once by
+--                                 `needlewatchctl alerts deliver`
 
 CREATE TABLE needlewatch.alerts (
 	id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -57,6 +61,24 @@ CREATE TABLE needlewatch.alert_events (
 );
 CREATE INDEX alert_events_alert ON needlewatch.alert_events (alert_id, id);
 
+-- The webhook's outbox: durable, so an alert opened while the receiver is
+-- down is announced when it is back. `alerts deliver` sends red alerts (and
+-- amber ones when alerts_webhook_amber is on), marks a row delivered only
+-- after a 2xx answer (at least once: the receiver de-duplicates on the
+-- delivery id, which is this row's id) and otherwise backs off.
+CREATE TABLE needlewatch.alert_outbox (
+	id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	alert_id        bigint NOT NULL REFERENCES needlewatch.alerts (id),
+	level           text NOT NULL,
+	created_at      timestamptz NOT NULL DEFAULT now(),
+	attempts        integer NOT NULL DEFAULT 0,
+	next_attempt_at timestamptz NOT NULL DEFAULT now(),
+	delivered_at    timestamptz,
+	last_status     integer,
+	last_error      text
+);
+CREATE INDEX alert_outbox_pending ON needlewatch.alert_outbox (next_attempt_at) WHERE delivered_at IS NULL;
+
 -- Every state change is audited by this trigger, not by the code that made
 -- it, so none can escape the log. Whoever changes a state says who and why
 -- in two transaction-local settings (needlewatch.actor, needlewatch.note).
@@ -72,6 +94,7 @@ BEGIN
 	IF TG_OP = 'INSERT' THEN
 		INSERT INTO needlewatch.alert_events (alert_id, actor, from_state, to_state, note)
 		VALUES (NEW.id, actor, NULL, NEW.state, note);
+		INSERT INTO needlewatch.alert_outbox (alert_id, level) VALUES (NEW.id, NEW.level);
 		RETURN NULL;
 	END IF;
 	IF NEW.state IS NOT DISTINCT FROM OLD.state THEN
@@ -116,7 +139,8 @@ SELECT DISTINCT procedure_week FROM needlewatch.reports;
 -- changes their state for a regulator: it reads and writes them but can
 -- never delete one or rewrite the audit trail. Nothing here is in schema
 -- summary, so neither the public_* views nor the export can reach it.
-REVOKE ALL ON needlewatch.alerts, needlewatch.alert_events, needlewatch.alert_dirty_weeks FROM PUBLIC;
+REVOKE ALL ON needlewatch.alerts, needlewatch.alert_events, needlewatch.alert_dirty_weeks,
+	needlewatch.alert_outbox FROM PUBLIC;
 GRANT SELECT, INSERT, UPDATE ON needlewatch.alerts TO needlewatch_app;
 GRANT SELECT ON needlewatch.alert_events TO needlewatch_app;
 GRANT SELECT, DELETE ON needlewatch.alert_dirty_weeks TO needlewatch_app;

@@ -157,6 +157,11 @@ static const struct key config_keys[] = {
 	CF_DOUBLE(alerts_evans_chi2, "4", 1000, CF_LIVE),
 	CF_INT(alerts_evans_min_reports, "3", 1, 1000, CF_LIVE),
 	CF_INT(alerts_recompute_max_weeks, "60", 1, 520, CF_LIVE),
+	/* Read by `needlewatchctl alerts deliver` only. */
+	CF_STR(alerts_webhook_url, NULL, CF_LIVE),
+	CF_PATH(alerts_webhook_secret_file, NULL, CF_LIVE, false),
+	CF_PATH(alerts_webhook_ca_file, NULL, CF_LIVE, false),
+	CF_BOOL(alerts_webhook_amber, "no", CF_LIVE),
 };
 /* clang-format on */
 

@@ -69,6 +69,10 @@ struct config {
 	double alerts_evans_chi2;               /* 4 */
 	int alerts_evans_min_reports;           /* 3 */
 	int alerts_recompute_max_weeks;         /* 60 */
+	char *alerts_webhook_url;               /* https://..., NULL: no webhook */
+	char *alerts_webhook_secret_file;       /* the HMAC key, NULL: none */
+	char *alerts_webhook_ca_file;           /* NULL: system CAs */
+	bool alerts_webhook_amber;              /* announce amber alerts too */
 };
 
 /* Fills *cfg with defaults, then reads path. On failure returns -EINVAL (or

@@ -6,9 +6,11 @@
  *   backtest --from W --to W   evaluate each week in turn and print what fires; nothing
  *                              is stored
  *   list [--state STATE]       the stored alerts, newest first
+ *   deliver [--url URL]        announce new alerts to the webhook (alerts_deliver.c)
  * Weeks are ISO weeks, "2026-W12". */
 #include "alerts_cmd.h"
 #include "alerts.h"
+#include "alerts_deliver.h"
 #include "ctl_db.h"
 #include "isoweek.h"
 
@@ -157,6 +159,7 @@ int alerts_cmd_run(struct ctl *ctl, int argc, char **argv)
 	    {"run", alerts_run_cmd},
 	    {"backtest", alerts_backtest},
 	    {"list", alerts_list},
+	    {"deliver", alerts_deliver},
 	    {NULL, NULL},
 	};
 	return ctl_dispatch(ctl, "alerts", cmds, argc - 1, argv + 1);

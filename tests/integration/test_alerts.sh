@@ -259,4 +259,51 @@ assert_eq "after a refresh, needlewatchd raises the red sentinel cluster (2 NTM 
 	        JOIN needlewatch.premises p ON p.id = a.premises_id
 	        WHERE a.kind = 'sentinel_cluster' AND p.code = 'ALR-C05'")"
 assert_match "the daemon logs the run" "event=alerts_computed weeks=[0-9]+ signals=[0-9]+ opened=[1-9]" "$(cat "$NW_LOG")"
+
+# The webhook: a receiver that fails twice, then succeeds, gets each new red alert
+# once, signed with the shared secret (it checks the HMAC itself).
+alr_make_args=()
+[ "$BUILD" = build/asan ] && alr_make_args+=(SANITIZE=1)
+make -s -C "$ROOT" "${alr_make_args[@]}" "$BUILD/tests/webhook_receiver" >/dev/null
+assert_eq "the local webhook receiver builds" 0 "$?"
+printf 'alr-secret-%s%s%s\n' "$RANDOM" "$RANDOM" "$RANDOM" >"$WORK/alr_webhook.secret"
+ALR_RECEIVER_PID=
+for p in $(seq $((NW_PORT + 41)) $((NW_PORT + 60))); do
+	"$ROOT/$BUILD/tests/webhook_receiver" --port "$p" --cert "$WORK/tls/server.crt" \
+		--key "$WORK/tls/server.key" --secret-file "$WORK/alr_webhook.secret" --fail-first 2 \
+		--lifetime 120 >"$WORK/alr_receiver.log" 2>&1 &
+	ALR_RECEIVER_PID=$!
+	for _ in $(seq 1 50); do
+		curl -s -o /dev/null --max-time 2 --cacert "$WORK/tls/server.crt" "https://127.0.0.1:$p/" && break 2
+		kill -0 "$ALR_RECEIVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "$ALR_RECEIVER_PID" 2>/dev/null; wait "$ALR_RECEIVER_PID" 2>/dev/null; ALR_RECEIVER_PID=
+done
+assert_match "the webhook receiver listens" "^[0-9]+$" "$ALR_RECEIVER_PID"
+nw_restart_with "summary_refresh_interval_s = 0
+alerts_webhook_url = https://127.0.0.1:$p/hook
+alerts_webhook_secret_file = $WORK/alr_webhook.secret
+alerts_webhook_ca_file = $WORK/tls/server.crt"
+: >"$WORK/alr_receiver.log" # drop the readiness probes
+ALR_RED=$(sql "SELECT count(*) FROM needlewatch.alert_outbox WHERE level = 'red'")
+OUT=$(ctl alerts deliver)
+assert_eq "alerts deliver exits 0 once every red alert is delivered" 0 "$?"
+assert_match "the first delivery took three attempts (503, 503, 200)" "delivery [0-9]+ delivered after 3 attempts" "$OUT"
+assert_match "every red alert is delivered" "alerts deliver: $ALR_RED delivered, 0 failed" "$OUT"
+ALR_LOG=$(cat "$WORK/alr_receiver.log")
+assert_eq "the receiver saw 2 refusals and one accepted POST per red alert" "2|$ALR_RED" \
+	"$(grep -c 'status=503' <<<"$ALR_LOG")|$(grep -c 'status=200' <<<"$ALR_LOG")"
+assert_eq "each accepted delivery id is unique (the receiver can de-duplicate)" "$ALR_RED" \
+	"$(grep 'status=200' <<<"$ALR_LOG" | sed 's/.*delivery=\([0-9]*\).*/\1/' | sort -u | wc -l)"
+assert_eq "every signature verifies with the shared secret" 0 "$(grep -c 'signature=bad' <<<"$ALR_LOG")"
+assert_eq "amber alerts are not announced unless configured" 0 \
+	"$(sql "SELECT count(*) FROM needlewatch.alert_outbox WHERE level = 'amber' AND delivered_at IS NOT NULL")"
+assert_eq "the outbox records the deliveries" "$ALR_RED" \
+	"$(sql "SELECT count(*) FROM needlewatch.alert_outbox WHERE level = 'red' AND delivered_at IS NOT NULL AND last_status = 200")"
+OUT=$(ctl alerts deliver)
+assert_match "a second run sends nothing again" "alerts deliver: 0 delivered, 0 failed" "$OUT"
+assert_eq "the receiver got no new request" "$((ALR_RED + 2))" "$(wc -l <"$WORK/alr_receiver.log")"
+kill -TERM "$ALR_RECEIVER_PID" 2>/dev/null; wait "$ALR_RECEIVER_PID" 2>/dev/null
+assert_nomatch "the secret never appears in the daemon log or the output" "alr-secret-" "$(cat "$NW_LOG") $OUT"
 nw_restart_with ""

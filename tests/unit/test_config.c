@@ -905,7 +905,11 @@ static const char *default_dump =
     "alerts_evans_prr = 2\n"
     "alerts_evans_chi2 = 4\n"
     "alerts_evans_min_reports = 3\n"
-    "alerts_recompute_max_weeks = 60\n";
+    "alerts_recompute_max_weeks = 60\n"
+    "alerts_webhook_url = # unset\n"
+    "alerts_webhook_secret_file = # unset\n"
+    "alerts_webhook_ca_file = # unset\n"
+    "alerts_webhook_amber = no\n";
 
 static void test_dump_lists_every_key_in_table_order(void **state)
 {
