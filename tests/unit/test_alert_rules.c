@@ -286,6 +286,95 @@ static void test_home_device_disproportion_is_an_evans_signal(void **state)
 	free(w);
 }
 
+/* ---- pure noise: false alarms against the nominal rates ----------------------- */
+
+#define NOISE_PREMISES 1000
+#define NOISE_WEEKS 60
+#define NOISE_FIRST 8 /* weeks 8..59: every rule has its minimum baseline */
+
+/* A fixed-seed 64-bit LCG (Knuth's MMIX constants): the same noise on every run. */
+static double uniform(uint64_t *st)
+{
+	*st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (double)(*st >> 11) / 9007199254740992.0;
+}
+
+/* Poisson by inversion: fine for the small means here. */
+static uint32_t poisson(uint64_t *st, double mu)
+{
+	double u = uniform(st), p = exp(-mu), f = p;
+	uint32_t k = 0;
+	while (u > f && k < 1000) {
+		k++;
+		p *= mu / k;
+		f += p;
+	}
+	return k;
+}
+
+/*
+ * 1,000 salons, 60 procedures a week each, infections at 3 per 1,000 everywhere: no
+ * signal is real. Over 52 evaluated weeks the nominal rates bound the false alarms:
+ * red clusters at most 0.05 per week (Bonferroni over the premises) = 2.6; exceedance
+ * 0.005 per week = 0.26; amber clusters at most 0.01 per premises-week = 520 (the
+ * x >= 3 floor and the discreteness of small counts keep the real figure below); funnel
+ * outliers: the interpolated 99.8% limit falls between two counts, so a premises is above
+ * it when x >= r_p, which for 780 procedures at 3 per 1,000 (r_p = 8, limit 7.86 / 780)
+ * has P(X >= 8) = 0.0028 per premises-week (R: pbinom(7, 780, 0.003, lower.tail =
+ * FALSE)): at most 147.
+ * The counts are printed so the documentation can quote them.
+ */
+static void test_pure_noise_stays_within_nominal_false_alarm_rates(void **state)
+{
+	(void)state;
+	static int64_t ids[NOISE_PREMISES];
+	static int setting[NOISE_PREMISES];
+	static uint32_t procs[NOISE_PREMISES * NOISE_WEEKS];
+	static uint32_t cases[NOISE_PREMISES * GROUPS * NOISE_WEEKS];
+	static uint32_t sentinel[NOISE_PREMISES * NOISE_WEEKS];
+	uint64_t st = 20261207;
+	for (int p = 0; p < NOISE_PREMISES; p++) {
+		ids[p] = p + 1;
+		for (int t = 0; t < NOISE_WEEKS; t++) {
+			uint32_t x = poisson(&st, 0.003 * 60);
+			procs[p * NOISE_WEEKS + t] = 60;
+			cases[(p * GROUPS + 0) * NOISE_WEEKS + t] = x;
+			cases[(p * GROUPS + 1) * NOISE_WEEKS + t] = x;
+		}
+	}
+	struct world *w = world_new();
+	w->d.nweeks = NOISE_WEEKS;
+	w->d.npremises = NOISE_PREMISES;
+	w->d.premises_id = ids;
+	w->d.premises_setting = setting;
+	w->d.procedures = procs;
+	w->d.cases = cases;
+	w->d.sentinel = sentinel;
+	size_t red = 0, amber = 0, exceed = 0, cusum = 0, funnel = 0;
+	for (int t = NOISE_FIRST; t < NOISE_WEEKS; t++) {
+		struct alert_signals s = {0};
+		assert_int_equal(alert_rules_evaluate(&w->d, &w->pa, t, &s), 0);
+		for (size_t i = 0; i < s.n; i++) {
+			const struct alert_signal *a = &s.v[i];
+			if (!strcmp(a->kind, "cluster"))
+				*(a->level == ALERT_RED ? &red : &amber) += 1;
+			exceed += !strcmp(a->kind, "exceedance");
+			cusum += !strcmp(a->kind, "cusum");
+			funnel += !strcmp(a->kind, "funnel_outlier");
+		}
+		alert_signals_free(&s);
+	}
+	print_message("noise, 1000 premises x 52 weeks: red clusters %zu (nominal <= 2.6), amber "
+		      "clusters %zu (<= 520), exceedance %zu (<= 0.26), cusum %zu, funnel outliers "
+		      "%zu\n",
+		      red, amber, exceed, cusum, funnel);
+	assert_true(red <= 3);
+	assert_true(exceed <= 1);
+	assert_true(amber <= 520);
+	assert_true(funnel <= 147);
+	free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +386,7 @@ int main(void)
 	    cmocka_unit_test(test_setting_wide_outbreak_raises_exceedance),
 	    cmocka_unit_test(test_funnel_outlier_is_amber_above_the_998_limit),
 	    cmocka_unit_test(test_home_device_disproportion_is_an_evans_signal),
+	    cmocka_unit_test(test_pure_noise_stays_within_nominal_false_alarm_rates),
 	};
 	return cmocka_run_group_tests_name("alert_rules", tests, NULL, NULL);
 }
