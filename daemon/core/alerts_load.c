@@ -121,9 +121,12 @@ static int load_names(PGconn *conn, struct alerts_dataset *ds, char *err, size_t
 	ds->premises_setting = calloc(np + 1, sizeof(int));
 	if (!ds->groups || !ds->premises_id || !ds->premises_setting)
 		goto out;
-	for (size_t i = 0; i < ng; i++)
-		if (!(ds->groups[ds->d.ngroups++] = strdup(PQgetvalue(g, (int)i, 0))))
+	for (size_t i = 0; i < ng; i++) {
+		char *name = strdup(PQgetvalue(g, (int)i, 0));
+		if (!name)
 			goto out;
+		ds->groups[ds->d.ngroups++] = name;
+	}
 	for (size_t i = 0; i < np; i++) {
 		int s = setting_index(PQgetvalue(p, (int)i, 1));
 		ds->premises_id[i] = strtoll(PQgetvalue(p, (int)i, 0), NULL, 10);
