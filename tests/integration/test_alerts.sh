@@ -172,6 +172,16 @@ assert_match "the withdrawal is audited with its reason" "open\\|withdrawn\\|no 
 assert_eq "the exceedance alert is untouched" open \
 	"$(sql "SELECT state FROM needlewatch.alerts WHERE rule = 3 AND setting = 'medical_clinic' AND first_week = '2021-09-13'")"
 
+# The weekly export's alerts section: counts by rule and level of the episodes covering
+# the week, withdrawn ones left out, and nothing that names a premises.
+mkdir -p "$WORK/alr_export"
+ctl export --week 2021-W37 --out "$WORK/alr_export" >/dev/null 2>&1
+BODY=$(cat "$WORK/alr_export/needlewatch-2021-W37.json")
+assert_eq "the export's alerts section counts W37's episodes: the exceedance and the home rollers" \
+	'[{"rule": 3, "count": 1, "level": "red"}, {"rule": 7, "count": 1, "level": "amber"}]' \
+	"$(json_field alerts)"
+assert_nomatch "the export names no alerted premises" "ALR-S00|ALR-C" "$(cat "$WORK/alr_export/needlewatch-2021-W37.json")"
+
 # Least privilege: the daemon's role cannot delete an alert or forge the audit trail;
 # the regulator's database role and the public views cannot see alerts at all.
 assert_match "needlewatch_app cannot delete an alert" "permission denied" \
