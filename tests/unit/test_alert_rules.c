@@ -286,6 +286,50 @@ static void test_home_device_disproportion_is_an_evans_signal(void **state)
 	free(w);
 }
 
+/* Rule 4 across a year boundary: the CUSUM of 2026 against the rate of 2025. */
+#define YEAR_WEEKS 70
+
+static void test_cusum_alarms_on_a_doubling_against_last_years_rate(void **state)
+{
+	(void)state;
+	static uint32_t procs[PREMISES * YEAR_WEEKS], cases[PREMISES * GROUPS * YEAR_WEEKS];
+	static uint32_t sentinel[PREMISES * YEAR_WEEKS];
+	struct world *w = world_new();
+	for (int p = 0; p < PREMISES; p++)
+		for (int t = 0; t < YEAR_WEEKS; t++)
+			procs[p * YEAR_WEEKS + t] = 100;
+	for (int t = 0; t < YEAR_WEEKS; t++) {
+		/* 1.5 a week in 2,000 procedures; from index 60 (2026-W10) 3 more a week */
+		int n = (t % 2 ? 2 : 1) + (t >= 60 ? 3 : 0);
+		for (int k = 0; k < n; k++)
+			for (int g = 0; g < GROUPS; g++)
+				cases[((1 + (t * 3 + k) % (PREMISES - 1)) * GROUPS + g) *
+					  YEAR_WEEKS +
+				      t]++;
+	}
+	w->d.week0 = 20094; /* 2025-01-06, 2025-W02: index 51 is 2026-W01 */
+	w->d.nweeks = YEAR_WEEKS;
+	w->d.procedures = procs;
+	w->d.cases = cases;
+	w->d.sentinel = sentinel;
+	int first_alarm = -1;
+	for (int t = 51; t < YEAR_WEEKS; t++) {
+		struct alert_signals s = {0};
+		assert_int_equal(alert_rules_evaluate(&w->d, &w->pa, t, &s), 0);
+		const struct alert_signal *a = find(&s, "cusum", "infection");
+		if (a && first_alarm < 0) {
+			first_alarm = t;
+			assert_true(a->score > 4.0);
+			assert_int_equal(a->level, ALERT_AMBER);
+			/* lambda0: 2025's 76 cases (51 weeks of 1, 2, 1 ...) in 102,000 */
+			assert_true(fabs(a->expected - 2000.0 * 76.0 / 102000.0) < 1e-9);
+		}
+		alert_signals_free(&s);
+	}
+	assert_true(first_alarm >= 60 && first_alarm <= 63);
+	free(w);
+}
+
 /* ---- pure noise: false alarms against the nominal rates ----------------------- */
 
 #define NOISE_PREMISES 1000
@@ -386,6 +430,7 @@ int main(void)
 	    cmocka_unit_test(test_setting_wide_outbreak_raises_exceedance),
 	    cmocka_unit_test(test_funnel_outlier_is_amber_above_the_998_limit),
 	    cmocka_unit_test(test_home_device_disproportion_is_an_evans_signal),
+	    cmocka_unit_test(test_cusum_alarms_on_a_doubling_against_last_years_rate),
 	    cmocka_unit_test(test_pure_noise_stays_within_nominal_false_alarm_rates),
 	};
 	return cmocka_run_group_tests_name("alert_rules", tests, NULL, NULL);
