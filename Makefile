@@ -124,6 +124,11 @@ $(BUILD)/tests/test_framing: $(BUILD)/daemon/server/framing.o
 $(BUILD)/tests/test_https_client: $(BUILD)/daemon/client/https_client.o
 $(BUILD)/tests/test_https_client: LIBS += -lcurl
 
+# The local HTTPS receiver the alert webhook tests deliver to (127.0.0.1 only).
+$(BUILD)/tests/webhook_receiver: tests/integration/webhook_receiver.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LIBS)
+
 # The local HTTPS receiver the export tests deliver to (127.0.0.1 only).
 $(BUILD)/tests/export_receiver: tests/integration/export_receiver.c
 	@mkdir -p $(dir $@)

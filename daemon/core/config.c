@@ -36,6 +36,7 @@ enum key_type {
 	KEY_BOOL,	/* yes/no, true/false, on/off, 1/0 */
 	KEY_LOG_LEVEL,	/* an int holding enum log_level */
 	KEY_LOG_FORMAT, /* enum log_format */
+	KEY_DOUBLE,	/* a finite decimal number, greater than 0 and at most max */
 };
 
 struct enum_name {
@@ -88,6 +89,7 @@ static const struct enum_name log_format_names[] = {
 #define CF_INT(f, def, lo, hi, restart) { #f, FIELD(f, int), def, lo, hi, NULL, KEY_INT, restart, false, false }
 #define CF_SIZE(f, def, lo, hi, restart) { #f, FIELD(f, size_t), def, lo, hi, NULL, KEY_SIZE, restart, false, false }
 #define CF_BOOL(f, def, restart) { #f, FIELD(f, bool), def, 0, 0, bool_names, KEY_BOOL, restart, false, false }
+#define CF_DOUBLE(f, def, hi, restart) { #f, FIELD(f, double), def, 0, hi, NULL, KEY_DOUBLE, restart, false, false }
 #define CF_ENUM(f, T, type, names, def, restart) { #f, FIELD(f, T), def, 0, 0, names, type, restart, false, false }
 
 /* In the order of struct config, which is also the order of the dump. A key
@@ -133,6 +135,37 @@ static const struct key config_keys[] = {
 	CF_ENUM(log_format, enum log_format, KEY_LOG_FORMAT, log_format_names, "text", CF_LIVE),
 	CF_BOOL(metrics_allow_remote, "no", CF_LIVE),
 	CF_INT(http_threads, "2", 1, 64, CF_RESTART),
+	/* Signals (alerts.c): read at each run, so every one is live. */
+	CF_BOOL(alerts_enabled, "yes", CF_LIVE),
+	/* The refresher copies it at start: strings cannot change under its thread. */
+	CF_STR(alerts_sentinel_types, "infection_mycobacterial", CF_RESTART),
+	CF_INT(alerts_sentinel_window_weeks, "12", 1, 104, CF_LIVE),
+	CF_INT(alerts_sentinel_cluster_cases, "2", 2, 1000, CF_LIVE),
+	CF_INT(alerts_cluster_window_weeks, "4", 1, 52, CF_LIVE),
+	CF_INT(alerts_cluster_baseline_weeks, "52", 1, 520, CF_LIVE),
+	CF_INT(alerts_cluster_min_baseline_weeks, "8", 1, 520, CF_LIVE),
+	CF_INT(alerts_cluster_min_cases, "3", 1, 1000, CF_LIVE),
+	CF_DOUBLE(alerts_cluster_red_alpha, "0.05", 1, CF_LIVE),
+	CF_DOUBLE(alerts_cluster_amber_alpha, "0.01", 1, CF_LIVE),
+	CF_INT(alerts_exceedance_baseline_weeks, "52", 1, 520, CF_LIVE),
+	CF_INT(alerts_exceedance_min_baseline_weeks, "4", 1, 520, CF_LIVE),
+	CF_INT(alerts_exceedance_min_cases, "3", 1, 1000, CF_LIVE),
+	CF_DOUBLE(alerts_exceedance_alpha, "0.005", 1, CF_LIVE),
+	CF_DOUBLE(alerts_cusum_kappa, "0.6931471805599453", 10, CF_LIVE),
+	CF_DOUBLE(alerts_cusum_h, "4", 1000, CF_LIVE),
+	CF_INT(alerts_cusum_min_baseline_weeks, "8", 1, 53, CF_LIVE),
+	CF_INT(alerts_funnel_weeks, "13", 1, 104, CF_LIVE),
+	CF_INT(alerts_funnel_min_cases, "3", 1, 1000, CF_LIVE),
+	CF_INT(alerts_disproportion_weeks, "52", 1, 520, CF_LIVE),
+	CF_DOUBLE(alerts_evans_prr, "2", 1000, CF_LIVE),
+	CF_DOUBLE(alerts_evans_chi2, "4", 1000, CF_LIVE),
+	CF_INT(alerts_evans_min_reports, "3", 1, 1000, CF_LIVE),
+	CF_INT(alerts_recompute_max_weeks, "60", 1, 520, CF_LIVE),
+	/* Read by `needlewatchctl alerts deliver` only. */
+	CF_STR(alerts_webhook_url, NULL, CF_LIVE),
+	CF_PATH(alerts_webhook_secret_file, NULL, CF_LIVE, false),
+	CF_PATH(alerts_webhook_ca_file, NULL, CF_LIVE, false),
+	CF_BOOL(alerts_webhook_amber, "no", CF_LIVE),
 };
 /* clang-format on */
 
@@ -215,6 +248,20 @@ static void size_format(char *buf, size_t len, unsigned long long v)
 		}
 	}
 	snprintf(buf, len, "%llu", v);
+}
+
+static int parse_double(const struct parse *ps, const struct key *k, const char *s, double *ret)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || end == s || errno == ERANGE || !(v > 0.0) || v > (double)k->max)
+		return parse_fail(ps, -EINVAL, "%s must be a number greater than 0 and at most %lld",
+				  k->name, k->max);
+	*ret = v;
+	return 0;
 }
 
 static int parse_int(const struct parse *ps, const struct key *k, const char *s, int *ret)
@@ -344,6 +391,8 @@ static int key_set(const struct parse *ps, const struct key *k, struct config *c
 		if (r == 0)
 			*(bool *)key_field(k, cfg) = v;
 		return r;
+	case KEY_DOUBLE:
+		return parse_double(ps, k, value, key_field(k, cfg));
 	case KEY_LOG_LEVEL:
 		r = parse_enum(ps, k, value, &v);
 		if (r == 0)
@@ -784,6 +833,9 @@ void config_dump(const struct config *cfg, FILE *out)
 			break;
 		case KEY_LOG_FORMAT:
 			dump_enum(out, k, (int)*(const enum log_format *)field);
+			break;
+		case KEY_DOUBLE:
+			fprintf(out, "%s = %.16g\n", k->name, *(const double *)field);
 			break;
 		}
 	}

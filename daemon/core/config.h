@@ -45,6 +45,35 @@ struct config {
 	enum log_format log_format;     /* text */
 	bool metrics_allow_remote;      /* false: /metrics answers loopback only */
 	int http_threads;               /* libmicrohttpd thread pool, 2 */
+	/* Signals (alerts.h); defaults in config.c, meaning in docs/fragments/signals.md */
+	bool alerts_enabled;
+	char *alerts_sentinel_types;            /* comma-separated complication types */
+	int alerts_sentinel_window_weeks;       /* 12 */
+	int alerts_sentinel_cluster_cases;      /* 2 */
+	int alerts_cluster_window_weeks;        /* 4 */
+	int alerts_cluster_baseline_weeks;      /* 52 */
+	int alerts_cluster_min_baseline_weeks;  /* 8 */
+	int alerts_cluster_min_cases;           /* 3 */
+	double alerts_cluster_red_alpha;        /* 0.05, divided by the premises tested */
+	double alerts_cluster_amber_alpha;      /* 0.01 */
+	int alerts_exceedance_baseline_weeks;   /* 52 */
+	int alerts_exceedance_min_baseline_weeks; /* 4 */
+	int alerts_exceedance_min_cases;        /* 3 */
+	double alerts_exceedance_alpha;         /* 0.005 */
+	double alerts_cusum_kappa;              /* ln 2 */
+	double alerts_cusum_h;                  /* 4 */
+	int alerts_cusum_min_baseline_weeks;    /* 8 */
+	int alerts_funnel_weeks;                /* 13 */
+	int alerts_funnel_min_cases;            /* 3 */
+	int alerts_disproportion_weeks;         /* 52 */
+	double alerts_evans_prr;                /* 2 */
+	double alerts_evans_chi2;               /* 4 */
+	int alerts_evans_min_reports;           /* 3 */
+	int alerts_recompute_max_weeks;         /* 60 */
+	char *alerts_webhook_url;               /* https://..., NULL: no webhook */
+	char *alerts_webhook_secret_file;       /* the HMAC key, NULL: none */
+	char *alerts_webhook_ca_file;           /* NULL: system CAs */
+	bool alerts_webhook_amber;              /* announce amber alerts too */
 };
 
 /* Fills *cfg with defaults, then reads path. On failure returns -EINVAL (or

@@ -445,6 +445,23 @@ static cJSON *json_columns(void)
 	return a;
 }
 
+/* The alerts section: [{"rule": 2, "level": "red", "count": 1}, ...]. */
+static cJSON *json_alerts(const struct export_doc *doc)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; a && i < doc->n_alerts; i++) {
+		cJSON *o = cJSON_CreateObject();
+		if (!o || !cJSON_AddItemToArray(a, o) ||
+		    !cJSON_AddNumberToObject(o, "rule", doc->alerts[i].rule) ||
+		    !cJSON_AddStringToObject(o, "level", doc->alerts[i].level) ||
+		    !cJSON_AddNumberToObject(o, "count", (double)doc->alerts[i].count)) {
+			cJSON_Delete(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 void export_render_json(const struct export_doc *doc, struct export_buf *out)
 {
 	export_buf_puts(out, "{\n");
@@ -459,6 +476,7 @@ void export_render_json(const struct export_doc *doc, struct export_buf *out)
 	json_member(out, "suppression", json_suppression(doc->suppression_threshold), false);
 	json_member(out, "methods", json_methods(), false);
 	json_member(out, "coverage", json_coverage(doc), false);
+	json_member(out, "alerts", json_alerts(doc), false);
 	json_member(out, "columns", json_columns(), false);
 	export_buf_puts(out, "  \"cells\": [");
 	for (size_t i = 0; i < doc->n_cells; i++) {

@@ -85,6 +85,14 @@ struct export_trend_point {
 	const char *procedures;
 };
 
+/* Alerts of the week (schema/012_alerts.sql): how many episodes of each rule and level
+ * cover it, withdrawn ones left out. Counts only: nothing names a premises. */
+struct export_alert_count {
+	int rule;
+	const char *level; /* "red" or "amber" */
+	long count;
+};
+
 struct export_doc {
 	struct iso_week week;
 	char week_text[ISOWEEK_TEXT_LEN];  /* "2026-W47" */
@@ -98,6 +106,8 @@ struct export_doc {
 	size_t n_cells;
 	const struct export_trend_point *trend;
 	size_t n_trend;
+	const struct export_alert_count *alerts; /* ordered: rule, then red before amber */
+	size_t n_alerts;
 };
 
 #endif

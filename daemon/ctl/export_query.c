@@ -86,6 +86,12 @@ static const char *const sql_trend =
 
 #define CELL_COLUMNS (1 + EXPORT_KEY_COUNT + EXPORT_FIG_COUNT)
 
+/* The alerts section: episodes covering the week, by rule and level. */
+static const char *const sql_alerts =
+    "SELECT rule, level, count(*) FROM needlewatch.alerts"
+    " WHERE first_week <= $1::date AND last_week >= $1::date AND state <> 'withdrawn'"
+    " GROUP BY rule, level ORDER BY rule, level = 'amber'";
+
 int export_query_refresh(struct ctl *ctl)
 {
 	/* the refresh with its disclosure audit, as `needlewatchctl refresh` runs it */
@@ -196,7 +202,29 @@ static int read_snapshot(struct ctl *ctl, struct export_data *d)
 	if (rc)
 		return rc;
 	const char *trend_params[] = {first, d->doc.week_start, settings};
-	return ctl_db_exec(ctl, sql_trend, 3, trend_params, &d->trend_res);
+	rc = ctl_db_exec(ctl, sql_trend, 3, trend_params, &d->trend_res);
+	if (rc)
+		return rc;
+	const char *alert_params[] = {d->doc.week_start};
+	return ctl_db_exec(ctl, sql_alerts, 1, alert_params, &d->alerts_res);
+}
+
+static int fill_alerts(struct ctl *ctl, struct export_data *d)
+{
+	int n = PQntuples(d->alerts_res);
+	d->alerts = calloc(n ? (size_t)n : 1, sizeof(*d->alerts));
+	if (!d->alerts) {
+		snprintf(ctl->err, sizeof(ctl->err), "out of memory");
+		return EX_SOFTWARE;
+	}
+	for (int r = 0; r < n; r++) {
+		d->alerts[r].rule = atoi(PQgetvalue(d->alerts_res, r, 0));
+		d->alerts[r].level = PQgetvalue(d->alerts_res, r, 1);
+		d->alerts[r].count = atol(PQgetvalue(d->alerts_res, r, 2));
+	}
+	d->doc.alerts = d->alerts;
+	d->doc.n_alerts = (size_t)n;
+	return 0;
 }
 
 int export_query_load(struct ctl *ctl, struct iso_week w, struct export_data *ret)
@@ -216,6 +244,8 @@ int export_query_load(struct ctl *ctl, struct iso_week w, struct export_data *re
 		rc = fill_cells(ctl, ret);
 	if (!rc)
 		rc = fill_trend(ctl, ret);
+	if (!rc)
+		rc = fill_alerts(ctl, ret);
 	return rc;
 }
 
@@ -225,7 +255,9 @@ void export_data_free(struct export_data *d)
 		return;
 	PQclear(d->cells_res);
 	PQclear(d->trend_res);
+	PQclear(d->alerts_res);
 	free(d->cells);
 	free(d->trend);
+	free(d->alerts);
 	memset(d, 0, sizeof(*d));
 }

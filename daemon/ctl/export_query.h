@@ -14,6 +14,8 @@ struct export_data {
 	PGresult *trend_res;
 	struct export_cell *cells;
 	struct export_trend_point *trend;
+	PGresult *alerts_res;
+	struct export_alert_count *alerts;
 };
 
 /* Brings the summary tables up to date (needlewatch.refresh_summaries with

@@ -1,4 +1,5 @@
 /* needlewatchctl: the operator's program. Global options, then one command. */
+#include "alerts_cmd.h"
 #include "ctl.h"
 #include "export.h"
 #include "help.h"
@@ -63,6 +64,7 @@ int main(int argc, char **argv)
 	    {"refresh", refresh_run},
 	    {"export", export_run},
 	    {"help", ctl_help_run},
+	    {"alerts", alerts_cmd_run},
 	    {NULL, NULL},
 	};
 	struct ctl ctl = {.config_path = CONFIG_DEFAULT_PATH};

@@ -6,6 +6,7 @@
  * flight, so that a shutdown does not wait for a long refresh to finish. */
 #include "refresher.h"
 #include "dbpool.h"
+#include "alert_hook.h"
 #include "config.h"
 #include "log.h"
 #include "refresh_audit.h"
@@ -25,6 +26,7 @@
 struct refresher {
 	const struct config *cfg; /* for the two numbers SIGHUP may change */
 	char *conninfo;		  /* a copy: SIGHUP frees the config's strings */
+	char *alert_types;	  /* a copy of alerts_sentinel_types, for the same reason */
 	pthread_t tid;
 	pthread_mutex_t lock; /* guards stopping and cancel */
 	pthread_cond_t wake;
@@ -100,6 +102,8 @@ static void refresh_once(struct refresher *r)
 	else
 		log_event(LOG_WARNING, "summaries_refresh_failed", "reason=\"%s\"",
 			  log_quote(q, sizeof(q), reason));
+	if (rc == 0)
+		alert_hook_after_refresh(r->conn, r->cfg, r->alert_types);
 }
 
 /* Several daemons share one database and each runs a refresher: a session
@@ -169,7 +173,10 @@ struct refresher *refresher_start(const struct config *cfg)
 		return NULL;
 	r->cfg = cfg;
 	r->conninfo = strdup(cfg->db_conninfo);
-	if (!r->conninfo) {
+	r->alert_types = strdup(cfg->alerts_sentinel_types ? cfg->alerts_sentinel_types : "");
+	if (!r->conninfo || !r->alert_types) {
+		free(r->conninfo);
+		free(r->alert_types);
 		free(r);
 		return NULL;
 	}
@@ -182,6 +189,7 @@ struct refresher *refresher_start(const struct config *cfg)
 		pthread_cond_destroy(&r->wake);
 		pthread_mutex_destroy(&r->lock);
 		free(r->conninfo);
+		free(r->alert_types);
 		free(r);
 		return NULL;
 	}
@@ -203,5 +211,6 @@ void refresher_stop(struct refresher *r)
 	pthread_cond_destroy(&r->wake);
 	pthread_mutex_destroy(&r->lock);
 	free(r->conninfo);
+	free(r->alert_types);
 	free(r);
 }

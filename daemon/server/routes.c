@@ -17,6 +17,7 @@
 #include "reports.h"
 #include "reqtimeout.h"
 #include "summaries.h"
+#include "alerts_api.h"
 #include "request.h"
 #include "respond.h"
 #include "server.h"
@@ -370,6 +371,14 @@ static const struct route_def ROUTES[] = {
 	 summaries_get, NULL, NULL},
 	{ROUTE_PREMISES_ME_GET, "premises_me_get", "GET", "/v1/premises/me", false, ROLE_REPORTER,
 	 premises_me_get, NULL, NULL},
+	{ROUTE_ALERTS_GET, "alerts_get", "GET", "/v1/alerts", false, ROLE_REGULATOR, alerts_list_get,
+	 NULL, NULL},
+	{ROUTE_ALERT_GET, "alert_get", "GET", "/v1/alerts/", true, ROLE_REGULATOR, alerts_one_get,
+	 NULL, NULL},
+	{ROUTE_ALERT_POST, "alert_post", "POST", "/v1/alerts/", true, ROLE_REGULATOR,
+	 alerts_post_begin, alerts_post_finish, NULL},
+	{ROUTE_FUNNEL_GET, "funnel_get", "GET", "/v1/funnel", false, ROLE_REGULATOR, funnel_get, NULL,
+	 NULL},
 };
 
 static bool path_matches(const struct route_def *d, const char *url, const char **ret_arg)

@@ -918,7 +918,35 @@ static const char *default_dump =
     "log_level = info\n"
     "log_format = text\n"
     "metrics_allow_remote = no\n"
-    "http_threads = 2\n";
+    "http_threads = 2\n"
+    "alerts_enabled = yes\n"
+    "alerts_sentinel_types = infection_mycobacterial\n"
+    "alerts_sentinel_window_weeks = 12\n"
+    "alerts_sentinel_cluster_cases = 2\n"
+    "alerts_cluster_window_weeks = 4\n"
+    "alerts_cluster_baseline_weeks = 52\n"
+    "alerts_cluster_min_baseline_weeks = 8\n"
+    "alerts_cluster_min_cases = 3\n"
+    "alerts_cluster_red_alpha = 0.05\n"
+    "alerts_cluster_amber_alpha = 0.01\n"
+    "alerts_exceedance_baseline_weeks = 52\n"
+    "alerts_exceedance_min_baseline_weeks = 4\n"
+    "alerts_exceedance_min_cases = 3\n"
+    "alerts_exceedance_alpha = 0.005\n"
+    "alerts_cusum_kappa = 0.6931471805599453\n"
+    "alerts_cusum_h = 4\n"
+    "alerts_cusum_min_baseline_weeks = 8\n"
+    "alerts_funnel_weeks = 13\n"
+    "alerts_funnel_min_cases = 3\n"
+    "alerts_disproportion_weeks = 52\n"
+    "alerts_evans_prr = 2\n"
+    "alerts_evans_chi2 = 4\n"
+    "alerts_evans_min_reports = 3\n"
+    "alerts_recompute_max_weeks = 60\n"
+    "alerts_webhook_url = # unset\n"
+    "alerts_webhook_secret_file = # unset\n"
+    "alerts_webhook_ca_file = # unset\n"
+    "alerts_webhook_amber = no\n";
 
 static void test_dump_lists_every_key_in_table_order(void **state)
 {
@@ -929,6 +957,20 @@ static void test_dump_lists_every_key_in_table_order(void **state)
 	text = dump(&f->cfg);
 	assert_string_equal(text, default_dump);
 	free(text);
+}
+
+static void test_alert_probability_must_be_positive_and_at_most_one(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_loads(f, "alerts_exceedance_alpha = 0.001\n");
+	assert_true(f->cfg.alerts_exceedance_alpha == 0.001);
+	assert_fails(f, "alerts_exceedance_alpha = 1.5\n", 1,
+		     "alerts_exceedance_alpha must be a number greater than 0 and at most 1");
+	assert_fails(f, "alerts_cusum_h = 4x\n", 1,
+		     "alerts_cusum_h must be a number greater than 0 and at most 1000");
+	assert_fails(f, "alerts_cluster_red_alpha = 0\n", 1,
+		     "alerts_cluster_red_alpha must be a number greater than 0 and at most 1");
 }
 
 static void test_dump_reads_back_to_the_same_config(void **state)
@@ -1184,6 +1226,7 @@ int main(void)
 	    T(test_require_daemon_does_not_need_client_ca),
 	    T(test_dump_lists_every_key_in_table_order),
 	    T(test_dump_reads_back_to_the_same_config),
+	    T(test_alert_probability_must_be_positive_and_at_most_one),
 	    T(test_dump_prints_sizes_in_whole_units_or_bytes),
 	    T(test_dump_masks_keyword_password),
 	    T(test_dump_masks_quoted_password_with_spaces),
