@@ -43,7 +43,7 @@ endif
 BIN     := $(BUILD)/bin
 
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -pthread -Idaemon/core -Idaemon/server $(PKG_CFLAGS) \
-           -DNW_SCHEMA_DIR='"$(DATADIR)/schema"' -DNW_VERSION='"$(VERSION)"'
+           -DNW_SCHEMA_DIR='"$(DATADIR)/schema"' -DNW_WEB_DIR='"$(DATADIR)/web"' -DNW_VERSION='"$(VERSION)"'
 LDFLAGS += $(SAN) -pthread
 # -lglpk: the summary refresh's disclosure audit (daemon/core/disclosure.c)
 LIBS    := $(PKG_LIBS) -lm -lglpk
@@ -183,6 +183,8 @@ install: all $(TEMPLATES)
 		$(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 schema/*.sql $(DESTDIR)$(DATADIR)/schema/
+	install -d $(DESTDIR)$(DATADIR)/web
+	install -m 0644 web/*.html web/*.css web/*.js $(DESTDIR)$(DATADIR)/web/
 	install -m 0755 scripts/weekly-export $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 README.md CHANGELOG.md config/needlewatchd.conf.example $(DESTDIR)$(DOCDIR)/
 	install -m 0644 $(BUILD)/config/needlewatchd.service $(BUILD)/config/needlewatch-export.service \

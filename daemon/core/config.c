@@ -7,6 +7,11 @@
  * can never be a value the file would refuse. The table is const and the
  * loader keeps its state on the stack: nothing here is global and mutable. */
 #include "config.h"
+
+/* Where `make install` puts the dashboard (the Makefile passes DATADIR/web). */
+#ifndef NW_WEB_DIR
+#define NW_WEB_DIR "/usr/local/share/needlewatch/web"
+#endif
 #include "log.h"
 
 #include <ctype.h>
@@ -129,6 +134,10 @@ static const struct key config_keys[] = {
 	CF_ENUM(log_format, enum log_format, KEY_LOG_FORMAT, log_format_names, "text", CF_LIVE),
 	CF_BOOL(metrics_allow_remote, "no", CF_LIVE),
 	CF_INT(http_threads, "2", 1, 64, CF_RESTART),
+	/* The dashboard (dashboard.c, session.c): read at each request. */
+	CF_PATH(web_dir, NW_WEB_DIR, CF_LIVE, false),
+	CF_INT(session_idle_timeout_s, "28800", 60, 604800, CF_LIVE),
+	CF_INT(session_max_age_s, "43200", 60, 2592000, CF_LIVE),
 };
 /* clang-format on */
 

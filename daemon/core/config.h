@@ -44,6 +44,9 @@ struct config {
 	enum log_format log_format;     /* text */
 	bool metrics_allow_remote;      /* false: /metrics answers loopback only */
 	int http_threads;               /* libmicrohttpd thread pool, 2 */
+	char *web_dir;                  /* the dashboard's static files, $(DATADIR)/web */
+	int session_idle_timeout_s;     /* a dashboard session unused this long ends, 8 h */
+	int session_max_age_s;          /* and any session ends this long after sign-in, 12 h */
 };
 
 /* Fills *cfg with defaults, then reads path. On failure returns -EINVAL (or
