@@ -5,7 +5,7 @@
 import { api, ApiError, signIn, signOut, whoami } from './api.js';
 import { el } from './dom.js';
 import { panel } from './table.js';
-import { intervalChart, trendChart, forestChart, tileMap, barChart, TILES } from './charts.js';
+import { intervalChart, trendChart, forestChart, tileMap, barChart, legend, TILES } from './charts.js';
 
 const $ = (id) => document.getElementById(id);
 const REGIONS = TILES.map((t) => t[0]).sort();
@@ -129,7 +129,7 @@ VIEWS.overview = async (view) => {
       { key: 'previous_rate_per_1000', label: 'Rate, period before', num: 2 },
       { key: 'previous_ci95_low', label: 'CI low, period before', num: 2 },
       { key: 'previous_ci95_high', label: 'CI high, period before', num: 2 }],
-    compare, threshold, 'Circles (●) this period, squares (■) the period before; lines are 95% intervals.'));
+    compare, threshold, 'Lines are 95% intervals.', legend([`${f.from} to ${f.to}`, 'the same number of weeks before'])));
   const weeks = weeksBetween(f.from, f.to);
   const bySetting = [...new Set(trend.rows.map((r) => r.setting))];
   view.append(panel('Weekly rate per 1,000 by setting, with 95% interval bands', 'weekly-trend',
@@ -139,13 +139,13 @@ VIEWS.overview = async (view) => {
       weeks, series: bySetting.map((s) => ({ name: s, points: trend.rows.filter((r) => r.setting === s).map((r) => ({ week: r.week, ...est(r) })) })),
     }),
     [{ key: 'week', label: 'Week' }, { key: 'setting', label: 'Setting' }, ...RATE_COLUMNS], trend.rows, threshold,
-    `Colours by setting: ${bySetting.map((s, i) => `${label(s)} (${['blue', 'orange', 'green', 'pink', 'vermilion', 'sky blue'][i] || 'other'})`).join(', ')}.`));
+    'Shaded bands are 95% intervals.', legend(bySetting.map(label), true)));
 };
 
 VIEWS.settings = async (view) => {
   const data = await summaries(['complication', 'setting']);
   const rows = data.rows.filter((r) => r.setting !== 'medical_clinic');
-  const plot = rows.flatMap((r) => [
+  const plot = rows.filter((r) => r.rate_ratio !== null || r.rr_adjusted !== null).flatMap((r) => [
     { label: `${label(r.complication)} · ${label(r.setting)} · crude`, est: r.rate_ratio, lo: r.rr_ci95_low, hi: r.rr_ci95_high, colour: 0 },
     { label: `${label(r.complication)} · ${label(r.setting)} · adjusted`, est: r.rr_adjusted, lo: r.rr_adjusted_ci95_low, hi: r.rr_adjusted_ci95_high, colour: 1 },
   ]);
@@ -156,7 +156,8 @@ VIEWS.settings = async (view) => {
       { key: 'rate_ratio', label: 'Crude ratio', num: 2 }, { key: 'rr_ci95_low', label: 'CI low', num: 2 }, { key: 'rr_ci95_high', label: 'CI high', num: 2 },
       { key: 'rr_adjusted', label: 'Adjusted ratio', num: 2 }, { key: 'rr_adjusted_ci95_low', label: 'CI low', num: 2 },
       { key: 'rr_adjusted_ci95_high', label: 'CI high', num: 2 }, { key: 'rr_haldane', label: 'Haldane correction' }],
-    rows, threshold, 'Circles (●) crude, squares (■) adjusted. No adjusted ratio where no usable skin type holds a case on one side.'));
+    rows, threshold, 'Lines are 95% intervals. Groups without a ratio (no case on either side) are in the table only; no adjusted ratio where no usable skin type holds a case on one side.',
+    legend(['crude', 'adjusted for skin type (Mantel–Haenszel)'])));
 };
 
 VIEWS.skin = async (view) => {
@@ -165,7 +166,8 @@ VIEWS.skin = async (view) => {
   const data = await summaries(['fitzpatrick', 'setting'], override);
   const settings = [...new Set(data.rows.map((r) => r.setting))];
   const types = [1, 2, 3, 4, 5, 6, null].filter((t) => data.rows.some((r) => r.fitzpatrick === t));
-  view.append(panel(`${label(override.complication || f.complication || f.complication_type || 'any complication')} by Fitzpatrick skin type and setting`, 'skin-type',
+  const what = label(override.complication || f.complication || f.complication_type || 'any complication');
+  view.append(panel(`${what[0].toUpperCase()}${what.slice(1)} by Fitzpatrick skin type and setting`, 'skin-type',
     intervalChart({
       title: 'Rate per 1,000 by Fitzpatrick type and setting', xLabel: 'per 1,000 procedures',
       desc: `One row per skin type; one marker per setting (${settings.map(label).join(', ')}).`,
@@ -173,7 +175,8 @@ VIEWS.skin = async (view) => {
       series: settings.map((s) => ({ name: s, values: types.map((t) => { const r = data.rows.find((x) => x.setting === s && x.fitzpatrick === t); return r ? est(r) : null; }) })),
     }),
     [{ key: 'fitzpatrick', label: 'Fitzpatrick type' }, { key: 'setting', label: 'Setting' }, ...RATE_COLUMNS], data.rows, threshold,
-    f.complication ? null : 'Pigmentation (PIH) unless a complication group or type is chosen in the filters.'));
+    f.complication ? 'Lines are 95% intervals.' : 'Pigmentation (PIH) unless a complication group or type is chosen in the filters. Lines are 95% intervals.',
+    legend(settings.map(label))));
 };
 
 VIEWS.regions = async (view) => {
@@ -249,6 +252,7 @@ VIEWS.alerts = async (view) => {
 
 // ---- routing and sign-in -------------------------------------------------------
 let rendering = 0;
+let populatedFor = '';  // the week range the filters' choices were read for
 async function route() {
   const name = (location.hash.slice(1).split('?')[0] || 'overview');
   const viewName = VIEWS[name] ? name : 'overview';
@@ -256,6 +260,12 @@ async function route() {
     if (a.dataset.view === viewName) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   const token = ++rendering;
+  const f = filters();
+  if (populatedFor !== `${f.from}/${f.to}`) {
+    populatedFor = `${f.from}/${f.to}`;
+    try { await populateFilters(); } catch { /* the view says what went wrong */ }
+    if (token !== rendering) return;
+  }
   const view = el('div', { 'data-view': viewName, 'aria-busy': 'true' });
   $('view').replaceChildren(view);
   $('status').textContent = 'Loading…';
@@ -307,7 +317,6 @@ async function showApp(session) {
   $('app').hidden = false;
   $('who').hidden = false;
   $('who-text').textContent = `Signed in as regulator account ${session.account}`;
-  try { await populateFilters(); } catch { /* the views say what went wrong */ }
   await route();
 }
 

@@ -4,9 +4,17 @@
 // chart is role="img" with a title and a description; the table under it
 // is the full text alternative. Colours: the Okabe–Ito palette, safe for
 // the common colour-vision deficiencies, always with a legend or labels.
-import { svg } from './dom.js';
+import { el, svg } from './dom.js';
 
 export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#D55E00', '#56B4E9', '#F0E442', '#000000'];
+const MARKS = ['●', '■'];
+
+// The key to a chart's colours and markers, as text beside the swatches.
+export function legend(names, lines = false) {
+  const mark = (i) => (lines ? (i % 2 ? '- - -' : '——') : MARKS[i % 2]);
+  return el('ul', { class: 'legend' }, names.map((n, i) =>
+    el('li', {}, [el('span', { class: `swatch sw-${i % PALETTE.length}`, 'aria-hidden': 'true' }), `${mark(i)} ${n}`])));
+}
 let uid = 0;
 
 function frame(width, height, title, desc) {
@@ -63,7 +71,7 @@ export function intervalChart({ title, desc, categories, series, xLabel }) {
 
 // Weekly trend per series, with its 95% interval as a band.
 export function trendChart({ title, desc, weeks, series, yLabel }) {
-  const width = 720, height = 280, left = 50, right = 20, top = 24, bottom = 40;
+  const width = 720, height = 280, left = 50, right = 40, top = 24, bottom = 40;
   const max = niceMax(Math.max(0, ...series.flatMap((s) => s.points.map((p) => num(p.hi) ?? num(p.est) ?? 0))));
   const x = (i) => left + (weeks.length <= 1 ? 0 : ((width - left - right) * i) / (weeks.length - 1));
   const y = (v) => height - bottom - ((height - top - bottom) * v) / max;
@@ -97,7 +105,7 @@ export function trendChart({ title, desc, weeks, series, yLabel }) {
 
 // Forest plot of rate ratios on a log scale, with the line of no difference.
 export function forestChart({ title, desc, rows }) {
-  const rowH = 20, left = 260, right = 30, width = 720, top = 26;
+  const rowH = 20, left = 320, right = 30, width = 780, top = 26;
   const height = top + rows.length * rowH + 30;
   const vals = rows.flatMap((r) => [r.lo, r.hi, r.est]).filter((v) => num(v) !== null && v > 0);
   const lo = Math.min(0.1, ...vals), hi = Math.max(10, ...vals);

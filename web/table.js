@@ -56,8 +56,9 @@ export function csvButton(name, columns, rows) {
 }
 
 // A chart, its table and its download, as one figure.
-export function panel(title, name, svg, columns, rows, threshold, note) {
+export function panel(title, name, svg, columns, rows, threshold, note, key) {
   const kids = [el('figcaption', { id: `cap-${name}` }, title)];
+  if (key) kids.push(key);
   if (svg) kids.push(svg);
   if (note) kids.push(el('p', { class: 'note' }, note));
   kids.push(dataTable(`${title}: data`, columns, rows, threshold));

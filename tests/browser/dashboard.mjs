@@ -33,6 +33,7 @@ function apiGet(p) {
 }
 
 async function rendered(page, name) {
+  console.error(`# waiting for ${name}`);
   await page.waitForFunction((n) => document.body.dataset.rendered === n || document.body.dataset.rendered === `${n}-error`,
     { timeout: 20000 }, name);
   return page.evaluate(() => document.body.dataset.rendered);
@@ -64,12 +65,15 @@ function parseCsv(text) {
   return lines.slice(1).map((cells) => Object.fromEntries(lines[0].map((h, i) => [h, cells[i]])));
 }
 
-async function setFilters(page, values) {
-  await page.evaluate((v) => {
+// Sets the filters, opens view and waits until it is drawn with them.
+async function setFilters(page, values, view) {
+  await page.evaluate((v, n) => {
     for (const [k, val] of Object.entries(v)) document.getElementById('filters').elements.namedItem(k).value = val;
-  }, values);
-  await page.evaluate(() => { document.body.dataset.rendered = ''; });
-  await page.click('#filters button[type="submit"]');
+    document.body.dataset.rendered = '';
+    if (location.hash !== `#${n}`) location.hash = `#${n}`;
+    else document.getElementById('filters').requestSubmit();
+  }, values, view);
+  return rendered(page, view);
 }
 
 async function signInWith(page, token) {
@@ -79,12 +83,8 @@ async function signInWith(page, token) {
 }
 
 async function axe(page, name) {
-  await page.addScriptTag({ content: AXE }).catch(() => null);
-  const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
-  if (!hasAxe) {
-    // The CSP refuses inline scripts: evaluate the source in the page instead.
-    await page.evaluate(AXE);
-  }
+  // Evaluated over the DevTools protocol: the page's CSP rightly refuses a script tag.
+  if (!await page.evaluate(() => typeof window.axe !== 'undefined')) await page.evaluate(AXE);
   const res = await page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'] });
     return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
@@ -112,7 +112,8 @@ async function run(browser) {
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
   const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('console', (m) => { console.error(`# console ${m.type()}: ${m.text()}`); if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => { console.error(`# page error: ${e.message}`); errors.push(e.message); });
   const requests = [];
   page.on('request', (r) => requests.push(r.url()));
   await page.goto(`${NW_URL}/dashboard/`, { waitUntil: 'networkidle0' });
@@ -138,11 +139,11 @@ async function run(browser) {
   const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + location.href);
   check(!stored.includes(NW_TOKEN), 'the token is in neither the URL nor local or session storage');
   check(await page.$eval('#token', (e) => e.value) === '', 'the token field is emptied after sign-in');
-  check(requests.every((u) => u.startsWith(NW_URL)), 'the page asks no other host for anything');
+  const foreign = requests.filter((u) => !u.startsWith(`${NW_URL}/`) && !u.startsWith('data:'));
+  check(foreign.length === 0, 'the page asks no other host for anything', foreign.slice(0, 3).join(' '));
 
   // Overview: the numbers shown are the API's for the same filters.
-  await setFilters(page, { from: FROM, to: TO });
-  await rendered(page, 'overview');
+  await setFilters(page, { from: FROM, to: TO }, 'overview');
   const api = await apiGet(`/v1/summaries?from=${FROM}&to=${TO}&by=setting`);
   compareRows('the overview shows the API\'s rates and intervals by setting', await tableOf(page, 'rates-by-setting'), api.rows, 'setting',
     ['events', 'procedures', 'rate_per_1000', 'ci95_low', 'ci95_high', 'premises_reporting', 'events_without_activity']);
@@ -175,27 +176,21 @@ async function run(browser) {
   }
 
   // Filters: a setting, a complication group and a region.
-  await setFilters(page, { complication: 'infection', region: '' });
-  await page.evaluate(() => { location.hash = '#settings'; });
-  await rendered(page, 'settings');
+  await setFilters(page, { complication: 'infection', region: '' }, 'settings');
   const rr = await apiGet(`/v1/summaries?from=${FROM}&to=${TO}&by=complication,setting&complication=infection`);
   const rrRows = rr.rows.filter((r) => r.setting !== 'medical_clinic').map((r) => ({ ...r, key: `${r.complication}/${r.setting}` }));
   compareRows('settings compared: crude and adjusted ratios as the API gives them for complication=infection',
     (await tableOf(page, 'rate-ratios')).map((r) => ({ ...r, key: `${r.complication}/${r.setting}` })), rrRows, 'key',
     ['rate_ratio', 'rr_ci95_low', 'rr_ci95_high', 'rr_adjusted', 'rr_adjusted_ci95_low', 'rr_adjusted_ci95_high']);
-  await setFilters(page, { complication: '', region: 'North West' });
-  await page.evaluate(() => { location.hash = '#overview'; });
-  await rendered(page, 'overview');
+  await setFilters(page, { complication: '', region: 'North West' }, 'overview');
   const nw = await apiGet(`/v1/summaries?from=${FROM}&to=${TO}&by=setting,region`);
   compareRows('the region filter shows the API\'s rows for that region only', await tableOf(page, 'rates-by-setting'),
     nw.rows.filter((r) => r.region === 'North West'), 'setting', ['events', 'procedures', 'rate_per_1000']);
-  await setFilters(page, { region: '' });
-  await rendered(page, 'overview');
+  await setFilters(page, { region: '' }, 'overview');
 
   // Every page: drawn, accessible, photographed.
   for (const name of PAGES) {
-    await page.evaluate((n) => { document.body.dataset.rendered = ''; location.hash = `#${n}`; }, name);
-    const state = await rendered(page, name);
+    const state = await setFilters(page, {}, name);
     check(state === name, `the ${name} page is drawn`, state);
     if (name === 'premises' || name === 'alerts') {
       const absent = await page.$('[data-unavailable]');
@@ -232,7 +227,9 @@ async function run(browser) {
   check(after === 401, 'after signing out the API refuses the browser', String(after));
   await page.reload({ waitUntil: 'networkidle0' });
   check(await rendered(page, 'signin') === 'signin', 'a reload after signing out asks to sign in again');
-  check(errors.filter((e) => !/401|403|404/.test(e)).length === 0, 'no error in the browser console', errors.join('; ').slice(0, 300));
+  // 401 and 403: the refusals this run asks for; 404: the alerts routes, where absent.
+  const unexpected = errors.filter((e) => !/status of 40[134]/.test(e));
+  check(unexpected.length === 0, 'no script error and no CSP refusal in the browser console', unexpected.join('; ').slice(0, 300));
 }
 
 main().catch((e) => { notOk(`the browser run failed: ${e.message}`); process.exitCode = 1; });

@@ -29,14 +29,14 @@ dash_activity() { # TOKEN WEEK PROCEDURES (spread over the six skin types)
  \"by_fitzpatrick\": {\"1\": $k, \"2\": $k, \"3\": $k, \"4\": $k, \"5\": $k, \"6\": $r},
  \"by_training\": {\"medically_trained\": $3, \"not_medically_trained\": 0}}"
 }
-dash_report() { # TOKEN REF DATE FITZ ROLE COMPLICATION [SETTING POSTCODE]
+dash_report() { # TOKEN REF DATE FITZ ROLE COMPLICATION [SETTING POSTCODE REPORTER_ROLE]
 	local setting=null
 	[ -n "${7:-}" ] && setting="\"$7\""
 	dash_post "$1" /v1/reports "{\"client_ref\": \"$2\", \"version\": 1,
  \"procedure\": {\"date\": \"$3\", \"type\": \"microneedling\", \"setting\": $setting,
    \"practitioner_role\": \"$5\"},
  \"patient\": {\"age_band\": \"25-34\", \"fitzpatrick\": \"$4\", \"postcode_district\": \"${8:-LS6}\"},
- \"complications\": [{\"type\": \"$6\", \"severity\": \"mild\"}], \"reporter_role\": \"practitioner\"}"
+ \"complications\": [{\"type\": \"$6\", \"severity\": \"mild\"}], \"reporter_role\": \"${9:-practitioner}\"}"
 }
 
 DAYS=(2022-10-04 2022-10-11 2022-10-18 2022-10-25 2022-11-01 2022-11-08)
@@ -61,7 +61,7 @@ for i in 0 1 2 3 4 5; do
 	done
 	n=$((n + 1)); dash_report "$DM1_TOKEN" "DASH-$n" "$d" IV nurse "keloid"
 	n=$((n + 1)); dash_report "$DC2_TOKEN" "DASH-$n" "$d" III doctor "dark patches"
-	n=$((n + 1)); dash_report "$DC2_TOKEN" "DASH-$n" "$d" V doctor "cold sores" "DIY dermaroller" LS6
+	n=$((n + 1)); dash_report "$DC2_TOKEN" "DASH-$n" "$d" V self-administered "cold sores" "DIY dermaroller" LS6 treating_clinician
 done
 assert_eq "the dashboard's scenario is accepted whole" 0 "$DASH_FAILED_POSTS"
 ctl refresh >/dev/null
@@ -101,7 +101,7 @@ assert_eq "a state-changing request with the cookie but no CSRF header is refuse
 assert_match "and says which header is missing" 'X-Needlewatch-CSRF' "$BODY"
 curl_dash -b "$JAR" -X DELETE -H "X-Needlewatch-CSRF: ${CSRF/?/0}x" "$NW_URL/dashboard/session"
 assert_eq "a wrong CSRF value is refused" 401 "$STATUS"
-curl_dash -b "$JAR" -X POST "$NW_URL/dashboard/session"
+curl_dash -b "$JAR" -X POST -H "X-Needlewatch-CSRF: $CSRF" "$NW_URL/dashboard/session"
 assert_eq "a session cannot open another session" 400 "$STATUS"
 curl_dash -X POST -H "Authorization: Bearer nwt_$(printf '0%.0s' $(seq 48))" "$NW_URL/dashboard/session"
 assert_eq "a wrong token opens no session" 401 "$STATUS"
@@ -190,7 +190,10 @@ dash_browser() {
 		*) echo "# $line" ;;
 		esac
 	done <<<"$out"
-	[ "$rc" -eq 0 ] || fail "the browser driver exited $rc: $(tail -5 "$WORK/dashboard/stderr" | tr '\n' ' ')"
+	if [ "$rc" -ne 0 ]; then
+		fail "the browser driver exited $rc; the end of its log:"
+		tail -25 "$WORK/dashboard/stderr" | sed 's/^/#   /'
+	fi
 	ls "$WORK/dashboard"/*.png >/dev/null 2>&1 && echo "# screenshots in $WORK/dashboard (kept while the run lasts)"
 	if [ -n "${NW_DASHBOARD_SCREENSHOTS:-}" ]; then
 		mkdir -p "$NW_DASHBOARD_SCREENSHOTS"; cp "$WORK/dashboard"/*.png "$NW_DASHBOARD_SCREENSHOTS"/
