@@ -190,12 +190,27 @@ VIEWS.regions = async (view) => {
 
 VIEWS.unregistered = async (view) => {
   const data = await summaries(['setting', 'complication']);
-  const rows = (data.unregistered || []).filter((u) => u.cases !== undefined);
+  // Disproportionality without denominators: the share of a place's cases in
+  // a group against that share among registered premises' cases (a
+  // proportional reporting ratio). A case in two groups counts in both.
+  const groups = (rows0) => rows0.filter((r) => r.complication && r.complication !== 'any');
+  const reg = groups(data.rows);
+  const regTotal = sum(reg, 'events') + sum(reg, 'events_without_activity');
+  const regIn = (g) => reg.filter((r) => r.complication === g).reduce((a, r) => a + r.events + r.events_without_activity, 0);
+  const unreg = groups(data.unregistered || []);
+  const rows = unreg.map((u) => {
+    const total = unreg.filter((x) => x.setting === u.setting).reduce((a, x) => a + x.cases, 0);
+    const shareReg = regTotal ? regIn(u.complication) / regTotal : null;
+    const share = total ? u.cases / total : null;
+    return { ...u, share_of_place: share, share_registered: shareReg, prr: share !== null && shareReg ? share / shareReg : null };
+  });
   view.append(panel('Cases at home devices and unregistered places (counts only: no denominator)', 'unregistered',
     barChart({ title: 'Cases at unregistered places by setting and complication', desc: 'Bar length is the number of cases.', xLabel: 'cases',
       categories: rows.map((r) => `${label(r.setting)} · ${label(r.complication)}`), values: rows.map((r) => r.cases) }),
-    [{ key: 'setting', label: 'Setting as reported' }, { key: 'complication', label: 'Complication group' }, { key: 'cases', label: 'Cases', small: true }],
-    rows, threshold, 'No rates: nobody reports how many procedures were done with home devices or at unregistered places.'));
+    [{ key: 'setting', label: 'Setting as reported' }, { key: 'complication', label: 'Complication group' }, { key: 'cases', label: 'Cases', small: true },
+      { key: 'share_of_place', label: 'Share of this place\'s cases', num: 3 }, { key: 'share_registered', label: 'Share at registered premises', num: 3 },
+      { key: 'prr', label: 'Proportional reporting ratio', num: 2 }],
+    rows, threshold, 'No rates: nobody reports how many procedures were done with home devices or at unregistered places. The proportional reporting ratio compares the share of a place\'s cases in a group with that share at registered premises: a signal to look at, not a rate.'));
 };
 
 VIEWS.completeness = async (view) => {

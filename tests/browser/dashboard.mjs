@@ -208,6 +208,12 @@ async function run(browser) {
     await axe(page, `the ${name} page`);
     await page.screenshot({ path: path.join(NW_OUT, `${name}.png`), fullPage: true });
   }
+  await setFilters(page, {}, 'unregistered');
+  const unreg = (await apiGet(`/v1/summaries?from=${FROM}&to=${TO}&by=setting,complication`)).unregistered
+    .filter((u) => u.complication !== 'any').map((u) => ({ ...u, key: `${u.setting}/${u.complication}` }));
+  compareRows('the unregistered places\' counts are the API\'s', (await tableOf(page, 'unregistered')).map((r) => ({ ...r, key: `${r.setting}/${r.complication}` })),
+    unreg, 'key', ['cases']);
+  await setFilters(page, {}, 'completeness');
   const regionTable = await tableOf(page, 'completeness');
   check(regionTable.length > 0, 'the completeness page lists weeks and settings');
 
