@@ -15,9 +15,9 @@
 
 #include <stddef.h>
 
-#define SESSION_ID_LEN 64     /* hex characters of the 32 random bytes of an id */
-#define SESSION_CSRF_LEN 32   /* hex characters of the 16 random bytes of a CSRF value */
-#define SESSION_HASH_LEN 64   /* hex SHA-256 */
+#define SESSION_ID_LEN 64   /* hex characters of the 32 random bytes of an id */
+#define SESSION_CSRF_LEN 32 /* hex characters of the 16 random bytes of a CSRF value */
+#define SESSION_HASH_LEN 64 /* hex SHA-256 */
 
 struct session_store;
 
@@ -26,7 +26,7 @@ struct session_info {
 	char token_sha256[SESSION_HASH_LEN + 1];
 	char csrf[SESSION_CSRF_LEN + 1];
 	long long created_s, last_used_s;
-	long long expires_in_s;  /* until the earlier of the idle and the absolute limit */
+	long long expires_in_s; /* until the earlier of the idle and the absolute limit */
 };
 
 /* A table of at most capacity sessions; NULL on out of memory. */

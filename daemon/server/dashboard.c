@@ -27,14 +27,14 @@
 static const struct {
 	const char *ext, *type;
 } TYPES[] = {
-	{".html", "text/html; charset=utf-8"},
-	{".css", "text/css; charset=utf-8"},
-	{".js", "text/javascript; charset=utf-8"},
-	{".svg", "image/svg+xml"},
-	{".png", "image/png"},
-	{".json", "application/json"},
-	{".txt", "text/plain; charset=utf-8"},
-	{".ico", "image/x-icon"},
+    {".html", "text/html; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".json", "application/json"},
+    {".txt", "text/plain; charset=utf-8"},
+    {".ico", "image/x-icon"},
 };
 
 static const char *type_for(const char *name)

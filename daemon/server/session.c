@@ -52,8 +52,8 @@ int session_authenticate(struct request *rq, const char **ret_why)
 	if (session_use(rq, &info) < 0)
 		return -EACCES;
 	if (!method_is_safe(rq->method)) {
-		const char *h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
-							    SESSION_CSRF_HEADER);
+		const char *h =
+		    MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, SESSION_CSRF_HEADER);
 		if (!h || !session_equal_ct(h, info.csrf)) {
 			*ret_why = "a request with the session cookie that changes something must "
 				   "carry the X-Needlewatch-CSRF header given at sign-in";
@@ -61,8 +61,8 @@ int session_authenticate(struct request *rq, const char **ret_why)
 		}
 	}
 	*ret_why = "the token that opened this session has been revoked; sign in again";
-	int r = directory_account_by_token_sha256(rq->server->readers, info.token_sha256,
-						  &rq->account);
+	int r =
+	    directory_account_by_token_sha256(rq->server->readers, info.token_sha256, &rq->account);
 	if (r == 0)
 		rq->via_session = true;
 	return r;
@@ -77,7 +77,7 @@ static enum MHD_Result answer_with_cookie(struct request *rq, unsigned status, c
 		return respond_request_problem(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out-of-memory",
 					       "out of memory", "retry later", NULL);
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
+	    MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
 	free(text);
 	if (!r)
 		return MHD_NO;
@@ -115,16 +115,16 @@ enum MHD_Result session_post_begin(struct request *rq)
 enum MHD_Result session_post_finish(struct request *rq)
 {
 	const struct config *cfg = rq->server->cfg;
-	const char *auth = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
-						       MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *auth =
+	    MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	char token_hash[65], id[SESSION_ID_LEN + 1], csrf[SESSION_CSRF_LEN + 1], cookie[256];
 
 	if (rq->via_session || directory_token_sha256(auth, token_hash) < 0)
-		return respond_request_problem(rq, MHD_HTTP_BAD_REQUEST, "token-required",
-					       "sign in with a regulator token",
-					       "send the token as Authorization: Bearer <token>; a "
-					       "session or a client certificate cannot open another session",
-					       NULL);
+		return respond_request_problem(
+		    rq, MHD_HTTP_BAD_REQUEST, "token-required", "sign in with a regulator token",
+		    "send the token as Authorization: Bearer <token>; a "
+		    "session or a client certificate cannot open another session",
+		    NULL);
 	if (session_store_open(rq->server->sessions, token_hash, mono_s(), id, csrf) < 0)
 		return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "no-randomness",
 					       "session not opened",
@@ -134,9 +134,10 @@ enum MHD_Result session_post_finish(struct request *rq)
 		 SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=%d", id,
 		 cfg->session_max_age_s);
 	log_event(LOG_INFO, "session_opened", "account=%lld request_id=%s", rq->account.id, rq->id);
-	cJSON *o = session_json(rq, csrf, cfg->session_idle_timeout_s < cfg->session_max_age_s
-						  ? cfg->session_idle_timeout_s
-						  : cfg->session_max_age_s);
+	cJSON *o = session_json(rq, csrf,
+				cfg->session_idle_timeout_s < cfg->session_max_age_s
+				    ? cfg->session_idle_timeout_s
+				    : cfg->session_max_age_s);
 	enum MHD_Result ret = answer_with_cookie(rq, MHD_HTTP_CREATED, o, cookie);
 	cJSON_Delete(o);
 	explicit_bzero(id, sizeof(id));
@@ -173,8 +174,8 @@ enum MHD_Result session_delete(struct request *rq)
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "status", "signed out");
 	enum MHD_Result ret = answer_with_cookie(
-		rq, MHD_HTTP_OK, o,
-		SESSION_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
+	    rq, MHD_HTTP_OK, o,
+	    SESSION_COOKIE "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0");
 	cJSON_Delete(o);
 	return ret;
 }

@@ -146,14 +146,14 @@ static void test_csrf_comparison(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_open_session_is_found_with_its_token_and_csrf),
-		cmocka_unit_test(test_two_sessions_have_different_ids),
-		cmocka_unit_test(test_idle_session_expires_and_use_extends_it),
-		cmocka_unit_test(test_absolute_limit_ends_a_busy_session),
-		cmocka_unit_test(test_closed_session_is_refused),
-		cmocka_unit_test(test_malformed_or_unknown_ids_are_refused),
-		cmocka_unit_test(test_full_table_evicts_least_recently_used),
-		cmocka_unit_test(test_csrf_comparison),
+	    cmocka_unit_test(test_open_session_is_found_with_its_token_and_csrf),
+	    cmocka_unit_test(test_two_sessions_have_different_ids),
+	    cmocka_unit_test(test_idle_session_expires_and_use_extends_it),
+	    cmocka_unit_test(test_absolute_limit_ends_a_busy_session),
+	    cmocka_unit_test(test_closed_session_is_refused),
+	    cmocka_unit_test(test_malformed_or_unknown_ids_are_refused),
+	    cmocka_unit_test(test_full_table_evicts_least_recently_used),
+	    cmocka_unit_test(test_csrf_comparison),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
