@@ -15,12 +15,15 @@ PKGS=(
 	libsystemd-dev  # sd_notify: Type=notify readiness, reload and watchdog
 	groff-base socat  # tests: man pages render without warnings; the sd_notify socket
 	prometheus  # tests: promtool check metrics only; its server is kept from starting (below)
+	nodejs  # tests: the dashboard's browser tests (tests/browser, puppeteer-core)
 )
 
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# npm is Debian's own package, or comes inside another build of nodejs.
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "deps: installing ${missing[*]}" >&2
