@@ -182,3 +182,31 @@ export function barChart({ title, desc, categories, values, xLabel }) {
   });
   return g;
 }
+
+// Funnel plot: premises' rates against their procedures, the server's
+// control limits as lines, each dot a link (keyboard-focusable).
+export function funnelChart({ title, desc, points, limits, limitKeys, xLabel, yLabel }) {
+  const width = 720, height = 320, left = 60, right = 20, top = 24, bottom = 40;
+  const xs = points.map((p) => p.x).concat(limits.map((l) => l.x)).filter((v) => num(v) !== null);
+  const ys = points.map((p) => p.y).concat(limits.flatMap((l) => limitKeys.map((k) => l[k]))).filter((v) => num(v) !== null);
+  const xMax = niceMax(Math.max(0, ...xs)), yMax = niceMax(Math.max(0, ...ys));
+  const x = (v) => left + ((width - left - right) * v) / xMax;
+  const y = (v) => height - bottom - ((height - top - bottom) * Math.min(v, yMax)) / yMax;
+  const g = frame(width, height, title, desc);
+  for (const t of ticks(yMax, 4)) {
+    g.append(svg('line', { class: 'grid', x1: left, x2: width - right, y1: y(t), y2: y(t) }));
+    g.append(svg('text', { x: left - 6, y: y(t) + 4, 'text-anchor': 'end' }, String(+t.toFixed(2))));
+  }
+  for (const t of ticks(xMax, 5)) g.append(svg('text', { x: x(t), y: height - bottom + 16, 'text-anchor': 'middle' }, String(+t.toFixed(0))));
+  g.append(svg('text', { x: left, y: 14 }, `${yLabel} against ${xLabel}`));
+  limitKeys.forEach((k, i) => {
+    const pts = limits.filter((l) => num(l.x) !== null && num(l[k]) !== null).map((l) => `${x(l.x)},${y(l[k])}`);
+    if (pts.length > 1) g.append(svg('polyline', { fill: 'none', stroke: PALETTE[1 + (i % 4)], 'stroke-dasharray': i % 2 ? '6 3' : null, points: pts.join(' ') }));
+  });
+  for (const p of points) {
+    if (num(p.x) === null || num(p.y) === null) continue;
+    g.append(svg('a', { href: p.href, 'aria-label': `${p.label}: ${p.y} at ${p.x}` },
+      [svg('circle', { cx: x(p.x), cy: y(p.y), r: 5, fill: PALETTE[0] }, [svg('title', {}, p.label)])]));
+  }
+  return g;
+}

@@ -93,6 +93,26 @@ async function axe(page, name) {
   check(res.length === 0, `axe-core finds no serious or critical violation on ${name}`, res.join('; '));
 }
 
+// Where the server has the alerts routes: follow a funnel dot, acknowledge an alert.
+async function alertsRoutes(page, name) {
+  if (name === 'premises') {
+    const dot = await page.$('figure[data-panel="funnel"] svg a');
+    if (!dot) return skip('following a funnel dot (no premises in the funnel for these weeks)');
+    await page.evaluate(() => { document.body.dataset.rendered = ''; });
+    await dot.click();
+    check(await rendered(page, 'alerts') === 'alerts', 'a funnel dot leads to its premises\' alerts');
+    return setFilters(page, {}, 'premises');
+  }
+  const ack = await page.$('button[data-ack]');
+  if (!ack) return skip('acknowledging an alert (no alert listed for these weeks)');
+  await page.evaluate(() => { document.body.dataset.rendered = ''; });
+  await ack.click();
+  await rendered(page, 'alerts');
+  const status = await page.$eval('#status', (e) => e.textContent);
+  check(!/not changed/.test(status), 'an alert is acknowledged from the page (with the CSRF header)', status);
+  return null;
+}
+
 async function main() {
   const profile = fs.mkdtempSync(path.join(NW_OUT, 'profile-'));
   const browser = await puppeteer.launch({
@@ -106,6 +126,55 @@ async function main() {
   } finally {
     await browser.close();
   }
+}
+
+// The Premises and Alerts pages against stand-in answers of the shapes the
+// alerts routes are documented to give (points and limit curves; alerts),
+// served by request interception in a second tab: it shows that the pages
+// draw what such answers hold and send the acknowledgement with the CSRF
+// header. It does not test the alerts routes themselves.
+async function standIns(browser) {
+  const page = await browser.newPage();
+  const posted = [];
+  await page.setRequestInterception(true);
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    const json = (body) => r.respond({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+    if (u.pathname === '/v1/funnel') {
+      return json({ points: [{ premises_id: 7, name: 'Stand-in Salon', procedures: 400, events: 9, rate_per_1000: 22.5 },
+        { premises_id: 8, name: 'Stand-in Clinic', procedures: 900, events: 2, rate_per_1000: 2.2 }],
+      limits: [100, 400, 900].map((n) => ({ procedures: n, lower_998: 0, upper_95: 12 + 400 / n, upper_998: 16 + 800 / n })) });
+    }
+    if (u.pathname === '/v1/alerts' && r.method() === 'GET') {
+      return json({ alerts: [{ id: 41, premises_id: 7, rule: 'funnel_outlier', level: 'amber', state: 'open', observed: 9, expected: 3.1, opened_at: '2022-11-14T08:00:00Z' },
+        { id: 40, premises_id: 8, rule: 'cusum', level: 'red', state: 'open', observed: 4, expected: 1.2, opened_at: '2022-11-07T08:00:00Z' }] });
+    }
+    if (u.pathname.startsWith('/v1/alerts/') && r.method() === 'POST') {
+      posted.push({ csrf: r.headers()['x-needlewatch-csrf'], body: r.postData() });
+      return json({ id: 41, state: 'acknowledged' });
+    }
+    return r.continue();
+  });
+  await page.goto(`${NW_URL}/dashboard/#premises`, { waitUntil: 'networkidle0' });
+  await rendered(page, 'premises');
+  const dots = await page.$$('figure[data-panel="funnel"] svg a');
+  check(dots.length === 2, 'stand-in funnel answer: one dot per premises', String(dots.length));
+  const lines = await page.$$eval('figure[data-panel="funnel"] svg polyline', (l) => l.length);
+  check(lines === 3, 'stand-in funnel answer: its limit curves are drawn', String(lines));
+  await page.evaluate(() => { document.body.dataset.rendered = ''; });
+  await dots[0].click();
+  check(await rendered(page, 'alerts') === 'alerts' && page.url().includes('#alerts?premises=7'),
+    'stand-in funnel answer: a dot leads to that premises\' alerts', page.url());
+  const listed = await page.$$eval('button[data-ack]', (b) => b.map((x) => x.dataset.ack).join(','));
+  check(listed === '41', 'stand-in alerts answer: the premises\' page lists its alerts only', listed);
+  await page.type('#note-41', 'seen; inspection booked');
+  await page.evaluate(() => { document.body.dataset.rendered = ''; });
+  await page.click('button[data-ack="41"]');
+  await rendered(page, 'alerts');
+  const sent = posted[0] || {};
+  check(/^[0-9a-f]{32}$/.test(sent.csrf || '') && /"action":"acknowledge"/.test(sent.body) && /inspection booked/.test(sent.body),
+    'stand-in alerts answer: acknowledging posts the action and note with the CSRF header', JSON.stringify(sent));
+  await page.close();
 }
 
 async function run(browser) {
@@ -198,6 +267,8 @@ async function run(browser) {
         const text = await page.$eval('[data-unavailable]', (e) => e.textContent);
         check(/not available on this server/.test(text), `the ${name} page says alerts are not available here`);
         skip(`following a funnel dot / acknowledging an alert on ${name} (the alerts routes are not on this server)`);
+      } else {
+        await alertsRoutes(page, name);
       }
     } else {
       const withData = await page.$$eval('figure[data-panel]', (f) => f.every((x) => x.querySelector('table') && x.querySelector('button.csv')));
@@ -214,6 +285,7 @@ async function run(browser) {
   compareRows('the unregistered places\' counts are the API\'s', (await tableOf(page, 'unregistered')).map((r) => ({ ...r, key: `${r.setting}/${r.complication}` })),
     unreg, 'key', ['cases']);
   await setFilters(page, {}, 'completeness');
+  await standIns(browser);
   const regionTable = await tableOf(page, 'completeness');
   check(regionTable.length > 0, 'the completeness page lists weeks and settings');
 
