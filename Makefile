@@ -119,6 +119,8 @@ $(BUILD)/tests/test_export_deliver: LIBS += -lcurl
 
 # The daemon's request-head judge is a server object; its test links it here.
 $(BUILD)/tests/test_framing: $(BUILD)/daemon/server/framing.o
+# So is the dashboard's file-name check (with the responses it answers through).
+$(BUILD)/tests/test_dashboard: $(BUILD)/daemon/server/dashboard.o $(BUILD)/daemon/server/respond.o
 
 # The HTTPS client is not a core object either (core stays free of libcurl).
 $(BUILD)/tests/test_https_client: $(BUILD)/daemon/client/https_client.o
