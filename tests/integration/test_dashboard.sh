@@ -121,6 +121,8 @@ assert_match "with a sentence saying the session ended" 'session has ended' "$BO
 REV_REG=$(ctl token create --role regulator --name "Dashboard Revoked" | tail -1)
 rm -f "$JAR"
 curl_dash -c "$JAR" -X POST -H "Authorization: Bearer $REV_REG" "$NW_URL/dashboard/session"
+curl_dash -b "$JAR" "$NW_URL$Q"
+assert_eq "a second regulator's session works before its token is revoked" 200 "$STATUS"
 REV_ID=$(sql "SELECT id FROM needlewatch.accounts WHERE name = 'Dashboard Revoked'")
 ctl token revoke "$REV_ID" >/dev/null
 # The account cache forgets at the revocation's NOTIFY: give it up to 5 s.
