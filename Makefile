@@ -43,7 +43,7 @@ endif
 BIN     := $(BUILD)/bin
 
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -pthread -Idaemon/core -Idaemon/server $(PKG_CFLAGS) \
-           -DNW_SCHEMA_DIR='"$(DATADIR)/schema"' -DNW_VERSION='"$(VERSION)"'
+           -DNW_SCHEMA_DIR='"$(DATADIR)/schema"' -DNW_WEB_DIR='"$(DATADIR)/web"' -DNW_VERSION='"$(VERSION)"'
 LDFLAGS += $(SAN) -pthread
 # -lglpk: the summary refresh's disclosure audit (daemon/core/disclosure.c)
 LIBS    := $(PKG_LIBS) -lm -lglpk
@@ -119,6 +119,8 @@ $(BUILD)/tests/test_export_deliver: LIBS += -lcurl
 
 # The daemon's request-head judge is a server object; its test links it here.
 $(BUILD)/tests/test_framing: $(BUILD)/daemon/server/framing.o
+# So is the dashboard's file-name check (with the responses it answers through).
+$(BUILD)/tests/test_dashboard: $(BUILD)/daemon/server/dashboard.o $(BUILD)/daemon/server/respond.o
 
 # The HTTPS client is not a core object either (core stays free of libcurl).
 $(BUILD)/tests/test_https_client: $(BUILD)/daemon/client/https_client.o
@@ -195,6 +197,8 @@ install: all $(TEMPLATES)
 		$(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 schema/*.sql $(DESTDIR)$(DATADIR)/schema/
+	install -d $(DESTDIR)$(DATADIR)/web
+	install -m 0644 web/*.html web/*.css web/*.js $(DESTDIR)$(DATADIR)/web/
 	install -m 0755 scripts/weekly-export $(DESTDIR)$(LIBEXECDIR)/
 	install -m 0644 README.md CHANGELOG.md config/needlewatchd.conf.example $(DESTDIR)$(DOCDIR)/
 	install -m 0644 $(BUILD)/config/needlewatchd.service $(BUILD)/config/needlewatch-export.service \

@@ -16,12 +16,15 @@ PKGS=(
 	groff-base socat  # tests: man pages render without warnings; the sd_notify socket
 	prometheus  # tests: promtool check metrics only; its server is kept from starting (below)
 	postgresql-15-auto-failover pg-auto-failover-cli haproxy  # make ha-check
+	nodejs  # tests: the dashboard's browser tests (tests/browser, puppeteer-core)
 )
 
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# npm is Debian's own package, or comes inside another build of nodejs.
+command -v npm >/dev/null || missing+=(npm)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "deps: installing ${missing[*]}" >&2

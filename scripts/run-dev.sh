@@ -31,6 +31,7 @@ db_admin_conninfo = $OWNER
 pseudonym_key_file = $STATE/pseudonym.key
 vocabulary_file = $ROOT/config/vocabulary.json
 postcode_regions_file = $ROOT/config/postcode-regions.tsv
+web_dir = $ROOT/web
 CONF
 CTL=("$BIN/needlewatchctl" -c "$CONF")
 "${CTL[@]}" migrate --schema-dir "$ROOT/schema"
@@ -54,6 +55,8 @@ cat <<MSG
 needlewatchd is starting on https://localhost:$PORT (Ctrl-C to stop).
 Reporter token:  $REPORTER
 Regulator token: $REGULATOR
+Dashboard:       https://localhost:$PORT/dashboard/  (sign in with the regulator token;
+                 the certificate is $STATE/tls/server.crt)
 Submit the example report from another terminal:
 
   curl --cacert $STATE/tls/server.crt -H "Authorization: Bearer $REPORTER" -H "Content-Type: application/json" --data-binary @$STATE/example-report.json https://localhost:$PORT/v1/reports

@@ -7,6 +7,11 @@
  * can never be a value the file would refuse. The table is const and the
  * loader keeps its state on the stack: nothing here is global and mutable. */
 #include "config.h"
+
+/* Where `make install` puts the dashboard (the Makefile passes DATADIR/web). */
+#ifndef NW_WEB_DIR
+#define NW_WEB_DIR "/usr/local/share/needlewatch/web"
+#endif
 #include "log.h"
 
 #include <ctype.h>
@@ -166,6 +171,10 @@ static const struct key config_keys[] = {
 	CF_PATH(alerts_webhook_secret_file, NULL, CF_LIVE, false),
 	CF_PATH(alerts_webhook_ca_file, NULL, CF_LIVE, false),
 	CF_BOOL(alerts_webhook_amber, "no", CF_LIVE),
+	/* The dashboard (dashboard.c, session.c): read at each request. */
+	CF_PATH(web_dir, NW_WEB_DIR, CF_LIVE, false),
+	CF_INT(session_idle_timeout_s, "28800", 60, 604800, CF_LIVE),
+	CF_INT(session_max_age_s, "43200", 60, 2592000, CF_LIVE),
 };
 /* clang-format on */
 

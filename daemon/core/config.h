@@ -74,6 +74,9 @@ struct config {
 	char *alerts_webhook_secret_file;       /* the HMAC key, NULL: none */
 	char *alerts_webhook_ca_file;           /* NULL: system CAs */
 	bool alerts_webhook_amber;              /* announce amber alerts too */
+	char *web_dir;                  /* the dashboard's static files, $(DATADIR)/web */
+	int session_idle_timeout_s;     /* a dashboard session unused this long ends, 8 h */
+	int session_max_age_s;          /* and any session ends this long after sign-in, 12 h */
 };
 
 /* Fills *cfg with defaults, then reads path. On failure returns -EINVAL (or

@@ -166,16 +166,27 @@ static int account_by(struct dbpool *pool, const char *sql, char kind, const cha
 	return r;
 }
 
+int directory_token_sha256(const char *authorization, char ret_hash[65])
+{
+	const char *token = bearer_token(authorization);
+	if (!token || sha256_hex(token, strlen(token), ret_hash) < 0)
+		return -EACCES;
+	return 0;
+}
+
 int directory_account_by_token(struct dbpool *pool, const char *authorization,
 			       struct account *ret)
 {
 	char hash[65];
-	const char *token = bearer_token(authorization);
-	if (!token)
-		return -EACCES;
-	if (sha256_hex(token, strlen(token), hash) < 0)
+	if (directory_token_sha256(authorization, hash) < 0)
 		return -EACCES;
 	return account_by(pool, SQL_ACCOUNT_BY_HASH, 't', hash, ret);
+}
+
+int directory_account_by_token_sha256(struct dbpool *pool, const char *token_sha256,
+				      struct account *ret)
+{
+	return account_by(pool, SQL_ACCOUNT_BY_HASH, 't', token_sha256, ret);
 }
 
 int directory_account_by_client_cert(struct dbpool *pool, const char *cert_sha256,

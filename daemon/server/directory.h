@@ -35,6 +35,15 @@ struct account {
 int directory_account_by_token(struct dbpool *pool, const char *authorization,
 			       struct account *ret);
 
+/* The SHA-256 (hex) of the token in an Authorization header value, as
+ * accounts.token_sha256 holds it: 0, or -EACCES when it is not a bearer token. */
+int directory_token_sha256(const char *authorization, char ret_hash[65]);
+
+/* directory_account_by_token() for a token known by its SHA-256 only (a
+ * dashboard session's, sessions.h): the same answers and the same cache. */
+int directory_account_by_token_sha256(struct dbpool *pool, const char *token_sha256,
+				      struct account *ret);
+
 /* The active account bound to a verified client certificate, by the
  * certificate's SHA-256 (hex): 0 with *ret filled, -EACCES when no active
  * account has it, -EAGAIN when the database cannot be asked. */

@@ -14,6 +14,7 @@
 #include "sdnotify.h"
 #include "region.h"
 #include "server.h"
+#include "sessions.h"
 #include "store.h"
 #include "codes_dump.h"
 #include "vocab.h"
@@ -52,6 +53,9 @@
  * this many times the limit; failing closed instead would let them lock
  * every other client out. */
 #define AUTH_FAILURE_KEYS 65536
+/* Dashboard sessions held at once: far more regulators than sign in at a
+ * time; when full, the one used least recently is signed out. */
+#define SESSION_SLOTS 1024
 
 struct options {
 	const char *config_path;
@@ -263,6 +267,7 @@ static int start(struct server *s, const struct config *cfg)
 	s->ratelimit = ratelimit_new(RATELIMIT_KEYS);
 	s->auth_failures = ratelimit_new(AUTH_FAILURE_KEYS);
 	s->admission = admission_new(cfg->ingest_memory_budget);
+	s->sessions = session_store_new(SESSION_SLOTS);
 	s->readers = dbpool_new(cfg->db_conninfo, cfg->http_threads + 1);
 	s->replicas = strcmp(cfg->db_read_conninfo, cfg->db_conninfo) == 0
 			  ? s->readers
@@ -273,7 +278,7 @@ static int start(struct server *s, const struct config *cfg)
 	s->writer = writer_new(cfg->db_conninfo, cfg->db_pool_size, cfg->batch_max_reports,
 			       cfg->batch_max_wait_ms, prepare_writer_connection);
 	if (!s->metrics || !s->ratelimit || !s->auth_failures || !s->admission || !s->readers ||
-	    !s->replicas || !s->writer)
+	    !s->replicas || !s->writer || !s->sessions)
 		return EX_OSERR;
 	struct http *h = http_start(s, err, sizeof(err));
 	if (!h || sfd < 0) {
@@ -314,6 +319,7 @@ static void server_cleanup(struct server *s)
 	ratelimit_free(s->ratelimit);
 	ratelimit_free(s->auth_failures);
 	admission_free(s->admission);
+	session_store_free(s->sessions);
 	vocab_free(s->vocab);
 	region_free(s->regions);
 	explicit_bzero(&s->key, sizeof(s->key));

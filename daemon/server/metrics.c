@@ -45,6 +45,7 @@ static const char *const ROUTE_NAMES[ROUTE_COUNT] = {
 	[ROUTE_PREMISES_ME_GET] = "premises_me_get",
 	[ROUTE_ALERTS_GET] = "alerts_get", [ROUTE_ALERT_GET] = "alert_get",
 	[ROUTE_ALERT_POST] = "alert_post", [ROUTE_FUNNEL_GET] = "funnel_get",
+	[ROUTE_SESSION] = "session",      [ROUTE_DASHBOARD] = "dashboard",
 };
 
 static const char *const OUTCOME_NAMES[OUTCOME_COUNT] = {"accepted", "duplicate", "rejected"};

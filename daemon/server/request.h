@@ -33,6 +33,8 @@ enum route {
 	ROUTE_ALERT_GET,
 	ROUTE_ALERT_POST,
 	ROUTE_FUNNEL_GET,
+	ROUTE_SESSION,     /* /dashboard/session: sign in, who am I, sign out */
+	ROUTE_DASHBOARD,   /* /dashboard/...: the dashboard's static files */
 	ROUTE_COUNT
 };
 
@@ -69,6 +71,9 @@ struct request {
 	enum route route;
 	const char *route_arg;        /* "{id}" of /v1/reports/{id} */
 	struct account account;
+	/* The account came from a dashboard session cookie (session.h), not a
+	 * token or certificate: it may not open another session. */
+	bool via_session;
 	unsigned status;              /* the status queued, for metrics and the log */
 	/* The route's guards and handler wait for the access handler's final
 	 * call: a request without a body answered then keeps its connection

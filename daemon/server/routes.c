@@ -21,6 +21,8 @@
 #include "request.h"
 #include "respond.h"
 #include "server.h"
+#include "session.h"
+#include "dashboard.h"
 #include "tls.h"
 
 #include <arpa/inet.h>
@@ -221,13 +223,18 @@ static int authenticate(struct request *rq, const char *authorization, const cha
 		*ret_why = "the client certificate does not verify against tls_client_ca_file";
 		return -EACCES;
 	}
-	if (!authorization && c == 0) {
+	/* A dashboard session stands for the token that opened it (session.h),
+	 * including that token's client-certificate binding, checked below. */
+	if (!authorization && session_cookie(rq->conn)) {
+		r = session_authenticate(rq, ret_why);
+	} else if (!authorization && c == 0) {
 		*ret_why = "no active account is bound to this client certificate";
 		return directory_account_by_client_cert(rq->server->readers, cert, &rq->account);
-	}
-	if (!authorization)
+	} else if (!authorization) {
 		return -ENOKEY;
-	r = directory_account_by_token(rq->server->readers, authorization, &rq->account);
+	} else {
+		r = directory_account_by_token(rq->server->readers, authorization, &rq->account);
+	}
 	if (r < 0 || !rq->account.client_cert_sha256[0])
 		return r;
 	if (c != 0 || strcmp(cert, rq->account.client_cert_sha256) != 0) {
@@ -379,6 +386,19 @@ static const struct route_def ROUTES[] = {
 	 alerts_post_begin, alerts_post_finish, NULL},
 	{ROUTE_FUNNEL_GET, "funnel_get", "GET", "/v1/funnel", false, ROLE_REGULATOR, funnel_get, NULL,
 	 NULL},
+	/* The dashboard: the session routes before the files' prefix, which also matches them. */
+	{ROUTE_SESSION, "session_post", "POST", "/dashboard/session", false, ROLE_REGULATOR,
+	 session_post_begin, session_post_finish, NULL},
+	{ROUTE_SESSION, "session_get", "GET", "/dashboard/session", false, ROLE_REGULATOR,
+	 session_get, NULL, NULL},
+	{ROUTE_SESSION, "session_delete", "DELETE", "/dashboard/session", false, ROLE_REGULATOR,
+	 session_delete, NULL, NULL},
+	{ROUTE_DASHBOARD, "dashboard", "GET", "/dashboard", false, ROLE_NONE, dashboard_redirect,
+	 NULL, NULL},
+	{ROUTE_DASHBOARD, "dashboard", "GET", "/dashboard/", false, ROLE_NONE,
+	 dashboard_get_index, NULL, NULL},
+	{ROUTE_DASHBOARD, "dashboard", "GET", "/dashboard/", true, ROLE_NONE, dashboard_get_file,
+	 NULL, NULL},
 };
 
 static bool path_matches(const struct route_def *d, const char *url, const char **ret_arg)

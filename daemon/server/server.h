@@ -20,6 +20,7 @@ struct vocab;
 struct region_table;
 struct metrics;
 struct ratelimit;
+struct session_store;
 
 struct server {
 	const struct config *cfg;
@@ -34,6 +35,7 @@ struct server {
 	struct ratelimit *ratelimit;  /* rate_limit_per_token buckets, by account id */
 	struct ratelimit *auth_failures; /* auth_failures_per_minute buckets, by netaddr_limit_key() */
 	struct admission *admission;  /* ingest_memory_budget: bodies parsed and held to commit */
+	struct session_store *sessions; /* dashboard sign-ins (sessions.h); its own lock */
 
 	pthread_rwlock_t vocab_lock;
 	struct vocab *vocab;

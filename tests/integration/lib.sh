@@ -93,6 +93,7 @@ db_admin_conninfo = $OWNER_CONNINFO
 pseudonym_key_file = $WORK/pseudonym.key
 vocabulary_file = $ROOT/config/vocabulary.json
 postcode_regions_file = $ROOT/config/postcode-regions.tsv
+web_dir = $ROOT/web
 max_body_bytes = ${NW_MAX_BODY:-65536}
 batch_max_wait_ms = 2
 log_level = debug

@@ -18,6 +18,7 @@ assert_eq "make install DESTDIR=... PREFIX=/usr succeeds" 0 "$?"
 i_missing=
 for f in usr/bin/needlewatchd usr/bin/needlewatchctl usr/bin/needlewatch-upload \
 	usr/lib/needlewatch/weekly-export usr/share/needlewatch/schema/001_foundation.sql \
+	usr/share/needlewatch/web/index.html usr/share/needlewatch/web/app.js \
 	usr/lib/systemd/system/needlewatchd.service usr/lib/systemd/system/needlewatch-export.service \
 	usr/lib/systemd/system/needlewatch-export.timer usr/lib/systemd/system/needlewatch-upload.service \
 	usr/lib/systemd/system/needlewatch-upload.timer usr/lib/sysusers.d/needlewatch.conf \
@@ -36,6 +37,8 @@ assert_eq "nothing installed outside share/doc names /usr/local" "" \
 	"$(grep -rl /usr/local "$I_ROOT" | grep -v "^$I_ROOT/usr/share/doc/" | sed "s|^$I_ROOT||" | tr '\n' ' ')"
 assert_match "the installed needlewatchctl has /usr's schema directory compiled in" \
 	'^/usr/share/needlewatch/schema$' "$(strings "$I_ROOT/usr/bin/needlewatchctl" | grep -m1 '^/usr/share/needlewatch/schema$')"
+assert_match "the installed needlewatchd has /usr's dashboard directory compiled in" \
+	'^/usr/share/needlewatch/web$' "$(strings "$I_ROOT/usr/bin/needlewatchd" | grep -m1 '^/usr/share/needlewatch/web$')"
 i_docs=$(grep -h '^Documentation=file://' "$I_ROOT"/usr/lib/systemd/system/*.service | sed 's|^Documentation=file://||' | sort -u)
 i_docs_missing=
 for d in $i_docs; do [ -e "$I_ROOT$d" ] || i_docs_missing="$i_docs_missing $d"; done

@@ -158,6 +158,9 @@ static void test_empty_file_gives_every_default(void **state)
 	assert_int_equal(c->log_format, LOG_FORMAT_TEXT);
 	assert_false(c->metrics_allow_remote);
 	assert_int_equal(c->http_threads, 2);
+	assert_int_equal(c->session_idle_timeout_s, 8 * 3600);
+	assert_int_equal(c->session_max_age_s, 12 * 3600);
+	assert_non_null(strstr(c->web_dir, "/share/needlewatch/web"));
 }
 
 static void test_optional_keys_default_to_unset(void **state)
@@ -946,7 +949,10 @@ static const char *default_dump =
     "alerts_webhook_url = # unset\n"
     "alerts_webhook_secret_file = # unset\n"
     "alerts_webhook_ca_file = # unset\n"
-    "alerts_webhook_amber = no\n";
+    "alerts_webhook_amber = no\n"
+    "web_dir = " NW_WEB_DIR "\n"
+    "session_idle_timeout_s = 28800\n"
+    "session_max_age_s = 43200\n";
 
 static void test_dump_lists_every_key_in_table_order(void **state)
 {
