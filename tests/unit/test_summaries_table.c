@@ -65,13 +65,13 @@ static const struct summary_row *find(const struct fixture *f, const char *setti
 /* DESIGN §8's example: 6 infections in 500 salon procedures against 2 in
  * 1,000 at medical clinics; 2 of the salons' 6 came from third-party reports. */
 static const struct summary_events design_events[] = {
-    {KEY("salon", "infection"), 6, 6, 2},
-    {KEY("medical_clinic", "infection"), 2, 3, 0}, /* one case without activity */
-    {KEY("home", "pigmentation"), 0, 2, 0},	   /* no activity at all */
+    {KEY("salon", "infection"), 6, 6, 2, 3},
+    {KEY("medical_clinic", "infection"), 2, 3, 0, 0}, /* one case without activity */
+    {KEY("home", "pigmentation"), 0, 2, 0, 0},	   /* no activity at all */
 };
 static const struct summary_denominator design_den[] = {
-    {KEY("salon", NULL), 500, 2},
-    {KEY("medical_clinic", NULL), 1000, 3},
+    {KEY("salon", NULL), 500, 2, 1, 4, 1},
+    {KEY("medical_clinic", NULL), 1000, 3, 0, 0, 0},
 };
 
 static void build_design(struct fixture *f)
@@ -158,9 +158,9 @@ static void test_setting_filter_keeps_the_comparison(void **state)
 static void test_haldane_when_a_count_is_zero(void **state)
 {
 	struct fixture *f = *state;
-	static const struct summary_events ev[] = {{KEY("medical_clinic", "infection"), 3, 3, 0}};
-	static const struct summary_denominator den[] = {{KEY("salon", NULL), 400, 1},
-							 {KEY("medical_clinic", NULL), 600, 1}};
+	static const struct summary_events ev[] = {{KEY("medical_clinic", "infection"), 3, 3, 0, 0}};
+	static const struct summary_denominator den[] = {{KEY("salon", NULL), 400, 1, 0, 0, 0},
+							 {KEY("medical_clinic", NULL), 600, 1, 0, 0, 0}};
 	struct summary_input in = {
 	    .q = &f->q, .events = ev, .n_events = 1, .denominators = den, .n_denominators = 2};
 	query(f, "setting,complication", NULL);
@@ -178,19 +178,19 @@ static void test_adjusted_ratio_over_fitzpatrick_strata(void **state)
 	/* test_stats.c's three strata {a, n1, b, n2}: {3,200,1,300}, {8,400,4,500},
 	 * {2,100,0,150} as Fitzpatrick types 2, 4 and 5. */
 	static const struct summary_events fev[] = {
-	    {KEYF("salon", "infection", "2"), 3, 3, 0},
-	    {KEYF("salon", "infection", "4"), 8, 9, 0},
-	    {KEYF("salon", "infection", "5"), 2, 2, 0},
-	    {KEYF("medical_clinic", "infection", "2"), 1, 1, 0},
-	    {KEYF("medical_clinic", "infection", "4"), 4, 4, 0},
+	    {KEYF("salon", "infection", "2"), 3, 3, 0, 0},
+	    {KEYF("salon", "infection", "4"), 8, 9, 0, 0},
+	    {KEYF("salon", "infection", "5"), 2, 2, 0, 0},
+	    {KEYF("medical_clinic", "infection", "2"), 1, 1, 0, 0},
+	    {KEYF("medical_clinic", "infection", "4"), 4, 4, 0, 0},
 	};
 	static const struct summary_denominator fden[] = {
-	    {KEYF("salon", NULL, "2"), 200, 1},
-	    {KEYF("salon", NULL, "4"), 400, 1},
-	    {KEYF("salon", NULL, "5"), 100, 1},
-	    {KEYF("medical_clinic", NULL, "2"), 300, 1},
-	    {KEYF("medical_clinic", NULL, "4"), 500, 1},
-	    {KEYF("medical_clinic", NULL, "5"), 150, 1},
+	    {KEYF("salon", NULL, "2"), 200, 1, 0, 0, 0},
+	    {KEYF("salon", NULL, "4"), 400, 1, 0, 0, 0},
+	    {KEYF("salon", NULL, "5"), 100, 1, 0, 0, 0},
+	    {KEYF("medical_clinic", NULL, "2"), 300, 1, 0, 0, 0},
+	    {KEYF("medical_clinic", NULL, "4"), 500, 1, 0, 0, 0},
+	    {KEYF("medical_clinic", NULL, "5"), 150, 1, 0, 0, 0},
 	};
 	struct summary_input in = {.q = &f->q,
 				   .events = design_events,
@@ -277,7 +277,9 @@ static void test_json_answer_shape(void **state)
 				     "\"rr_haldane\":false,\"rr_adjusted\":null,"
 				     "\"rr_adjusted_ci95_low\":null,\"rr_adjusted_ci95_high\":null,"
 				     "\"premises_reporting\":2,\"events_without_activity\":0,"
-				     "\"events_third_party\":2}"));
+				     "\"events_third_party\":2,\"premises_active\":4,"
+				     "\"premises_silent\":1,\"premises_implausible\":1,"
+				     "\"events_implausible\":3}"));
 	assert_non_null(strstr(text, "\"unregistered\":[{\"setting\":\"home\","
 				     "\"complication\":\"infection\",\"cases\":3}]"));
 	free(text);
@@ -297,15 +299,17 @@ static void test_csv_has_the_same_columns(void **state)
 			    "setting,complication,events,procedures,rate_per_1000,ci95_low,"
 			    "ci95_high,ci_method,rate_ratio,rr_ci95_low,rr_ci95_high,rr_haldane,"
 			    "rr_adjusted,rr_adjusted_ci95_low,rr_adjusted_ci95_high,"
-			    "premises_reporting,events_without_activity,events_third_party\r\n",
+			    "premises_reporting,events_without_activity,events_third_party,"
+			    "premises_active,premises_silent,premises_implausible,events_implausible\r\n",
 			    strlen("setting,complication,events,procedures,rate_per_1000,ci95_low,"
 				   "ci95_high,ci_method,rate_ratio,rr_ci95_low,rr_ci95_high,"
 				   "rr_haldane,rr_adjusted,rr_adjusted_ci95_low,"
 				   "rr_adjusted_ci95_high,premises_reporting,"
-				   "events_without_activity,events_third_party\r\n"));
+				   "events_without_activity,events_third_party,premises_active,"
+				   "premises_silent,premises_implausible,events_implausible\r\n"));
 	assert_non_null(strstr(csv, "\r\nsalon,infection,6,500,12,5.510995174,25.93036112,wilson,"
-				    "6,1.215384297,29.62026092,false,,,,2,0,2\r\n"));
-	assert_non_null(strstr(csv, "\r\nhome,pigmentation,0,0,,,,,,,,,,,,0,2,0\r\n"));
+				    "6,1.215384297,29.62026092,false,,,,2,0,2,4,1,1,3\r\n"));
+	assert_non_null(strstr(csv, "\r\nhome,pigmentation,0,0,,,,,,,,,,,,0,2,0,0,0,0,0\r\n"));
 	free(csv);
 }
 
