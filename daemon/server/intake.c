@@ -1,12 +1,11 @@
 /* Intake: the strict pre-pass over a complete request body, before admission. */
 #include "intake.h"
 #include "admission.h"
-#include "batch.h"
 #include "config.h"
 #include "csv.h"
+#include "ingest.h"
 #include "jsonstrict.h"
 #include "log.h"
-#include "reports.h"
 #include "request.h"
 #include "respond.h"
 #include "server.h"
@@ -73,7 +72,7 @@ static bool blank(const char *p, size_t len)
 }
 
 /* NDJSON: every non-blank line is a report, each its own document; the
- * limits are on the whole body, as batch_post_ndjson counts them. */
+ * limits are on the whole body, as ingest.c counts them. */
 static void tally_ndjson(const char *p, size_t len, size_t max_values, size_t max_items,
 			 struct tally *t)
 {
@@ -141,7 +140,7 @@ bool intake_measure(struct request *rq, size_t *ret_cost, enum MHD_Result *ret_a
 	size_t max_items = rq->route == ROUTE_REPORTS_POST ? (size_t)max_batch : 0;
 	struct tally t = {0};
 
-	switch (reports_body_format(rq)) {
+	switch (ingest_body_format(rq)) {
 	case FORMAT_NDJSON:
 		tally_ndjson(rq->body, rq->body_len, max_values, max_items, &t);
 		break;
@@ -157,7 +156,7 @@ bool intake_measure(struct request *rq, size_t *ret_cost, enum MHD_Result *ret_a
 			  rq->def->name, t.fault == JSON_FAULT_TOO_MANY_ITEMS ? "items" : "values",
 			  rq->body_len, rq->account.id);
 		*ret_answer = t.fault == JSON_FAULT_TOO_MANY_ITEMS
-				  ? batch_too_large(rq)
+				  ? ingest_too_large(rq)
 				  : too_many_values(rq, max_values);
 		return false;
 	}
