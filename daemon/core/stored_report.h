@@ -18,10 +18,10 @@ struct report;
 
 /* Who sent the report (from the token) and in what form. */
 struct stored_origin {
-	long long premises_id;        /* the reporting premises */
+	long long premises_id; /* the reporting premises */
 	long long account_id;
 	const char *premises_setting; /* the reporting premises' registered setting */
-	const char *format;           /* "json", "csv", "fhir" */
+	const char *format;	      /* "json", "csv", "fhir" */
 };
 
 /* Where the procedure was done. */
@@ -117,8 +117,8 @@ struct stored_row {
  * body gives the same list). The row points into r, p and body as well as
  * into a: they must outlive it. Returns 0, -ENOMEM or -EIO (hashing). */
 int stored_report_row(struct stored_row *ret, struct arena *a, const struct report *r,
-		      const struct stored_origin *o, const struct stored_place *p,
-		      const char *body, const struct issues *w);
+		      const struct stored_origin *o, const struct stored_place *p, const char *body,
+		      const struct issues *w);
 
 /* The normalised report with procedure.place, as stored (JSON text in a). */
 const char *stored_report_normalised(struct arena *a, const struct report *r,
@@ -136,16 +136,18 @@ const char *stored_report_complications(struct arena *a, const struct report *r)
  * SELECT <premises_id>, <report_id>, STORED_COMPLICATION_VALUES
  * FROM jsonb_to_recordset(<text>::jsonb) AS STORED_COMPLICATION_RECORD. */
 #define STORED_COMPLICATION_TARGET                                                                 \
-	" (premises_id, report_id, idx, type, type_raw, complication_group, onset_days,"          \
-	"  duration_days, severity, severity_raw, serious, outcome, outcome_raw, treatment,"      \
+	" (premises_id, report_id, idx, type, type_raw, complication_group, onset_days,"           \
+	"  duration_days, severity, severity_raw, serious, outcome, outcome_raw, treatment,"       \
 	"  needs_review)"
 #define STORED_COMPLICATION_VALUES                                                                 \
-	" x.idx, x.type, x.type_raw, x.grp, x.onset_days, x.duration_days, x.severity,"           \
-	"  x.severity_raw, x.serious, x.outcome, x.outcome_raw, coalesce(x.treatment, '[]'::jsonb),"\
+	" x.idx, x.type, x.type_raw, x.grp, x.onset_days, x.duration_days, x.severity,"            \
+	"  x.severity_raw, x.serious, x.outcome, x.outcome_raw, coalesce(x.treatment, "            \
+	"'[]'::jsonb),"                                                                            \
 	"  x.needs_review"
 #define STORED_COMPLICATION_RECORD                                                                 \
-	" x(idx smallint, type text, type_raw text, grp text, onset_days integer,"                \
-	"  duration_days integer, severity text, severity_raw text, serious boolean, outcome text,"\
+	" x(idx smallint, type text, type_raw text, grp text, onset_days integer,"                 \
+	"  duration_days integer, severity text, severity_raw text, serious boolean, outcome "     \
+	"text,"                                                                                    \
 	"  outcome_raw text, treatment jsonb, needs_review boolean)"
 
 #endif

@@ -33,7 +33,7 @@ enum body_format { FORMAT_UNKNOWN, FORMAT_JSON, FORMAT_NDJSON, FORMAT_CSV, FORMA
 
 /* One report of the body. */
 struct ingest_item {
-	bool queued;		 /* handed to the writer: store[store_idx] is its row */
+	bool queued; /* handed to the writer: store[store_idx] is its row */
 	size_t store_idx;
 	struct report report;
 	struct issues errors, warnings;

@@ -243,8 +243,8 @@ static enum MHD_Result answer_batch(struct request *rq, const struct ingest *b)
 	log_event(LOG_INFO, "batch_stored",
 		  "request_id=%s premises=%lld format=%s reports=%zu accepted=%zu duplicate=%zu "
 		  "conflict=%zu rejected=%zu",
-		  rq->id, rq->account.premises_id, b->format, b->n, c.accepted, c.duplicate, c.conflict,
-		  c.rejected);
+		  rq->id, rq->account.premises_id, b->format, b->n, c.accepted, c.duplicate,
+		  c.conflict, c.rejected);
 	rq->status = MHD_HTTP_OK;
 	enum MHD_Result ret = respond_json(rq->conn, MHD_HTTP_OK, o, NULL);
 	cJSON_Delete(o);
