@@ -190,15 +190,14 @@ const char *stored_report_normalised(struct arena *a, const struct report *r,
  * body no longer holds the member, so re-deriving could not reproduce it. */
 const char *stored_report_warnings(struct arena *a, const struct issues *w)
 {
-	cJSON *arr = cJSON_CreateArray();
+	cJSON *arr = issues_json(w), *it = arr ? arr->child : NULL;
 
-	for (size_t i = 0; arr && w && i < w->n; i++) {
-		if (strcmp(w->v[i].message, REPORT_MEMBERS_UNKNOWN) == 0)
-			continue;
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "field", w->v[i].field);
-		cJSON_AddStringToObject(o, "message", w->v[i].message);
-		cJSON_AddItemToArray(arr, o);
+	while (it) {
+		cJSON *next = it->next;
+		const cJSON *msg = cJSON_GetObjectItemCaseSensitive(it, "message");
+		if (cJSON_IsString(msg) && strcmp(msg->valuestring, REPORT_MEMBERS_UNKNOWN) == 0)
+			cJSON_Delete(cJSON_DetachItemViaPointer(arr, it));
+		it = next;
 	}
 	const char *s = print_json(a, arr);
 	cJSON_Delete(arr);

@@ -286,6 +286,15 @@ static void prepare_item(struct request *rq, struct ingest *ing, struct ingest_i
 	it->store_idx = ing->n_store++;
 }
 
+/* j's text, in the arena; NULL on out of memory. */
+static const char *print_json(struct arena *a, const cJSON *j)
+{
+	char *s = cJSON_PrintUnformatted(j);
+	const char *out = s ? arena_strdup(a, s) : NULL;
+	free(s);
+	return out;
+}
+
 /* The stored body of a JSON report: the members the report format defines
  * (report_members_copy, so a member it does not define, warned about by
  * normalisation, is never stored), with patient.ref replaced by the
@@ -299,10 +308,8 @@ static const char *stored_json(struct request *rq, const cJSON *doc, const struc
 	if (r->patient.has_ref && cJSON_IsObject(patient))
 		cJSON_ReplaceItemInObjectCaseSensitive(patient, "ref",
 						       cJSON_CreateString(r->patient.pseudonym));
-	char *s = cJSON_PrintUnformatted(stored);
+	const char *text = print_json(rq->arena, stored);
 	cJSON_Delete(stored);
-	const char *text = s ? arena_strdup(rq->arena, s) : NULL;
-	free(s);
 	return text;
 }
 
@@ -410,7 +417,7 @@ static enum MHD_Result read_json(struct request *rq)
 	return ing ? submit(rq, ing) : MHD_NO;
 }
 
-static bool blank_line(const char *p, size_t len)
+bool ingest_blank_line(const char *p, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
@@ -445,7 +452,7 @@ static enum MHD_Result read_ndjson(struct request *rq)
 	for (const char *q = p; q < end;) {
 		const char *eol = memchr(q, '\n', (size_t)(end - q));
 		size_t len = (size_t)((eol ? eol : end) - q);
-		n += !blank_line(q, len);
+		n += !ingest_blank_line(q, len);
 		q += len + 1;
 	}
 	if (n == 0)
@@ -459,7 +466,7 @@ static enum MHD_Result read_ndjson(struct request *rq)
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		size_t len = (size_t)((eol ? eol : end) - p);
 		line++;
-		if (!blank_line(p, len)) {
+		if (!ingest_blank_line(p, len)) {
 			ing->items[i].line = line;
 			ndjson_line(rq, ing, &ing->items[i++], p, len);
 		}
@@ -490,10 +497,8 @@ static const char *csv_body(struct request *rq, const struct report_csv *rc,
 	cJSON_AddItemToObject(o, "report", src->report);
 	src->report = NULL;
 	cJSON_AddItemToObject(o, "rows", rows);
-	char *s = cJSON_PrintUnformatted(o);
+	const char *text = print_json(rq->arena, o);
 	cJSON_Delete(o);
-	const char *text = s ? arena_strdup(rq->arena, s) : NULL;
-	free(s);
 	return text;
 }
 
@@ -555,9 +560,7 @@ static void take_fhir(struct request *rq, struct ingest *ing, struct fhir_doc *f
 		it->warnings = src->warnings;
 		if (!normalise_item(rq, ing, it, src->report))
 			continue;
-		char *s = cJSON_PrintUnformatted(src->stored);
-		prepare_item(rq, ing, it, s ? arena_strdup(rq->arena, s) : NULL);
-		free(s);
+		prepare_item(rq, ing, it, print_json(rq->arena, src->stored));
 	}
 }
 

@@ -68,6 +68,9 @@ enum MHD_Result ingest_post_finish(struct request *rq);
 enum MHD_Result ingest_post_answer(struct request *rq);
 /* What the body is, from its Content-Type (FORMAT_UNKNOWN if none of ours). */
 enum body_format ingest_body_format(struct request *rq);
+/* An NDJSON line holding no report (spaces, tabs, a CR): intake.c's count
+ * of a body's reports and ingest's must agree. */
+bool ingest_blank_line(const char *p, size_t len);
 
 /* ---- answers (ingest_answer.c) ---- */
 

@@ -63,14 +63,6 @@ static void tally_json(const char *p, size_t len, size_t max_values, size_t max_
 	t->values = c.values;
 }
 
-static bool blank(const char *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
-			return false;
-	return true;
-}
-
 /* NDJSON: every non-blank line is a report, each its own document; the
  * limits are on the whole body, as ingest.c counts them. */
 static void tally_ndjson(const char *p, size_t len, size_t max_values, size_t max_items,
@@ -83,7 +75,7 @@ static void tally_ndjson(const char *p, size_t len, size_t max_values, size_t ma
 		size_t n = (size_t)((eol ? eol : end) - p);
 		struct tally line = {0};
 
-		if (!blank(p, n)) {
+		if (!ingest_blank_line(p, n)) {
 			if (++t->items > max_items || t->values >= max_values) {
 				t->fault = t->items > max_items ? JSON_FAULT_TOO_MANY_ITEMS
 								: JSON_FAULT_TOO_MANY_VALUES;
