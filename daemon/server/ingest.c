@@ -11,6 +11,7 @@
 #include "directory.h"
 #include "fhir.h"
 #include "jsonstrict.h"
+#include "metrics.h"
 #include "normalise.h"
 #include "report_csv.h"
 #include "report_members.h"

@@ -20,7 +20,6 @@
 #include <stddef.h>
 
 #include "issues.h"
-#include "metrics.h"
 #include "report.h"
 #include "store.h"
 
