@@ -235,7 +235,7 @@ static int process_row(struct renorm *rn, struct arena *a, PGresult *res, int i,
 	    .premises_setting = value(res, i, 5),
 	    .pseudonym = value(res, i, 6),
 	};
-	struct stored_row row;
+	struct stored_row row = {{NULL}};
 	const char *params[UPDATE_NPARAMS] = {pid, id};
 	char why[200];
 	PGresult *upd = NULL;
