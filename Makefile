@@ -113,6 +113,7 @@ $(BUILD)/tests/test_payload: $(BUILD)/daemon/upload/payload.o
 # The export's pure modules are needlewatchctl objects: their tests link them here.
 $(BUILD)/tests/test_export_files: $(BUILD)/daemon/ctl/export_files.o
 $(BUILD)/tests/test_export_html: $(BUILD)/daemon/ctl/export_html.o $(BUILD)/daemon/ctl/export_svg.o \
+	$(BUILD)/daemon/ctl/export_chart.o \
 	$(BUILD)/daemon/ctl/export_files.o
 $(BUILD)/tests/test_export_deliver: $(BUILD)/daemon/ctl/deliver.o $(BUILD)/daemon/client/https_client.o
 $(BUILD)/tests/test_export_deliver: LIBS += -lcurl

@@ -2,6 +2,8 @@
 #include "issues.h"
 #include "arena.h"
 
+#include <cJSON.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,4 +39,16 @@ int issues_add(struct issues *list, const char *field, const char *fmt, ...)
 		return -ENOMEM;
 	list->n++;
 	return 0;
+}
+
+cJSON *issues_json(const struct issues *list)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; arr && list && i < list->n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "field", list->v[i].field);
+		cJSON_AddStringToObject(o, "message", list->v[i].message);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 struct arena;
+struct cJSON;
 
 /* One problem with one field. field is a path such as "complications[0].onset_days"
  * ("" for the document as a whole); message follows PostgreSQL's style: short,
@@ -25,5 +26,8 @@ void issues_init(struct issues *list, struct arena *a);
 /* Appends one issue; the strings are copied into the arena. Returns 0 or -ENOMEM. */
 int issues_add(struct issues *list, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The issues as a JSON array of {"field", "message"} (NULL list: empty).
+ * Caller owns it; NULL on out of memory. */
+struct cJSON *issues_json(const struct issues *list);
 
 #endif

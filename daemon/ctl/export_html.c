@@ -1,138 +1,13 @@
 /* The weekly export's report page: layout, style sheet and tables; the charts
  * are export_svg.c's. */
 #include "export_html.h"
+#include "export_chart.h"
 #include "export_svg.h"
-#include "codes.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- helpers shared with export_svg.c ---- */
-
-void export_html_escape(struct export_buf *b, const char *s)
-{
-	if (!s)
-		return;
-	for (const char *p = s; *p; p++) {
-		switch (*p) {
-		case '&':
-			export_buf_puts(b, "&amp;");
-			break;
-		case '<':
-			export_buf_puts(b, "&lt;");
-			break;
-		case '>':
-			export_buf_puts(b, "&gt;");
-			break;
-		case '"':
-			export_buf_puts(b, "&quot;");
-			break;
-		case '\'':
-			export_buf_puts(b, "&#39;");
-			break;
-		default:
-			export_buf_add(b, p, 1);
-		}
-	}
-}
-
-struct export_axis export_html_axis(double data_max)
-{
-	static const double nice[] = {1, 2, 2.5, 5};
-	struct export_axis a = {.max = 1, .step = 0.25, .ticks = 4};
-	if (!(data_max > 0) || !isfinite(data_max))
-		return a;
-	/* The smallest nice step that reaches data_max in at most 5 ticks. */
-	double mag = pow(10, floor(log10(data_max / 5)));
-	for (int k = 0; k < 3; k++, mag *= 10)
-		for (size_t i = 0; i < sizeof(nice) / sizeof(nice[0]); i++) {
-			double step = nice[i] * mag;
-			int ticks = (int)ceil(data_max / step - 1e-9);
-			if (ticks > 5)
-				continue;
-			a.step = step;
-			a.ticks = ticks < 1 ? 1 : ticks;
-			a.max = a.ticks * step;
-			return a;
-		}
-	return a;
-}
-
-struct export_axis export_html_axis_for(double max_rate, double max_high)
-{
-	double top = max_high > max_rate ? max_high : max_rate;
-	if (max_rate > 0 && top > 2.5 * max_rate)
-		top = 2.5 * max_rate;
-	return export_html_axis(top);
-}
-
-void export_html_format_tick(const struct export_axis *a, double v, char *out, size_t outlen)
-{
-	int decimals = 0;
-	for (double s = a->step; decimals < 4 && fabs(s - round(s)) > 1e-9 * (1 + fabs(s)); s *= 10)
-		decimals++;
-	snprintf(out, outlen, "%.*f", decimals, v);
-}
-
-double export_html_scale(const struct export_axis *a, double v, double p0, double p1)
-{
-	double t = a->max > 0 ? v / a->max : 0;
-	if (!(t > 0))
-		t = 0;
-	if (t > 1)
-		t = 1;
-	return p0 + t * (p1 - p0);
-}
-
-void export_html_format_rate(double v, char *out, size_t outlen)
-{
-	if (!isfinite(v))
-		snprintf(out, outlen, "%s", "-");
-	else if (fabs(v) >= 100)
-		snprintf(out, outlen, "%.0f", v);
-	else if (fabs(v) >= 10)
-		snprintf(out, outlen, "%.1f", v);
-	else
-		snprintf(out, outlen, "%.2f", v);
-}
-
-void export_html_format_count(long long v, char *out, size_t outlen)
-{
-	char digits[32];
-	int n = snprintf(digits, sizeof(digits), "%lld", v < 0 ? -v : v);
-	size_t o = 0;
-	if (v < 0 && o + 1 < outlen)
-		out[o++] = '-';
-	for (int i = 0; i < n && o + 1 < outlen; i++) {
-		if (i > 0 && (n - i) % 3 == 0 && o + 2 < outlen)
-			out[o++] = ',';
-		out[o++] = digits[i];
-	}
-	out[o] = '\0';
-}
-
-const char *export_html_label(const char *code)
-{
-	if (!code)
-		return "Not known";
-	const char *label = codes_label(code);
-	return label ? label : code;
-}
-
-bool export_html_figure(const char *s, double *ret)
-{
-	if (!s || !export_json_number_ok(s))
-		return false;
-	*ret = strtod(s, NULL);
-	return isfinite(*ret);
-}
-
-bool export_html_suppressed(const char *s)
-{
-	return s && strcmp(s, EXPORT_SUPPRESSED) == 0;
-}
 
 /* ---- table cells ---- */
 
@@ -142,15 +17,15 @@ static void td_count(struct export_buf *out, const char *v)
 {
 	double d;
 	char text[32];
-	if (export_html_suppressed(v)) {
+	if (export_chart_suppressed(v)) {
 		export_buf_puts(out, "<td class=\"sup\">suppressed</td>");
 		return;
 	}
-	if (!export_html_figure(v, &d)) {
+	if (!export_chart_figure(v, &d)) {
 		export_buf_puts(out, "<td>" DASH "</td>");
 		return;
 	}
-	export_html_format_count((long long)llround(d), text, sizeof(text));
+	export_chart_format_count((long long)llround(d), text, sizeof(text));
 	export_buf_printf(out, "<td>%s</td>", text);
 }
 
@@ -159,28 +34,28 @@ static void td_estimate(struct export_buf *out, const char *v, const char *lo, c
 {
 	double d, l, h;
 	char a[32], b[32], c[32];
-	if (export_html_suppressed(v)) {
+	if (export_chart_suppressed(v)) {
 		export_buf_puts(out, "<td class=\"sup\">suppressed</td>");
 		return;
 	}
-	if (!export_html_figure(v, &d)) {
+	if (!export_chart_figure(v, &d)) {
 		export_buf_puts(out, "<td>" DASH "</td>");
 		return;
 	}
-	export_html_format_rate(d, a, sizeof(a));
-	if (!export_html_figure(lo, &l) || !export_html_figure(hi, &h)) {
+	export_chart_format_rate(d, a, sizeof(a));
+	if (!export_chart_figure(lo, &l) || !export_chart_figure(hi, &h)) {
 		export_buf_printf(out, "<td>%s</td>", a);
 		return;
 	}
-	export_html_format_rate(l, b, sizeof(b));
-	export_html_format_rate(h, c, sizeof(c));
+	export_chart_format_rate(l, b, sizeof(b));
+	export_chart_format_rate(h, c, sizeof(c));
 	export_buf_printf(out, "<td>%s <span class=\"ci\">(%s" DASH "%s)</span></td>", a, b, c);
 }
 
 static void th_label(struct export_buf *out, const char *code)
 {
 	export_buf_puts(out, "<th scope=\"row\">");
-	export_html_escape(out, export_html_label(code));
+	export_chart_escape(out, export_chart_label(code));
 	export_buf_puts(out, "</th>");
 }
 
@@ -238,7 +113,7 @@ static void groups_table(const struct export_doc *doc, struct export_buf *out)
 		export_buf_puts(out, "<tr>");
 		th_label(out, c->key[EXPORT_KEY_GROUP]);
 		export_buf_puts(out, "<td class=\"text\">");
-		export_html_escape(out, export_html_label(c->key[EXPORT_KEY_SETTING]));
+		export_chart_escape(out, export_chart_label(c->key[EXPORT_KEY_SETTING]));
 		export_buf_puts(out, "</td>");
 		td_count(out, c->fig[EXPORT_FIG_EVENTS]);
 		td_count(out, c->fig[EXPORT_FIG_PROCEDURES]);
@@ -274,7 +149,7 @@ static void breakdown_table(const struct export_doc *doc, enum export_table t, e
 		export_buf_puts(out, "<tr>");
 		th_label(out, c->key[EXPORT_KEY_SETTING]);
 		export_buf_puts(out, "<td class=\"text\">");
-		export_html_escape(out, key ? key : "Not known");
+		export_chart_escape(out, key ? key : "Not known");
 		export_buf_puts(out, "</td>");
 		td_count(out, c->fig[EXPORT_FIG_EVENTS]);
 		td_count(out, c->fig[EXPORT_FIG_PROCEDURES]);
@@ -306,7 +181,7 @@ static void unregistered_table(const struct export_doc *doc, struct export_buf *
 		export_buf_puts(out, "<tr>");
 		th_label(out, c->key[EXPORT_KEY_SETTING]);
 		export_buf_puts(out, "<td class=\"text\">");
-		export_html_escape(out, c->key[EXPORT_KEY_REGION] ? c->key[EXPORT_KEY_REGION]
+		export_chart_escape(out, c->key[EXPORT_KEY_REGION] ? c->key[EXPORT_KEY_REGION]
 								  : "Not known");
 		export_buf_puts(out, "</td>");
 		td_count(out, c->fig[EXPORT_FIG_EVENTS]);
@@ -398,28 +273,28 @@ static void page_header(const struct export_doc *doc, struct export_buf *out)
 		 "<meta charset=\"utf-8\"/>\n"
 		 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
 		 "<title>Needlewatch weekly statistics ");
-	export_html_escape(out, doc->week_text);
+	export_chart_escape(out, doc->week_text);
 	export_buf_puts(out, "</title>\n<style>\n");
 	export_buf_puts(out, style);
 	export_buf_puts(out, "</style>\n</head>\n<body>\n<header>\n"
 			     "<h1>Complications after microneedling: weekly statistics</h1>\n"
 			     "<p class=\"period\">ISO week <strong>");
-	export_html_escape(out, doc->week_text);
+	export_chart_escape(out, doc->week_text);
 	export_buf_printf(out, "</strong>: Monday %s to Sunday %s (Europe/London)</p>\n", from, to);
 	export_buf_puts(out,
 			"<p class=\"generated\">Generated <time id=\"generated_at\" datetime=\"");
-	export_html_escape(out, doc->generated_at);
+	export_chart_escape(out, doc->generated_at);
 	export_buf_puts(out, "\">");
-	export_html_escape(out, when);
+	export_chart_escape(out, when);
 	export_buf_puts(out, "</time> by Needlewatch ");
-	export_html_escape(out, doc->software_version);
+	export_chart_escape(out, doc->software_version);
 	export_buf_puts(out, ".</p>\n</header>\n<main>\n");
 }
 
 static long long cell_count(const struct export_cell *c, enum export_fig f)
 {
 	double d;
-	return export_html_figure(c->fig[f], &d) ? llround(d) : 0;
+	return export_chart_figure(c->fig[f], &d) ? llround(d) : 0;
 }
 
 /* One setting's coverage in words: "Salons: 3 of 5 active premises reported
@@ -434,7 +309,7 @@ static void setting_coverage(const struct export_cell *c, struct export_buf *out
 	long long reports_only = active - reporting - silent - implausible;
 
 	export_buf_puts(out, "<li>");
-	export_html_escape(out, export_html_label(c->key[EXPORT_KEY_SETTING]));
+	export_chart_escape(out, export_chart_label(c->key[EXPORT_KEY_SETTING]));
 	export_buf_printf(out, ": %lld of %lld active premises reported activity", reporting,
 			  active);
 	if (reports_only > 0)
@@ -444,7 +319,7 @@ static void setting_coverage(const struct export_cell *c, struct export_buf *out
 	if (implausible > 0) {
 		export_buf_printf(out, "; %lld %s left out as implausible (", implausible,
 				  implausible == 1 ? "was" : "were");
-		export_html_escape(out, c->fig[EXPORT_FIG_PLAUSIBILITY]
+		export_chart_escape(out, c->fig[EXPORT_FIG_PLAUSIBILITY]
 					    ? c->fig[EXPORT_FIG_PLAUSIBILITY]
 					    : "see the methods");
 		export_buf_puts(out, ")");
@@ -465,9 +340,9 @@ static void coverage_note(const struct export_doc *doc, struct export_buf *out)
 		active += cell_count(c, EXPORT_FIG_PREMISES_ACTIVE);
 		implausible += cell_count(c, EXPORT_FIG_PREMISES_IMPLAUSIBLE);
 	}
-	export_html_format_count(premises, a, sizeof(a));
-	export_html_format_count(procedures, b, sizeof(b));
-	export_html_format_count(active, c_active, sizeof(c_active));
+	export_chart_format_count(premises, a, sizeof(a));
+	export_chart_format_count(procedures, b, sizeof(b));
+	export_chart_format_count(active, c_active, sizeof(c_active));
 	export_buf_printf(
 	    out,
 	    "<p class=\"note\" id=\"coverage\">Coverage: %s of %s registered, active premises "

@@ -2,7 +2,7 @@
  * chart. Coordinates are printed with one decimal, so the same figures
  * always give the same bytes. */
 #include "export_svg.h"
-#include "export_html.h"
+#include "export_chart.h"
 #include "codes.h"
 
 #include <stdio.h>
@@ -64,7 +64,7 @@ static void legend(struct export_buf *out, unsigned mask)
 		export_buf_puts(out, "<span><svg viewBox=\"0 0 16 16\" aria-hidden=\"true\">");
 		marker(out, s, 8, 8);
 		export_buf_puts(out, "</svg>");
-		export_html_escape(out, s < CODES_N_SETTINGS ? export_html_label(codes_settings[s])
+		export_chart_escape(out, s < CODES_N_SETTINGS ? export_chart_label(codes_settings[s])
 							     : "Other");
 		export_buf_puts(out, "</span>");
 	}
@@ -77,7 +77,7 @@ static void svg_open(struct export_buf *out, int width, double height, const cha
 			  "<svg viewBox=\"0 0 %d %.0f\" width=\"%d\" height=\"%.0f\" role=\"img\" "
 			  "aria-label=\"",
 			  width, height, width, height);
-	export_html_escape(out, title);
+	export_chart_escape(out, title);
 	export_buf_puts(out, "\">\n");
 }
 
@@ -91,19 +91,19 @@ struct extent {
 static void extent_add(struct extent *e, const char *rate, const char *high)
 {
 	double v;
-	if (!export_html_figure(rate, &v))
+	if (!export_chart_figure(rate, &v))
 		return;
 	if (v > e->rate)
 		e->rate = v;
 	if (v > e->high)
 		e->high = v;
-	if (export_html_figure(high, &v) && v > e->high)
+	if (export_chart_figure(high, &v) && v > e->high)
 		e->high = v;
 }
 
 static struct export_axis extent_axis(const struct extent *e)
 {
-	return export_html_axis_for(e->rate, e->high);
+	return export_chart_axis_for(e->rate, e->high);
 }
 
 #define RANGE_LEN 128
@@ -115,15 +115,15 @@ static void text_range(const char *v, const char *lo, const char *hi, char out[R
 	double d, l, h;
 	char a[32], b[32], c[32];
 	out[0] = '\0';
-	if (!export_html_figure(v, &d))
+	if (!export_chart_figure(v, &d))
 		return;
-	export_html_format_rate(d, a, sizeof(a));
-	if (!export_html_figure(lo, &l) || !export_html_figure(hi, &h)) {
+	export_chart_format_rate(d, a, sizeof(a));
+	if (!export_chart_figure(lo, &l) || !export_chart_figure(hi, &h)) {
 		snprintf(out, n, "%s", a);
 		return;
 	}
-	export_html_format_rate(l, b, sizeof(b));
-	export_html_format_rate(h, c, sizeof(c));
+	export_chart_format_rate(l, b, sizeof(b));
+	export_chart_format_rate(h, c, sizeof(c));
 	snprintf(out, n, "%s (%s\xe2\x80\x93%s)", a, b, c);
 }
 
@@ -141,8 +141,8 @@ static void rates_axis(struct export_buf *out, const struct export_axis *a, doub
 	char label[32];
 	for (int t = 0; t <= a->ticks; t++) {
 		double v = t * a->step;
-		double x = export_html_scale(a, v, RP_X0, RP_X1);
-		export_html_format_tick(a, v, label, sizeof(label));
+		double x = export_chart_scale(a, v, RP_X0, RP_X1);
+		export_chart_format_tick(a, v, label, sizeof(label));
 		export_buf_printf(
 		    out,
 		    "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
@@ -158,8 +158,8 @@ static void rates_axis(struct export_buf *out, const struct export_axis *a, doub
 static void hwhisker(struct export_buf *out, const struct export_axis *a, int style, double y,
 		     double lo, double hi)
 {
-	double x0 = export_html_scale(a, lo, RP_X0, RP_X1);
-	double x1 = export_html_scale(a, hi, RP_X0, RP_X1);
+	double x0 = export_chart_scale(a, lo, RP_X0, RP_X1);
+	double x1 = export_chart_scale(a, hi, RP_X0, RP_X1);
 	export_buf_printf(out, "<path class=\"whisker s%d\" d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1f",
 			  style, x0, y - 5, y + 5, x0, y, x1);
 	if (hi > a->max)
@@ -178,20 +178,20 @@ static void rates_row(struct export_buf *out, const struct export_cell *c,
 	char text[RANGE_LEN];
 
 	export_buf_printf(out, "<g><text class=\"label\" x=\"4\" y=\"%.1f\">", y + 4);
-	export_html_escape(out, export_html_label(c->key[EXPORT_KEY_SETTING]));
+	export_chart_escape(out, export_chart_label(c->key[EXPORT_KEY_SETTING]));
 	export_buf_puts(out, "</text>");
-	if (export_html_suppressed(rate) || !export_html_figure(rate, &v)) {
+	if (export_chart_suppressed(rate) || !export_chart_figure(rate, &v)) {
 		export_buf_printf(out,
 				  "<text class=\"muted\" x=\"%.1f\" y=\"%.1f\">%s</text></g>\n",
 				  RP_X0 + 4, y + 4,
-				  export_html_suppressed(rate) ? "suppressed (small numbers)"
+				  export_chart_suppressed(rate) ? "suppressed (small numbers)"
 							       : "no activity reported");
 		return;
 	}
-	if (export_html_figure(c->fig[EXPORT_FIG_CI_LOW], &lo) &&
-	    export_html_figure(c->fig[EXPORT_FIG_CI_HIGH], &hi))
+	if (export_chart_figure(c->fig[EXPORT_FIG_CI_LOW], &lo) &&
+	    export_chart_figure(c->fig[EXPORT_FIG_CI_HIGH], &hi))
 		hwhisker(out, a, s, y, lo, hi);
-	marker(out, s, export_html_scale(a, v, RP_X0, RP_X1), y);
+	marker(out, s, export_chart_scale(a, v, RP_X0, RP_X1), y);
 	text_range(rate, c->fig[EXPORT_FIG_CI_LOW], c->fig[EXPORT_FIG_CI_HIGH], text);
 	export_buf_printf(out,
 			  "<text class=\"value\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>"
@@ -207,10 +207,10 @@ static void rates_panel(struct export_buf *out, const struct export_cell *cells,
 		extent_add(&e, cells[i].fig[EXPORT_FIG_RATE], cells[i].fig[EXPORT_FIG_CI_HIGH]);
 	struct export_axis a = extent_axis(&e);
 	double bottom = RP_TOP + RP_ROW * (double)n;
-	const char *group = export_html_label(cells[0].key[EXPORT_KEY_GROUP]);
+	const char *group = export_chart_label(cells[0].key[EXPORT_KEY_GROUP]);
 
 	export_buf_puts(out, "<figure>\n<figcaption>");
-	export_html_escape(out, group);
+	export_chart_escape(out, group);
 	export_buf_puts(out, "</figcaption>\n");
 	svg_open(out, RP_WIDTH, bottom + RP_AXIS, group);
 	rates_axis(out, &a, bottom);
@@ -265,7 +265,7 @@ struct vplot {
 
 static double vy(const struct vplot *p, double v)
 {
-	return export_html_scale(&p->a, v, p->bottom, p->top);
+	return export_chart_scale(&p->a, v, p->bottom, p->top);
 }
 
 static void vaxis(struct export_buf *out, const struct vplot *p)
@@ -273,7 +273,7 @@ static void vaxis(struct export_buf *out, const struct vplot *p)
 	char label[32];
 	for (int t = 0; t <= p->a.ticks; t++) {
 		double v = t * p->a.step, y = vy(p, v);
-		export_html_format_tick(&p->a, v, label, sizeof(label));
+		export_chart_format_tick(&p->a, v, label, sizeof(label));
 		export_buf_printf(
 		    out,
 		    "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>"
@@ -336,12 +336,12 @@ static void trend_series(struct export_buf *out, const struct vplot *p, int s,
 	for (size_t i = 0; i + 1 < n; i++) {
 		const struct export_trend_point *a = &pts[i], *b = &pts[i + 1];
 		double ra, rb, la, lb, ha, hb;
-		if (b->index != a->index + 1 || !export_html_figure(a->rate, &ra) ||
-		    !export_html_figure(b->rate, &rb))
+		if (b->index != a->index + 1 || !export_chart_figure(a->rate, &ra) ||
+		    !export_chart_figure(b->rate, &rb))
 			continue;
 		double xa = trend_x(p, a->index), xb = trend_x(p, b->index);
-		if (export_html_figure(a->ci_low, &la) && export_html_figure(b->ci_low, &lb) &&
-		    export_html_figure(a->ci_high, &ha) && export_html_figure(b->ci_high, &hb))
+		if (export_chart_figure(a->ci_low, &la) && export_chart_figure(b->ci_low, &lb) &&
+		    export_chart_figure(a->ci_high, &ha) && export_chart_figure(b->ci_high, &hb))
 			export_buf_printf(out,
 					  "<path class=\"band f%d\" d=\"M%.1f %.1fL%.1f %.1fL%.1f "
 					  "%.1fL%.1f %.1fZ\"/>",
@@ -352,12 +352,12 @@ static void trend_series(struct export_buf *out, const struct vplot *p, int s,
 	}
 	for (size_t i = 0; i < n; i++) {
 		double r, x = trend_x(p, pts[i].index);
-		if (export_html_suppressed(pts[i].rate))
+		if (export_chart_suppressed(pts[i].rate))
 			export_buf_printf(out,
 					  "<text class=\"muted\" x=\"%.1f\" y=\"%.1f\" "
 					  "text-anchor=\"middle\">s</text>",
 					  x, p->bottom - 5);
-		else if (export_html_figure(pts[i].rate, &r))
+		else if (export_chart_figure(pts[i].rate, &r))
 			marker(out, s, x, vy(p, r));
 	}
 	export_buf_puts(out, "\n");
@@ -371,10 +371,10 @@ static void trend_panel(const struct export_doc *doc, const struct export_trend_
 	for (size_t i = 0; i < n; i++)
 		extent_add(&e, pts[i].rate, pts[i].ci_high);
 	p.a = extent_axis(&e);
-	const char *name = export_html_label(pts[0].setting);
+	const char *name = export_chart_label(pts[0].setting);
 
 	export_buf_puts(out, "<figure>\n<figcaption>");
-	export_html_escape(out, name);
+	export_chart_escape(out, name);
 	export_buf_puts(out, "</figcaption>\n");
 	svg_open(out, TP_WIDTH, TP_HEIGHT, name);
 	vaxis(out, &p);
@@ -438,17 +438,17 @@ static void pih_point(struct export_buf *out, const struct vplot *p, const struc
 	if (t < 1 || t > FITZ_TYPES)
 		return;
 	x = pih_x(p, t, rank, nset);
-	if (export_html_suppressed(c->fig[EXPORT_FIG_RATE])) {
+	if (export_chart_suppressed(c->fig[EXPORT_FIG_RATE])) {
 		export_buf_printf(out,
 				  "<text class=\"muted\" x=\"%.1f\" y=\"%.1f\" "
 				  "text-anchor=\"middle\">s</text>",
 				  x, p->bottom - 5);
 		return;
 	}
-	if (!export_html_figure(c->fig[EXPORT_FIG_RATE], &v))
+	if (!export_chart_figure(c->fig[EXPORT_FIG_RATE], &v))
 		return;
-	if (export_html_figure(c->fig[EXPORT_FIG_CI_LOW], &lo) &&
-	    export_html_figure(c->fig[EXPORT_FIG_CI_HIGH], &hi))
+	if (export_chart_figure(c->fig[EXPORT_FIG_CI_LOW], &lo) &&
+	    export_chart_figure(c->fig[EXPORT_FIG_CI_HIGH], &hi))
 		vwhisker(out, p, s, x, lo, hi);
 	marker(out, s, x, vy(p, v));
 }

@@ -3,13 +3,15 @@
  * What must match the daemon exactly is what decides "changed": the
  * normalised document (compared as jsonb, so member order does not matter)
  * and the warnings list (order matters: mapping warnings, then
- * normalisation's, then the place's, as daemon/server/reports.c adds them). */
+ * normalisation's, then the place's). Both, and every other column, come
+ * from core/stored_report.c, as the daemon's do. */
 #include "rederive.h"
 #include "arena.h"
 #include "fhir.h"
 #include "issues.h"
 #include "normalise.h"
 #include "report.h"
+#include "stored_report.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -17,74 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *print_json(struct arena *a, const cJSON *j)
-{
-	char *s = j ? cJSON_PrintUnformatted(j) : NULL;
-	const char *out = s ? arena_strdup(a, s) : NULL;
-	free(s);
-	return out;
-}
-
-static const char *issues_text(struct arena *a, const struct issues *l)
-{
-	cJSON *arr = cJSON_CreateArray();
-	for (size_t i = 0; arr && i < l->n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "field", l->v[i].field);
-		cJSON_AddStringToObject(o, "message", l->v[i].message);
-		cJSON_AddItemToArray(arr, o);
-	}
-	const char *s = print_json(a, arr);
-	cJSON_Delete(arr);
-	return s;
-}
-
-/* The place warnings of reports.c's resolve_place(), from what it decided
- * then (the row's procedure_premises_id), so a re-run reproduces them. */
-static const char *place_setting(const struct stored_report *s, const struct report *r,
-				 struct issues *w)
-{
-	const char *reported = r->procedure.setting.code;
-	const char *setting = reported[0] ? reported : "unknown";
-
-	if (r->procedure.premises_code && !s->procedure_premises_id)
-		issues_add(
-		    w, "procedure.premises_code",
-		    "no registered premises has this code; counted as an unregistered place");
-	if (s->procedure_premises_id && s->premises_setting)
-		setting = s->premises_setting;
-	if (s->procedure_premises_id && reported[0] && strcmp(reported, setting) != 0)
-		issues_add(w, "procedure.setting",
-			   "differs from the premises' registered setting %s, which is used",
-			   setting);
-	if (!s->procedure_premises_id && !reported[0])
-		issues_add(w, "procedure.setting",
-			   "missing for an unregistered place; stored as unknown");
-	return setting;
-}
-
-static const char *normalised_text(struct arena *a, const struct report *r, long long premises_id,
-				   const char *setting)
-{
-	cJSON *j = report_to_json(r);
-	cJSON *proc = cJSON_GetObjectItemCaseSensitive(j, "procedure");
-	cJSON *place = cJSON_CreateObject();
-
-	if (premises_id)
-		cJSON_AddNumberToObject(place, "premises_id", (double)premises_id);
-	else
-		cJSON_AddNullToObject(place, "premises_id");
-	cJSON_AddBoolToObject(place, "registered", premises_id != 0);
-	cJSON_AddStringToObject(place, "setting", setting);
-	cJSON_AddItemToObject(proc ? proc : j, "place", place);
-	const char *s = print_json(a, j);
-	cJSON_Delete(j);
-	return s;
-}
-
 /* The JSON report shape inside a stored body; owned by the caller. FHIR
  * bodies are mapped again (their mapping warnings go first into w). */
-static cJSON *report_shape(const struct rederive_ctx *ctx, const struct stored_report *s,
+static cJSON *report_shape(const struct rederive_ctx *ctx, const struct rederive_source *s,
 			   cJSON *doc, struct arena *a, struct issues *w, char *why, size_t why_len)
 {
 	if (strcmp(s->format, "csv") == 0)
@@ -107,18 +44,20 @@ static cJSON *report_shape(const struct rederive_ctx *ctx, const struct stored_r
 	return r;
 }
 
-int rederive_report(const struct rederive_ctx *ctx, const struct stored_report *s, struct arena *a,
-		    const char **ret_normalised, const char **ret_warnings, char *why,
-		    size_t why_len)
+int rederive_report(const struct rederive_ctx *ctx, const struct rederive_source *s, struct arena *a,
+		    struct stored_row *ret_row, char *why, size_t why_len)
 {
 	struct normalise_ctx nctx = {.vocab = ctx->vocab, .regions = ctx->regions, .key = NULL};
 	struct issues errors, warnings;
-	struct report r;
+	/* In the arena: the row points into it (its codes and dates). */
+	struct report *r = arena_alloc(a, sizeof(*r));
 	int rc = -EINVAL;
 
 	issues_init(&errors, a);
 	issues_init(&warnings, a);
 	memcpy(nctx.today, ctx->today, sizeof(nctx.today));
+	if (!r)
+		return -ENOMEM;
 	snprintf(why, why_len, "the stored body is not valid JSON");
 	cJSON *doc = cJSON_Parse(s->body);
 	cJSON *shape = doc ? report_shape(ctx, s, doc, a, &warnings, why, why_len) : NULL;
@@ -128,7 +67,7 @@ int rederive_report(const struct rederive_ctx *ctx, const struct stored_report *
 	/* The stored ref is the pseudonym already: never hash it again. */
 	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(shape, "patient"),
 						"ref");
-	rc = normalise_report(&nctx, shape, a, &r, &errors, &warnings);
+	rc = normalise_report(&nctx, shape, a, r, &errors, &warnings);
 	cJSON_Delete(shape);
 	if (rc < 0) {
 		if (errors.n)
@@ -136,11 +75,15 @@ int rederive_report(const struct rederive_ctx *ctx, const struct stored_report *
 		return rc;
 	}
 	if (s->pseudonym && strlen(s->pseudonym) == PSEUDONYM_HEX_LEN) {
-		r.patient.has_ref = true;
-		memcpy(r.patient.pseudonym, s->pseudonym, PSEUDONYM_HEX_LEN + 1);
+		r->patient.has_ref = true;
+		memcpy(r->patient.pseudonym, s->pseudonym, PSEUDONYM_HEX_LEN + 1);
 	}
-	const char *setting = place_setting(s, &r, &warnings);
-	*ret_normalised = normalised_text(a, &r, s->procedure_premises_id, setting);
-	*ret_warnings = issues_text(a, &warnings);
-	return *ret_normalised && *ret_warnings ? 0 : -ENOMEM;
+	struct stored_origin origin = {.format = s->format};
+	struct stored_place place;
+	stored_report_place_recorded(r, s->procedure_premises_id, s->premises_setting, &place,
+				     &warnings);
+	rc = stored_report_row(ret_row, a, r, &origin, &place, s->body, &warnings);
+	if (rc == -EIO)
+		snprintf(why, why_len, "the stored body cannot be hashed");
+	return rc;
 }

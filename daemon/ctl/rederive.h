@@ -12,9 +12,10 @@
 struct arena;
 struct vocab;
 struct region_table;
+struct stored_row;
 
 /* One stored row, as text from the database (NULL for SQL NULL). */
-struct stored_report {
+struct rederive_source {
 	const char *format; /* "json", "csv", "fhir" */
 	const char *body;
 	const char *pseudonym;		 /* reports.patient_pseudonym */
@@ -28,11 +29,11 @@ struct rederive_ctx {
 	char today[11];
 };
 
-/* The normalised JSON text (with procedure.place, as the daemon stores it)
- * and the warnings JSON text, in a. Returns 0; -EINVAL when the body no
- * longer yields a valid report, with the first reason in why; -ENOMEM. */
-int rederive_report(const struct rederive_ctx *ctx, const struct stored_report *s, struct arena *a,
-		    const char **ret_normalised, const char **ret_warnings, char *why,
-		    size_t why_len);
+/* The row the daemon would store for s today (stored_report_row: the
+ * normalised JSON with procedure.place, the warnings, every derived column
+ * and the complications), in a. Returns 0; -EINVAL when the body no longer
+ * yields a valid report, with the first reason in why; -ENOMEM. */
+int rederive_report(const struct rederive_ctx *ctx, const struct rederive_source *s, struct arena *a,
+		    struct stored_row *ret_row, char *why, size_t why_len);
 
 #endif

@@ -8,13 +8,15 @@
  * batch, and nothing is done twice. A run belongs to one vocabulary (its
  * SHA-256): resuming with another starts over, since rows already done
  * would otherwise keep the older mapping. An advisory lock keeps two runs
- * from interleaving. The columns are derived from the new normalised JSON
- * by the UPDATE itself, so the JSON is the single source of each value. */
+ * from interleaving. The columns are the re-derived row's, made the way the
+ * daemon makes them (core/stored_report.c), so a renormalised row is the
+ * row the daemon would store today. */
 #include "renormalise.h"
 #include "arena.h"
 #include "ctl_db.h"
 #include "pseudonym.h"
 #include "rederive.h"
+#include "stored_report.h"
 #include "region.h"
 #include "termtext.h"
 #include "vocab.h"
@@ -52,51 +54,59 @@ static const char *const SQL_BATCH =
     " FROM needlewatch.reports r LEFT JOIN needlewatch.premises p ON p.id = r.procedure_premises_id"
     " WHERE (r.premises_id, r.id) > ($1, $2)"
     " ORDER BY r.premises_id, r.id LIMIT $3";
-/* Every column the daemon derives from the normalised report, derived here
- * from the new one; a row whose normalised form and warnings are unchanged
- * is not touched (and not counted). */
+/* Every column the daemon derives from the report, from the re-derived row
+ * (stored_report.h: the daemon's INSERT takes the same values); $1, $2 name
+ * the row and $3.. are UPDATE_COLUMNS in order. A row whose normalised form
+ * and warnings are unchanged is not touched (and not counted). */
 static const char *const SQL_UPDATE =
     "UPDATE needlewatch.reports r SET"
-    " procedure_type = coalesce(x.n #>> '{procedure,type}', 'microneedling'),"
-    " procedure_type_raw = x.n #>> '{procedure,type_raw}',"
-    " setting = x.n #>> '{procedure,place,setting}',"
-    " setting_reported = x.n #>> '{procedure,setting}',"
-    " setting_raw = x.n #>> '{procedure,setting_raw}',"
-    " practitioner_role = x.n #>> '{procedure,practitioner_role}',"
-    " practitioner_role_raw = x.n #>> '{procedure,practitioner_role_raw}',"
-    " medically_trained = (x.n #>> '{procedure,medically_trained}')::boolean,"
-    " device = x.n #>> '{procedure,device}', device_raw = x.n #>> '{procedure,device_raw}',"
-    " needle_depth_mm = (x.n #>> '{procedure,needle_depth_mm}')::numeric(4,2),"
-    " areas = coalesce(x.n #> '{procedure,areas}', '[]'),"
-    " products = coalesce(x.n #> '{procedure,products}', '[]'),"
-    " sterile_single_use_cartridge ="
-    "  (x.n #>> '{procedure,sterile_single_use_cartridge}')::boolean,"
-    " antiviral_prophylaxis = (x.n #>> '{procedure,antiviral_prophylaxis}')::boolean,"
-    " age_band = x.n #>> '{patient,age_band}', sex = x.n #>> '{patient,sex}',"
-    " fitzpatrick = (x.n #>> '{patient,fitzpatrick}')::smallint,"
-    " history = coalesce(x.n #> '{patient,history}', '[]'),"
-    " postcode_district = x.n #>> '{patient,postcode_district}',"
-    " postcode_area = x.n #>> '{patient,postcode_area}', region = x.n #>> '{patient,region}',"
-    " reporter_role = x.n ->> 'reporter_role',"
-    " needs_review = jsonb_array_length(x.n -> 'needs_review') > 0,"
-    " normalised = x.n, warnings = x.w"
-    " FROM (SELECT $3::jsonb AS n, $4::jsonb AS w) x"
+    " procedure_type = $3, procedure_type_raw = $4, setting = $5, setting_reported = $6,"
+    " setting_raw = $7, practitioner_role = $8, practitioner_role_raw = $9,"
+    " medically_trained = $10::boolean, device = $11, device_raw = $12,"
+    " needle_depth_mm = $13::numeric, areas = $14::jsonb, products = $15::jsonb,"
+    " sterile_single_use_cartridge = $16::boolean, antiviral_prophylaxis = $17::boolean,"
+    " age_band = $18, sex = $19, fitzpatrick = $20::smallint, history = $21::jsonb,"
+    " postcode_district = $22, postcode_area = $23, region = $24, reporter_role = $25,"
+    " needs_review = $26::boolean, normalised = $27::jsonb, warnings = $28::jsonb"
     " WHERE r.premises_id = $1 AND r.id = $2"
-    "  AND (r.normalised IS DISTINCT FROM x.n OR r.warnings IS DISTINCT FROM x.w)"
+    "  AND (r.normalised IS DISTINCT FROM $27::jsonb OR r.warnings IS DISTINCT FROM $28::jsonb)"
     " RETURNING r.id";
+static const enum stored_column UPDATE_COLUMNS[] = {
+    SCOL_PROCEDURE_TYPE,
+    SCOL_PROCEDURE_TYPE_RAW,
+    SCOL_SETTING,
+    SCOL_SETTING_REPORTED,
+    SCOL_SETTING_RAW,
+    SCOL_PRACTITIONER_ROLE,
+    SCOL_PRACTITIONER_ROLE_RAW,
+    SCOL_MEDICALLY_TRAINED,
+    SCOL_DEVICE,
+    SCOL_DEVICE_RAW,
+    SCOL_NEEDLE_DEPTH_MM,
+    SCOL_AREAS,
+    SCOL_PRODUCTS,
+    SCOL_STERILE_SINGLE_USE_CARTRIDGE,
+    SCOL_ANTIVIRAL_PROPHYLAXIS,
+    SCOL_AGE_BAND,
+    SCOL_SEX,
+    SCOL_FITZPATRICK,
+    SCOL_HISTORY,
+    SCOL_POSTCODE_DISTRICT,
+    SCOL_POSTCODE_AREA,
+    SCOL_REGION,
+    SCOL_REPORTER_ROLE,
+    SCOL_NEEDS_REVIEW,
+    SCOL_NORMALISED,
+    SCOL_WARNINGS,
+};
+#define UPDATE_NPARAMS (2 + sizeof(UPDATE_COLUMNS) / sizeof(UPDATE_COLUMNS[0]))
 static const char *const SQL_DELETE_COMPLICATIONS =
     "DELETE FROM needlewatch.report_complications WHERE premises_id = $1 AND report_id = $2";
+/* The complications' rows as the daemon's INSERT writes them. */
 static const char *const SQL_INSERT_COMPLICATIONS =
-    "INSERT INTO needlewatch.report_complications (premises_id, report_id, idx, type,"
-    " type_raw, complication_group, onset_days, duration_days, severity, severity_raw,"
-    " serious, outcome, outcome_raw, treatment, needs_review)"
-    " SELECT $1, $2, (c.ord - 1)::smallint, c.v ->> 'type', c.v ->> 'type_raw',"
-    "  c.v ->> 'group', (c.v ->> 'onset_days')::integer, (c.v ->> 'duration_days')::integer,"
-    "  c.v ->> 'severity', c.v ->> 'severity_raw', (c.v ->> 'serious')::boolean,"
-    "  c.v ->> 'outcome', c.v ->> 'outcome_raw', coalesce(c.v -> 'treatment', '[]'),"
-    "  EXISTS (SELECT 1 FROM jsonb_array_elements_text($3::jsonb -> 'needs_review') p(path)"
-    "   WHERE p.path LIKE 'complications[' || (c.ord - 1) || '].%')"
-    " FROM jsonb_array_elements($3::jsonb -> 'complications') WITH ORDINALITY AS c(v, ord)";
+    "INSERT INTO needlewatch.report_complications" STORED_COMPLICATION_TARGET
+    " SELECT $1, $2," STORED_COMPLICATION_VALUES
+    " FROM jsonb_to_recordset($3::jsonb) AS" STORED_COMPLICATION_RECORD;
 
 struct renorm_args {
 	const char *batch, *limit;
@@ -218,18 +228,19 @@ static int process_row(struct renorm *rn, struct arena *a, PGresult *res, int i,
 {
 	const char *pid = PQgetvalue(res, i, 0), *id = PQgetvalue(res, i, 1);
 	const char *premises_id = value(res, i, 4);
-	struct stored_report s = {
+	struct rederive_source s = {
 	    .format = PQgetvalue(res, i, 2),
 	    .body = PQgetvalue(res, i, 3),
 	    .procedure_premises_id = premises_id ? atoll(premises_id) : 0,
 	    .premises_setting = value(res, i, 5),
 	    .pseudonym = value(res, i, 6),
 	};
-	const char *normalised, *warnings;
+	struct stored_row row = {{NULL}};
+	const char *params[UPDATE_NPARAMS] = {pid, id};
 	char why[200];
 	PGresult *upd = NULL;
 
-	int rc = rederive_report(&rn->rctx, &s, a, &normalised, &warnings, why, sizeof(why));
+	int rc = rederive_report(&rn->rctx, &s, a, &row, why, sizeof(why));
 	if (rc == -ENOMEM) {
 		snprintf(rn->ctl->err, sizeof(rn->ctl->err), "out of memory");
 		return EX_SOFTWARE;
@@ -241,12 +252,14 @@ static int process_row(struct renorm *rn, struct arena *a, PGresult *res, int i,
 		(*failed)++;
 		return 0;
 	}
-	const char *params[4] = {pid, id, normalised, warnings};
-	rc = ctl_db_exec(rn->ctl, SQL_UPDATE, 4, params, &upd);
+	for (size_t c = 2; c < UPDATE_NPARAMS; c++)
+		params[c] = row.v[UPDATE_COLUMNS[c - 2]];
+	rc = ctl_db_exec(rn->ctl, SQL_UPDATE, UPDATE_NPARAMS, params, &upd);
 	bool is_changed = !rc && PQntuples(upd) == 1;
 	PQclear(upd);
 	if (!rc && is_changed)
 		rc = ctl_db_exec(rn->ctl, SQL_DELETE_COMPLICATIONS, 2, params, NULL);
+	params[2] = row.v[SCOL_COMPLICATIONS];
 	if (!rc && is_changed)
 		rc = ctl_db_exec(rn->ctl, SQL_INSERT_COMPLICATIONS, 3, params, NULL);
 	if (rc)

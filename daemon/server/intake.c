@@ -1,12 +1,11 @@
 /* Intake: the strict pre-pass over a complete request body, before admission. */
 #include "intake.h"
 #include "admission.h"
-#include "batch.h"
 #include "config.h"
 #include "csv.h"
+#include "ingest.h"
 #include "jsonstrict.h"
 #include "log.h"
-#include "reports.h"
 #include "request.h"
 #include "respond.h"
 #include "server.h"
@@ -64,16 +63,8 @@ static void tally_json(const char *p, size_t len, size_t max_values, size_t max_
 	t->values = c.values;
 }
 
-static bool blank(const char *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
-			return false;
-	return true;
-}
-
 /* NDJSON: every non-blank line is a report, each its own document; the
- * limits are on the whole body, as batch_post_ndjson counts them. */
+ * limits are on the whole body, as ingest.c counts them. */
 static void tally_ndjson(const char *p, size_t len, size_t max_values, size_t max_items,
 			 struct tally *t)
 {
@@ -84,7 +75,7 @@ static void tally_ndjson(const char *p, size_t len, size_t max_values, size_t ma
 		size_t n = (size_t)((eol ? eol : end) - p);
 		struct tally line = {0};
 
-		if (!blank(p, n)) {
+		if (!ingest_blank_line(p, n)) {
 			if (++t->items > max_items || t->values >= max_values) {
 				t->fault = t->items > max_items ? JSON_FAULT_TOO_MANY_ITEMS
 								: JSON_FAULT_TOO_MANY_VALUES;
@@ -141,7 +132,7 @@ bool intake_measure(struct request *rq, size_t *ret_cost, enum MHD_Result *ret_a
 	size_t max_items = rq->route == ROUTE_REPORTS_POST ? (size_t)max_batch : 0;
 	struct tally t = {0};
 
-	switch (reports_body_format(rq)) {
+	switch (ingest_body_format(rq)) {
 	case FORMAT_NDJSON:
 		tally_ndjson(rq->body, rq->body_len, max_values, max_items, &t);
 		break;
@@ -157,7 +148,7 @@ bool intake_measure(struct request *rq, size_t *ret_cost, enum MHD_Result *ret_a
 			  rq->def->name, t.fault == JSON_FAULT_TOO_MANY_ITEMS ? "items" : "values",
 			  rq->body_len, rq->account.id);
 		*ret_answer = t.fault == JSON_FAULT_TOO_MANY_ITEMS
-				  ? batch_too_large(rq)
+				  ? ingest_too_large(rq)
 				  : too_many_values(rq, max_values);
 		return false;
 	}

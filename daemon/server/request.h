@@ -11,8 +11,6 @@
 
 #include "admission.h"
 #include "directory.h"
-#include "report.h"
-#include "store.h"
 #include "writer.h"
 
 struct server;
@@ -92,12 +90,6 @@ struct request {
 	struct admission_waiter waiter;
 	size_t admitted_bytes;        /* 0 until asked for */
 
-	/* A single report on its way through the writer. */
-	struct store_job job;
-	struct store_item item;
-	struct report report;
-	const char *normalised;       /* JSON text */
-	const char *warnings;         /* JSON text */
 	void *handler_state;          /* a handler's own per-request state, in the arena */
 	long long start_us;
 	/* Names the request in every log line about it (the access line,

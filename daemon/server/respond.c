@@ -61,18 +61,6 @@ enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, const cJ
 	return ret;
 }
 
-cJSON *issues_json(const struct issues *list)
-{
-	cJSON *arr = cJSON_CreateArray();
-	for (size_t i = 0; arr && list && i < list->n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "field", list->v[i].field);
-		cJSON_AddStringToObject(o, "message", list->v[i].message);
-		cJSON_AddItemToArray(arr, o);
-	}
-	return arr;
-}
-
 cJSON *problem_json(unsigned status, const char *type, const char *title, const char *detail,
 		    const struct issues *errors)
 {

@@ -7,6 +7,8 @@
 #include <microhttpd.h>
 #include <stdbool.h>
 
+#include "issues.h"
+
 struct issues;
 struct request;
 
@@ -40,7 +42,6 @@ enum MHD_Result respond_request_problem(struct request *rq, unsigned status, con
 /* The problem+json object itself, for embedding in batch results. Caller owns it. */
 cJSON *problem_json(unsigned status, const char *type, const char *title, const char *detail,
 		    const struct issues *errors);
-/* The issues as a JSON array of {"field", "message"}. Caller owns it. */
-cJSON *issues_json(const struct issues *list);
+/* issues_json() (the issues as a JSON array) is issues.h's. */
 
 #endif

@@ -14,6 +14,7 @@
 #include "netaddr.h"
 #include "premises_me.h"
 #include "ratelimit.h"
+#include "ingest.h"
 #include "reports.h"
 #include "reqtimeout.h"
 #include "summaries.h"
@@ -369,7 +370,7 @@ static const struct route_def ROUTES[] = {
 	{ROUTE_READYZ, "readyz", "GET", "/readyz", false, ROLE_NONE, serve_readyz, NULL, NULL},
 	{ROUTE_METRICS, "metrics", "GET", "/metrics", false, ROLE_NONE, serve_metrics, NULL, NULL},
 	{ROUTE_REPORTS_POST, "reports_post", "POST", "/v1/reports", false, ROLE_REPORTER,
-	 reports_post_begin, reports_post_finish, reports_post_answer},
+	 ingest_post_begin, ingest_post_finish, ingest_post_answer},
 	{ROUTE_REPORT_GET, "report_get", "GET", "/v1/reports/", true, ROLE_REPORTER, reports_get,
 	 NULL, NULL},
 	{ROUTE_ACTIVITY_POST, "activity_post", "POST", "/v1/activity", false, ROLE_REPORTER,

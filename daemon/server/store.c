@@ -3,10 +3,8 @@
 #include "store.h"
 #include "arena.h"
 #include "dbpool.h"
-#include "jsonesc.h"
 #include "log.h"
-#include "pseudonym.h"
-#include "report.h"
+#include "stored_report.h"
 #include "writer.h"
 
 #include <arpa/inet.h>
@@ -29,6 +27,9 @@
  * first row is the one stored (f keeps it for the complications). The
  * answer is (ord, id) for each row stored, in order. */
 #define ROWS_PER_STATEMENT 256
+
+/* $1..$38 are the columns of enum stored_column, in its order. */
+_Static_assert(STORED_NCOLUMNS == 38, "SQL_INSERT_REPORTS takes one parameter per stored column");
 
 static const char *const SQL_INSERT_REPORTS =
 	"WITH v AS ("
@@ -73,16 +74,9 @@ static const char *const SQL_INSERT_REPORTS =
 	"  AND v.version::integer = r.version"
 	" ORDER BY r.premises_id, r.client_ref, r.version, v.ord"
 	"), c AS ("
-	" INSERT INTO needlewatch.report_complications (premises_id, report_id, idx, type,"
-	"  type_raw, complication_group, onset_days, duration_days, severity, severity_raw,"
-	"  serious, outcome, outcome_raw, treatment, needs_review)"
-	" SELECT f.premises_id, f.id, x.idx, x.type, x.type_raw, x.grp, x.onset_days,"
-	"  x.duration_days, x.severity, x.severity_raw, x.serious, x.outcome, x.outcome_raw,"
-	"  coalesce(x.treatment, '[]'::jsonb), x.needs_review"
-	" FROM f, jsonb_to_recordset(f.complications::jsonb) AS x(idx smallint, type text,"
-	"  type_raw text, grp text, onset_days integer, duration_days integer, severity text,"
-	"  severity_raw text, serious boolean, outcome text, outcome_raw text, treatment jsonb,"
-	"  needs_review boolean)"
+	" INSERT INTO needlewatch.report_complications" STORED_COMPLICATION_TARGET
+	" SELECT f.premises_id, f.id," STORED_COMPLICATION_VALUES
+	" FROM f, jsonb_to_recordset(f.complications::jsonb) AS" STORED_COMPLICATION_RECORD
 	")"
 	" SELECT ord, id FROM f ORDER BY ord";
 
@@ -101,212 +95,12 @@ static const char *const SQL_FIND_EXISTING =
 	" FROM needlewatch.reports"
 	" WHERE premises_id = $1 AND client_ref = $2 AND version = $3";
 
-static const char *nullable(const char *s)
-{
-	return s && *s ? s : NULL;
-}
-
-static const char *tristate_text(enum tristate t)
-{
-	if (t == TRI_UNKNOWN)
-		return NULL;
-	return t == TRI_TRUE ? "true" : "false";
-}
-
-/* JSON texts of the INSERT's jsonb parameters, written straight into the
- * request's arena: one allocation each, measured first (strings exactly,
- * numbers at their widest), so building one costs no malloc and no tree.
- * Strings are escaped by jsonesc.c (unit-tested and fuzzed there); they are
- * valid UTF-8 already (the body was). */
-struct jtext {
-	char *p;
-};
-
-/* The length of s as a JSON string (of null when absent). */
-static size_t jstr_max(const char *s)
-{
-	return jsonesc_len(s);
-}
-
-static void jraw(struct jtext *t, const char *s)
-{
-	size_t n = strlen(s);
-	memcpy(t->p, s, n);
-	t->p += n;
-}
-
-static void jstr(struct jtext *t, const char *s)
-{
-	t->p = jsonesc_write(t->p, s);
-}
-
-/* A string, or null when absent or empty. */
-static void jnullable(struct jtext *t, const char *key, const char *s)
-{
-	jraw(t, key);
-	if (s && *s)
-		jstr(t, s);
-	else
-		jraw(t, "null");
-}
-
-static void jint_or_null(struct jtext *t, const char *key, int v)
-{
-	char num[16];
-	jraw(t, key);
-	snprintf(num, sizeof(num), "%d", v);
-	jraw(t, v >= 0 ? num : "null");
-}
-
-static size_t list_max(const struct string_list *l)
-{
-	size_t n = 2;
-	for (size_t i = 0; i < l->n; i++)
-		n += 1 + jstr_max(l->v[i]);
-	return n;
-}
-
-static void jlist(struct jtext *t, const struct string_list *l)
-{
-	*t->p++ = '[';
-	for (size_t i = 0; i < l->n; i++) {
-		if (i)
-			*t->p++ = ',';
-		jstr(t, l->v[i]);
-	}
-	*t->p++ = ']';
-}
-
-/* A JSON array text of strings, in the arena. */
-static const char *list_json(struct arena *a, const struct string_list *l)
-{
-	struct jtext t = {arena_alloc(a, list_max(l) + 1)};
-	const char *out = t.p;
-	if (!out)
-		return NULL;
-	jlist(&t, l);
-	*t.p = '\0';
-	return out;
-}
-
-/* What the complications' jsonb_to_recordset reads: keys are its columns.
- * 256 holds the keys, punctuation and numbers. */
-static size_t complication_max(const struct complication *c)
-{
-	return 256 + jstr_max(c->type.code) + jstr_max(c->type.raw) + jstr_max(c->group) +
-	       jstr_max(c->severity.code) + jstr_max(c->severity.raw) + jstr_max(c->outcome.code) +
-	       jstr_max(c->outcome.raw) + list_max(&c->treatment);
-}
-
-static void complication_json(struct jtext *t, const struct complication *c, size_t idx)
-{
-	char num[32];
-	snprintf(num, sizeof(num), "{\"idx\":%zu", idx);
-	jraw(t, num);
-	jraw(t, ",\"type\":");
-	jstr(t, c->type.code);
-	jnullable(t, ",\"type_raw\":", c->type.raw);
-	jraw(t, ",\"grp\":");
-	jstr(t, c->group);
-	jint_or_null(t, ",\"onset_days\":", c->onset_days);
-	jint_or_null(t, ",\"duration_days\":", c->duration_days);
-	jnullable(t, ",\"severity\":", c->severity.code);
-	jnullable(t, ",\"severity_raw\":", c->severity.raw);
-	jraw(t, ",\"serious\":");
-	jraw(t, c->serious == TRI_UNKNOWN ? "null" : c->serious == TRI_TRUE ? "true" : "false");
-	jnullable(t, ",\"outcome\":", c->outcome.code);
-	jnullable(t, ",\"outcome_raw\":", c->outcome.raw);
-	jraw(t, ",\"treatment\":");
-	jlist(t, &c->treatment);
-	jraw(t, ",\"needs_review\":");
-	jraw(t, c->type.needs_review || c->severity.needs_review || c->outcome.needs_review
-		    ? "true}"
-		    : "false}");
-}
-
-static const char *complications_json(struct arena *a, const struct report *r)
-{
-	size_t max = 3;
-	for (size_t i = 0; i < r->n_complications; i++)
-		max += 1 + complication_max(&r->complications[i]);
-	struct jtext t = {arena_alloc(a, max)};
-	const char *out = t.p;
-	if (!out)
-		return NULL;
-	*t.p++ = '[';
-	for (size_t i = 0; i < r->n_complications; i++) {
-		if (i)
-			*t.p++ = ',';
-		complication_json(&t, &r->complications[i], i);
-	}
-	*t.p++ = ']';
-	*t.p = '\0';
-	return out;
-}
-
-static void fill_procedure(const char **p, struct arena *a, const struct report *r)
-{
-	const struct procedure *pr = &r->procedure;
-	p[7] = pr->date;
-	p[8] = pr->type.code[0] ? pr->type.code : "microneedling";
-	p[9] = pr->type.raw;
-	p[11] = nullable(pr->setting.code);
-	p[12] = pr->setting.raw;
-	p[13] = nullable(pr->practitioner_role.code);
-	p[14] = pr->practitioner_role.raw;
-	p[15] = tristate_text(pr->medically_trained);
-	p[16] = nullable(pr->device.code);
-	p[17] = pr->device.raw;
-	p[18] = pr->needle_depth_mm >= 0 ? arena_printf(a, "%.2f", pr->needle_depth_mm) : NULL;
-	p[19] = list_json(a, &pr->areas);
-	p[20] = list_json(a, &pr->products);
-	p[21] = tristate_text(pr->sterile_single_use_cartridge);
-	p[22] = tristate_text(pr->antiviral_prophylaxis);
-}
-
-static void fill_patient(const char **p, struct arena *a, const struct report *r)
-{
-	const struct patient *pt = &r->patient;
-	p[23] = pt->age_band;
-	p[24] = nullable(pt->sex.code);
-	p[25] = pt->fitzpatrick ? arena_printf(a, "%d", pt->fitzpatrick) : NULL;
-	p[26] = list_json(a, &pt->history);
-	p[27] = pt->has_ref ? pt->pseudonym : NULL;
-	p[28] = pt->postcode_district;
-	p[29] = pt->postcode_area;
-	p[30] = pt->region;
-}
-
 int store_item_init(struct store_item *item, struct arena *a, const struct report *r,
-		    const struct store_origin *o, const char *body, const char *normalised,
-		    const char *warnings)
+		    const struct stored_origin *o, const struct stored_place *p, const char *body,
+		    const struct issues *warnings)
 {
-	const char **p = item->params;
-	char hash[65];
-
 	memset(item, 0, sizeof(*item));
-	if (sha256_hex(body, strlen(body), hash) < 0)
-		return -EIO;
-	p[0] = arena_printf(a, "%lld", o->premises_id);
-	p[1] = arena_printf(a, "%lld", o->account_id);
-	p[2] = r->client_ref;
-	p[3] = arena_printf(a, "%d", r->version);
-	p[4] = o->format;
-	p[5] = o->procedure_premises_id ? arena_printf(a, "%lld", o->procedure_premises_id) : NULL;
-	p[6] = r->procedure.premises_code;
-	p[10] = o->setting;
-	fill_procedure(p, a, r);
-	fill_patient(p, a, r);
-	p[31] = r->reporter_role;
-	p[32] = r->needs_review ? "true" : "false";
-	p[33] = body;
-	p[34] = arena_strdup(a, hash);
-	p[35] = normalised;
-	p[36] = warnings;
-	p[37] = complications_json(a, r);
-	if (!p[0] || !p[1] || !p[3] || !p[19] || !p[20] || !p[26] || !p[34] || !p[37])
-		return -ENOMEM;
-	return 0;
+	return stored_report_row(&item->row, a, r, o, p, body, warnings);
 }
 
 int store_prepare(PGconn *conn)
@@ -315,7 +109,7 @@ int store_prepare(PGconn *conn)
 		const char *name, *sql;
 		int nparams;
 	} stmts[] = {
-		{"insert_reports", SQL_INSERT_REPORTS, STORE_NPARAMS},
+		{"insert_reports", SQL_INSERT_REPORTS, STORED_NCOLUMNS},
 		{"find_existing", SQL_FIND_EXISTING, 5},
 	};
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
@@ -335,20 +129,41 @@ int store_prepare(PGconn *conn)
 
 /* Same key already stored: a replay of the same report (SQL_FIND_EXISTING
  * says what counts as the same), or a conflicting one. */
-static int classify_existing(PGconn *conn, struct store_item *item, bool *ret_lost)
+/* The stored row with item's idempotency key: *ret_found, and the row's id
+ * and whether it holds the same report (byte-identical body, or the same
+ * normalised report: docs/api.md, replays). 0, or -EIO (*ret_lost: the
+ * connection failed). */
+static int find_existing(PGconn *conn, const struct store_item *item, bool *ret_found,
+			 long long *ret_id, bool *ret_same, bool *ret_lost)
 {
-	const char *params[5] = {item->params[0], item->params[2], item->params[3],
-				 item->params[34], item->params[35]};
+	const char *const *v = item->row.v;
+	const char *params[5] = {v[SCOL_PREMISES_ID], v[SCOL_CLIENT_REF], v[SCOL_VERSION],
+				 v[SCOL_BODY_SHA256], v[SCOL_NORMALISED]};
 	PGresult *res = PQexecPrepared(conn, "find_existing", 5, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		*ret_lost = db_result_is_connection_error(conn, res);
 		PQclear(res);
 		return -EIO;
 	}
-	item->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	bool same = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-	item->status = same ? STORE_DUPLICATE : STORE_CONFLICT;
+	*ret_found = PQntuples(res) == 1;
+	if (*ret_found) {
+		*ret_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		*ret_same = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+	}
 	PQclear(res);
+	return 0;
+}
+
+/* A replay: the row its INSERT met, a duplicate or a conflict. */
+static int classify_existing(PGconn *conn, struct store_item *item, bool *ret_lost)
+{
+	bool found = false, same = false;
+	long long id = 0;
+	*ret_lost = false;
+	if (find_existing(conn, item, &found, &id, &same, ret_lost) < 0 || !found)
+		return -EIO;
+	item->id = id;
+	item->status = same ? STORE_DUPLICATE : STORE_CONFLICT;
 	return 0;
 }
 
@@ -429,7 +244,7 @@ static size_t put_column(char *out, struct rows r, int c)
 		p = put_be32(p, 1);
 	}
 	while ((it = rows_next(&r))) {
-		const char *v = it->params[c];
+		const char *v = it->row.v[c];
 		size_t len = v ? strlen(v) : 0;
 		size += 4 + len;
 		if (!p)
@@ -445,9 +260,9 @@ static size_t put_column(char *out, struct rows r, int c)
  * that lives only until libpq has copied it out. */
 static int send_reports(PGconn *conn, struct write_job *const *jobs, size_t n, size_t k)
 {
-	const char *values[STORE_NPARAMS];
-	int lengths[STORE_NPARAMS], formats[STORE_NPARAMS];
-	size_t offsets[STORE_NPARAMS + 1] = {0};
+	const char *values[STORED_NCOLUMNS];
+	int lengths[STORED_NCOLUMNS], formats[STORED_NCOLUMNS];
+	size_t offsets[STORED_NCOLUMNS + 1] = {0};
 	struct rows r;
 	struct store_item *it;
 
@@ -456,20 +271,20 @@ static int send_reports(PGconn *conn, struct write_job *const *jobs, size_t n, s
 		it->status = STORE_PENDING;
 		it->id = 0;
 	}
-	for (int c = 0; c < STORE_NPARAMS; c++)
+	for (int c = 0; c < STORED_NCOLUMNS; c++)
 		offsets[c + 1] = offsets[c] + put_column(NULL, r, c);
-	if (offsets[STORE_NPARAMS] > INT32_MAX)
+	if (offsets[STORED_NCOLUMNS] > INT32_MAX)
 		return -EIO; /* cannot be: a batch is bounded by max_body_bytes */
-	char *buf = malloc(offsets[STORE_NPARAMS]);
+	char *buf = malloc(offsets[STORED_NCOLUMNS]);
 	if (!buf)
 		return -EIO;
-	for (int c = 0; c < STORE_NPARAMS; c++) {
+	for (int c = 0; c < STORED_NCOLUMNS; c++) {
 		put_column(buf + offsets[c], r, c);
 		values[c] = buf + offsets[c];
 		lengths[c] = (int)(offsets[c + 1] - offsets[c]);
 		formats[c] = 1;
 	}
-	int ok = PQsendQueryPrepared(conn, "insert_reports", STORE_NPARAMS, values, lengths,
+	int ok = PQsendQueryPrepared(conn, "insert_reports", STORED_NCOLUMNS, values, lengths,
 				     formats, 0);
 	free(buf);
 	return ok ? 0 : -EIO;
@@ -533,23 +348,15 @@ static int recheck_reports(PGconn *conn, struct write_job *job)
 	struct store_job *sj = as_store_job(job);
 	for (size_t i = 0; i < sj->n; i++) {
 		struct store_item *it = &sj->items[i];
-		long long ours = it->status == STORE_ACCEPTED ? it->id : 0;
-		const char *params[3] = {it->params[0], it->params[2], it->params[3]};
-		PGresult *res = PQexecPrepared(conn, "find_existing", 3, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			PQclear(res);
+		long long ours = it->status == STORE_ACCEPTED ? it->id : 0, id = 0;
+		bool found = false, same = false, lost;
+		if (find_existing(conn, it, &found, &id, &same, &lost) < 0)
 			return -EIO;
-		}
-		it->status = STORE_UNAVAILABLE;
-		it->id = 0;
-		if (PQntuples(res) == 1) {
-			it->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-			bool same = strcmp(PQgetvalue(res, 0, 1), it->params[34]) == 0;
-			it->status = !same ? STORE_CONFLICT
-				     : it->id == ours ? STORE_ACCEPTED
-						      : STORE_DUPLICATE;
-		}
-		PQclear(res);
+		it->id = found ? id : 0;
+		it->status = !found  ? STORE_UNAVAILABLE
+			     : !same ? STORE_CONFLICT
+			     : id == ours ? STORE_ACCEPTED
+					  : STORE_DUPLICATE;
 	}
 	return 0;
 }

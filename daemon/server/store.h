@@ -13,33 +13,25 @@
 
 #include "writer.h"
 
+#include "stored_report.h"
+
 struct arena;
+struct issues;
 struct report;
 
-#define STORE_NPARAMS 38
-
-/* One report on its way to PostgreSQL. */
+/* One report on its way to PostgreSQL: its row (stored_report.h), sent as
+ * the INSERT's parameters in enum stored_column's order. */
 struct store_item {
-	const char *params[STORE_NPARAMS];
+	struct stored_row row;
 	enum store_status status;
 	long long id;
 };
 
-/* Where the report came from and where its procedure was done, resolved by
- * the request thread before the report is queued. */
-struct store_origin {
-	long long premises_id;            /* the reporting premises (from the token) */
-	long long account_id;
-	long long procedure_premises_id;  /* 0: unregistered place */
-	const char *setting;              /* effective setting */
-	const char *format;               /* "json", "csv", "fhir" */
-};
-
-/* Fills item->params from r. body is the stored verbatim body, normalised and
- * warnings are JSON texts. Returns 0 or -ENOMEM. */
+/* Fills item->row from r (stored_report_row): body is the stored verbatim
+ * body, warnings the report's. Returns 0, -ENOMEM or -EIO. */
 int store_item_init(struct store_item *item, struct arena *a, const struct report *r,
-		    const struct store_origin *o, const char *body, const char *normalised,
-		    const char *warnings);
+		    const struct stored_origin *o, const struct stored_place *p, const char *body,
+		    const struct issues *warnings);
 
 /* Prepares the statements on a fresh connection. 0, or -EIO with the reason logged. */
 int store_prepare(PGconn *conn);

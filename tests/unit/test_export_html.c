@@ -5,24 +5,25 @@
 
 #include "helpers.h"
 
+#include "../../daemon/ctl/export_chart.h"
 #include "../../daemon/ctl/export_html.h"
 
 static void test_escape_markup_characters(void **state)
 {
 	(void)state;
 	struct export_buf b = {0};
-	export_html_escape(&b, "<a href=\"x\">Tom & Jerry's</a>");
+	export_chart_escape(&b, "<a href=\"x\">Tom & Jerry's</a>");
 	assert_string_equal(b.data, "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;");
 	export_buf_free(&b);
-	export_html_escape(&b, NULL);
-	export_html_escape(&b, "Yorkshire and The Humber");
+	export_chart_escape(&b, NULL);
+	export_chart_escape(&b, "Yorkshire and The Humber");
 	assert_string_equal(b.data, "Yorkshire and The Humber");
 	export_buf_free(&b);
 }
 
 static void assert_axis(double data, double max, double step, int ticks)
 {
-	struct export_axis a = export_html_axis(data);
+	struct export_axis a = export_chart_axis(data);
 	assert_float_equal(a.max, max, 1e-9);
 	assert_float_equal(a.step, step, 1e-9);
 	assert_int_equal(a.ticks, ticks);
@@ -41,7 +42,7 @@ static void test_axis_is_nice_and_covers_the_data(void **state)
 	assert_axis(7.8, 8, 2, 4);
 	assert_axis(0.013, 0.015, 0.005, 3);
 	for (double v = 0.001; v < 1e6; v *= 1.37) {
-		struct export_axis a = export_html_axis(v);
+		struct export_axis a = export_chart_axis(v);
 		assert_true(a.max >= v);
 		assert_true(a.max < v * 2.6);
 		assert_true(a.ticks >= 1 && a.ticks <= 5);
@@ -52,27 +53,27 @@ static void test_axis_for_caps_wide_intervals(void **state)
 {
 	(void)state;
 	/* One wide interval around a small count must not squash the rest. */
-	struct export_axis a = export_html_axis_for(3.125, 18.3);
+	struct export_axis a = export_chart_axis_for(3.125, 18.3);
 	assert_float_equal(a.max, 8, 1e-9);
 	/* An interval within 2.5 times the estimates is shown whole. */
-	a = export_html_axis_for(38.75, 54.5);
+	a = export_chart_axis_for(38.75, 54.5);
 	assert_float_equal(a.max, 60, 1e-9);
 	/* Nothing but zero estimates: the intervals set the scale. */
-	a = export_html_axis_for(0, 18.3);
+	a = export_chart_axis_for(0, 18.3);
 	assert_float_equal(a.max, 20, 1e-9);
 }
 
 static void test_scale_maps_and_clamps(void **state)
 {
 	(void)state;
-	struct export_axis a = export_html_axis(40);
-	assert_float_equal(export_html_scale(&a, 0, 100, 300), 100, 1e-9);
-	assert_float_equal(export_html_scale(&a, 20, 100, 300), 200, 1e-9);
-	assert_float_equal(export_html_scale(&a, 40, 100, 300), 300, 1e-9);
-	assert_float_equal(export_html_scale(&a, 400, 100, 300), 300, 1e-9);
-	assert_float_equal(export_html_scale(&a, -5, 100, 300), 100, 1e-9);
+	struct export_axis a = export_chart_axis(40);
+	assert_float_equal(export_chart_scale(&a, 0, 100, 300), 100, 1e-9);
+	assert_float_equal(export_chart_scale(&a, 20, 100, 300), 200, 1e-9);
+	assert_float_equal(export_chart_scale(&a, 40, 100, 300), 300, 1e-9);
+	assert_float_equal(export_chart_scale(&a, 400, 100, 300), 300, 1e-9);
+	assert_float_equal(export_chart_scale(&a, -5, 100, 300), 100, 1e-9);
 	/* upside down, as a vertical axis is drawn */
-	assert_float_equal(export_html_scale(&a, 10, 250, 50), 200, 1e-9);
+	assert_float_equal(export_chart_scale(&a, 10, 250, 50), 200, 1e-9);
 }
 
 static void test_number_formats(void **state)
@@ -89,19 +90,19 @@ static void test_number_formats(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
 		snprintf(name, sizeof(name), "rate %g", rates[i].v);
-		export_html_format_rate(rates[i].v, s, sizeof(s));
+		export_chart_format_rate(rates[i].v, s, sizeof(s));
 		th_assert_case_string(name, s, rates[i].want);
 	}
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
 		snprintf(name, sizeof(name), "count %lld", counts[i].v);
-		export_html_format_count(counts[i].v, s, sizeof(s));
+		export_chart_format_count(counts[i].v, s, sizeof(s));
 		th_assert_case_string(name, s, counts[i].want);
 	}
-	struct export_axis a = export_html_axis(7.8);
-	export_html_format_tick(&a, 4, s, sizeof(s));
+	struct export_axis a = export_chart_axis(7.8);
+	export_chart_format_tick(&a, 4, s, sizeof(s));
 	assert_string_equal(s, "4");
-	a = export_html_axis(11); /* steps of 2.5 */
-	export_html_format_tick(&a, 7.5, s, sizeof(s));
+	a = export_chart_axis(11); /* steps of 2.5 */
+	export_chart_format_tick(&a, 7.5, s, sizeof(s));
 	assert_string_equal(s, "7.5");
 }
 
