@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make bench`: needlewatchd against PostgreSQL's own ceiling (DESIGN §11).
+# `make bench`: needlewatchd against PostgreSQL's own ceiling (docs/performance.md).
 #
 # One run, on a private PostgreSQL and a release needlewatchd, both on
 # loopback: every figure is measured next to its ceiling on the same machine
@@ -35,7 +35,7 @@ LOAD_S=${NW_BENCH_SECONDS:-20}
 REPORTS=${NW_BENCH_REPORTS:-2000000}
 PREMISES=1000          # registered premises of the generated data
 WEEKS=104              # two years of it
-SINGLE_CONNS=64        # DESIGN §11: 64 connections, and 64 pgbench clients
+SINGLE_CONNS=64        # docs/performance.md: 64 connections, and 64 pgbench clients
 BATCH_CONNS=16         # batches and their ceilings: 16 clients
 BATCH_SIZE=1000        # reports per NDJSON request, and rows per COPY
 MULTIROW_SIZE=100      # rows per multi-row INSERT

@@ -1,5 +1,5 @@
 /* Activity: the procedure counts a premises reports for an ISO week — the
- * denominator of every rate (DESIGN §8) — parsed and validated from JSON or CSV.
+ * denominator of every rate (docs/rates.md) — parsed and validated from JSON or CSV.
  *
  * JSON is one object or an array of them:
  *   {"period": "2026-W47", "procedure_type": "microneedling", "procedures": 120,

@@ -1,4 +1,4 @@
-/* Normalisation: a parsed JSON report into struct report (DESIGN §6).
+/* Normalisation: a parsed JSON report into struct report (docs/report-format.md).
  *
  * One walk over the document, one function per section (header, procedure,
  * patient, complication). The walk never stops at the first problem: a
@@ -532,7 +532,7 @@ static void take_patient(struct walk *w, const cJSON *doc, struct patient *pt)
 }
 
 /* The group comes from the vocabulary, with one rule that needs the
- * duration as well: DESIGN §6 counts redness gone within 72 hours as an
+ * duration as well: docs/report-format.md counts redness gone within 72 hours as an
  * expected reaction, not a complication, whatever it was called. Swelling
  * and pinpoint bleeding have no code of their own; the vocabulary maps
  * them to expected_reaction directly. */

@@ -1,4 +1,4 @@
-/* Normalisation: a parsed JSON report (DESIGN §6) into struct report.
+/* Normalisation: a parsed JSON report (docs/report-format.md) into struct report.
  *
  * Pure: no I/O, no logging, no clock (the caller supplies today's date).
  * Invalid values become errors with field paths; unknown vocabulary becomes

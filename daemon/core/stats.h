@@ -17,7 +17,7 @@
 /* Normal quantile for a two-sided 95% interval, Φ⁻¹(0.975). */
 #define STATS_Z95 1.959963984540054
 
-/* Below this many events stats_rate() uses the exact interval (DESIGN §8). */
+/* Below this many events stats_rate() uses the exact interval (docs/rates.md). */
 #define STATS_EXACT_BELOW 5
 
 /* A proportion scaled to a rate per 1,000 procedures, with its 95% interval. */
@@ -67,7 +67,7 @@ int stats_wilson(uint64_t x, uint64_t n, struct stats_interval *ret);
  * bound is 0 when x = 0 and the high bound 1,000 when x = n. -EDOM when n = 0. */
 int stats_clopper_pearson(uint64_t x, uint64_t n, struct stats_interval *ret);
 
-/* Rate per 1,000 procedures as DESIGN §8 publishes it: Clopper–Pearson when events < 5,
+/* Rate per 1,000 procedures as docs/rates.md publishes it: Clopper–Pearson when events < 5,
  * Wilson otherwise. -EDOM when procedures = 0. */
 int stats_rate(uint64_t events, uint64_t procedures, struct stats_rate *ret);
 
@@ -80,7 +80,7 @@ int stats_rate(uint64_t events, uint64_t procedures, struct stats_rate *ret);
  * are not rare.
  * When a or b is 0 the Haldane–Anscombe correction adds 0.5 to each cell of the 2×2 table
  * (a + 0.5, b + 0.5, n1 + 1, n2 + 1) for the ratio and its SE, and sets haldane.
- * -EDOM when n1 or n2 is 0, or a and b are both 0. (DESIGN §8's example, 6.0 with
+ * -EDOM when n1 or n2 is 0, or a and b are both 0. (the worked example of docs/rates.md, 6.0 with
  * 1.215–29.62, is 6/500 against 2/1000 under this formula; 6/500 against 1/500 gives 0.725–49.66.)
  */
 int stats_rate_ratio(uint64_t a, uint64_t n1, uint64_t b, uint64_t n2, struct stats_ratio *ret);

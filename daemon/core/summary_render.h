@@ -1,9 +1,9 @@
 /* Summary rendering: the rows of a summary table as the JSON answer of
- * GET /v1/summaries (DESIGN §8) or as CSV with the same column names.
+ * GET /v1/summaries (docs/rates.md) or as CSV with the same column names.
  *
  * Each row carries exactly the keys of `by`, in its order, then the figures.
  * Figures are rounded to 10 significant digits (more than any count here
- * supports, and the 6 that DESIGN §8 promises); a figure that does not apply
+ * supports, and the 6 that docs/rates.md promises); a figure that does not apply
  * is null in JSON and an empty cell in CSV. */
 #ifndef NW_SUMMARY_RENDER_H
 #define NW_SUMMARY_RENDER_H

@@ -1,5 +1,5 @@
 /* Summary table: the rows of GET /v1/summaries, assembled from aggregated
- * counts (DESIGN §8), with rates, intervals and ratios from stats.c, and
+ * counts (docs/rates.md), with rates, intervals and ratios from stats.c, and
  * rendered as JSON or CSV.
  *
  * The caller aggregates the summary tables by the query's dimensions (SQL)

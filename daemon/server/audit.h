@@ -1,4 +1,4 @@
-/* Audit: rows in needlewatch.audit_log for what accounts do (DESIGN §7,
+/* Audit: rows in needlewatch.audit_log for what accounts do (docs/security.md,
  * issue 7): every regulator query, from the daemon; token creation and
  * revocation come from needlewatchctl. */
 #ifndef NW_AUDIT_H

@@ -1,6 +1,6 @@
 /* HTTP: libmicrohttpd configured the way an internet-facing daemon must be.
  *
- * MHD's defaults are wrong for us (DESIGN §9, STYLE "library pitfalls"): no
+ * MHD's defaults are wrong for us (docs/architecture.md): no
  * connection timeout, 32 KiB per-connection memory, no connection limits.
  * Every one is set explicitly here. The certificate comes from tls.c through
  * GnuTLS's retrieve callback, so SIGHUP can replace it without a restart.

@@ -1,4 +1,4 @@
-/* Live configuration: what SIGHUP changes without a restart (DESIGN §9). */
+/* Live configuration: what SIGHUP changes without a restart (docs/architecture.md). */
 #ifndef NW_LIVECONFIG_H
 #define NW_LIVECONFIG_H
 

@@ -1,4 +1,4 @@
-/* Metrics: counters for /metrics, in Prometheus text format (DESIGN §9).
+/* Metrics: counters for /metrics, in Prometheus text format (docs/architecture.md).
  * All counters are atomics: request threads bump them without a lock. */
 #ifndef NW_METRICS_H
 #define NW_METRICS_H

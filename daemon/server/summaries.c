@@ -1,4 +1,4 @@
-/* Summaries: GET /v1/summaries, the rate tables for regulators (DESIGN §8).
+/* Summaries: GET /v1/summaries, the rate tables for regulators (docs/rates.md).
  *
  * Never reads schema needlewatch's report tables: every figure comes from
  * the summary tables the refresh keeps, aggregated here by the dimensions

@@ -1,4 +1,4 @@
-/* Writer: the only path by which reports reach PostgreSQL (DESIGN §9).
+/* Writer: the only path by which reports reach PostgreSQL (docs/architecture.md).
  *
  * Request threads queue jobs; db_pool_size writer threads, each with its own
  * connection, take as many queued reports as fit in batch_max_reports

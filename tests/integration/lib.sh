@@ -184,7 +184,7 @@ tls_talk() {
 	echo $((t1 - t0))
 }
 
-# A valid report (DESIGN §6) with a given client_ref and version.
+# A valid report (docs/report-format.md) with a given client_ref and version.
 report_json() {
 	local ref=$1 version=${2:-1} extra=${3:-}
 	cat <<JSON

@@ -3,7 +3,7 @@
 # each generator is one curl process posting a fixed list of distinct
 # reports at 40 a second over one keep-alive connection, and records every
 # answer as "STATUS CLIENT_REF CURL_EXIT". The invariant checked throughout:
-# a report that got 201 is in the database — DESIGN §5, never 201 before
+# a report that got 201 is in the database — docs/api.md, never 201 before
 # the row is committed. Leaves PostgreSQL and the default daemon running.
 
 read -r FLT_PREMISES FLT_TOKEN <<<"$(new_reporter salon LS6)"

@@ -1,4 +1,4 @@
-# Database roles (DESIGN §7): needlewatch_regulator reads schema summary and
+# Database roles (docs/security.md): needlewatch_regulator reads schema summary and
 # nothing in schema needlewatch; the daemon's role may run the refresh but not
 # write schema summary itself. Proven by trying every relation, not by
 # reading the grants.

@@ -1,5 +1,5 @@
 # The summary tables and GET /v1/summaries against a scenario whose every
-# figure is worked out by hand below (DESIGN §8).
+# figure is worked out by hand below (docs/rates.md).
 #
 # Weeks 2025-W10 (Monday 2025-03-03) and 2025-W11 (2025-03-10), which no
 # other test uses, at premises of this file's own; every query filters on
@@ -154,7 +154,7 @@ assert_eq "salon pigmentation 2, any 7, scarring 0" "2 7 0" \
 assert_eq "mobile infection: 1 in 200" "1|200|1" "$(WS mobile infection "events, procedures, premises_reporting")"
 assert_eq "expected reactions are nowhere" 0 \
 	"$(sql "SELECT count(*) FROM summary.event_cells WHERE complication_group = 'expected'")"
-# 6/500 = 12 per 1,000, Wilson 5.51099517403–25.9303611164 (DESIGN §8's example)
+# 6/500 = 12 per 1,000, Wilson 5.51099517403–25.9303611164 (the worked example of docs/rates.md)
 close_to "salon infection rate 6/500 = 12 per 1,000" 12 "$(WS salon infection rate_per_1000)"
 close_to "salon infection Wilson low" 5.51099517403 "$(WS salon infection ci95_low)"
 close_to "salon infection Wilson high" 25.9303611164 "$(WS salon infection ci95_high)"
@@ -325,7 +325,7 @@ assert_eq "3 settings x 7 groups" 21 "$(doc_sql "SELECT jsonb_array_length(:'doc
 assert_eq "each row carries exactly the by keys and the figures" \
 	"ci95_high ci95_low ci_method complication events events_implausible events_third_party events_without_activity premises_active premises_implausible premises_reporting premises_silent procedures rate_per_1000 rate_ratio rr_adjusted rr_adjusted_ci95_high rr_adjusted_ci95_low rr_ci95_high rr_ci95_low rr_haldane setting" \
 	"$(row "$SALON_INF" "(SELECT string_agg(k, ' ' ORDER BY k) FROM jsonb_object_keys(r) k)")"
-assert_eq "salon infection as DESIGN §8 shows it" "6|500|12|wilson|2|0|false" \
+assert_eq "salon infection as docs/rates.md shows it" "6|500|12|wilson|2|0|false" \
 	"$(row "$SALON_INF" "r->>'events', r->>'procedures', r->>'rate_per_1000', r->>'ci_method', r->>'premises_reporting', r->>'events_without_activity', r->>'rr_haldane'")"
 close_to "API: salon infection CI low" 5.51099517403 "$(row "$SALON_INF" "r->>'ci95_low'")"
 close_to "API: salon infection rate ratio" 9 "$(row "$SALON_INF" "r->>'rate_ratio'")"

@@ -16,7 +16,7 @@
 /* The daemon's limits. */
 static const struct json_limits limits = {.max_depth = 32, .max_string_bytes = 16384};
 
-/* DESIGN §6's report, with escapes and multibyte UTF-8 in the narrative; the same
+/* The example report of docs/report-format.md, with escapes and multibyte UTF-8 in the narrative; the same
  * document tests/fixtures/make-json-malformed.sh truncates and spoils. */
 static const char report[] =
     "{\"client_ref\":\"GLOW-2026-00042\",\"version\":1,\"procedure\":{\"date\":\"2026-11-02\","
@@ -802,7 +802,7 @@ static void test_scan_counts_values_and_top_level_items(void **state)
 	assert_int_equal(c.items, 0);
 	assert_int_equal(scan_n("0", &limits, &c, NULL), 0);
 	assert_int_equal(c.values, 1);
-	/* DESIGN's report: 38 values, as Python's json module counts them. */
+	/* The example report: 38 values, as Python's json module counts them. */
 	assert_int_equal(scan_n(report, &limits, &c, NULL), 0);
 	assert_int_equal(c.values, 38);
 }

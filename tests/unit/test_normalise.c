@@ -1,6 +1,6 @@
 /* Tests for daemon/core/normalise.c and report_json.c against the real
  * config/vocabulary.json and config/postcode-regions.tsv (run from the
- * repository root). Each test starts from the DESIGN §6 example report and
+ * repository root). Each test starts from the example report of docs/report-format.md and
  * changes only what it is about. */
 #include <dirent.h>
 
@@ -12,7 +12,7 @@
 #define FIXTURES_DIR "tests/fixtures/reports"
 #define TODAY "2026-11-27"
 
-/* DESIGN §6's example, ' for " to keep it readable. */
+/* The example report of docs/report-format.md, ' for " to keep it readable. */
 static const char base_report[] =
     "{'client_ref': 'GLOW-2026-00042', 'version': 1,"
     " 'procedure': {'date': '2026-11-02', 'type': 'microneedling',"
@@ -264,7 +264,7 @@ static void test_fixture_reports_are_valid(void **state)
 	assert_true(seen >= 3);
 }
 
-/* ---- DESIGN §6 normalisation table -------------------------------------- */
+/* ---- the normalisation table of docs/report-format.md -------------------------------------- */
 
 static void test_setting_terms_map_to_canonical_codes(void **state)
 {

@@ -15,7 +15,7 @@
 /*
  * Every literal below was printed by tests/unit/stats_reference.py (SciPy 1.10, statsmodels
  * 0.13, Debian 12); run `python3 tests/unit/stats_reference.py` to recompute them. The command
- * above each table is the one the script ran for that table. DESIGN §8 asks for agreement to
+ * above each table is the one the script ran for that table. the project asks for agreement to
  * at least 6 significant figures.
  */
 #define REL_TOL 5e-7
@@ -315,7 +315,7 @@ static void test_rate_is_wilson_from_five_events(void **state)
 	check_rate(&r, &wilson_ref[6], "wilson");
 }
 
-/* DESIGN §8's salon row: 6 events in 500 procedures, 12.0 (5.511–25.93), "wilson". */
+/* The worked example's salon row (docs/rates.md): 6 events in 500 procedures, 12.0 (5.511–25.93), "wilson". */
 static void test_rate_reproduces_design_example(void **state)
 {
 	struct stats_rate r;
@@ -353,7 +353,7 @@ static void test_rate_ratio_matches_statsmodels(void **state)
 	}
 }
 
-/* DESIGN §8's rate_ratio 6.0 (1.215–29.62) is salon 6/500 against a medical_clinic rate of
+/* The worked example's rate_ratio (docs/rates.md) 6.0 (1.215–29.62) is salon 6/500 against a medical_clinic rate of
  * 2 per 1,000 (2/1000); 6/500 against 1/500 would give 0.725–49.66. */
 static void test_rate_ratio_reproduces_design_example(void **state)
 {

@@ -62,7 +62,7 @@ static const struct summary_row *find(const struct fixture *f, const char *setti
 		       [SUMMARY_FITZPATRICK] = (fz) }                                              \
 	}
 
-/* DESIGN §8's example: 6 infections in 500 salon procedures against 2 in
+/* the worked example of docs/rates.md: 6 infections in 500 salon procedures against 2 in
  * 1,000 at medical clinics; 2 of the salons' 6 came from third-party reports. */
 static const struct summary_events design_events[] = {
     {KEY("salon", "infection"), 6, 6, 2, 3},

@@ -44,7 +44,7 @@ static int group_setup(void **state)
 	return rc;
 }
 
-/* ---- DESIGN §6 ---- */
+/* ---- docs/report-format.md ---- */
 
 static void test_design_examples_map_to_their_codes(void **state)
 {
@@ -132,7 +132,7 @@ static void test_fhir_r4_codes_map(void **state)
 	expect_mappings(*state, m, N(m));
 }
 
-/* Every canonical value DESIGN §6 names, per field. */
+/* Every canonical value docs/report-format.md names, per field. */
 static const struct mapping design_codes[] = {
     {VOCAB_SETTING, "medical_clinic", NULL},
     {VOCAB_SETTING, "salon", NULL},
