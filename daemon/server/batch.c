@@ -85,7 +85,7 @@ enum MHD_Result batch_too_large(struct request *rq)
 {
 	char detail[120];
 	snprintf(detail, sizeof(detail), "a batch may hold at most %d reports; split it",
-		 rq->server->cfg->max_batch_reports);
+		 rq->snap->cfg.max_batch_reports);
 	rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
 	return respond_problem(rq->conn, rq->status, "batch-too-large", "too many reports", detail,
 			       NULL, NULL);
@@ -163,7 +163,7 @@ enum MHD_Result batch_post_json_array(struct request *rq, cJSON *doc)
 	char detail[96];
 	cJSON *el;
 
-	if (n == 0 || n > rq->server->cfg->max_batch_reports) {
+	if (n == 0 || n > rq->snap->cfg.max_batch_reports) {
 		cJSON_Delete(doc);
 		return n ? batch_too_large(rq) : malformed(rq, "the batch is empty");
 	}
@@ -233,7 +233,7 @@ enum MHD_Result batch_post_ndjson(struct request *rq)
 	}
 	if (n == 0)
 		return malformed(rq, "the body holds no report");
-	if (n > (size_t)rq->server->cfg->max_batch_reports)
+	if (n > (size_t)rq->snap->cfg.max_batch_reports)
 		return batch_too_large(rq);
 	struct batch *b = batch_new(rq, FORMAT_NDJSON, n);
 	if (!b)
@@ -285,7 +285,7 @@ enum MHD_Result batch_post_csv(struct request *rq)
 	struct report_csv rc;
 	struct csv_error err;
 	char detail[200];
-	int r = report_csv_parse(rq->body, rq->body_len, (size_t)rq->server->cfg->max_batch_reports,
+	int r = report_csv_parse(rq->body, rq->body_len, (size_t)rq->snap->cfg.max_batch_reports,
 				 rq->arena, &rc, &err);
 
 	if (r == -E2BIG)

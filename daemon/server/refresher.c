@@ -9,6 +9,7 @@
 #include "config.h"
 #include "log.h"
 #include "refresh_audit.h"
+#include "snapshot.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -23,8 +24,8 @@
 #define IDLE_CHECK_S 60
 
 struct refresher {
-	const struct config *cfg; /* for the two numbers SIGHUP may change */
-	char *conninfo;		  /* a copy: SIGHUP frees the config's strings */
+	struct snapshot_slot *live; /* for the two numbers SIGHUP may change */
+	char *conninfo;		    /* a copy: the snapshot it came from goes on reload */
 	pthread_t tid;
 	pthread_mutex_t lock; /* guards stopping and cancel */
 	pthread_cond_t wake;
@@ -33,10 +34,21 @@ struct refresher {
 	PGconn *conn;	  /* the thread's own */
 };
 
-/* SIGHUP rewrites these in place, one aligned word each (liveconfig.h). */
-static int live_int(const int *p)
+/* The current values of the two keys SIGHUP may change. */
+static int interval_s(struct refresher *r)
 {
-	return __atomic_load_n(p, __ATOMIC_RELAXED);
+	const struct snapshot *snap = snapshot_get(r->live);
+	int v = snap->cfg.summary_refresh_interval_s;
+	snapshot_put(snap);
+	return v;
+}
+
+static int suppression_threshold(struct refresher *r)
+{
+	const struct snapshot *snap = snapshot_get(r->live);
+	int v = snap->cfg.suppression_threshold;
+	snapshot_put(snap);
+	return v;
 }
 
 static bool connected(struct refresher *r)
@@ -85,7 +97,7 @@ static void refresh_once(struct refresher *r)
 	if (!go)
 		return;
 	const struct refresh_audit_stop stop = {stop_requested, r};
-	int rc = refresh_audit_run(r->conn, live_int(&r->cfg->suppression_threshold),
+	int rc = refresh_audit_run(r->conn, suppression_threshold(r),
 				   /* full= */ false, &stop, &out, reason, sizeof(reason));
 	pthread_mutex_lock(&r->lock);
 	PQfreeCancel(r->cancel);
@@ -105,7 +117,7 @@ static void refresh_once(struct refresher *r)
 /* Waits the interval (or until stopped); false once stopping. */
 static bool wait_interval(struct refresher *r)
 {
-	int interval = live_int(&r->cfg->summary_refresh_interval_s);
+	int interval = interval_s(r);
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += interval > 0 ? interval : IDLE_CHECK_S;
@@ -120,27 +132,29 @@ static bool wait_interval(struct refresher *r)
 static void *refresher_main(void *arg)
 {
 	struct refresher *r = arg;
-	bool due = live_int(&r->cfg->summary_refresh_interval_s) > 0;
+	bool due = interval_s(r) > 0;
 	for (;;) {
 		if (due)
 			refresh_once(r);
 		if (!wait_interval(r))
 			break;
-		due = live_int(&r->cfg->summary_refresh_interval_s) > 0;
+		due = interval_s(r) > 0;
 	}
 	PQfinish(r->conn);
 	r->conn = NULL;
 	return NULL;
 }
 
-struct refresher *refresher_start(const struct config *cfg)
+struct refresher *refresher_start(struct snapshot_slot *live)
 {
 	struct refresher *r = calloc(1, sizeof(*r));
 	pthread_condattr_t attr;
 	if (!r)
 		return NULL;
-	r->cfg = cfg;
-	r->conninfo = strdup(cfg->db_conninfo);
+	r->live = live;
+	const struct snapshot *snap = snapshot_get(live);
+	r->conninfo = strdup(snap->cfg.db_conninfo);
+	snapshot_put(snap);
 	if (!r->conninfo) {
 		free(r);
 		return NULL;

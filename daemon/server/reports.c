@@ -113,7 +113,7 @@ enum MHD_Result reports_post_begin(struct request *rq)
 				      "or application/fhir+json",
 		    NULL, NULL);
 	}
-	if (cl && strtoull(cl, NULL, 10) > rq->server->cfg->max_body_bytes) {
+	if (cl && strtoull(cl, NULL, 10) > rq->snap->cfg.max_body_bytes) {
 		rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
 		return respond_problem(c, rq->status, "body-too-large", "request body too large",
 				       "the body exceeds max_body_bytes", NULL, NULL);
@@ -330,11 +330,9 @@ int reports_normalise(struct request *rq, const cJSON *doc, struct report *ret,
 	struct server *s = rq->server;
 	struct normalise_ctx ctx = {.key = &s->key};
 	today_utc(ctx.today);
-	pthread_rwlock_rdlock(&s->vocab_lock);
-	ctx.vocab = s->vocab;
-	ctx.regions = s->regions;
+	ctx.vocab = rq->snap->vocab;
+	ctx.regions = rq->snap->regions;
 	int r = normalise_report(&ctx, doc, rq->arena, ret, errors, warnings);
-	pthread_rwlock_unlock(&s->vocab_lock);
 	return r;
 }
 
@@ -466,11 +464,9 @@ static enum MHD_Result post_fhir(struct request *rq)
 
 	if (!doc)
 		return ret;
-	pthread_rwlock_rdlock(&s->vocab_lock);
-	ctx.vocab = s->vocab;
-	int rc = fhir_map(&ctx, doc, (size_t)s->cfg->max_batch_reports, rq->arena, &fd, reason,
+	ctx.vocab = rq->snap->vocab;
+	int rc = fhir_map(&ctx, doc, (size_t)rq->snap->cfg.max_batch_reports, rq->arena, &fd, reason,
 			  sizeof(reason));
-	pthread_rwlock_unlock(&s->vocab_lock);
 	cJSON_Delete(doc);
 	if (rc == -EINVAL)
 		return reports_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body",
