@@ -40,6 +40,12 @@ struct http {
 	struct snapshot_slot *live; /* the server's: each connection's credentials */
 	struct reqtimeout *timeouts;
 	char *client_ca; /* PEM, kept for MHD while the daemon runs; NULL when unset */
+	/* The listening socket MHD_quiesce_daemon handed back. Shut down at
+	 * once (new clients are refused, ECONNREFUSED) but closed only after
+	 * MHD_stop_daemon: MHD's threads may still use the descriptor until
+	 * then (its manual says so; ThreadSanitizer saw the epoll thread do it),
+	 * and a number closed early could be reused by another file. */
+	MHD_socket quiesced;
 	struct sockaddr_storage addr;
 };
 
@@ -195,6 +201,7 @@ struct http *http_start(struct server *s, char *err, size_t errlen)
 	if (!h)
 		return NULL;
 	h->live = s->live;
+	h->quiesced = MHD_INVALID_SOCKET;
 	const struct snapshot *snap = snapshot_get(s->live);
 	if (load_client_ca(h, &snap->cfg, err, errlen) < 0)
 		goto fail;
@@ -222,9 +229,11 @@ void http_quiesce(struct http *h)
 {
 	if (!h || !h->daemon)
 		return;
-	MHD_socket fd = MHD_quiesce_daemon(h->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	if (h->quiesced != MHD_INVALID_SOCKET)
+		return;
+	h->quiesced = MHD_quiesce_daemon(h->daemon);
+	if (h->quiesced != MHD_INVALID_SOCKET)
+		shutdown(h->quiesced, SHUT_RDWR);
 }
 
 void http_stop(struct http *h)
@@ -235,5 +244,7 @@ void http_stop(struct http *h)
 	 * and deadline entries; only then do those go (http_free). */
 	if (h->daemon)
 		MHD_stop_daemon(h->daemon);
+	if (h->quiesced != MHD_INVALID_SOCKET)
+		close(h->quiesced);
 	http_free(h);
 }
