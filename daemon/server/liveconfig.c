@@ -76,44 +76,40 @@ static int diff_keys(const struct config *old, const struct config *fresh, char 
 	return changed;
 }
 
-/* The files fresh names, loaded. Logs the part that failed (the event
- * names the tests and operators know) and says why in err. */
-static int load_parts(const struct config *fresh, struct vocab **ret_vocab,
-		      struct region_table **ret_regions, struct tls_creds **ret_tls, char *err,
-		      size_t errlen)
+/* The files cfg names, loaded: 0, or -EINVAL with the reason in err and,
+ * in *ret_event, the log event naming the part that failed (the names
+ * operators and the tests know). */
+static int load_parts(const struct config *cfg, struct vocab **ret_vocab,
+		      struct region_table **ret_regions, struct tls_creds **ret_tls,
+		      const char **ret_event, char *err, size_t errlen)
 {
-	char q[600];
-	*ret_vocab = vocab_load(fresh->vocabulary_file, err, errlen);
-	*ret_regions = *ret_vocab ? region_load(fresh->postcode_regions_file, err, errlen) : NULL;
-	if (!*ret_regions) {
-		log_event(LOG_WARNING, "reload_failed", "reason=\"%s\" kept=previous",
-			  log_quote(q, sizeof(q), err));
-		goto fail;
+	struct vocab *v = vocab_load(cfg->vocabulary_file, err, errlen);
+	struct region_table *r = v ? region_load(cfg->postcode_regions_file, err, errlen) : NULL;
+	if (!r) {
+		*ret_event = "reload_failed";
+		vocab_free(v);
+		return -EINVAL;
 	}
-	*ret_tls = tls_creds_load(fresh->tls_cert_file, fresh->tls_key_file, err, errlen);
-	if (!*ret_tls) {
-		log_event(LOG_WARNING, "tls_reload_failed", "reason=\"%s\" kept=previous",
-			  log_quote(q, sizeof(q), err));
-		goto fail;
+	struct tls_creds *t = tls_creds_load(cfg->tls_cert_file, cfg->tls_key_file, err, errlen);
+	if (!t) {
+		*ret_event = "tls_reload_failed";
+		vocab_free(v);
+		region_free(r);
+		return -EINVAL;
 	}
+	*ret_vocab = v;
+	*ret_regions = r;
+	*ret_tls = t;
 	return 0;
-fail:
-	vocab_free(*ret_vocab);
-	region_free(*ret_regions);
-	*ret_vocab = NULL;
-	*ret_regions = NULL;
-	return -EINVAL;
 }
 
 struct snapshot *liveconfig_build(struct config *cfg, char *err, size_t errlen)
 {
-	struct vocab *v = vocab_load(cfg->vocabulary_file, err, errlen);
-	struct region_table *r = v ? region_load(cfg->postcode_regions_file, err, errlen) : NULL;
-	struct tls_creds *t = r ? tls_creds_load(cfg->tls_cert_file, cfg->tls_key_file, err, errlen)
-				: NULL;
-	if (!t) {
-		vocab_free(v);
-		region_free(r);
+	struct vocab *v;
+	struct region_table *r;
+	struct tls_creds *t;
+	const char *event;
+	if (load_parts(cfg, &v, &r, &t, &event, err, errlen) < 0) {
 		config_free(cfg);
 		return NULL;
 	}
@@ -166,7 +162,8 @@ static void log_reloaded(const struct snapshot *snap, const char *live, bool tls
 int liveconfig_reload(struct snapshot_slot *slot, const char *path, char *err, size_t errlen)
 {
 	struct config fresh;
-	char live[KEYS_MAX] = "";
+	char live[KEYS_MAX] = "", q[600];
+	const char *event;
 	struct vocab *v;
 	struct region_table *r;
 	struct tls_creds *t;
@@ -175,7 +172,9 @@ int liveconfig_reload(struct snapshot_slot *slot, const char *path, char *err, s
 
 	if (load_config(&old->cfg, path, &fresh, &changed, live, err, errlen) < 0)
 		goto out;
-	if (load_parts(&fresh, &v, &r, &t, err, errlen) < 0) {
+	if (load_parts(&fresh, &v, &r, &t, &event, err, errlen) < 0) {
+		log_event(LOG_WARNING, event, "reason=\"%s\" kept=previous",
+			  log_quote(q, sizeof(q), err));
 		config_free(&fresh);
 		goto out;
 	}

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 
 struct snapshot_slot {
-	pthread_mutex_t lock;   /* guards current */
+	pthread_mutex_t lock;	  /* guards current */
 	struct snapshot *current; /* holds one reference */
 };
 
@@ -29,8 +29,8 @@ static void snapshot_free_parts(struct config *cfg, struct vocab *vocab,
 	tls_creds_unref(tls);
 }
 
-struct snapshot *snapshot_new(struct config *cfg, struct vocab *vocab,
-			      struct region_table *regions, struct tls_creds *tls)
+struct snapshot *snapshot_new(struct config *cfg, struct vocab *vocab, struct region_table *regions,
+			      struct tls_creds *tls)
 {
 	struct snapshot *snap = calloc(1, sizeof(*snap));
 	if (!snap) {

@@ -21,11 +21,11 @@ struct region_table;
 struct tls_creds;
 
 struct snapshot {
-	struct config cfg;            /* owns its strings */
+	struct config cfg; /* owns its strings */
 	struct vocab *vocab;
 	struct region_table *regions;
-	struct tls_creds *tls;        /* one reference (tls.h); NULL only in unit tests */
-	atomic_int refs;              /* snapshot.c's alone */
+	struct tls_creds *tls; /* one reference (tls.h); NULL only in unit tests */
+	atomic_int refs;       /* snapshot.c's alone */
 };
 
 /* The one place the current snapshot lives: a pointer and a mutex. */
@@ -34,8 +34,8 @@ struct snapshot_slot;
 /* A snapshot of the given parts, holding one reference, which the caller
  * owns. It takes ownership of all of them (*cfg is moved: the caller must
  * not config_free it) whether it succeeds or not. NULL on out of memory. */
-struct snapshot *snapshot_new(struct config *cfg, struct vocab *vocab,
-			      struct region_table *regions, struct tls_creds *tls);
+struct snapshot *snapshot_new(struct config *cfg, struct vocab *vocab, struct region_table *regions,
+			      struct tls_creds *tls);
 
 /* A slot publishing first (whose reference it takes over). NULL on out of
  * memory, first then freed. */

@@ -168,13 +168,13 @@ static void test_concurrent_readers_see_whole_snapshots_in_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_get_takes_one_more_reference_and_put_drops_it),
-		cmocka_unit_test(test_swap_serves_the_new_snapshot_to_later_gets),
-		cmocka_unit_test(test_reader_keeps_its_snapshot_whole_across_a_swap),
-		cmocka_unit_test(test_reader_outlives_the_slot),
-		cmocka_unit_test(test_put_and_slot_free_accept_null),
-		cmocka_unit_test(test_snapshot_owns_a_real_vocabulary),
-		cmocka_unit_test(test_concurrent_readers_see_whole_snapshots_in_order),
+	    cmocka_unit_test(test_get_takes_one_more_reference_and_put_drops_it),
+	    cmocka_unit_test(test_swap_serves_the_new_snapshot_to_later_gets),
+	    cmocka_unit_test(test_reader_keeps_its_snapshot_whole_across_a_swap),
+	    cmocka_unit_test(test_reader_outlives_the_slot),
+	    cmocka_unit_test(test_put_and_slot_free_accept_null),
+	    cmocka_unit_test(test_snapshot_owns_a_real_vocabulary),
+	    cmocka_unit_test(test_concurrent_readers_see_whole_snapshots_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
