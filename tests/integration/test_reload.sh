@@ -46,6 +46,8 @@ rm -f "$WORK/rl.stop"
 mark=$(wc -l <"$NW_LOG")
 pids=()
 for c in 1 2 3; do rl_client "$c" & pids+=($!); done
+# The clients are under way before the first reload (at most 10 s).
+for _ in $(seq 1 100); do [ -s "$WORK/rl.3" ] && break; sleep 0.1; done
 reloads=0
 for n in $(seq 1 20); do
 	sed -i -e '/^max_body_bytes = /d' -e '/^rate_limit_per_token = /d' \
@@ -54,13 +56,14 @@ for n in $(seq 1 20); do
 	printf 'max_body_bytes = %d\nrate_limit_per_token = %d\nauth_failures_per_minute = %d\nrequest_header_timeout_s = %d\n' \
 		$((65536 + n)) $((100000 + n)) $((1000 + n)) $((10 + n % 2)) >>"$WORK/needlewatchd.conf"
 	reload_and_wait config_reloaded && reloads=$((reloads + 1))
+	sleep 0.1 # requests run between reloads too, not only across them
 done
 touch "$WORK/rl.stop"
 wait "${pids[@]}"
 assert_eq "all 20 reloads applied, one after the other" 20 "$reloads"
 assert_eq "no reload failed" 0 "$(tail -n +"$((mark + 1))" "$NW_LOG" | grep -c 'event=.*reload_failed')"
 posted=$(cat "$WORK"/rl.[1-3] | grep -c '^[0-9]')
-assert_match "requests were in flight during the reloads" '^[0-9]{2,}$' "$posted"
+assert_match "requests were in flight during the reloads ($posted)" '^[0-9]{2,}$' "$posted"
 assert_eq "every report posted during the reloads got 201" "201x$posted " \
 	"$(cat "$WORK"/rl.[1-3] | grep '^[0-9]' | sort | uniq -c | awk '{print $2 "x" $1}' | tr '\n' ' ')"
 assert_eq "every report read back during the reloads got 200" "get-200x$posted " \
