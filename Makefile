@@ -3,6 +3,7 @@
 #   make run        deps + build + private PostgreSQL + migrate + demo data + daemon (foreground)
 #   make check      deps + build + every unit, integration and schema test
 #   make check SANITIZE=1   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make SANITIZE=thread    ThreadSanitizer build in build/tsan (see .ci/run for what runs under it)
 #   make bench      benchmarks (scripts/bench.sh)
 #   make install PREFIX=/usr [DESTDIR=...]   programs, schema, units, man pages, completion;
 #                   never overwrites a file under SYSCONFDIR (a new version goes beside it as *.dist)
@@ -35,6 +36,10 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ifeq ($(SANITIZE),1)
 BUILD   := build/asan
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT     := -O1 -g
+else ifeq ($(SANITIZE),thread)
+BUILD   := build/tsan
+SAN     := -fsanitize=thread -fno-omit-frame-pointer
 OPT     := -O1 -g
 else
 BUILD   := build/release
@@ -122,6 +127,8 @@ $(BUILD)/tests/test_export_deliver: LIBS += -lcurl
 $(BUILD)/tests/test_framing: $(BUILD)/daemon/server/framing.o
 # So is the dashboard's file-name check (with the responses it answers through).
 $(BUILD)/tests/test_dashboard: $(BUILD)/daemon/server/dashboard.o $(BUILD)/daemon/server/respond.o
+# The reload snapshot is a server object; freeing one drops its TLS credentials.
+$(BUILD)/tests/test_snapshot: $(BUILD)/daemon/server/snapshot.o $(BUILD)/daemon/server/tls.o
 
 # The HTTPS client is not a core object either (core stays free of libcurl).
 $(BUILD)/tests/test_https_client: $(BUILD)/daemon/client/https_client.o

@@ -26,8 +26,8 @@ static long last_sunday(int year, int month)
 	char text[ISOWEEK_DATE_LEN];
 	long first_of_next;
 	/* The 1st of the next month, minus days back to a Sunday. */
-	snprintf(text, sizeof(text), "%04d-%02d-01", year, month + 1);
-	if (isoweek_parse_date(text, &first_of_next) < 0)
+	int n = snprintf(text, sizeof(text), "%04d-%02d-01", year, month + 1);
+	if (n < 0 || (size_t)n >= sizeof(text) || isoweek_parse_date(text, &first_of_next) < 0)
 		return 0;
 	long last = first_of_next - 1;
 	return last - (weekday(last) + 1) % 7;

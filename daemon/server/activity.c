@@ -106,7 +106,7 @@ enum MHD_Result activity_post_begin(struct request *rq)
 					       "unsupported-media-type", "unsupported content type",
 					       "send Content-Type: application/json or text/csv",
 					       NULL);
-	if (cl && strtoull(cl, NULL, 10) > rq->server->cfg->max_body_bytes)
+	if (cl && strtoull(cl, NULL, 10) > rq->snap->cfg.max_body_bytes)
 		return respond_request_problem(rq, MHD_HTTP_CONTENT_TOO_LARGE, "body-too-large",
 					       "request body too large",
 					       "the body exceeds max_body_bytes", NULL);
@@ -244,14 +244,12 @@ static int parse_body(struct request *rq, bool csv, struct activity_list *list,
 			return *ret_reason ? -EBADMSG : -ENOMEM;
 		}
 	}
-	pthread_rwlock_rdlock(&rq->server->vocab_lock);
-	ctx.vocab = rq->server->vocab;
+	ctx.vocab = rq->snap->vocab;
 	if (csv)
 		rc = activity_parse_csv(&ctx, rq->body, rq->body_len, rq->arena, list, errors,
 					ret_reason);
 	else
 		rc = activity_parse_json(&ctx, doc, rq->arena, list, errors, ret_reason);
-	pthread_rwlock_unlock(&rq->server->vocab_lock);
 	cJSON_Delete(doc);
 	return rc;
 }

@@ -27,7 +27,7 @@ void alert_hook_after_refresh(PGconn *conn, const struct config *cfg, const char
 	char err[512], q[600];
 	double start = mono_ms();
 
-	if (!__atomic_load_n(&cfg->alerts_enabled, __ATOMIC_RELAXED))
+	if (!cfg->alerts_enabled)
 		return;
 	if (alerts_run(conn, cfg, &opts, &res, err, sizeof(err)) != 0) {
 		log_event(LOG_WARNING, "alerts_run_failed", "reason=\"%s\"",

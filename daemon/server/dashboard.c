@@ -137,7 +137,7 @@ static enum MHD_Result serve(struct request *rq, const char *name)
 
 	if (!dashboard_name_ok(name, &type))
 		return not_found(rq);
-	if (read_file(rq->server->cfg->web_dir, name, &buf, &len) < 0)
+	if (read_file(rq->snap->cfg.web_dir, name, &buf, &len) < 0)
 		return not_found(rq);
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
 	if (!r) {

@@ -2,8 +2,10 @@
  *
  * MHD's defaults are wrong for us (docs/architecture.md): no
  * connection timeout, 32 KiB per-connection memory, no connection limits.
- * Every one is set explicitly here. The certificate comes from tls.c through
- * GnuTLS's retrieve callback, so SIGHUP can replace it without a restart.
+ * Every one is set explicitly here. The certificate comes from the snapshot
+ * (snapshot.h) current when a connection is accepted, served by tls.c
+ * through GnuTLS's retrieve callback, so SIGHUP can replace it without a
+ * restart.
  * MHD's connection timeout only ends silent connections: reqtimeout.c gives
  * each request a deadline for its header and a minimum rate for its body. */
 #include "http.h"
@@ -13,6 +15,7 @@
 #include "reqtimeout.h"
 #include "routes.h"
 #include "server.h"
+#include "snapshot.h"
 #include "tls.h"
 
 #include <arpa/inet.h>
@@ -34,9 +37,15 @@
 
 struct http {
 	struct MHD_Daemon *daemon;
-	struct tls *tls;
+	struct snapshot_slot *live; /* the server's: each connection's credentials */
 	struct reqtimeout *timeouts;
 	char *client_ca; /* PEM, kept for MHD while the daemon runs; NULL when unset */
+	/* The listening socket MHD_quiesce_daemon handed back. Shut down at
+	 * once (new clients are refused, ECONNREFUSED) but closed only after
+	 * MHD_stop_daemon: MHD's threads may still use the descriptor until
+	 * then (its manual says so; ThreadSanitizer saw the epoll thread do it),
+	 * and a number closed early could be reused by another file. */
+	MHD_socket quiesced;
 	struct sockaddr_storage addr;
 };
 
@@ -91,17 +100,14 @@ static void http_free(struct http *h)
 	if (!h)
 		return;
 	reqtimeout_free(h->timeouts);
-	tls_free(h->tls);
 	free(h->client_ca);
 	free(h);
 }
 
-/* Loads what TLS needs: the certificate and key, and the client CA if set. */
-static int load_tls(struct http *h, const struct config *cfg, char *err, size_t errlen)
+/* Loads the client CA if set (the certificate and key are the snapshot's).
+ * tls_client_ca_file needs a restart: MHD takes the trust list at start. */
+static int load_client_ca(struct http *h, const struct config *cfg, char *err, size_t errlen)
 {
-	h->tls = tls_new(cfg->tls_cert_file, cfg->tls_key_file, err, errlen);
-	if (!h->tls)
-		return -EINVAL;
 	if (!cfg->tls_client_ca_file)
 		return 0;
 	h->client_ca = read_file(cfg->tls_client_ca_file, err, errlen);
@@ -109,7 +115,8 @@ static int load_tls(struct http *h, const struct config *cfg, char *err, size_t 
 }
 
 /* MHD_NotifyConnectionCallback; cls is the struct http. Gives each
- * connection its struct conn_state, with the TLS credentials' reference and
+ * connection its struct conn_state, with a reference to the TLS credentials
+ * of the snapshot current at accept (a handshake may outlive a reload) and
  * the request deadlines. Without one the handshake fails (tls.c finds no
  * certificate), so a connection is never served unguarded. */
 static void notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
@@ -123,21 +130,23 @@ static void notify_connection(void *cls, struct MHD_Connection *conn, void **soc
 		*socket_context = c;
 		if (!c)
 			return;
-		tls_notify_connection(h->tls, conn, &c->tls, toe);
+		const struct snapshot *snap = snapshot_get(h->live);
+		c->tls = tls_creds_ref(snap->tls);
+		snapshot_put(snap);
 		reqtimeout_add(h->timeouts, c, conn);
 		return;
 	}
 	if (!c)
 		return;
 	reqtimeout_remove(c);
-	tls_notify_connection(h->tls, conn, &c->tls, toe);
+	tls_creds_unref(c->tls);
 	free(c);
 	*socket_context = NULL;
 }
 
-static struct MHD_Daemon *start_daemon(struct http *h, struct server *s, int family)
+static struct MHD_Daemon *start_daemon(struct http *h, struct server *s,
+				       const struct config *cfg, int family)
 {
-	const struct config *cfg = s->cfg;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG | (family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	struct MHD_OptionItem ops[] = {
@@ -164,68 +173,67 @@ static struct MHD_Daemon *start_daemon(struct http *h, struct server *s, int fam
 				MHD_OPTION_END);
 }
 
-struct http *http_start(struct server *s, char *err, size_t errlen)
+/* Listens as cfg says (its keys here all need a restart). */
+static int listen_on(struct http *h, struct server *s, const struct config *cfg, char *err,
+		     size_t errlen)
 {
-	const struct config *cfg = s->cfg;
-	char fp[65], q[600];
-	struct http *h = calloc(1, sizeof(*h));
-	if (!h)
-		return NULL;
-	if (load_tls(h, cfg, err, errlen) < 0)
-		goto fail;
-	h->timeouts = reqtimeout_start(cfg, s->metrics);
-	if (!h->timeouts) {
-		snprintf(err, errlen, "cannot start the request deadline thread");
-		goto fail;
-	}
 	int family = parse_address(h, cfg->listen_address, cfg->listen_port);
 	if (family < 0) {
 		snprintf(err, errlen, "listen_address %s is not an IP address",
 			 cfg->listen_address);
-		goto fail;
+		return -EINVAL;
 	}
-	h->daemon = start_daemon(h, s, family);
+	h->daemon = start_daemon(h, s, cfg, family);
 	if (!h->daemon) {
 		snprintf(err, errlen,
 			 "cannot listen on %s:%d over TLS (address in use, bad "
 			 "tls_priorities or tls_client_ca_file?)",
 			 cfg->listen_address, cfg->listen_port);
-		goto fail;
+		return -EINVAL;
 	}
-	tls_fingerprint(h->tls, fp);
-	log_event(LOG_INFO, "tls", "certificate_sha256=%s client_certificates=%s", fp,
-		  cfg->tls_client_ca_file ? log_quote(q, sizeof(q), cfg->tls_client_ca_file)
-					  : "off");
-	return h;
-fail:
-	http_free(h);
-	return NULL;
+	return 0;
 }
 
-int http_reload(struct http *h, const struct config *cfg)
+struct http *http_start(struct server *s, char *err, size_t errlen)
 {
-	char err[512], q[600], fp[65];
+	char q[600];
+	struct http *h = calloc(1, sizeof(*h));
 	if (!h)
-		return -EINVAL;
-	int r = tls_reload(h->tls, cfg->tls_cert_file, cfg->tls_key_file, err, sizeof(err));
-	if (r < 0) {
-		log_event(LOG_WARNING, "tls_reload_failed", "reason=\"%s\" kept=previous",
-			  log_quote(q, sizeof(q), err));
-		return r;
+		return NULL;
+	h->live = s->live;
+	h->quiesced = MHD_INVALID_SOCKET;
+	const struct snapshot *snap = snapshot_get(s->live);
+	if (load_client_ca(h, &snap->cfg, err, errlen) < 0)
+		goto fail;
+	h->timeouts = reqtimeout_start(s->live, s->metrics);
+	if (!h->timeouts) {
+		snprintf(err, errlen, "cannot start the request deadline thread");
+		goto fail;
 	}
-	tls_fingerprint(h->tls, fp);
-	log_event(LOG_INFO, "tls_reloaded", "certificate_sha256=%s changed=%s", fp,
-		  r == 0 ? "yes" : "no");
-	return 0;
+	if (listen_on(h, s, &snap->cfg, err, errlen) < 0)
+		goto fail;
+	log_event(LOG_INFO, "tls", "certificate_sha256=%s client_certificates=%s",
+		  tls_creds_fingerprint(snap->tls),
+		  snap->cfg.tls_client_ca_file
+		      ? log_quote(q, sizeof(q), snap->cfg.tls_client_ca_file)
+		      : "off");
+	snapshot_put(snap);
+	return h;
+fail:
+	snapshot_put(snap);
+	http_free(h);
+	return NULL;
 }
 
 void http_quiesce(struct http *h)
 {
 	if (!h || !h->daemon)
 		return;
-	MHD_socket fd = MHD_quiesce_daemon(h->daemon);
-	if (fd != MHD_INVALID_SOCKET)
-		close(fd);
+	if (h->quiesced != MHD_INVALID_SOCKET)
+		return;
+	h->quiesced = MHD_quiesce_daemon(h->daemon);
+	if (h->quiesced != MHD_INVALID_SOCKET)
+		shutdown(h->quiesced, SHUT_RDWR);
 }
 
 void http_stop(struct http *h)
@@ -236,5 +244,7 @@ void http_stop(struct http *h)
 	 * and deadline entries; only then do those go (http_free). */
 	if (h->daemon)
 		MHD_stop_daemon(h->daemon);
+	if (h->quiesced != MHD_INVALID_SOCKET)
+		close(h->quiesced);
 	http_free(h);
 }

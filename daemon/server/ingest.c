@@ -43,7 +43,7 @@
 /* The configuration this request reads. */
 static const struct config *cfg(const struct request *rq)
 {
-	return rq->server->cfg;
+	return &rq->snap->cfg;
 }
 
 /* ---- the body's format ----------------------------------------------------- */
@@ -200,12 +200,9 @@ static int normalise_locked(struct request *rq, const cJSON *doc, struct report 
 	struct server *s = rq->server;
 	struct normalise_ctx ctx = {.key = &s->key};
 	today_utc(ctx.today);
-	pthread_rwlock_rdlock(&s->vocab_lock);
-	ctx.vocab = s->vocab;
-	ctx.regions = s->regions;
-	int r = normalise_report(&ctx, doc, rq->arena, ret, errors, warnings);
-	pthread_rwlock_unlock(&s->vocab_lock);
-	return r;
+	ctx.vocab = rq->snap->vocab;
+	ctx.regions = rq->snap->regions;
+	return normalise_report(&ctx, doc, rq->arena, ret, errors, warnings);
 }
 
 static struct ingest *ingest_new(struct request *rq, enum body_format fmt,
@@ -584,11 +581,9 @@ static enum MHD_Result read_fhir(struct request *rq)
 
 	if (!doc)
 		return ret;
-	pthread_rwlock_rdlock(&s->vocab_lock);
-	ctx.vocab = s->vocab;
+	ctx.vocab = rq->snap->vocab;
 	int rc = fhir_map(&ctx, doc, (size_t)cfg(rq)->max_batch_reports, rq->arena, &fd, reason,
 			  sizeof(reason));
-	pthread_rwlock_unlock(&s->vocab_lock);
 	cJSON_Delete(doc);
 	if (rc == -EINVAL)
 		return malformed(rq, reason);

@@ -27,7 +27,7 @@ enum MHD_Result ingest_too_large(struct request *rq)
 {
 	char detail[120];
 	snprintf(detail, sizeof(detail), "a batch may hold at most %d reports; split it",
-		 rq->server->cfg->max_batch_reports);
+		 rq->snap->cfg.max_batch_reports);
 	rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
 	return respond_problem(rq->conn, rq->status, "batch-too-large", "too many reports", detail,
 			       NULL, NULL);

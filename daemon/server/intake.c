@@ -126,7 +126,7 @@ static enum MHD_Result too_many_values(struct request *rq, size_t max_values)
 
 bool intake_measure(struct request *rq, size_t *ret_cost, enum MHD_Result *ret_answer)
 {
-	int max_batch = rq->server->cfg->max_batch_reports;
+	int max_batch = rq->snap->cfg.max_batch_reports;
 	size_t max_values = max_values_for(max_batch);
 	/* Only a report batch's top-level array is a list of reports. */
 	size_t max_items = rq->route == ROUTE_REPORTS_POST ? (size_t)max_batch : 0;

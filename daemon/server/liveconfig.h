@@ -1,17 +1,26 @@
-/* Live configuration: what SIGHUP changes without a restart (docs/architecture.md). */
+/* Live configuration: building the snapshot (snapshot.h) from the
+ * configuration file, at start and again on SIGHUP. */
 #ifndef NW_LIVECONFIG_H
 #define NW_LIVECONFIG_H
 
-struct config;
+#include <stddef.h>
 
-/* Reads path again. When the file is valid and changes no key that needs a
- * restart (config_key_needs_restart), *cfg takes every new value, the log
- * settings apply at once and it returns the number of keys changed;
- * otherwise *cfg is untouched, a warning names the file's problem or the
- * keys that need a restart, and it returns -EINVAL. Main thread only: request
- * threads read the numeric values, each replaced in place as one aligned
- * word, so a request sees the old value or the new one. Strings are read by
- * the main thread alone, which is what lets the old ones be freed here. */
-int liveconfig_reload(struct config *cfg, const char *path);
+struct config;
+struct snapshot;
+struct snapshot_slot;
+
+/* Loads what cfg names (vocabulary, regions, TLS certificate and key) and
+ * returns a snapshot of it all holding one reference. Takes ownership of
+ * *cfg (moved into the snapshot, or freed on failure). NULL with the reason
+ * in err. At start, before any thread. */
+struct snapshot *liveconfig_build(struct config *cfg, char *err, size_t errlen);
+
+/* SIGHUP: reads path again and builds a whole new snapshot. When every part
+ * loads and no key that needs a restart (config_key_needs_restart) changed,
+ * it is swapped into slot, the log settings apply and the number of keys
+ * changed is returned. Otherwise the current snapshot stays, untouched and
+ * whole, a warning names the part that failed and why, err says it for the
+ * service status, and it returns -EINVAL. Main thread only. */
+int liveconfig_reload(struct snapshot_slot *slot, const char *path, char *err, size_t errlen);
 
 #endif

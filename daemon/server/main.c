@@ -12,11 +12,11 @@
 #include "admission.h"
 #include "refresher.h"
 #include "sdnotify.h"
-#include "region.h"
 #include "server.h"
-#include "sessions.h"
-#include "store.h"
 #include "codes_dump.h"
+#include "sessions.h"
+#include "snapshot.h"
+#include "store.h"
 #include "vocab.h"
 #include "writer.h"
 
@@ -104,72 +104,20 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* Loads everything a config names (vocabulary, regions, key): used at start
- * and, for the vocabulary and regions, on SIGHUP. */
-static int load_tables(const struct config *cfg, struct vocab **ret_vocab,
-		       struct region_table **ret_regions, char *err, size_t errlen)
-{
-	struct vocab *v = vocab_load(cfg->vocabulary_file, err, errlen);
-	if (!v)
-		return -EINVAL;
-	struct region_table *r = region_load(cfg->postcode_regions_file, err, errlen);
-	if (!r) {
-		vocab_free(v);
-		return -EINVAL;
-	}
-	*ret_vocab = v;
-	*ret_regions = r;
-	return 0;
-}
-
-/* Swaps in the vocabulary and region table; false (with the reason in err)
- * when they cannot be loaded and the previous ones stay. */
-static bool reload(struct server *s, char *err, size_t errlen)
-{
-	char q[600];
-	struct vocab *v;
-	struct region_table *r;
-
-	admission_set_budget(s->admission, s->cfg->ingest_memory_budget);
-	if (load_tables(s->cfg, &v, &r, err, errlen) < 0) {
-		log_event(LOG_WARNING, "reload_failed", "reason=\"%s\" kept=previous",
-			  log_quote(q, errlen, err));
-		return false;
-	}
-	pthread_rwlock_wrlock(&s->vocab_lock);
-	struct vocab *old_v = s->vocab;
-	struct region_table *old_r = s->regions;
-	s->vocab = v;
-	s->regions = r;
-	pthread_rwlock_unlock(&s->vocab_lock);
-	vocab_free(old_v);
-	region_free(old_r);
-	log_event(LOG_INFO, "reloaded", "vocabulary=%s", log_quote(q, sizeof(q), s->cfg->vocabulary_file));
-	return true;
-}
-
-/* SIGHUP, told to systemd as RELOADING=1 ... READY=1: the live configuration,
- * the tables, then the TLS files. Each part that fails keeps its previous
- * state and logs why; the unit's status says the reload failed. */
-static void reload_all(struct server *s, struct http *h)
+/* SIGHUP, told to systemd as RELOADING=1 ... READY=1: a whole new snapshot
+ * (configuration, tables, TLS files) or, when any part fails, the previous
+ * one kept whole; the unit's status says the reload failed and why. */
+static void reload_all(struct server *s)
 {
 	char err[512] = "";
-	bool ok = true;
 
 	sdnotify_reloading();
-	/* main() owns the config; only this thread writes it. */
-	if (liveconfig_reload((struct config *)s->cfg, s->config_path) < 0) {
-		ok = false;
-		snprintf(err, sizeof(err), "%s: not applied (see the log)", s->config_path);
-	}
-	if (!reload(s, err, sizeof(err)))
-		ok = false;
-	if (http_reload(h, s->cfg) < 0) {
-		if (ok)
-			snprintf(err, sizeof(err), "TLS certificate or key not reloaded (see the log)");
-		ok = false;
-	} else {
-		metrics_note_tls_certificate(s->metrics, s->cfg->tls_cert_file);
+	bool ok = liveconfig_reload(s->live, s->config_path, err, sizeof(err)) >= 0;
+	if (ok) {
+		const struct snapshot *snap = snapshot_get(s->live);
+		admission_set_budget(s->admission, snap->cfg.ingest_memory_budget);
+		metrics_note_tls_certificate(s->metrics, snap->cfg.tls_cert_file);
+		snapshot_put(snap);
 	}
 	sdnotify_reloaded(ok, err);
 }
@@ -231,7 +179,7 @@ static void run(struct server *s, struct http *h, int sfd)
 		if (watchdog_ms > 0)
 			sdnotify_watchdog();
 		if (sig == SIGHUP) {
-			reload_all(s, h);
+			reload_all(s);
 			continue;
 		}
 		if (sig == SIGTERM || sig == SIGINT) {
@@ -250,19 +198,14 @@ static int prepare_writer_connection(PGconn *conn)
 	return store_prepare(conn);
 }
 
-static int start(struct server *s, const struct config *cfg)
+/* Everything but the HTTP listener, from the restart-only keys of cfg. */
+static int start_parts(struct server *s, const struct config *cfg)
 {
-	char err[512], q[600];
-	/* No core dumps and no ptrace by other users: memory holds the
-	 * pseudonym key, the TLS key and, briefly, tokens and patient refs. */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	if (pseudonym_key_load(&s->key, cfg->pseudonym_key_file, err, sizeof(err)) < 0 ||
-	    load_tables(cfg, &s->vocab, &s->regions, err, sizeof(err)) < 0) {
+	char err[512];
+	if (pseudonym_key_load(&s->key, cfg->pseudonym_key_file, err, sizeof(err)) < 0) {
 		fprintf(stderr, "needlewatchd: %s\n", err);
 		return EX_CONFIG;
 	}
-	int sfd = signal_fd(); /* before any thread starts */
-	pthread_rwlock_init(&s->vocab_lock, NULL);
 	s->metrics = metrics_new();
 	s->ratelimit = ratelimit_new(RATELIMIT_KEYS);
 	s->auth_failures = ratelimit_new(AUTH_FAILURE_KEYS);
@@ -280,9 +223,22 @@ static int start(struct server *s, const struct config *cfg)
 	if (!s->metrics || !s->ratelimit || !s->auth_failures || !s->admission || !s->readers ||
 	    !s->replicas || !s->writer || !s->sessions)
 		return EX_OSERR;
-	struct http *h = http_start(s, err, sizeof(err));
-	if (!h || sfd < 0) {
-		fprintf(stderr, "needlewatchd: %s\n", h ? "signalfd failed" : err);
+	return 0;
+}
+
+/* Starts the parts and the listener from cfg, the first snapshot's: what
+ * it is used for here needs a restart to change. */
+static int start_listening(struct server *s, const struct config *cfg, struct http **ret_h,
+			   int *ret_sfd)
+{
+	char err[512], q[600];
+	*ret_sfd = signal_fd(); /* before any thread starts */
+	int rc = start_parts(s, cfg);
+	if (rc)
+		return rc;
+	*ret_h = http_start(s, err, sizeof(err));
+	if (!*ret_h || *ret_sfd < 0) {
+		fprintf(stderr, "needlewatchd: %s\n", *ret_h ? "signalfd failed" : err);
 		return EX_OSERR;
 	}
 	log_event(LOG_INFO, "listening", "address=%s port=%d threads=%d writers=%d",
@@ -292,9 +248,23 @@ static int start(struct server *s, const struct config *cfg)
 	snprintf(err, sizeof(err), "serving https on %s port %d", cfg->listen_address,
 		 cfg->listen_port);
 	sdnotify_ready(err);
+	return 0;
+}
+
+/* Starts, serves until SIGTERM, stops. */
+static int start(struct server *s)
+{
+	struct http *h = NULL;
+	int sfd = -1;
+	/* Held for start-up only, so that a reload can free it. */
+	const struct snapshot *boot = snapshot_get(s->live);
+	int rc = start_listening(s, &boot->cfg, &h, &sfd);
+	snapshot_put(boot);
+	if (rc)
+		return rc;
 	/* Its own connection and thread; a failure to start costs fresh
 	 * summaries, not the service: `needlewatchctl refresh` still works. */
-	struct refresher *refresher = refresher_start(cfg);
+	struct refresher *refresher = refresher_start(s->live);
 	if (!refresher)
 		log_event(LOG_ERROR, "refresher_not_started", "reason=\"out of memory or threads\"");
 	run(s, h, sfd);
@@ -320,8 +290,7 @@ static void server_cleanup(struct server *s)
 	ratelimit_free(s->auth_failures);
 	admission_free(s->admission);
 	session_store_free(s->sessions);
-	vocab_free(s->vocab);
-	region_free(s->regions);
+	snapshot_slot_free(s->live);
 	explicit_bzero(&s->key, sizeof(s->key));
 }
 
@@ -371,10 +340,18 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	log_setup((enum log_level)cfg.log_level, cfg.log_format == LOG_FORMAT_JSON);
-	s.cfg = &cfg;
+	/* No core dumps and no ptrace by other users: memory holds the
+	 * pseudonym key, the TLS key and, briefly, tokens and patient refs. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	/* The first snapshot: from here on the configuration lives in it alone. */
+	struct snapshot *first = liveconfig_build(&cfg, err, sizeof(err));
+	s.live = first ? snapshot_slot_new(first) : NULL;
+	if (!s.live) {
+		fprintf(stderr, "needlewatchd: %s\n", first ? "out of memory" : err);
+		return EX_CONFIG;
+	}
 	s.config_path = o.config_path;
-	int rc = start(&s, &cfg);
+	int rc = start(&s);
 	server_cleanup(&s);
-	config_free(&cfg);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "log.h"
 #include "refresh_audit.h"
+#include "snapshot.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -24,9 +25,9 @@
 #define IDLE_CHECK_S 60
 
 struct refresher {
-	const struct config *cfg; /* for the two numbers SIGHUP may change */
-	char *conninfo;		  /* a copy: SIGHUP frees the config's strings */
-	char *alert_types;	  /* a copy of alerts_sentinel_types, for the same reason */
+	struct snapshot_slot *live; /* for the two numbers SIGHUP may change */
+	char *conninfo;		    /* a copy: the snapshot it came from goes on reload */
+	char *alert_types;	    /* a copy of alerts_sentinel_types, for the same reason */
 	pthread_t tid;
 	pthread_mutex_t lock; /* guards stopping and cancel */
 	pthread_cond_t wake;
@@ -35,10 +36,21 @@ struct refresher {
 	PGconn *conn;	  /* the thread's own */
 };
 
-/* SIGHUP rewrites these in place, one aligned word each (liveconfig.h). */
-static int live_int(const int *p)
+/* The current values of the two keys SIGHUP may change. */
+static int interval_s(struct refresher *r)
 {
-	return __atomic_load_n(p, __ATOMIC_RELAXED);
+	const struct snapshot *snap = snapshot_get(r->live);
+	int v = snap->cfg.summary_refresh_interval_s;
+	snapshot_put(snap);
+	return v;
+}
+
+static int suppression_threshold(struct refresher *r)
+{
+	const struct snapshot *snap = snapshot_get(r->live);
+	int v = snap->cfg.suppression_threshold;
+	snapshot_put(snap);
+	return v;
 }
 
 static bool connected(struct refresher *r)
@@ -87,7 +99,7 @@ static void refresh_once(struct refresher *r)
 	if (!go)
 		return;
 	const struct refresh_audit_stop stop = {stop_requested, r};
-	int rc = refresh_audit_run(r->conn, live_int(&r->cfg->suppression_threshold),
+	int rc = refresh_audit_run(r->conn, suppression_threshold(r),
 				   /* full= */ false, &stop, &out, reason, sizeof(reason));
 	pthread_mutex_lock(&r->lock);
 	PQfreeCancel(r->cancel);
@@ -102,8 +114,11 @@ static void refresh_once(struct refresher *r)
 	else
 		log_event(LOG_WARNING, "summaries_refresh_failed", "reason=\"%s\"",
 			  log_quote(q, sizeof(q), reason));
-	if (rc == 0)
-		alert_hook_after_refresh(r->conn, r->cfg, r->alert_types);
+	if (rc == 0) {
+		const struct snapshot *snap = snapshot_get(r->live);
+		alert_hook_after_refresh(r->conn, &snap->cfg, r->alert_types);
+		snapshot_put(snap);
+	}
 }
 
 /* Several daemons share one database and each runs a refresher: a session
@@ -137,7 +152,7 @@ static void refresh_exclusive(struct refresher *r)
 /* Waits the interval (or until stopped); false once stopping. */
 static bool wait_interval(struct refresher *r)
 {
-	int interval = live_int(&r->cfg->summary_refresh_interval_s);
+	int interval = interval_s(r);
 	struct timespec deadline;
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += interval > 0 ? interval : IDLE_CHECK_S;
@@ -152,28 +167,30 @@ static bool wait_interval(struct refresher *r)
 static void *refresher_main(void *arg)
 {
 	struct refresher *r = arg;
-	bool due = live_int(&r->cfg->summary_refresh_interval_s) > 0;
+	bool due = interval_s(r) > 0;
 	for (;;) {
 		if (due)
 			refresh_exclusive(r);
 		if (!wait_interval(r))
 			break;
-		due = live_int(&r->cfg->summary_refresh_interval_s) > 0;
+		due = interval_s(r) > 0;
 	}
 	PQfinish(r->conn);
 	r->conn = NULL;
 	return NULL;
 }
 
-struct refresher *refresher_start(const struct config *cfg)
+struct refresher *refresher_start(struct snapshot_slot *live)
 {
 	struct refresher *r = calloc(1, sizeof(*r));
 	pthread_condattr_t attr;
 	if (!r)
 		return NULL;
-	r->cfg = cfg;
-	r->conninfo = strdup(cfg->db_conninfo);
-	r->alert_types = strdup(cfg->alerts_sentinel_types ? cfg->alerts_sentinel_types : "");
+	r->live = live;
+	const struct snapshot *snap = snapshot_get(live);
+	r->conninfo = strdup(snap->cfg.db_conninfo);
+	r->alert_types = strdup(snap->cfg.alerts_sentinel_types ? snap->cfg.alerts_sentinel_types : "");
+	snapshot_put(snap);
 	if (!r->conninfo || !r->alert_types) {
 		free(r->conninfo);
 		free(r->alert_types);

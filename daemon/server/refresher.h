@@ -9,12 +9,13 @@
 #ifndef NW_REFRESHER_H
 #define NW_REFRESHER_H
 
-struct config;
+struct snapshot_slot;
 struct refresher;
 
-/* Starts the thread. cfg must outlive refresher_stop(); its db_conninfo is
- * copied. NULL on failure. */
-struct refresher *refresher_start(const struct config *cfg);
+/* Starts the thread, which reads the two keys above from the current
+ * snapshot in live (which must outlive refresher_stop()) each time it needs
+ * them; db_conninfo (restart-only) is copied. NULL on failure. */
+struct refresher *refresher_start(struct snapshot_slot *live);
 
 /* Cancels a refresh in progress (it rolls back; its weeks stay marked for
  * the next one), stops and joins the thread, frees it. Accepts NULL. */

@@ -22,6 +22,7 @@
 #include "deadline.h"
 #include "log.h"
 #include "metrics.h"
+#include "snapshot.h"
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -47,7 +48,7 @@ struct reqtimeout {
 	struct deadline_table table;
 	bool stop;
 	pthread_t tid;
-	const struct config *cfg; /* request_header_timeout_s, which SIGHUP may change */
+	struct snapshot_slot *live; /* request_header_timeout_s, which SIGHUP may change */
 	struct metrics *metrics;
 };
 
@@ -58,11 +59,13 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* SIGHUP rewrites it in place, one aligned word (liveconfig.h). */
+/* Read from the current snapshot at each sweep, so a reload applies at the next. */
 static long long header_timeout_ms(const struct reqtimeout *rt)
 {
-	return (long long)__atomic_load_n(&rt->cfg->request_header_timeout_s, __ATOMIC_RELAXED) *
-	       1000;
+	const struct snapshot *snap = snapshot_get(rt->live);
+	long long ms = (long long)snap->cfg.request_header_timeout_s * 1000;
+	snapshot_put(snap);
+	return ms;
 }
 
 /* Counts and logs what a sweep dropped. Nothing about the client is logged:
@@ -119,13 +122,13 @@ static void *sweeper_main(void *arg)
 	return NULL;
 }
 
-struct reqtimeout *reqtimeout_start(const struct config *cfg, struct metrics *m)
+struct reqtimeout *reqtimeout_start(struct snapshot_slot *live, struct metrics *m)
 {
 	pthread_condattr_t attr;
 	struct reqtimeout *rt = calloc(1, sizeof(*rt));
 	if (!rt)
 		return NULL;
-	rt->cfg = cfg;
+	rt->live = live;
 	rt->metrics = m;
 	deadline_table_init(&rt->table);
 	pthread_mutex_init(&rt->lock, NULL);

@@ -7,15 +7,15 @@
 #include <microhttpd.h>
 #include <stddef.h>
 
-struct config;
+struct snapshot_slot;
 struct conn_state;
 struct metrics;
 struct reqtimeout;
 
-/* Starts the sweeper thread. It reads cfg->request_header_timeout_s at each
- * sweep, so SIGHUP can change it; dropped connections are counted in m.
- * NULL when out of memory or threads. */
-struct reqtimeout *reqtimeout_start(const struct config *cfg, struct metrics *m);
+/* Starts the sweeper thread. It reads request_header_timeout_s from the
+ * current snapshot in live at each sweep, so SIGHUP can change it; dropped
+ * connections are counted in m. NULL when out of memory or threads. */
+struct reqtimeout *reqtimeout_start(struct snapshot_slot *live, struct metrics *m);
 /* Stops the sweeper and frees; call after MHD_stop_daemon, when every
  * connection has been removed. Accepts NULL. */
 void reqtimeout_free(struct reqtimeout *rt);

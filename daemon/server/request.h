@@ -11,6 +11,9 @@
 
 #include "admission.h"
 #include "directory.h"
+#include "report.h"
+#include "snapshot.h"
+#include "store.h"
 #include "writer.h"
 
 struct server;
@@ -63,6 +66,9 @@ enum rq_state {
 
 struct request {
 	struct server *server;
+	/* What SIGHUP can change, as it was when the request began: taken in
+	 * request_new, put when the request is freed. Read it, never the slot. */
+	const struct snapshot *snap;
 	struct MHD_Connection *conn;
 	struct arena *arena;
 	const struct route_def *def;  /* NULL until matched */

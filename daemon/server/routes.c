@@ -77,6 +77,7 @@ struct request *request_new(struct server *s, struct MHD_Connection *conn)
 		return NULL;
 	}
 	rq->server = s;
+	rq->snap = snapshot_get(s->live);
 	rq->conn = conn;
 	rq->start_us = now_us();
 	request_make_id(rq->id);
@@ -125,6 +126,7 @@ void request_unref(struct request *rq)
 	size_t admitted = rq->admitted_bytes;
 	free(rq->body);
 	arena_free(rq->arena);
+	snapshot_put(rq->snap);
 	free(rq);
 	/* After a large request, give its freed heap pages back to the system:
 	 * a batch's cJSON nodes are small allocations spread over the request
@@ -191,7 +193,7 @@ static bool is_loopback(struct MHD_Connection *conn)
 static enum MHD_Result serve_metrics(struct request *rq)
 {
 	struct server *s = rq->server;
-	if (!s->cfg->metrics_allow_remote && !is_loopback(rq->conn)) {
+	if (!rq->snap->cfg.metrics_allow_remote && !is_loopback(rq->conn)) {
 		rq->status = MHD_HTTP_FORBIDDEN;
 		return respond_problem(rq->conn, rq->status, "forbidden", "metrics are loopback only",
 				       "set metrics_allow_remote = yes to serve /metrics to other hosts",
@@ -301,7 +303,7 @@ static enum MHD_Result guard_auth(struct request *rq, enum role needed, bool *re
 	const char *h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
 						    MHD_HTTP_HEADER_AUTHORIZATION);
 	const char *why;
-	int limit = s->cfg->auth_failures_per_minute;
+	int limit = rq->snap->cfg.auth_failures_per_minute;
 	long long key;
 	bool keyed = client_limit_key(rq, &key);
 
@@ -338,7 +340,7 @@ static enum MHD_Result guard_auth(struct request *rq, enum role needed, bool *re
 	/* Before the rate limit: a regulator's refused requests are audited too. */
 	if (needed == ROLE_REGULATOR)
 		audit_regulator_query(s, &rq->account, rq->conn, rq->def->name, rq->def->method);
-	int wait_s = ratelimit_take(s->ratelimit, rq->account.id, s->cfg->rate_limit_per_token,
+	int wait_s = ratelimit_take(s->ratelimit, rq->account.id, rq->snap->cfg.rate_limit_per_token,
 				    now_us() / 1000);
 	if (wait_s > 0) {
 		struct respond_extra later = {.retry_after_s = wait_s};
@@ -562,7 +564,7 @@ static size_t first_capacity(struct MHD_Connection *conn, size_t max)
  * the connection instead. */
 static enum MHD_Result take_body(struct request *rq, const char *data, size_t *size)
 {
-	size_t max = rq->server->cfg->max_body_bytes;
+	size_t max = rq->snap->cfg.max_body_bytes;
 	size_t n = *size;
 	*size = 0;
 	if (rq->body_refused) {

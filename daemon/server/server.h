@@ -1,9 +1,9 @@
-/* The daemon's shared context: configuration, vocabulary, pools, writer.
+/* The daemon's shared context: the live snapshot, pools, writer.
  *
- * Built by main() before any thread starts. Everything here is read-only
- * for request threads except the vocabulary and region table, which SIGHUP
- * replaces under `vocab_lock` (read-locked for the length of one
- * normalisation, write-locked only for the pointer swap). */
+ * Built by main() before any thread starts and read-only for the other
+ * threads from then on. What SIGHUP changes (configuration, vocabulary,
+ * regions, TLS credentials) is not here but in the snapshot `live` holds
+ * (snapshot.h): a request reads it through rq->snap, taken at its start. */
 #ifndef NW_SERVER_H
 #define NW_SERVER_H
 
@@ -16,14 +16,13 @@
 
 struct dbpool;
 struct writer;
-struct vocab;
-struct region_table;
+struct snapshot_slot;
 struct metrics;
 struct ratelimit;
 struct session_store;
 
 struct server {
-	const struct config *cfg;
+	struct snapshot_slot *live;   /* the current snapshot (snapshot.h) */
 	const char *config_path;
 	struct pseudonym_key key;
 	struct dbpool *readers;
@@ -36,10 +35,6 @@ struct server {
 	struct ratelimit *auth_failures; /* auth_failures_per_minute buckets, by netaddr_limit_key() */
 	struct admission *admission;  /* ingest_memory_budget: bodies parsed and held to commit */
 	struct session_store *sessions; /* dashboard sign-ins (sessions.h); its own lock */
-
-	pthread_rwlock_t vocab_lock;
-	struct vocab *vocab;
-	struct region_table *regions;
 
 	atomic_int active_requests;   /* requests between first call and completion */
 	atomic_bool stopping;

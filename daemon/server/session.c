@@ -39,7 +39,7 @@ static bool method_is_safe(const char *method)
 
 static int session_use(struct request *rq, struct session_info *ret)
 {
-	const struct config *cfg = rq->server->cfg;
+	const struct config *cfg = &rq->snap->cfg;
 	return session_store_use(rq->server->sessions, session_cookie(rq->conn), mono_s(),
 				 cfg->session_idle_timeout_s, cfg->session_max_age_s, ret);
 }
@@ -94,7 +94,7 @@ static enum MHD_Result answer_with_cookie(struct request *rq, unsigned status, c
 
 static cJSON *session_json(const struct request *rq, const char *csrf, long long expires_in_s)
 {
-	const struct config *cfg = rq->server->cfg;
+	const struct config *cfg = &rq->snap->cfg;
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "role", "regulator");
 	cJSON_AddNumberToObject(o, "account", (double)rq->account.id);
@@ -114,7 +114,7 @@ enum MHD_Result session_post_begin(struct request *rq)
 
 enum MHD_Result session_post_finish(struct request *rq)
 {
-	const struct config *cfg = rq->server->cfg;
+	const struct config *cfg = &rq->snap->cfg;
 	const char *auth =
 	    MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	char token_hash[65], id[SESSION_ID_LEN + 1], csrf[SESSION_CSRF_LEN + 1], cookie[256];

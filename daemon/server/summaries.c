@@ -508,14 +508,10 @@ static enum MHD_Result render(struct request *rq, const struct summary_query *q,
 	return ret;
 }
 
-/* The complication types of the vocabulary in force, copied into the
- * request's arena so that a reload mid-request changes nothing it shows. */
+/* The complication types of the request's snapshot, copied into its arena. */
 static int current_types(struct request *rq, struct summary_types *ret)
 {
-	pthread_rwlock_rdlock(&rq->server->vocab_lock);
-	int rc = summary_types_from_vocab(rq->arena, rq->server->vocab, ret);
-	pthread_rwlock_unlock(&rq->server->vocab_lock);
-	return rc;
+	return summary_types_from_vocab(rq->arena, rq->snap->vocab, ret);
 }
 
 enum MHD_Result summaries_get(struct request *rq)

@@ -1,10 +1,11 @@
 /* TLS: reloadable server credentials and client-certificate checks.
  *
- * Design: a `struct creds` is one loaded certificate chain and key, never
+ * Design: a `struct tls_creds` is one loaded certificate chain and key, never
  * changed after loading and freed when its reference count drops to zero.
- * `struct tls` holds the current set (one reference) under a mutex; each
- * accepted connection takes a reference in MHD's NOTIFY_CONNECTION STARTED
- * callback and keeps it in its struct conn_state (connstate.h), which the GnuTLS
+ * The current snapshot (snapshot.h) holds one reference; each accepted
+ * connection takes another from the snapshot current when it is accepted
+ * (http.c's NOTIFY_CONNECTION callback) and keeps it in its struct
+ * conn_state (connstate.h), which the GnuTLS
  * retrieve callback reads (GnuTLS hands the callback the session, whose
  * session pointer libmicrohttpd sets to the connection). GnuTLS neither
  * copies nor frees what the callback returns, so the reference is what keeps
@@ -16,7 +17,6 @@
 #include <errno.h>
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,18 +27,13 @@
 #define CHAIN_MAX 16
 #define PEM_MAX (1024 * 1024)
 
-struct creds {
+struct tls_creds {
 	atomic_int refs;
 	gnutls_pcert_st pcerts[CHAIN_MAX];
 	unsigned npcerts;
 	gnutls_privkey_t key;
 	unsigned char files_sha256[32]; /* of the two files' bytes: "unchanged" on reload */
 	char fingerprint[65];		/* SHA-256 of the leaf, hex */
-};
-
-struct tls {
-	pthread_mutex_t lock; /* guards current */
-	struct creds *current;
 };
 
 static void hex(const unsigned char *in, size_t n, char *out)
@@ -74,9 +69,9 @@ static int read_pem(const char *path, gnutls_datum_t *ret, char *err, size_t err
 	return 0;
 }
 
-static void creds_unref(struct creds *c)
+static void creds_unref(struct tls_creds *c)
 {
-	if (!c || atomic_fetch_sub(&c->refs, 1) != 1)
+	if (!c || atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	for (unsigned i = 0; i < c->npcerts; i++)
 		gnutls_pcert_deinit(&c->pcerts[i]);
@@ -87,7 +82,7 @@ static void creds_unref(struct creds *c)
 
 /* True when key is the private half of the leaf certificate's public key:
  * serving a certificate with another key fails every handshake. */
-static bool key_matches(const struct creds *c)
+static bool key_matches(const struct tls_creds *c)
 {
 	gnutls_pubkey_t pub = NULL;
 	gnutls_datum_t a = {0}, b = {0};
@@ -102,7 +97,7 @@ static bool key_matches(const struct creds *c)
 	return same;
 }
 
-static int creds_import(struct creds *c, const gnutls_datum_t *cert, const gnutls_datum_t *key,
+static int creds_import(struct tls_creds *c, const gnutls_datum_t *cert, const gnutls_datum_t *key,
 			const char *cert_file, const char *key_file, char *err, size_t errlen)
 {
 	unsigned n = CHAIN_MAX;
@@ -131,11 +126,11 @@ static int creds_import(struct creds *c, const gnutls_datum_t *cert, const gnutl
 }
 
 /* Loads a new set holding one reference. NULL with err set. */
-static struct creds *creds_load(const char *cert_file, const char *key_file, char *err,
+static struct tls_creds *creds_load(const char *cert_file, const char *key_file, char *err,
 				size_t errlen)
 {
 	gnutls_datum_t cert = {0}, key = {0};
-	struct creds *c = NULL;
+	struct tls_creds *c = NULL;
 	gnutls_hash_hd_t h;
 
 	if (read_pem(cert_file, &cert, err, errlen) < 0 ||
@@ -166,71 +161,32 @@ out:
 	return c;
 }
 
-struct tls *tls_new(const char *cert_file, const char *key_file, char *err, size_t errlen)
+struct tls_creds *tls_creds_load(const char *cert_file, const char *key_file, char *err,
+				 size_t errlen)
 {
-	struct tls *t = calloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
-	t->current = creds_load(cert_file, key_file, err, errlen);
-	if (!t->current) {
-		free(t);
-		return NULL;
-	}
-	pthread_mutex_init(&t->lock, NULL);
-	return t;
+	return creds_load(cert_file, key_file, err, errlen);
 }
 
-void tls_free(struct tls *t)
+struct tls_creds *tls_creds_ref(struct tls_creds *c)
 {
-	if (!t)
-		return;
-	creds_unref(t->current);
-	pthread_mutex_destroy(&t->lock);
-	free(t);
-}
-
-static struct creds *acquire(struct tls *t)
-{
-	pthread_mutex_lock(&t->lock);
-	struct creds *c = t->current;
-	atomic_fetch_add(&c->refs, 1);
-	pthread_mutex_unlock(&t->lock);
+	if (c)
+		atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
 	return c;
 }
 
-int tls_reload(struct tls *t, const char *cert_file, const char *key_file, char *err, size_t errlen)
+void tls_creds_unref(struct tls_creds *c)
 {
-	struct creds *c = creds_load(cert_file, key_file, err, errlen);
-	if (!c)
-		return -EINVAL;
-	pthread_mutex_lock(&t->lock);
-	struct creds *old = t->current;
-	bool same = memcmp(old->files_sha256, c->files_sha256, sizeof(c->files_sha256)) == 0;
-	if (!same)
-		t->current = c;
-	pthread_mutex_unlock(&t->lock);
-	/* Connections accepted before the swap keep the old set until they close. */
-	creds_unref(same ? c : old);
-	return same ? 1 : 0;
+	creds_unref(c);
 }
 
-void tls_fingerprint(struct tls *t, char ret_hex[65])
+bool tls_creds_same_files(const struct tls_creds *a, const struct tls_creds *b)
 {
-	pthread_mutex_lock(&t->lock);
-	memcpy(ret_hex, t->current->fingerprint, 65);
-	pthread_mutex_unlock(&t->lock);
+	return a && b && memcmp(a->files_sha256, b->files_sha256, sizeof(a->files_sha256)) == 0;
 }
 
-void tls_notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-			   enum MHD_ConnectionNotificationCode toe)
+const char *tls_creds_fingerprint(const struct tls_creds *c)
 {
-	(void)conn;
-	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-		*socket_context = acquire(cls);
-		return;
-	}
-	creds_unref(*socket_context);
-	*socket_context = NULL;
+	return c->fingerprint;
 }
 
 int tls_retrieve_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn, int nreqs,
@@ -244,7 +200,7 @@ int tls_retrieve_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn
 	(void)pk_algos_length;
 	struct MHD_Connection *conn = gnutls_session_get_ptr(session);
 	struct conn_state *cs = conn ? conn_state_of(conn) : NULL;
-	struct creds *c = cs ? cs->tls : NULL;
+	struct tls_creds *c = cs ? cs->tls : NULL;
 	if (!c)
 		return -1; /* fails the handshake */
 	*pcert = c->pcerts;

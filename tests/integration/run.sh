@@ -7,6 +7,12 @@
 # checkout can go on at once.
 set -u
 cd "$(dirname "$0")/../.."
+# ThreadSanitizer (make SANITIZE=thread): library false positives are
+# suppressed in tests/tsan.supp, each with its reason; reports go to the
+# daemon's log, which the check at the end reads.
+if [[ "${BUILD:-}" == *tsan* ]]; then
+	export TSAN_OPTIONS="suppressions=$PWD/tests/tsan.supp second_deadlock_stack=1 ${TSAN_OPTIONS:-}"
+fi
 . tests/integration/lib.sh
 trap nw_env_down EXIT
 
@@ -24,8 +30,8 @@ done
 # The daemon's shutdown path is part of the contract: SIGTERM exits 0.
 CURRENT_TEST=shutdown
 nw_stop_daemon; assert_eq "needlewatchd exits 0 on SIGTERM" 0 $?
-if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$NW_LOG"; then
-	fail "sanitizer reports in the daemon log"; grep -E -A5 'Sanitizer|runtime error' "$NW_LOG" | head -40
+if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|runtime error:' "$NW_LOG"; then
+	fail "sanitizer reports in the daemon log"; grep -E -A12 'Sanitizer|runtime error' "$NW_LOG" | head -80
 else
 	pass "no sanitizer report in the daemon log"
 fi
