@@ -9,6 +9,7 @@
 #include "batch.h"
 #include "arena.h"
 #include "fhir.h"
+#include "fhir_answer.h"
 #include "jsonstrict.h"
 #include "log.h"
 #include "metrics.h"
@@ -52,6 +53,8 @@ struct batch {
 	struct issues file_warnings; /* CSV: about the file itself */
 	struct place_memo *memo;
 	int rc; /* -EAGAIN or -ENOMEM: sticky */
+	const char *fhir_type; /* FHIR: Bundle.type, answered in kind (fhir_answer.h) */
+	int fhir_entries;
 };
 
 static struct batch *batch_new(struct request *rq, enum body_format fmt, size_t n)
@@ -149,6 +152,12 @@ static enum MHD_Result submit(struct request *rq, struct batch *b)
 	if (b->rc)
 		return MHD_NO;
 	rq->handler_state = b;
+	/* A FHIR transaction is all or nothing: one refused entry, none stored. */
+	if (b->fhir_type && strcmp(b->fhir_type, "transaction") == 0 && b->n_store < b->n) {
+		for (size_t i = 0; i < b->n; i++)
+			b->items[i].queued = false;
+		b->n_store = 0;
+	}
 	if (b->n_store == 0)
 		return batch_answer(rq);
 	store_job_init(&b->job, b->store, b->n_store, request_resume, rq);
@@ -327,6 +336,11 @@ enum MHD_Result batch_post_fhir(struct request *rq, struct fhir_doc *fd)
 {
 	struct batch *b = batch_new(rq, FORMAT_FHIR, fd->n);
 
+	if (b) {
+		b->fhir_type = arena_strdup(rq->arena, fd->bundle_type);
+		b->fhir_entries = fd->n_entries;
+	}
+
 	for (size_t i = 0; b && i < fd->n && !b->rc; i++) {
 		struct batch_item *it = &b->items[i];
 		struct fhir_item *src = &fd->items[i];
@@ -478,7 +492,9 @@ enum MHD_Result batch_answer(struct request *rq)
 		  rq->id, rq->account.premises_id, b->format, b->n, c.accepted, c.duplicate, c.conflict,
 		  c.rejected);
 	rq->status = MHD_HTTP_OK;
-	enum MHD_Result ret = respond_json(rq->conn, MHD_HTTP_OK, o, NULL);
+	enum MHD_Result ret = b->fmt == FORMAT_FHIR && fhir_answer_wanted(rq->conn)
+				  ? fhir_answer_bundle(rq, o, b->fhir_type, b->fhir_entries)
+				  : respond_json(rq->conn, MHD_HTTP_OK, o, NULL);
 	cJSON_Delete(o);
 	return ret;
 }

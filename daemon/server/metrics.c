@@ -43,6 +43,7 @@ static const char *const ROUTE_NAMES[ROUTE_COUNT] = {
 	[ROUTE_REPORTS_POST] = "reports_post", [ROUTE_REPORT_GET] = "report_get",
 	[ROUTE_ACTIVITY_POST] = "activity_post", [ROUTE_SUMMARIES_GET] = "summaries_get",
 	[ROUTE_PREMISES_ME_GET] = "premises_me_get",
+	[ROUTE_FHIR_METADATA] = "fhir_metadata",
 };
 
 static const char *const OUTCOME_NAMES[OUTCOME_COUNT] = {"accepted", "duplicate", "rejected"};

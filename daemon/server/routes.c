@@ -3,6 +3,7 @@
 #include "routes.h"
 #include "arena.h"
 #include "dbpool.h"
+#include "fhir_answer.h"
 #include "directory.h"
 #include "framing.h"
 #include "issues.h"
@@ -370,6 +371,8 @@ static const struct route_def ROUTES[] = {
 	 summaries_get, NULL, NULL},
 	{ROUTE_PREMISES_ME_GET, "premises_me_get", "GET", "/v1/premises/me", false, ROLE_REPORTER,
 	 premises_me_get, NULL, NULL},
+	{ROUTE_FHIR_METADATA, "fhir_metadata", "GET", "/fhir/metadata", false, ROLE_NONE,
+	 fhir_answer_metadata, NULL, NULL},
 };
 
 static bool path_matches(const struct route_def *d, const char *url, const char **ret_arg)
