@@ -7,6 +7,7 @@
  * an operator's) from interleaving, whatever wrapper started them. Weeks are
  * exported oldest first and the run stops at the first failure, so the
  * receiver never gets a week before the one preceding it. */
+#include "progress.h"
 #include "export.h"
 #include "ctl_db.h"
 #include "deliver.h"
@@ -241,7 +242,10 @@ static int write_files(struct ctl *ctl, const struct export_args *a, struct iso_
 
 static int deliver_files(const struct export_args *a, struct run *run)
 {
+	struct progress pg;
+	progress_init(&pg, "delivery", NULL, a->progress);
 	const struct deliver_config c = {
+	    .progress = &pg,
 	    .url = a->deliver_url,
 	    .ca_file = a->ca_file,
 	    .token = a->token,

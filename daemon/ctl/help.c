@@ -75,11 +75,13 @@ static const struct help HELP[] = {
 	 "  --json   a JSON array of objects (id, role, premises, name, created_at,\n"
 	 "           revoked_at)\n"},
 	{"refresh",
-	 "usage: " CTL_PROGRAM " [-c FILE] refresh [--full]\n"
+	 "usage: " CTL_PROGRAM " [-c FILE] refresh [--full] [--progress]\n"
 	 "\n"
 	 "Recomputes the summary tables for the weeks touched since the last refresh.\n"
 	 "\n"
-	 "  --full   every week\n"},
+	 "  --full       every week\n"
+	 "  --progress   the audit's \"k of N\" weeks on stderr even when it is not a\n"
+	 "               terminal (on a terminal it is always shown)\n"},
 	{"review",
 	 "usage: " CTL_PROGRAM " [-c FILE] review list [--field FIELD] [--limit N] [--json]\n"
 	 "\n"

@@ -1,0 +1,81 @@
+# Interfaces analysts, scripts and integrators use (issue 17): needlewatchctl
+# --json, progress on long jobs, needlewatch-upload with a client
+# certificate, the FHIR extension definitions, and the published contract
+# (docs/openapi.yaml, docs/schemas/) checked against the daemon and real output.
+
+CT_DIR="$WORK/contract"
+mkdir -p "$CT_DIR"
+read -r CT_ID CT_TOKEN <<<"$(new_reporter salon LS6)"
+
+# --- needlewatchctl --json: one type per member, whatever the row
+out=$(ctl premises list --json)
+assert_eq "premises list --json is an array holding our premises, typed" "number|string|number" \
+	"$(jq -r --argjson id "$CT_ID" '.[] | select(.id == $id) | [(.id|type), (.code|type), (.reporters|type)] | join("|")' <<<"$out")"
+out=$(ctl token list --json)
+assert_eq "token list --json: ids numbers, an active token's revoked_at null" "number|reporter|null" \
+	"$(jq -r --argjson id "$CT_ID" '[.[] | select(.premises == $id)][0] | [(.id|type), .role, (.revoked_at|type)] | join("|")' <<<"$out")"
+assert_eq "token list --json never holds a token" 0 "$(grep -c 'nwt_' <<<"$out")"
+out=$(ctl review list --json --field no.such.field)
+assert_eq "review list --json with nothing to show is []" "[]" "$(jq -c . <<<"$out")"
+out=$(ctl review list --json --limit 1000)
+assert_eq "review list --json: counts are numbers, last_seen a string" "true" \
+	"$(jq -r 'all(.[]; (.reports|type) == "number" and (.premises|type) == "number" and (.last_seen|type) == "string")' <<<"$out")"
+
+# --- progress on long jobs: "k of N" on stderr with --progress (no terminal here)
+ctl refresh --full --progress >"$CT_DIR/refresh.out" 2>"$CT_DIR/refresh.err"
+assert_match "refresh --full --progress counts the audited weeks on stderr" \
+	'refresh: ([0-9]+) of \1 weeks audited' "$(cat "$CT_DIR/refresh.err")"
+assert_nomatch "stdout keeps only the result" 'of [0-9]' "$(cat "$CT_DIR/refresh.out")"
+ctl refresh --full >/dev/null 2>"$CT_DIR/refresh-quiet.err"
+assert_eq "without --progress and without a terminal, nothing on stderr" "" "$(cat "$CT_DIR/refresh-quiet.err")"
+printf 'tok\n' >"$CT_DIR/deliver.token"
+timeout 60 "$BIN/needlewatchctl" -c "$WORK/needlewatchd.conf" export --week 2024-W10 \
+	--out "$CT_DIR" --no-refresh --deliver "https://127.0.0.1:1/in" \
+	--deliver-token-file "$CT_DIR/deliver.token" --deliver-attempts 2 --progress \
+	>/dev/null 2>"$CT_DIR/deliver.err"
+assert_match "export delivery says each failed attempt and the wait" \
+	'delivery: attempt 1 of 2 failed \(.*\); next in [0-9.]+ s' "$(cat "$CT_DIR/deliver.err")"
+
+for i in 1 2 3; do report_json "CT-PROG-$i" >"$CT_DIR/p$i.json"; done
+printf '%s\n' "$CT_TOKEN" >"$CT_DIR/ct.token"
+timeout 60 "$BIN/needlewatch-upload" --url "$NW_URL" --ca-file "$WORK/tls/server.crt" \
+	--token-file "$CT_DIR/ct.token" --progress --log-level error \
+	"$CT_DIR/p1.json" "$CT_DIR/p2.json" "$CT_DIR/p3.json" 2>"$CT_DIR/upload.err"
+assert_eq "the uploader sends the three files" 0 "$?"
+assert_match "and counts them on stderr: 3 of 3" 'upload: 3 of 3 files' "$(cat "$CT_DIR/upload.err")"
+
+# --- needlewatch-upload --cert/--key: a token bound to a client certificate
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+	-keyout "$CT_DIR/ca.key" -out "$CT_DIR/ca.crt" -subj "/CN=Needlewatch contract test CA" 2>/dev/null
+printf 'extendedKeyUsage = clientAuth\n' >"$CT_DIR/clinic.ext"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+	-keyout "$CT_DIR/clinic.key" -out "$CT_DIR/clinic.csr" -subj "/CN=clinic" 2>/dev/null
+openssl x509 -req -in "$CT_DIR/clinic.csr" -CA "$CT_DIR/ca.crt" -CAkey "$CT_DIR/ca.key" \
+	-CAcreateserial -days 30 -extfile "$CT_DIR/clinic.ext" -out "$CT_DIR/clinic.crt" 2>/dev/null
+nw_restart_with "tls_client_ca_file = $CT_DIR/ca.crt"
+CT_BOUND=$(ctl token create --role reporter --premises "$CT_ID" --client-cert "$CT_DIR/clinic.crt" | tail -1)
+printf '%s\n' "$CT_BOUND" >"$CT_DIR/bound.token"
+report_json CT-CERT-1 >"$CT_DIR/cert1.json"
+ct_upload() {
+	timeout 60 "$BIN/needlewatch-upload" --url "$NW_URL" --ca-file "$WORK/tls/server.crt" \
+		--token-file "$CT_DIR/bound.token" --retry-for 2 --max-delay 1 --log-level error "$@" \
+		"$CT_DIR/cert1.json" 2>"$CT_DIR/cert.err"
+}
+ct_upload
+assert_eq "a certificate-bound token without --cert is refused (77)" 77 "$?"
+ct_upload --cert "$CT_DIR/clinic.crt" --key "$CT_DIR/clinic.key"
+assert_eq "with --cert/--key the upload is stored (0)" 0 "$?"
+assert_eq "the report is at the certificate's premises" 1 \
+	"$(sql "SELECT count(*) FROM needlewatch.reports WHERE premises_id = $CT_ID AND client_ref = 'CT-CERT-1'")"
+ct_upload --cert "$CT_DIR/clinic.crt"
+assert_eq "--cert without --key is a usage error (64)" 64 "$?"
+nw_restart_with ""
+
+# --- the FHIR extensions: a StructureDefinition for each one the mapping reads, and no other
+ct_read=$(tr -s '\n\t' '  ' <"$ROOT/daemon/core/fhir.c" |
+	grep -oE '(take_ext|take_ext_list)\(m, [^;]*\);|extension\(m, [a-z]+, "[^"]*"' |
+	sed -E 's/.*"([a-z-]+)".*/\1/' | sort -u | tr '\n' ' ')
+ct_defined=$(for f in "$ROOT"/docs/fhir/StructureDefinition-*.json; do jq -r '.url | sub(".*/"; "")' "$f"; done | sort -u | tr '\n' ' ')
+assert_eq "docs/fhir defines exactly the extensions daemon/core/fhir.c reads" "$ct_read" "$ct_defined"
+assert_eq "each is an Extension StructureDefinition with its url under needlewatch.uk" 0 \
+	"$(for f in "$ROOT"/docs/fhir/StructureDefinition-*.json; do jq -e '.resourceType == "StructureDefinition" and .type == "Extension" and (.url | startswith("https://needlewatch.uk/fhir/StructureDefinition/")) and .differential.element[2].fixedUri == .url' "$f" >/dev/null || echo "$f"; done | wc -l | tr -d ' ')"
