@@ -79,3 +79,51 @@ ct_defined=$(for f in "$ROOT"/docs/fhir/StructureDefinition-*.json; do jq -r '.u
 assert_eq "docs/fhir defines exactly the extensions daemon/core/fhir.c reads" "$ct_read" "$ct_defined"
 assert_eq "each is an Extension StructureDefinition with its url under needlewatch.uk" 0 \
 	"$(for f in "$ROOT"/docs/fhir/StructureDefinition-*.json; do jq -e '.resourceType == "StructureDefinition" and .type == "Extension" and (.url | startswith("https://needlewatch.uk/fhir/StructureDefinition/")) and .differential.element[2].fixedUri == .url' "$f" >/dev/null || echo "$f"; done | wc -l | tr -d ' ')"
+
+# --- make run: Ctrl-C stops the daemon and the private PostgreSQL it started
+# (a cluster of its own: its own TMPDIR and ports, never the tests' one)
+CT_RUN="$CT_DIR/run"
+mkdir -p "$CT_RUN"
+CT_PG_PORT=$((NW_PORT + 7)) CT_NW_PORT=$((NW_PORT + 8))
+ct_pg() { TMPDIR="$CT_RUN" NW_PG_PORT=$CT_PG_PORT "$ROOT/scripts/pg-dev.sh" "$@"; }
+# ct_make_run: scripts/run-dev.sh in the background, until /healthz answers
+ct_make_run() {
+	# A background job of a script ignores SIGINT, and bash cannot trap a
+	# signal ignored on entry: restore its default, as a terminal's would be.
+	TMPDIR="$CT_RUN" NW_PG_PORT=$CT_PG_PORT NW_PORT=$CT_NW_PORT BUILD="${BUILD:-build/release}" \
+		env --default-signal=INT "$ROOT/scripts/run-dev.sh" >"$CT_RUN/out" 2>"$CT_RUN/err" &
+	CT_RUN_PID=$!
+	for _ in $(seq 1 300); do
+		curl -sk --max-time 1 "https://127.0.0.1:$CT_NW_PORT/healthz" >/dev/null 2>&1 && return 0
+		kill -0 "$CT_RUN_PID" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+# ct_ctrl_c: SIGINT, as the terminal sends it, then the script's exit (bounded)
+ct_ctrl_c() {
+	kill -INT "$CT_RUN_PID"
+	for _ in $(seq 1 150); do kill -0 "$CT_RUN_PID" 2>/dev/null || break; sleep 0.2; done
+	if kill -0 "$CT_RUN_PID" 2>/dev/null; then # it hung: leave nothing behind
+		local d
+		d=$(ss -ltnpH "sport = :$CT_NW_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2)
+		[ -n "$d" ] && kill -KILL "$d"
+		kill -KILL "$CT_RUN_PID"
+	fi
+	wait "$CT_RUN_PID" 2>/dev/null
+}
+if ct_make_run; then
+	ct_ctrl_c
+	assert_eq "after Ctrl-C the daemon is gone" 000 \
+		"$(curl -sk --max-time 2 -o /dev/null -w '%{http_code}' "https://127.0.0.1:$CT_NW_PORT/healthz" 2>/dev/null)"
+	assert_eq "and the PostgreSQL make run started is stopped" stopped "$(ct_pg status 2>/dev/null)"
+	assert_match "it says so" 'stopping the private PostgreSQL this run started' "$(cat "$CT_RUN/err")"
+	ct_pg start >/dev/null 2>&1
+	ct_make_run && ct_ctrl_c
+	assert_match "a PostgreSQL already running is left running" '^running' "$(ct_pg status 2>/dev/null)"
+	assert_match "and the message says how to stop it" 'keeps running.*scripts/pg-dev.sh stop' "$(cat "$CT_RUN/err")"
+else
+	fail "make run did not come up (see $CT_RUN/err: $(tail -3 "$CT_RUN/err" | tr '\n' ' '))"
+	kill "$CT_RUN_PID" 2>/dev/null
+fi
+ct_pg destroy >/dev/null 2>&1
