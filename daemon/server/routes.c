@@ -375,6 +375,13 @@ static const struct route_def ROUTES[] = {
 	 fhir_answer_metadata, NULL, NULL},
 };
 
+void routes_list(FILE *out)
+{
+	for (size_t i = 0; i < sizeof(ROUTES) / sizeof(ROUTES[0]); i++)
+		fprintf(out, "%s %s%s\n", ROUTES[i].method, ROUTES[i].path,
+			ROUTES[i].prefix ? "{arg}" : "");
+}
+
 static bool path_matches(const struct route_def *d, const char *url, const char **ret_arg)
 {
 	size_t n = strlen(d->path);

@@ -127,3 +127,57 @@ else
 	kill "$CT_RUN_PID" 2>/dev/null
 fi
 ct_pg destroy >/dev/null 2>&1
+
+# --- the published contract: docs/openapi.yaml and docs/schemas/, with npm
+# validators (test-time only: tests/contract/package-lock.json, npm ci)
+CT_NPM="$ROOT/tests/contract"
+if ! command -v npm >/dev/null 2>&1; then
+	skip "docs/openapi.yaml and docs/schemas/ validation" "npm is not installed (apt-get install npm)"
+elif ! (cd "$CT_NPM" && timeout 300 npm ci --no-audit --no-fund --loglevel=error >"$CT_DIR/npm.log" 2>&1); then
+	fail "npm ci in tests/contract failed: $(tail -3 "$CT_DIR/npm.log" | tr '\n' ' ')"
+else
+	# OpenAPI: valid 3.1, and the same operations as the daemon's route table
+	# (parameter names aside: {id} and {arg} are one path).
+	node "$CT_NPM/check-openapi.mjs" "$ROOT/docs/openapi.yaml" >"$CT_DIR/openapi.ops" 2>"$CT_DIR/openapi.err"
+	assert_eq "docs/openapi.yaml is valid OpenAPI 3.1 (swagger-parser)" "0:" "$?:$(head -c 300 "$CT_DIR/openapi.err")"
+	"$BIN/needlewatchd" --list-routes >"$CT_DIR/routes"
+	ct_norm() { sed -E 's/\{[^}]*\}/{}/g' "$1" | sort -u; }
+	assert_eq "every route needlewatchd serves is in docs/openapi.yaml (missing listed)" "" \
+		"$(comm -23 <(ct_norm "$CT_DIR/routes") <(ct_norm "$CT_DIR/openapi.ops") | tr '\n' ';')"
+	assert_eq "every operation in docs/openapi.yaml is served (stale listed)" "" \
+		"$(comm -13 <(ct_norm "$CT_DIR/routes") <(ct_norm "$CT_DIR/openapi.ops") | tr '\n' ';')"
+	assert_match "the route table has the routes this test knows of" 'GET /fhir/metadata' "$(cat "$CT_DIR/routes")"
+
+	ct_ajv() { # SCHEMA FILE...: ajv-cli, draft 2020-12
+		local s=$1; shift
+		local args=()
+		for f in "$@"; do args+=(-d "$f"); done
+		"$CT_NPM/node_modules/.bin/ajv" validate --spec=draft2020 --allow-union-types \
+			-c ajv-formats -s "$ROOT/docs/schemas/$s" "${args[@]}" >"$CT_DIR/ajv.out" 2>&1
+	}
+	# The report schema: the fixtures, and the reports this test sent and the daemon stored
+	ct_ajv report.schema.json "$ROOT"/tests/fixtures/reports/*.json "$ROOT/tests/fixtures/example-report.json" \
+		"$CT_DIR"/p[123].json "$CT_DIR/cert1.json"
+	assert_eq "the report fixtures and the reports sent here match docs/schemas/report.schema.json" \
+		"0:" "$?:$(grep -v ' valid$' "$CT_DIR/ajv.out" | head -c 300)"
+	printf '{"client_ref": "x", "procedure": {"date": "2026-11-02"}, "complications": []}' >"$CT_DIR/bad-report.json"
+	ct_ajv report.schema.json "$CT_DIR/bad-report.json"
+	assert_eq "a report without a complication does not match it (the schema says something)" 1 "$?"
+
+	# The weekly export schema, on a real export: this salon's week with
+	# activity and fewer cases than the threshold, so suppressed cells are in it
+	printf '{"period": "2026-W45", "procedures": 200}' >"$CT_DIR/activity.json"
+	http POST /v1/activity "$CT_TOKEN" application/json "$CT_DIR/activity.json"
+	assert_match "the week's activity is stored" '^20[01]$' "$STATUS"
+	mkdir -p "$CT_DIR/export"
+	ctl export --week 2026-W45 --out "$CT_DIR/export" >/dev/null
+	CT_EXPORT="$CT_DIR/export/needlewatch-2026-W45.json"
+	ct_ajv weekly-export.schema.json "$CT_EXPORT"
+	assert_eq "a real weekly export matches docs/schemas/weekly-export.schema.json" \
+		"0:" "$?:$(grep -v ' valid$' "$CT_DIR/ajv.out" | head -c 300)"
+	assert_eq "and has suppressed cells: null with their flag" true \
+		"$(jq -r '[.cells[] | select(.events_suppressed)] | length > 0 and all(.events == null and .rate_per_1000 == null)' "$CT_EXPORT")"
+	jq '.cells[0].events = "suppressed"' "$CT_EXPORT" >"$CT_DIR/old-style.json"
+	ct_ajv weekly-export.schema.json "$CT_DIR/old-style.json"
+	assert_eq "the old form (the word suppressed in a numeric member) does not match it" 1 "$?"
+fi
