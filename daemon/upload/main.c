@@ -396,8 +396,10 @@ int main(int argc, char **argv)
 		return status_main(argc - 1, argv + 1);
 	int rc = parse_options(argc, argv, &o);
 
-	if (rc >= 0)
+	if (rc >= 0) {
+		free(o.base_url); /* set before a later check may refuse the line */
 		return rc;
+	}
 	log_setup((enum log_level)log_level_from_string(o.log_level),
 		  strcmp(o.log_format, "json") == 0);
 	int sigfd = signals_setup();
