@@ -15,7 +15,7 @@ struct progress {
 	const char *unit; /* "files", "weeks audited"; NULL: none */
 	bool on;
 	bool tty;
-	bool open_line;	  /* a tty line written without its newline */
+	bool open_line; /* a tty line written without its newline */
 	long last_done;
 	long long last_ms;
 };

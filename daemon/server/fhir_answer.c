@@ -20,7 +20,8 @@
 
 static bool names_fhir(const char *v)
 {
-	return v && (strcasestr(v, "application/fhir+json") || strcasestr(v, "application/json+fhir"));
+	return v &&
+	       (strcasestr(v, "application/fhir+json") || strcasestr(v, "application/json+fhir"));
 }
 
 /* Accept decides when it names a type; otherwise (absent, or a wildcard
@@ -29,33 +30,46 @@ static bool names_fhir(const char *v)
  * Accept: application/json, keeps the API's own answers. */
 bool fhir_answer_wanted(struct MHD_Connection *c)
 {
-	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+	const char *accept =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
 
 	if (names_fhir(accept))
 		return true;
 	if (accept && (strcasestr(accept, "application/json") ||
 		       strcasestr(accept, "application/problem+json")))
 		return false;
-	return names_fhir(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						      MHD_HTTP_HEADER_CONTENT_TYPE));
+	return names_fhir(
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE));
 }
 
 /* The issue-type code (http://hl7.org/fhir/issue-type) closest to status. */
 static const char *issue_code(unsigned status)
 {
 	switch (status) {
-	case 400: return "structure";
-	case 401: return "login";
-	case 403: return "forbidden";
-	case 404: return "not-found";
-	case 405: return "not-supported";
-	case 409: return "conflict";
-	case 413: return "too-costly";
-	case 415: return "not-supported";
-	case 422: return "invalid";
-	case 429: return "throttled";
-	case 503: return "transient";
-	default: return status < 400 ? "informational" : "exception";
+	case 400:
+		return "structure";
+	case 401:
+		return "login";
+	case 403:
+		return "forbidden";
+	case 404:
+		return "not-found";
+	case 405:
+		return "not-supported";
+	case 409:
+		return "conflict";
+	case 413:
+		return "too-costly";
+	case 415:
+		return "not-supported";
+	case 422:
+		return "invalid";
+	case 429:
+		return "throttled";
+	case 503:
+		return "transient";
+	default:
+		return status < 400 ? "informational" : "exception";
 	}
 }
 
@@ -161,8 +175,8 @@ static enum MHD_Result queue_fhir(struct MHD_Connection *c, unsigned status, con
 	return ret;
 }
 
-enum MHD_Result fhir_answer_problem(struct MHD_Connection *c, unsigned status,
-				    const cJSON *problem, const struct respond_extra *extra)
+enum MHD_Result fhir_answer_problem(struct MHD_Connection *c, unsigned status, const cJSON *problem,
+				    const struct respond_extra *extra)
 {
 	cJSON *o = fhir_outcome_from_problem(problem);
 	if (!o)
@@ -190,7 +204,7 @@ static cJSON *entry_for_result(const cJSON *r)
 {
 	const char *state = str(r, "status");
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
-	bool failed = !state || strcmp(state, "conflict") == 0 || strcmp(state, "rejected") == 0;
+	bool conflict = state && strcmp(state, "conflict") == 0;
 	cJSON *entry = cJSON_CreateObject(), *issues;
 	cJSON *resp = cJSON_AddObjectToObject(entry, "response");
 	char loc[48];
@@ -205,8 +219,7 @@ static cJSON *entry_for_result(const cJSON *r)
 	if (!cJSON_GetArraySize(errors) && !cJSON_GetArraySize(warnings))
 		return entry;
 	cJSON *oo = outcome_new(&issues);
-	add_issues(issues, "error", failed && strcmp(state ? state : "", "conflict") == 0
-					? "conflict" : "invalid", errors);
+	add_issues(issues, "error", conflict ? "conflict" : "invalid", errors);
 	add_issues(issues, "warning", "informational", warnings);
 	cJSON_AddItemToObject(resp, "outcome", oo);
 	return entry;
@@ -238,7 +251,8 @@ static enum MHD_Result transaction_refused(struct request *rq, const cJSON *resu
 		  "entries below and send the transaction again");
 	cJSON_ArrayForEach(r, results)
 	{
-		add_issues(issues, "error", "invalid", cJSON_GetObjectItemCaseSensitive(r, "errors"));
+		add_issues(issues, "error", "invalid",
+			   cJSON_GetObjectItemCaseSensitive(r, "errors"));
 	}
 	rq->status = MHD_HTTP_UNPROCESSABLE_CONTENT;
 	enum MHD_Result ret = queue_fhir(rq->conn, rq->status, oo, NULL);
@@ -246,8 +260,8 @@ static enum MHD_Result transaction_refused(struct request *rq, const cJSON *resu
 	return ret;
 }
 
-enum MHD_Result fhir_answer_bundle(struct request *rq, const cJSON *native,
-				   const char *bundle_type, int n_entries)
+enum MHD_Result fhir_answer_bundle(struct request *rq, const cJSON *native, const char *bundle_type,
+				   int n_entries)
 {
 	bool transaction = bundle_type && strcmp(bundle_type, "transaction") == 0;
 	const cJSON *results = cJSON_GetObjectItemCaseSensitive(native, "results");
@@ -287,11 +301,24 @@ enum MHD_Result fhir_answer_bundle(struct request *rq, const cJSON *native,
 
 /* The extensions the mapping reads (docs/fhir/ holds their definitions). */
 static const char *const EXTENSIONS[] = {
-    "version",	    "reporter-role",	"duration-days",	 "treatment",
-    "procedure-date", "practitioner-role", "device",		 "setting",
-    "premises-code",  "needle-depth",	"sterile-single-use-cartridge", "antiviral-prophylaxis",
-    "sex",	    "postcode-district", "age-band",		 "fitzpatrick",
-    "history",	    "narrative",
+    "version",
+    "reporter-role",
+    "duration-days",
+    "treatment",
+    "procedure-date",
+    "practitioner-role",
+    "device",
+    "setting",
+    "premises-code",
+    "needle-depth",
+    "sterile-single-use-cartridge",
+    "antiviral-prophylaxis",
+    "sex",
+    "postcode-district",
+    "age-band",
+    "fitzpatrick",
+    "history",
+    "narrative",
 };
 
 static cJSON *capability_resource(void)
@@ -305,13 +332,14 @@ static cJSON *capability_resource(void)
 				"POST /v1/reports with Content-Type: application/fhir+json");
 	cJSON_AddItemToArray(ia, create);
 	cJSON *profiles = cJSON_AddArrayToObject(res, "supportedProfile");
-	cJSON_AddItemToArray(profiles,
-			     cJSON_CreateString("http://hl7.org/fhir/StructureDefinition/AdverseEvent"));
+	cJSON_AddItemToArray(
+	    profiles, cJSON_CreateString("http://hl7.org/fhir/StructureDefinition/AdverseEvent"));
 	char doc[2048];
 	size_t used = (size_t)snprintf(doc, sizeof(doc),
 				       "one AdverseEvent is one report with one complication; "
 				       "extensions read (each " FHIR_EXTENSION_BASE "<name>):");
-	for (size_t i = 0; i < sizeof(EXTENSIONS) / sizeof(EXTENSIONS[0]) && used < sizeof(doc); i++)
+	for (size_t i = 0; i < sizeof(EXTENSIONS) / sizeof(EXTENSIONS[0]) && used < sizeof(doc);
+	     i++)
 		used += (size_t)snprintf(doc + used, sizeof(doc) - used, " %s", EXTENSIONS[i]);
 	cJSON_AddStringToObject(res, "documentation", doc);
 	return res;

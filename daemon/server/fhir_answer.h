@@ -26,8 +26,8 @@ bool fhir_answer_wanted(struct MHD_Connection *c);
 
 /* problem (a problem+json object, not consumed) as an OperationOutcome,
  * queued with status and extra's headers. */
-enum MHD_Result fhir_answer_problem(struct MHD_Connection *c, unsigned status,
-				    const cJSON *problem, const struct respond_extra *extra);
+enum MHD_Result fhir_answer_problem(struct MHD_Connection *c, unsigned status, const cJSON *problem,
+				    const struct respond_extra *extra);
 
 /* The OperationOutcome for problem (not consumed). Caller owns it. */
 cJSON *fhir_outcome_from_problem(const cJSON *problem);
