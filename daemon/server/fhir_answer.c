@@ -10,6 +10,9 @@
 #include <string.h>
 #include <strings.h>
 
+#ifndef NW_VERSION
+#define NW_VERSION "0.1.0"
+#endif
 #define FHIR_VERSION "4.0.1"
 /* When this CapabilityStatement last changed (its required date). */
 #define CAPABILITY_DATE "2026-12-08"
