@@ -170,7 +170,7 @@ else
 	http POST /v1/activity "$CT_TOKEN" application/json "$CT_DIR/activity.json"
 	assert_match "the week's activity is stored" '^20[01]$' "$STATUS"
 	mkdir -p "$CT_DIR/export"
-	ctl export --week 2026-W45 --out "$CT_DIR/export" >/dev/null
+	ctl export --week 2026-W45 --as-of 2026-12-01 --out "$CT_DIR/export" >/dev/null
 	CT_EXPORT="$CT_DIR/export/needlewatch-2026-W45.json"
 	ct_ajv weekly-export.schema.json "$CT_EXPORT"
 	assert_eq "a real weekly export matches docs/schemas/weekly-export.schema.json" \
