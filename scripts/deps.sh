@@ -9,7 +9,7 @@ PKGS=(
 	libpq-dev postgresql postgresql-contrib
 	libcjson-dev libcurl4-openssl-dev libcmocka-dev
 	libglpk-dev glpk-utils  # the refresh's disclosure audit; glpsol for its independent attack test
-	curl openssl ca-certificates
+	curl openssl ca-certificates jq  # jq: tests read JSON answers
 	chromium libxml2-utils  # export tests: screenshot, well-formed HTML
 	clang libclang-rt-14-dev  # make fuzz: libFuzzer and its sanitizer runtimes
 	libsystemd-dev  # sd_notify: Type=notify readiness, reload and watchdog

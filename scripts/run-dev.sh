@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `make run`: a private PostgreSQL, the schema, a development certificate, a
 # demo premises with a reporter and a regulator token, then needlewatchd on
-# https://localhost:8443 in the foreground. Ctrl-C stops it.
+# https://localhost:8443 in the foreground. Ctrl-C stops it, and the private
+# PostgreSQL too when this run started it (one already running is left as it
+# was, and the message says how to stop it). NW_KEEP_PG=1 keeps it running.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-build/release}
@@ -11,6 +13,9 @@ STATE="${TMPDIR:-/tmp}/needlewatch-dev-$KEY"   # outside the checkout, like the 
 PORT=${NW_PORT:-8443}
 mkdir -p "$STATE"
 
+# Whether this run starts PostgreSQL decides whether it stops it again.
+PG_STARTED=0
+"$ROOT/scripts/pg-dev.sh" status >/dev/null 2>&1 || PG_STARTED=1
 "$ROOT/scripts/pg-dev.sh" start
 APP=$("$ROOT/scripts/pg-dev.sh" env)
 OWNER=$(NW_PG_ROLE=needlewatch_owner "$ROOT/scripts/pg-dev.sh" env)
@@ -62,4 +67,29 @@ Submit the example report from another terminal:
   curl --cacert $STATE/tls/server.crt -H "Authorization: Bearer $REPORTER" -H "Content-Type: application/json" --data-binary @$STATE/example-report.json https://localhost:$PORT/v1/reports
 
 MSG
-exec "$BIN/needlewatchd" -c "$CONF"
+
+# Not exec: after needlewatchd ends (Ctrl-C reaches it and this shell
+# alike), the PostgreSQL this run started is stopped too.
+stop_pg() {
+	if [ "$PG_STARTED" = 1 ] && [ "${NW_KEEP_PG:-0}" != 1 ]; then
+		echo "stopping the private PostgreSQL this run started" >&2
+		"$ROOT/scripts/pg-dev.sh" stop
+	else
+		echo "the private PostgreSQL keeps running (it was running before, or NW_KEEP_PG=1);" \
+			"stop it with: scripts/pg-dev.sh stop" >&2
+	fi
+}
+# Job control gives the daemon a process group of its own, so that a
+# background start does not leave SIGINT ignored in it (its signalfd would
+# never see Ctrl-C); this shell passes Ctrl-C and SIGTERM on.
+set -m
+"$BIN/needlewatchd" -c "$CONF" &
+NWD=$!
+trap 'kill -INT "$NWD" 2>/dev/null' INT
+trap 'kill -TERM "$NWD" 2>/dev/null' TERM HUP
+rc=0
+while kill -0 "$NWD" 2>/dev/null; do
+	wait "$NWD" && rc=0 || rc=$?
+done
+stop_pg
+exit "$rc"

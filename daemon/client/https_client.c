@@ -22,6 +22,14 @@ int https_client_setup(CURL *e, const struct https_client_options *o)
 	bad |= curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK;
 	if (o->ca_file)
 		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file) != CURLE_OK;
+	if (!o->cert_file != !o->key_file)
+		return -EINVAL;
+	if (o->cert_file) {
+		bad |= curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM") != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_SSLCERT, o->cert_file) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM") != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, o->key_file) != CURLE_OK;
+	}
 	bad |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, o->timeout_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, o->user_agent) != CURLE_OK;

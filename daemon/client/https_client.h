@@ -21,6 +21,10 @@ struct https_client_options {
 	long connect_timeout_ms; /* > 0: to connect, TLS handshake included */
 	long timeout_ms;	 /* > 0: the whole transfer, answer included */
 	const char *user_agent;	 /* "program/version" */
+	/* A client certificate and its key (PEM), for a server that bound the
+	 * token to it (tls_client_ca_file); both or neither. */
+	const char *cert_file;
+	const char *key_file;
 };
 
 /* Sets the options above on e; the caller adds its own (URL, body, headers,

@@ -52,7 +52,7 @@ static void note(struct mapper *m, struct issues *list, const char *field, const
 
 static void note(struct mapper *m, struct issues *list, const char *field, const char *fmt, ...)
 {
-	char path[PATH_LEN], msg[200];
+	char path[PATH_LEN], msg[256];
 	va_list ap;
 
 	snprintf(path, sizeof(path), "%s%s%s", m->it->path, *field ? "." : "", field);
@@ -452,6 +452,22 @@ static void map_place(struct mapper *m, const cJSON *proc)
 	}
 }
 
+/* No procedure date from any source: HL7's own AdverseEvent example (a
+ * medication event, no Procedure at all) is the commonest real case, so
+ * the error names both ways to supply one and where each goes. */
+static void missing_procedure(struct mapper *m, const cJSON *proc)
+{
+	if (proc)
+		note(m, &m->it->errors, "suspectEntity",
+		     "the suspect Procedure has no date: add performedDateTime to it, or the "
+		     "extension " FHIR_EXTENSION_BASE "procedure-date (valueDate)");
+	else
+		note(m, &m->it->errors, "suspectEntity",
+		     "no Procedure linked: add suspectEntity.instance referring to a Procedure "
+		     "with performedDateTime, or the extension " FHIR_EXTENSION_BASE
+		     "procedure-date (valueDate)");
+}
+
 static void map_procedure(struct mapper *m)
 {
 	const cJSON *device = NULL;
@@ -475,6 +491,8 @@ static void map_procedure(struct mapper *m)
 	take_ext(m, proc, m->procedure, "antiviral_prophylaxis", "antiviral-prophylaxis",
 		 VOCAB_FIELD_COUNT);
 	map_place(m, proc);
+	if (!json_get(m->procedure, "date"))
+		missing_procedure(m, proc);
 }
 
 /* ---- the complication -------------------------------------------------------- */
@@ -617,6 +635,9 @@ static int map_bundle(const struct fhir_ctx *ctx, const cJSON *doc, size_t max, 
 	if (!ret->items)
 		return -ENOMEM;
 	ret->bundle = 1;
+	snprintf(ret->bundle_type, sizeof(ret->bundle_type), "%s",
+		 fhir_str(doc, "type") ? fhir_str(doc, "type") : "");
+	ret->n_entries = cJSON_GetArraySize(json_get(doc, "entry"));
 	cJSON_ArrayForEach(e, json_get(doc, "entry"))
 	{
 		const cJSON *res = json_get(e, "resource");

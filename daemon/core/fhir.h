@@ -53,6 +53,8 @@ struct fhir_doc {
 	struct fhir_item *items;
 	size_t n;
 	int bundle; /* the body was a Bundle */
+	char bundle_type[24]; /* its Bundle.type as sent ("" when none or longer) */
+	int n_entries;	      /* its Bundle.entry count, AdverseEvents or not */
 };
 
 /* Maps a parsed FHIR document. Returns 0 with *ret filled (release it with

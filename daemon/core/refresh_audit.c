@@ -196,8 +196,10 @@ static int audit_pending(PGconn *conn, const struct refresh_audit_stop *stop,
 	    run(conn, sql_pending, 0, NULL, "listing the weeks to audit", err, errlen);
 	if (!weeks)
 		return -EIO;
-	int rc = 0;
-	for (int i = 0; rc == 0 && i < PQntuples(weeks); i++) {
+	int rc = 0, n = PQntuples(weeks);
+	for (int i = 0; rc == 0 && i < n; i++) {
+		if (stop && stop->progress)
+			stop->progress(stop->arg, i, n);
 		if (stop && stop->requested && stop->requested(stop->arg)) {
 			rc = fail(-ECANCELED, err, errlen, "refresh",
 				  "stopped before its audit ended");
@@ -206,6 +208,8 @@ static int audit_pending(PGconn *conn, const struct refresh_audit_stop *stop,
 		rc = audit_week(conn, PQgetvalue(weeks, i, 0), PQgetvalue(weeks, i, 1), out, err,
 				errlen);
 	}
+	if (rc == 0 && stop && stop->progress)
+		stop->progress(stop->arg, n, n);
 	PQclear(weeks);
 	return rc;
 }

@@ -29,6 +29,9 @@ struct refresh_audit_outcome {
 struct refresh_audit_stop {
 	bool (*requested)(void *arg);
 	void *arg;
+	/* Optional: told before each week's audit and after the last (done
+	 * of total weeks), for `needlewatchctl refresh`'s progress. */
+	void (*progress)(void *arg, long done, long total);
 };
 
 /* Runs the refresh and the audit on conn, which must be connected and not in

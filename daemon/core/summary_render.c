@@ -1,5 +1,6 @@
 /* Summary rendering: JSON through cJSON, CSV through a memory stream. Both
  * walk the same column list, so the two formats cannot drift apart. */
+#include "numfmt.h"
 #include "summary_render.h"
 
 #include <stdio.h>
@@ -63,16 +64,9 @@ struct cell {
 	bool flag;
 };
 
-static double round10(double v)
-{
-	char buf[40];
-	snprintf(buf, sizeof(buf), "%.10g", v);
-	return strtod(buf, NULL);
-}
-
 static struct cell number(bool has, double v)
 {
-	return has ? (struct cell){.kind = CELL_NUMBER, .number = round10(v)}
+	return has ? (struct cell){.kind = CELL_NUMBER, .number = numfmt_round(v)}
 		   : (struct cell){.kind = CELL_NULL};
 }
 
@@ -248,9 +242,12 @@ static void csv_cell(FILE *f, struct cell c)
 	switch (c.kind) {
 	case CELL_NULL:
 		break;
-	case CELL_NUMBER:
-		fprintf(f, "%.10g", c.number);
+	case CELL_NUMBER: {
+		char num[40];
+		numfmt_format(c.number, num, sizeof(num));
+		fputs(num, f);
 		break;
+	}
 	case CELL_COUNT:
 		fprintf(f, "%llu", c.count);
 		break;

@@ -103,7 +103,10 @@ static long post_once(const struct webhook *w, const char *body, const char *id,
 		      size_t errlen)
 {
 	char sig[WEBHOOK_SIGNATURE_LEN], h1[128], h2[128], errbuf[CURL_ERROR_SIZE] = "";
-	struct https_client_options o = {w->ca_file, 10000, 30000, "needlewatchctl/" CTL_VERSION};
+	struct https_client_options o = {.ca_file = w->ca_file,
+					 .connect_timeout_ms = 10000,
+					 .timeout_ms = 30000,
+					 .user_agent = "needlewatchctl/" CTL_VERSION};
 	struct curl_slist *hs = NULL;
 	long status = 0;
 	CURL *e = curl_easy_init();

@@ -1,5 +1,6 @@
 /* Delivery of export files over HTTPS: libcurl easy handle, multipart form,
  * retries with capped exponential backoff. */
+#include "progress.h"
 #include "deliver.h"
 #include "https_client.h"
 
@@ -286,7 +287,11 @@ static int attempts_loop(CURL *e, const struct deliver_config *c, struct answer 
 		}
 		if (ret->attempts >= c->max_attempts)
 			return -EAGAIN;
-		sleep_ms(deliver_backoff_ms(c, ret->attempts, retry_after));
+		uint32_t wait = deliver_backoff_ms(c, ret->attempts, retry_after);
+		progress_note(c->progress, "attempt %u of %u failed (%s); next in %.1f s",
+			      ret->attempts, c->max_attempts,
+			      ret->error[0] ? ret->error : "no answer", wait / 1000.0);
+		sleep_ms(wait);
 	}
 }
 

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct progress;
+
 struct deliver_config {
 	const char *url;	  /* https://host[:port]/path */
 	const char *ca_file;	  /* PEM bundle to verify the server; NULL: system CAs */
@@ -26,6 +28,7 @@ struct deliver_config {
 	unsigned max_attempts;	  /* >= 1 */
 	uint32_t backoff_base_ms; /* the wait after the first failure */
 	uint32_t backoff_max_ms;  /* no wait is longer, Retry-After included */
+	struct progress *progress; /* each failed attempt and its wait; NULL: silent */
 };
 
 struct deliver_file {

@@ -7,6 +7,7 @@
  * an operator's) from interleaving, whatever wrapper started them. Weeks are
  * exported oldest first and the run stops at the first failure, so the
  * receiver never gets a week before the one preceding it. */
+#include "progress.h"
 #include "export.h"
 #include "ctl_db.h"
 #include "deliver.h"
@@ -64,23 +65,26 @@ static const char *const sql_run_finish =
     "  ELSE delivery_status END"
     " WHERE id = $1::bigint";
 
-/* The weeks --catch-up exports, oldest first: every week after the latest
- * week exported successfully up to $1 (the last complete week), and every
- * week up to $1 whose latest run did not succeed. Without any successful
- * export, from the first week with data but not before $2, or just $1 when
- * there is no data. */
+/* The weeks --catch-up exports, oldest first: every week from the first
+ * week ever exported successfully up to $1 (the last complete week) that
+ * has no successful export, so a gap left before a later --week export is
+ * filled too, and every week up to $1 whose latest run did not succeed.
+ * Without any successful export, from the first week with data but not
+ * before $2, or just $1 when there is no data. */
 static const char *const sql_catch_up =
-    "WITH last_ok AS (SELECT max(week) AS week FROM needlewatch.exports"
+    "WITH first_ok AS (SELECT min(week) AS week FROM needlewatch.exports"
     "  WHERE status = 'succeeded'),"
     " first_data AS (SELECT min(week) AS week FROM ("
     "  SELECT min(week) AS week FROM summary.rates_week_setting"
     "  UNION ALL SELECT min(week) FROM summary.unregistered_counts) x),"
     " latest AS (SELECT DISTINCT ON (week) week, status FROM needlewatch.exports"
     "  ORDER BY week, id DESC),"
-    " start AS (SELECT coalesce((SELECT week + 7 FROM last_ok),"
+    " start AS (SELECT coalesce((SELECT week FROM first_ok),"
     "  greatest(coalesce((SELECT week FROM first_data), $1::date), $2::date)) AS week)"
     " SELECT w::date::text FROM start,"
     "  generate_series(start.week, $1::date, interval '7 days') AS w"
+    " WHERE NOT EXISTS (SELECT 1 FROM needlewatch.exports e"
+    "  WHERE e.week = w::date AND e.status = 'succeeded')"
     " UNION"
     " SELECT week::text FROM latest WHERE status <> 'succeeded' AND week <= $1::date"
     " ORDER BY 1";
@@ -258,7 +262,10 @@ static int write_files(struct ctl *ctl, const struct export_args *a, struct iso_
 
 static int deliver_files(const struct export_args *a, struct run *run)
 {
+	struct progress pg;
+	progress_init(&pg, "delivery", NULL, a->progress);
 	const struct deliver_config c = {
+	    .progress = &pg,
 	    .url = a->deliver_url,
 	    .ca_file = a->ca_file,
 	    .token = a->token,

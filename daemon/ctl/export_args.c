@@ -31,9 +31,11 @@ static const char usage_text[] =
     "  --week YYYY-Www         that week (re-exporting rewrites the same content,\n"
     "                          apart from generated_at)\n"
     "  --last-week             the last complete week\n"
-    "  --catch-up              every complete week after the latest one exported\n"
-    "                          successfully, and every week whose latest run failed,\n"
-    "                          oldest first; the first time, from the first week with\n"
+    "  --catch-up              every complete week since the first one exported\n"
+    "                          that has no successful export (gaps before a later\n"
+    "                          --week export included), and every week whose latest\n"
+    "                          run failed, oldest first; the first time, from the\n"
+    "                          first week with\n"
     "                          data (at most 52 weeks back), or the last complete week\n"
     "                          when there is no data yet\n"
     "\n"
@@ -47,6 +49,8 @@ static const char usage_text[] =
     "  --as-of WHEN            decide 'complete' and 'last week' as if it were WHEN:\n"
     "                          YYYY-MM-DD (a London date) or YYYY-MM-DDTHH:MM:SSZ\n"
     "  --no-refresh            do not refresh the summary tables first\n"
+    "  --progress              say on stderr each failed delivery attempt and the wait\n"
+    "                          before the next, even when stderr is not a terminal\n"
     "  -h, --help              show this help and exit\n"
     "\n"
     "Prints one line per week: week=... status=succeeded|failed delivery=...\n"
@@ -70,6 +74,7 @@ enum {
 	OPT_ATTEMPTS,
 	OPT_AS_OF,
 	OPT_NO_REFRESH,
+	OPT_PROGRESS,
 };
 
 static void store_option(void *state, int c, const char *arg)
@@ -105,6 +110,9 @@ static void store_option(void *state, int c, const char *arg)
 		break;
 	case OPT_NO_REFRESH:
 		a->no_refresh = true;
+		break;
+	case OPT_PROGRESS:
+		a->progress = true;
 		break;
 	}
 }
@@ -247,6 +255,7 @@ int export_args_parse(int argc, char **argv, struct export_args *ret)
 	    {"deliver-attempts", required_argument, NULL, OPT_ATTEMPTS},
 	    {"as-of", required_argument, NULL, OPT_AS_OF},
 	    {"no-refresh", no_argument, NULL, OPT_NO_REFRESH},
+	    {"progress", no_argument, NULL, OPT_PROGRESS},
 	    CTL_OPTION_HELP,
 	    CTL_OPTION_END,
 	};

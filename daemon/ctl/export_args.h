@@ -20,6 +20,7 @@ struct export_args {
 	const char *attempts_text;
 	const char *as_of;
 	bool no_refresh;
+	bool progress; /* --progress: delivery's failed attempts on stderr */
 	/* derived */
 	struct iso_week single;
 	unsigned attempts; /* delivery attempts per week */

@@ -1,6 +1,7 @@
 /* The weekly export's CSV and JSON files, and how any export file is written. */
 #include "export_files.h"
 #include "durable_file.h"
+#include "numfmt.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -102,33 +103,75 @@ static const unsigned table_keys[EXPORT_TABLE_COUNT] = {
 	KEY_BIT(EXPORT_KEY_SETTING) | KEY_BIT(EXPORT_KEY_GROUP) | KEY_BIT(EXPORT_KEY_REGION),
 };
 
-enum fig_kind { FIG_NUMBER, FIG_TEXT, FIG_BOOL };
+/* A count is written whole; a number is rounded as the API rounds it
+ * (numfmt.h). */
+enum fig_kind { FIG_COUNT, FIG_NUMBER, FIG_TEXT, FIG_BOOL };
+
+/* Disclosure control hides figures in groups, each group following one
+ * flag of the summary tables; the files carry the flag as a column of its
+ * own, so that a figure's column holds numbers only. */
+enum sup_group { SUP_NONE, SUP_EVENTS, SUP_EWA, SUP_RR, SUP_RR_ADJ, SUP_COUNT };
+
+static const char *const sup_names[SUP_COUNT] = {
+    [SUP_EVENTS] = "events_suppressed",
+    [SUP_EWA] = "events_without_activity_suppressed",
+    [SUP_RR] = "rate_ratio_suppressed",
+    [SUP_RR_ADJ] = "rr_adjusted_suppressed",
+};
 
 static const struct {
 	const char *name;
 	enum fig_kind kind;
+	enum sup_group group;
 } figs[EXPORT_FIG_COUNT] = {
-    [EXPORT_FIG_EVENTS] = {"events", FIG_NUMBER},
-    [EXPORT_FIG_PROCEDURES] = {"procedures", FIG_NUMBER},
-    [EXPORT_FIG_RATE] = {"rate_per_1000", FIG_NUMBER},
-    [EXPORT_FIG_CI_LOW] = {"ci95_low", FIG_NUMBER},
-    [EXPORT_FIG_CI_HIGH] = {"ci95_high", FIG_NUMBER},
-    [EXPORT_FIG_CI_METHOD] = {"ci_method", FIG_TEXT},
-    [EXPORT_FIG_PREMISES] = {"premises_reporting", FIG_NUMBER},
-    [EXPORT_FIG_EWA] = {"events_without_activity", FIG_NUMBER},
-    [EXPORT_FIG_RR] = {"rate_ratio", FIG_NUMBER},
-    [EXPORT_FIG_RR_LOW] = {"rr_ci95_low", FIG_NUMBER},
-    [EXPORT_FIG_RR_HIGH] = {"rr_ci95_high", FIG_NUMBER},
-    [EXPORT_FIG_RR_HALDANE] = {"rr_haldane", FIG_BOOL},
-    [EXPORT_FIG_RR_ADJ] = {"rr_adjusted", FIG_NUMBER},
-    [EXPORT_FIG_RR_ADJ_LOW] = {"rr_adjusted_ci95_low", FIG_NUMBER},
-    [EXPORT_FIG_RR_ADJ_HIGH] = {"rr_adjusted_ci95_high", FIG_NUMBER},
-    [EXPORT_FIG_RR_ADJ_STRATA] = {"rr_adjusted_strata", FIG_NUMBER},
-    [EXPORT_FIG_PREMISES_ACTIVE] = {"premises_active", FIG_NUMBER},
-    [EXPORT_FIG_PREMISES_SILENT] = {"premises_silent", FIG_NUMBER},
-    [EXPORT_FIG_PREMISES_IMPLAUSIBLE] = {"premises_implausible", FIG_NUMBER},
-    [EXPORT_FIG_PLAUSIBILITY] = {"plausibility", FIG_TEXT},
+    [EXPORT_FIG_EVENTS] = {"events", FIG_COUNT, SUP_EVENTS},
+    [EXPORT_FIG_PROCEDURES] = {"procedures", FIG_COUNT, SUP_NONE},
+    [EXPORT_FIG_RATE] = {"rate_per_1000", FIG_NUMBER, SUP_EVENTS},
+    [EXPORT_FIG_CI_LOW] = {"ci95_low", FIG_NUMBER, SUP_EVENTS},
+    [EXPORT_FIG_CI_HIGH] = {"ci95_high", FIG_NUMBER, SUP_EVENTS},
+    [EXPORT_FIG_CI_METHOD] = {"ci_method", FIG_TEXT, SUP_EVENTS},
+    [EXPORT_FIG_PREMISES] = {"premises_reporting", FIG_COUNT, SUP_NONE},
+    [EXPORT_FIG_EWA] = {"events_without_activity", FIG_COUNT, SUP_EWA},
+    [EXPORT_FIG_RR] = {"rate_ratio", FIG_NUMBER, SUP_RR},
+    [EXPORT_FIG_RR_LOW] = {"rr_ci95_low", FIG_NUMBER, SUP_RR},
+    [EXPORT_FIG_RR_HIGH] = {"rr_ci95_high", FIG_NUMBER, SUP_RR},
+    [EXPORT_FIG_RR_HALDANE] = {"rr_haldane", FIG_BOOL, SUP_RR},
+    [EXPORT_FIG_RR_ADJ] = {"rr_adjusted", FIG_NUMBER, SUP_RR_ADJ},
+    [EXPORT_FIG_RR_ADJ_LOW] = {"rr_adjusted_ci95_low", FIG_NUMBER, SUP_RR_ADJ},
+    [EXPORT_FIG_RR_ADJ_HIGH] = {"rr_adjusted_ci95_high", FIG_NUMBER, SUP_RR_ADJ},
+    [EXPORT_FIG_RR_ADJ_STRATA] = {"rr_adjusted_strata", FIG_COUNT, SUP_NONE},
+    [EXPORT_FIG_PREMISES_ACTIVE] = {"premises_active", FIG_COUNT, SUP_NONE},
+    [EXPORT_FIG_PREMISES_SILENT] = {"premises_silent", FIG_COUNT, SUP_NONE},
+    [EXPORT_FIG_PREMISES_IMPLAUSIBLE] = {"premises_implausible", FIG_COUNT, SUP_NONE},
+    [EXPORT_FIG_PLAUSIBILITY] = {"plausibility", FIG_TEXT, SUP_NONE},
 };
+
+static bool is_suppressed(const char *v)
+{
+	return v && strcmp(v, EXPORT_SUPPRESSED) == 0;
+}
+
+/* Whether any figure of group g reads "suppressed" in c. */
+static bool group_suppressed(const struct export_cell *c, enum sup_group g)
+{
+	for (int f = 0; f < EXPORT_FIG_COUNT; f++)
+		if (figs[f].group == g && is_suppressed(c->fig[f]))
+			return true;
+	return false;
+}
+
+/* A figure as written in both files: NULL when absent or suppressed (the
+ * flag says which), a number rounded as published, else the text. */
+static const char *published(const char *v, enum fig_kind kind, char *buf, size_t len)
+{
+	if (!v || is_suppressed(v))
+		return NULL;
+	if (kind == FIG_NUMBER && numfmt_text(v, buf, len))
+		return buf;
+	if (kind == FIG_NUMBER || kind == FIG_COUNT)
+		return export_json_number_ok(v) ? v : NULL; /* "NaN": no figure */
+	return v;
+}
 
 static bool key_applies(enum export_table t, enum export_key k)
 {
@@ -168,6 +211,8 @@ static void csv_header(struct export_buf *out)
 		export_buf_printf(out, ",%s", key_names[k]);
 	for (int f = 0; f < EXPORT_FIG_COUNT; f++)
 		export_buf_printf(out, ",%s", figs[f].name);
+	for (int g = SUP_EVENTS; g < SUP_COUNT; g++)
+		export_buf_printf(out, ",%s", sup_names[g]);
 	export_buf_puts(out, "\r\n");
 }
 
@@ -182,14 +227,23 @@ static void csv_row(const struct export_doc *doc, const struct export_cell *c,
 					 /* formula_guard= */ true);
 	}
 	for (int f = 0; f < EXPORT_FIG_COUNT; f++) {
+		char num[40];
 		export_buf_puts(out, ",");
-		export_csv_field(out, c->fig[f], /* formula_guard= */ figs[f].kind == FIG_TEXT);
+		export_csv_field(out, published(c->fig[f], figs[f].kind, num, sizeof(num)),
+				 /* formula_guard= */ figs[f].kind == FIG_TEXT);
 	}
+	for (int g = SUP_EVENTS; g < SUP_COUNT; g++)
+		export_buf_puts(out, group_suppressed(c, (enum sup_group)g) ? ",true" : ",false");
 	export_buf_puts(out, "\r\n");
 }
 
+/* UTF-8's byte order mark: without it Excel reads the file as the
+ * system's ANSI code page and garbles every non-ASCII region or setting. */
+#define CSV_BOM "\xEF\xBB\xBF"
+
 void export_render_csv(const struct export_doc *doc, struct export_buf *out)
 {
+	export_buf_puts(out, CSV_BOM);
 	csv_header(out);
 	for (size_t i = 0; i < doc->n_cells; i++)
 		csv_row(doc, &doc->cells[i], out);
@@ -229,19 +283,21 @@ bool export_json_number_ok(const char *s)
 	return *s == '\0';
 }
 
-/* A figure as JSON: its number as the database wrote it, "suppressed", a
- * string, a boolean, or null. */
+/* A figure as JSON, one type per member whatever the week: a number (as
+ * published, numfmt.h) or null, a string or null, a boolean or null. A
+ * suppressed figure is null; its group's *_suppressed member says why. */
 static cJSON *json_figure(const char *v, enum fig_kind kind)
 {
-	if (!v)
+	char num[40];
+	const char *p = published(v, kind, num, sizeof(num));
+
+	if (!p)
 		return cJSON_CreateNull();
-	if (strcmp(v, EXPORT_SUPPRESSED) == 0 || kind == FIG_TEXT)
-		return cJSON_CreateString(v);
+	if (kind == FIG_TEXT)
+		return cJSON_CreateString(p);
 	if (kind == FIG_BOOL)
-		return cJSON_CreateBool(strcmp(v, "true") == 0);
-	if (export_json_number_ok(v))
-		return cJSON_CreateRaw(v);
-	return cJSON_CreateString(v); /* "NaN", "Infinity": not JSON numbers */
+		return cJSON_CreateBool(strcmp(p, "true") == 0);
+	return cJSON_CreateRaw(p);
 }
 
 static cJSON *json_key(enum export_key k, const char *v)
@@ -276,6 +332,9 @@ static cJSON *json_cell(const struct export_cell *c)
 			goto fail;
 		}
 	}
+	for (int g = SUP_EVENTS; g < SUP_COUNT; g++)
+		if (!cJSON_AddBoolToObject(o, sup_names[g], group_suppressed(c, (enum sup_group)g)))
+			goto fail;
 	return o;
 fail:
 	cJSON_Delete(o);
@@ -346,8 +405,11 @@ static cJSON *json_suppression(int threshold)
 	char rule[400];
 	snprintf(rule, sizeof(rule),
 		 "counts from 1 to %d, and the counts that would let one be worked out from a "
-		 "published total or its neighbours (secondary suppression), read \"suppressed\", "
-		 "as do the rates, intervals and ratios computed from them",
+		 "published total or its neighbours (secondary suppression), are null, as are "
+		 "the rates, intervals and ratios computed from them; events_suppressed, "
+		 "events_without_activity_suppressed, rate_ratio_suppressed and "
+		 "rr_adjusted_suppressed say which figures were withheld (null alone: the figure "
+		 "does not apply)",
 		 threshold - 1);
 	cJSON *o = cJSON_CreateObject();
 	if (!o || !cJSON_AddNumberToObject(o, "threshold", threshold) ||
@@ -395,11 +457,13 @@ static cJSON *json_coverage(const struct export_doc *doc)
 		cJSON_AddItemToArray(by, s);
 		if (!s || !cJSON_AddStringToObject(s, "setting", c->key[EXPORT_KEY_SETTING]) ||
 		    !cJSON_AddItemToObject(s, "premises_reporting",
-					   json_figure(c->fig[EXPORT_FIG_PREMISES], FIG_NUMBER)) ||
+					   json_figure(c->fig[EXPORT_FIG_PREMISES], FIG_COUNT)) ||
 		    !cJSON_AddItemToObject(
-			s, "procedures", json_figure(c->fig[EXPORT_FIG_PROCEDURES], FIG_NUMBER)) ||
+			s, "procedures", json_figure(c->fig[EXPORT_FIG_PROCEDURES], FIG_COUNT)) ||
 		    !cJSON_AddItemToObject(s, "events_without_activity",
-					   json_figure(c->fig[EXPORT_FIG_EWA], FIG_NUMBER)) ||
+					   json_figure(c->fig[EXPORT_FIG_EWA], FIG_COUNT)) ||
+		    !cJSON_AddBoolToObject(s, "events_without_activity_suppressed",
+					   is_suppressed(c->fig[EXPORT_FIG_EWA])) ||
 		    add_setting_coverage(s, c) < 0)
 			goto fail;
 		active += figure_count(c->fig[EXPORT_FIG_PREMISES_ACTIVE]);
@@ -438,7 +502,9 @@ static cJSON *json_columns(void)
 		cJSON_AddItemToArray(a, cJSON_CreateString(key_names[k]));
 	for (int f = 0; f < EXPORT_FIG_COUNT; f++)
 		cJSON_AddItemToArray(a, cJSON_CreateString(figs[f].name));
-	if (a && cJSON_GetArraySize(a) != 2 + EXPORT_KEY_COUNT + EXPORT_FIG_COUNT) {
+	for (int g = SUP_EVENTS; g < SUP_COUNT; g++)
+		cJSON_AddItemToArray(a, cJSON_CreateString(sup_names[g]));
+	if (a && cJSON_GetArraySize(a) != 2 + EXPORT_KEY_COUNT + EXPORT_FIG_COUNT + SUP_COUNT - 1) {
 		cJSON_Delete(a);
 		return NULL;
 	}
@@ -466,7 +532,8 @@ void export_render_json(const struct export_doc *doc, struct export_buf *out)
 {
 	export_buf_puts(out, "{\n");
 	json_member(out, "format", cJSON_CreateString("needlewatch-weekly-export"), false);
-	json_member(out, "format_version", cJSON_CreateNumber(1), false);
+	/* 2: figures are numbers or null, never "suppressed"; flags added. */
+	json_member(out, "format_version", cJSON_CreateNumber(2), false);
 	json_member(out, "week", cJSON_CreateString(doc->week_text), false);
 	json_member(out, "week_start", cJSON_CreateString(doc->week_start), false);
 	json_member(out, "week_end", cJSON_CreateString(doc->week_end), false);

@@ -26,7 +26,7 @@ static const struct help HELP[] = {
 	{"premises",
 	 "usage: " CTL_PROGRAM " [-c FILE] premises add --name NAME --setting SETTING\n"
 	 "                          --postcode DISTRICT [--code CODE]\n"
-	 "       " CTL_PROGRAM " [-c FILE] premises list\n"
+	 "       " CTL_PROGRAM " [-c FILE] premises list [--json]\n"
 	 "\n"
 	 "See '" CTL_PROGRAM " help premises add'.\n"},
 	{"premises add",
@@ -40,14 +40,16 @@ static const struct help HELP[] = {
 	 "  --postcode DISTRICT   its postcode district (LS6, EC1A)\n"
 	 "  --code CODE           the code other reporters use for it (default P000001...)\n"},
 	{"premises list",
-	 "usage: " CTL_PROGRAM " [-c FILE] premises list\n"
+	 "usage: " CTL_PROGRAM " [-c FILE] premises list [--json]\n"
 	 "\n"
-	 "Lists premises and their active reporter tokens.\n"},
+	 "Lists premises and their active reporter tokens.\n"
+	 "\n"
+	 "  --json   a JSON array of objects (id, code, setting, region, name, reporters)\n"},
 	{"token",
 	 "usage: " CTL_PROGRAM " [-c FILE] token create --role reporter --premises ID [--name NAME]\n"
 	 "       " CTL_PROGRAM " [-c FILE] token create --role regulator|admin --name NAME\n"
 	 "       " CTL_PROGRAM " [-c FILE] token revoke TOKEN_ID\n"
-	 "       " CTL_PROGRAM " [-c FILE] token list\n"
+	 "       " CTL_PROGRAM " [-c FILE] token list [--json]\n"
 	 "\n"
 	 "See '" CTL_PROGRAM " help token create'.\n"},
 	{"token create",
@@ -66,26 +68,33 @@ static const struct help HELP[] = {
 	 "\n"
 	 "Revokes a token (its id from 'token list'); it is refused from the next request.\n"},
 	{"token list",
-	 "usage: " CTL_PROGRAM " [-c FILE] token list\n"
+	 "usage: " CTL_PROGRAM " [-c FILE] token list [--json]\n"
 	 "\n"
-	 "Lists tokens: id, role, premises, name, state. Never the tokens themselves.\n"},
+	 "Lists tokens: id, role, premises, name, state. Never the tokens themselves.\n"
+	 "\n"
+	 "  --json   a JSON array of objects (id, role, premises, name, created_at,\n"
+	 "           revoked_at)\n"},
 	{"refresh",
-	 "usage: " CTL_PROGRAM " [-c FILE] refresh [--full]\n"
+	 "usage: " CTL_PROGRAM " [-c FILE] refresh [--full] [--progress]\n"
 	 "\n"
 	 "Recomputes the summary tables for the weeks touched since the last refresh.\n"
 	 "\n"
-	 "  --full   every week\n"},
+	 "  --full       every week\n"
+	 "  --progress   the audit's \"k of N\" weeks on stderr even when it is not a\n"
+	 "               terminal (on a terminal it is always shown)\n"},
 	{"review",
-	 "usage: " CTL_PROGRAM " [-c FILE] review list [--field FIELD] [--limit N]\n"
+	 "usage: " CTL_PROGRAM " [-c FILE] review list [--field FIELD] [--limit N] [--json]\n"
 	 "\n"
 	 "See '" CTL_PROGRAM " help review list'.\n"},
 	{"review list",
-	 "usage: " CTL_PROGRAM " [-c FILE] review list [--field FIELD] [--limit N]\n"
+	 "usage: " CTL_PROGRAM " [-c FILE] review list [--field FIELD] [--limit N] [--json]\n"
 	 "\n"
 	 "Lists the vocabulary terms reporters used that no code matched, most used first.\n"
 	 "\n"
 	 "  --field FIELD   only this field (procedure.device, complications.type, ...)\n"
-	 "  --limit N       at most N terms\n"},
+	 "  --limit N       at most N terms\n"
+	 "  --json          a JSON array of objects (field, term, reports, premises,\n"
+	 "                  last_seen); [] when there is none\n"},
 	{"review implausible",
 	 "usage: " CTL_PROGRAM " [-c FILE] review implausible [--premises CODE] [--limit N]\n"
 	 "       " CTL_PROGRAM " [-c FILE] review implausible --accept --premises CODE --week YYYY-Www\n"

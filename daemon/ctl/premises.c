@@ -1,4 +1,5 @@
 /* needlewatchctl premises: register the places that report, and list them. */
+#include "ctl_json.h"
 #include "premises.h"
 #include "codes.h"
 #include "ctl_db.h"
@@ -256,14 +257,23 @@ static int premises_add(struct ctl *ctl, int argc, char **argv)
 	return premises_insert(ctl, &a, region);
 }
 
+static void store_json(void *state, int c, const char *arg)
+{
+	(void)arg;
+	if (c == 'j')
+		*(bool *)state = true;
+}
+
 static int premises_list(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {CTL_OPTION_HELP, CTL_OPTION_END};
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'}, CTL_OPTION_HELP, CTL_OPTION_END};
 	static const char *const headers[] = {"id",	"code", "setting",
 					      "region", "name", "reporters"};
 	PGresult *res = NULL;
+	bool json = false;
 	int first_arg = 0;
-	int rc = ctl_parse_options("premises list", argc, argv, opts, NULL, NULL, &first_arg);
+	int rc = ctl_parse_options("premises list", argc, argv, opts, store_json, &json, &first_arg);
 	if (rc != CTL_CONTINUE)
 		return rc;
 	if (first_arg < argc)
@@ -275,7 +285,7 @@ static int premises_list(struct ctl *ctl, int argc, char **argv)
 	rc = ctl_db_exec(ctl, sql_list_premises, 0, NULL, &res);
 	if (rc)
 		return ctl_fail(rc, "premises list: %s", ctl->err);
-	if (ctl_print_table(res, headers, stdout) < 0)
+	if ((json ? ctl_print_json(res, headers, stdout) : ctl_print_table(res, headers, stdout)) < 0)
 		rc = ctl_fail(EX_SOFTWARE, "premises list: out of memory");
 	PQclear(res);
 	return rc;

@@ -6,6 +6,7 @@
  * (field, term) pairs over the latest version of every case, folds case, and
  * counts: what a curator adds to config/vocabulary.json before running
  * `needlewatchctl renormalise`. */
+#include "ctl_json.h"
 #include "review.h"
 #include "ctl_db.h"
 #include "implausible.h"
@@ -38,6 +39,7 @@ static const char *const SQL_REVIEW_LIST =
 struct review_args {
 	const char *field;
 	const char *limit;
+	bool json;
 };
 
 static void store_option(void *state, int c, const char *arg)
@@ -47,6 +49,8 @@ static void store_option(void *state, int c, const char *arg)
 		a->field = arg;
 	else if (c == 'l')
 		a->limit = arg;
+	else if (c == 'j')
+		a->json = true;
 }
 
 static int review_list(struct ctl *ctl, int argc, char **argv)
@@ -54,10 +58,12 @@ static int review_list(struct ctl *ctl, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"field", required_argument, NULL, 'f'},
 	    {"limit", required_argument, NULL, 'l'},
+	    {"json", no_argument, NULL, 'j'},
 	    CTL_OPTION_HELP,
 	    CTL_OPTION_END,
 	};
 	static const char *const headers[] = {"field", "term", "reports", "premises", "last seen"};
+	static const char *const names[] = {"field", "term", "reports", "premises", "last_seen"};
 	struct review_args a = {.limit = LIMIT_DEFAULT};
 	PGresult *res = NULL;
 	long long limit;
@@ -77,7 +83,11 @@ static int review_list(struct ctl *ctl, int argc, char **argv)
 	rc = ctl_db_exec(ctl, SQL_REVIEW_LIST, 2, params, &res);
 	if (rc)
 		return ctl_fail(rc, "review list: %s", ctl->err);
-	if (PQntuples(res) == 0)
+	if (a.json) {
+		/* an empty list is [], not a sentence: scripts read it */
+		if (ctl_print_json(res, names, stdout) < 0)
+			rc = ctl_fail(EX_SOFTWARE, "review list: out of memory");
+	} else if (PQntuples(res) == 0)
 		printf("no unknown terms%s\n", a.field ? " in this field" : "");
 	else if (ctl_print_table(res, headers, stdout) < 0)
 		rc = ctl_fail(EX_SOFTWARE, "review list: out of memory");

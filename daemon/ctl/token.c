@@ -6,6 +6,7 @@
  * a password, so there is nothing to brute-force). It is printed once, after
  * the commit, and never written anywhere else: not to the audit log, not to
  * stderr. */
+#include "ctl_json.h"
 #include "token.h"
 #include "ctl_db.h"
 #include "pseudonym.h"
@@ -321,14 +322,23 @@ static int token_revoke(struct ctl *ctl, int argc, char **argv)
 	return 0;
 }
 
+static void store_json(void *state, int c, const char *arg)
+{
+	(void)arg;
+	if (c == 'j')
+		*(bool *)state = true;
+}
+
 static int token_list(struct ctl *ctl, int argc, char **argv)
 {
-	static const struct option opts[] = {CTL_OPTION_HELP, CTL_OPTION_END};
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'}, CTL_OPTION_HELP, CTL_OPTION_END};
 	static const char *const headers[] = {"id",   "role",	    "premises",
 					      "name", "created_at", "revoked_at"};
 	PGresult *res = NULL;
+	bool json = false;
 	int first_arg = 0;
-	int rc = ctl_parse_options("token list", argc, argv, opts, NULL, NULL, &first_arg);
+	int rc = ctl_parse_options("token list", argc, argv, opts, store_json, &json, &first_arg);
 	if (rc != CTL_CONTINUE)
 		return rc;
 	if (first_arg < argc)
@@ -339,7 +349,7 @@ static int token_list(struct ctl *ctl, int argc, char **argv)
 	rc = ctl_db_exec(ctl, sql_list_accounts, 0, NULL, &res);
 	if (rc)
 		return ctl_fail(rc, "token list: %s", ctl->err);
-	if (ctl_print_table(res, headers, stdout) < 0)
+	if ((json ? ctl_print_json(res, headers, stdout) : ctl_print_table(res, headers, stdout)) < 0)
 		rc = ctl_fail(EX_SOFTWARE, "token list: out of memory");
 	PQclear(res);
 	return rc;

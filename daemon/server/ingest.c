@@ -333,6 +333,12 @@ static enum MHD_Result submit(struct request *rq, struct ingest *ing)
 	if (ing->rc)
 		return MHD_NO;
 	rq->handler_state = ing;
+	/* A FHIR transaction is all or nothing: one refused entry, none stored. */
+	if (ing->fhir_type && strcmp(ing->fhir_type, "transaction") == 0 && ing->n_store < ing->n) {
+		for (size_t i = 0; i < ing->n; i++)
+			ing->items[i].queued = false;
+		ing->n_store = 0;
+	}
 	if (ing->n_store == 0)
 		return ingest_answer(rq, ing);
 	store_job_init(&ing->job, ing->store, ing->n_store, request_resume, rq);
@@ -592,8 +598,11 @@ static enum MHD_Result read_fhir(struct request *rq)
 	if (rc < 0)
 		return MHD_NO;
 	struct ingest *ing = ingest_new(rq, FORMAT_FHIR, SOURCE_FHIR, fd.n, !fd.bundle);
-	if (ing)
+	if (ing) {
+		ing->fhir_type = arena_strdup(rq->arena, fd.bundle_type);
+		ing->fhir_entries = fd.n_entries;
 		take_fhir(rq, ing, &fd);
+	}
 	fhir_doc_free(&fd);
 	return ing ? submit(rq, ing) : MHD_NO;
 }

@@ -55,6 +55,8 @@ struct ingest {
 	struct issues file_warnings; /* CSV: about the file itself */
 	struct place_memo *memo;     /* premises codes looked up so far */
 	int rc;			     /* -EAGAIN or -ENOMEM: sticky, ends the body */
+	const char *fhir_type;	     /* FHIR: Bundle.type, answered in kind (fhir_answer.h) */
+	int fhir_entries;
 };
 
 /* Headers are in: checks Content-Type and Content-Length before any body is

@@ -2,6 +2,7 @@
  * per-item batch answer, from the items once the writer is done with them.
  * Formats other than ours (FHIR's own) hook in at ingest_answer(). */
 #include "arena.h"
+#include "fhir_answer.h"
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
@@ -246,7 +247,9 @@ static enum MHD_Result answer_batch(struct request *rq, const struct ingest *b)
 		  rq->id, rq->account.premises_id, b->format, b->n, c.accepted, c.duplicate,
 		  c.conflict, c.rejected);
 	rq->status = MHD_HTTP_OK;
-	enum MHD_Result ret = respond_json(rq->conn, MHD_HTTP_OK, o, NULL);
+	enum MHD_Result ret = b->fmt == FORMAT_FHIR && fhir_answer_wanted(rq->conn)
+				  ? fhir_answer_bundle(rq, o, b->fhir_type, b->fhir_entries)
+				  : respond_json(rq->conn, MHD_HTTP_OK, o, NULL);
 	cJSON_Delete(o);
 	return ret;
 }

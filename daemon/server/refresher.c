@@ -98,7 +98,7 @@ static void refresh_once(struct refresher *r)
 	pthread_mutex_unlock(&r->lock);
 	if (!go)
 		return;
-	const struct refresh_audit_stop stop = {stop_requested, r};
+	const struct refresh_audit_stop stop = {.requested = stop_requested, .arg = r};
 	int rc = refresh_audit_run(r->conn, suppression_threshold(r),
 				   /* full= */ false, &stop, &out, reason, sizeof(reason));
 	pthread_mutex_lock(&r->lock);

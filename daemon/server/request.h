@@ -36,6 +36,7 @@ enum route {
 	ROUTE_FUNNEL_GET,
 	ROUTE_SESSION,     /* /dashboard/session: sign in, who am I, sign out */
 	ROUTE_DASHBOARD,   /* /dashboard/...: the dashboard's static files */
+	ROUTE_FHIR_METADATA,
 	ROUTE_COUNT
 };
 

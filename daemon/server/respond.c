@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fhir_answer.h"
 #include "issues.h"
 #include "request.h"
 #include "respond.h"
@@ -86,6 +87,12 @@ enum MHD_Result respond_problem(struct MHD_Connection *c, unsigned status, const
 	cJSON *o = problem_json(status, type, title, detail, errors);
 	if (!o)
 		return MHD_NO;
+	if (fhir_answer_wanted(c)) {
+		/* A FHIR caller gets the same problem as an OperationOutcome. */
+		enum MHD_Result fr = fhir_answer_problem(c, status, o, extra);
+		cJSON_Delete(o);
+		return fr;
+	}
 	char *s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (!s)

@@ -3,6 +3,7 @@
 #include "routes.h"
 #include "arena.h"
 #include "dbpool.h"
+#include "fhir_answer.h"
 #include "directory.h"
 #include "framing.h"
 #include "issues.h"
@@ -402,7 +403,16 @@ static const struct route_def ROUTES[] = {
 	 dashboard_get_index, NULL, NULL},
 	{ROUTE_DASHBOARD, "dashboard", "GET", "/dashboard/", true, ROLE_NONE, dashboard_get_file,
 	 NULL, NULL},
+	{ROUTE_FHIR_METADATA, "fhir_metadata", "GET", "/fhir/metadata", false, ROLE_NONE,
+	 fhir_answer_metadata, NULL, NULL},
 };
+
+void routes_list(FILE *out)
+{
+	for (size_t i = 0; i < sizeof(ROUTES) / sizeof(ROUTES[0]); i++)
+		fprintf(out, "%s %s%s\n", ROUTES[i].method, ROUTES[i].path,
+			ROUTES[i].prefix ? "{arg}" : "");
+}
 
 static bool path_matches(const struct route_def *d, const char *url, const char **ret_arg)
 {

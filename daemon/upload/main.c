@@ -29,7 +29,8 @@
 
 struct options {
 	const char *url, *token_file, *ca_file, *spool, *log_level, *log_format;
-	bool once, activity;
+	const char *cert_file, *key_file;
+	bool once, activity, progress;
 	int64_t interval_ms, settle_ms, connect_timeout_ms, timeout_ms, max_delay_ms, retry_for_ms;
 	long parallel;
 	char **files;
@@ -49,6 +50,9 @@ static void usage(FILE *out)
 	      "  --token-file FILE      the reporter token, alone in a file (never printed)\n"
 	      "  --ca-file FILE         PEM CA bundle that signs the server's certificate\n"
 	      "                         (default: the system's CAs; verification is always on)\n"
+	      "  --cert FILE            client certificate (PEM) to present, for a token the\n"
+	      "                         server bound to it; goes with --key\n"
+	      "  --key FILE             its private key (PEM, not encrypted)\n"
 	      "  --spool DIR            send the files dropped into DIR/new/, keep polling\n"
 	      "  --once                 with --spool: send what is there, then exit\n"
 	      "  --interval SECONDS     with --spool: time between looks at new/ (default 10)\n"
@@ -63,6 +67,8 @@ static void usage(FILE *out)
 	      "                         (default 60)\n"
 	      "  --retry-for SECONDS    FILE... or --once: give up after this long without\n"
 	      "                         progress and leave the rest pending (default 300)\n"
+	      "  --progress             \"k of N\" files on stderr even when it is not a\n"
+	      "                         terminal (on a terminal it is always shown)\n"
 	      "  --log-level LEVEL      debug, info, warning or error (default info)\n"
 	      "  --log-format FORMAT    text or json (default text)\n"
 	      "  -h, --help             this text\n"
@@ -120,6 +126,9 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_LOG_FORMAT,
 	OPT_VERSION,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_PROGRESS,
 };
 
 /* Stores one option (called name, for the message); -EINVAL with a
@@ -138,6 +147,15 @@ static int set_option(struct options *o, int c, const char *name, const char *ar
 		break;
 	case OPT_CA_FILE:
 		o->ca_file = arg;
+		break;
+	case OPT_CERT:
+		o->cert_file = arg;
+		break;
+	case OPT_KEY:
+		o->key_file = arg;
+		break;
+	case OPT_PROGRESS:
+		o->progress = true;
 		break;
 	case OPT_SPOOL:
 		o->spool = arg;
@@ -225,6 +243,17 @@ static int check_options(struct options *o)
 		fputs(PROGRAM ": give either FILE... or --spool DIR\n", stderr);
 		return -EINVAL;
 	}
+	if (!o->cert_file != !o->key_file) {
+		fputs(PROGRAM ": --cert and --key go together\n", stderr);
+		return -EINVAL;
+	}
+	if ((o->cert_file && access(o->cert_file, R_OK) < 0) ||
+	    (o->key_file && access(o->key_file, R_OK) < 0)) {
+		fprintf(stderr, PROGRAM ": cannot read --%s: %s\n",
+			o->cert_file && access(o->cert_file, R_OK) < 0 ? "cert" : "key",
+			strerror(errno));
+		return -EINVAL;
+	}
 	if (o->once && !o->spool) {
 		fputs(PROGRAM ": --once goes with --spool\n", stderr);
 		return -EINVAL;
@@ -245,6 +274,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 	    {"url", required_argument, NULL, OPT_URL},
 	    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
 	    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+	    {"cert", required_argument, NULL, OPT_CERT},
+	    {"key", required_argument, NULL, OPT_KEY},
+	    {"progress", no_argument, NULL, OPT_PROGRESS},
 	    {"spool", required_argument, NULL, OPT_SPOOL},
 	    {"once", no_argument, NULL, OPT_ONCE},
 	    {"interval", required_argument, NULL, OPT_INTERVAL},
@@ -314,6 +346,7 @@ static int run(const struct options *o, struct transport *tx, int sigfd)
 	    .settle_ms = o->settle_ms,
 	    .token_file = o->token_file,
 	    .signal_fd = sigfd,
+	    .progress = o->progress,
 	};
 	struct outbox *ob = NULL;
 	char err[512], q[600];
@@ -363,8 +396,10 @@ int main(int argc, char **argv)
 		return status_main(argc - 1, argv + 1);
 	int rc = parse_options(argc, argv, &o);
 
-	if (rc >= 0)
+	if (rc >= 0) {
+		free(o.base_url); /* set before a later check may refuse the line */
 		return rc;
+	}
 	log_setup((enum log_level)log_level_from_string(o.log_level),
 		  strcmp(o.log_format, "json") == 0);
 	int sigfd = signals_setup();
@@ -376,6 +411,8 @@ int main(int argc, char **argv)
 	struct transport_config tc = {
 	    .base_url = o.base_url,
 	    .ca_file = o.ca_file,
+	    .cert_file = o.cert_file,
+	    .key_file = o.key_file,
 	    .connect_timeout_ms = (long)o.connect_timeout_ms,
 	    .timeout_ms = (long)o.timeout_ms,
 	    .parallel = (unsigned)o.parallel,

@@ -91,6 +91,8 @@ static int slot_setup(struct slot *s, const struct transport_config *cfg)
 {
 	const struct https_client_options o = {
 	    .ca_file = cfg->ca_file,
+	    .cert_file = cfg->cert_file,
+	    .key_file = cfg->key_file,
 	    .connect_timeout_ms = cfg->connect_timeout_ms,
 	    .timeout_ms = cfg->timeout_ms,
 	    .user_agent = "needlewatch-upload/" NW_VERSION,

@@ -20,6 +20,8 @@
 struct transport_config {
 	const char *base_url; /* "https://host[:port][/prefix]"; a path is appended */
 	const char *ca_file;  /* PEM bundle to verify the server, NULL for system CAs */
+	const char *cert_file; /* --cert/--key: client certificate and key (PEM), or NULL */
+	const char *key_file;
 	long connect_timeout_ms;
 	long timeout_ms; /* the whole request, answer included */
 	unsigned parallel;

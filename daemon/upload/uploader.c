@@ -1,4 +1,5 @@
 /* Uploader: queue, transfers in flight, verdicts, backoff and the summary. */
+#include "progress.h"
 #include "uploader.h"
 #include "answer.h"
 #include "credential.h"
@@ -542,7 +543,10 @@ static void take_results(struct uploader *u)
 static void drain(struct uploader *u, struct queue *q)
 {
 	bool signalled;
+	struct progress pg;
 
+	/* A pass over a big spool can take long: say how far it is. */
+	progress_init(&pg, "upload", "files", u->cfg->progress);
 	u->q = q;
 	u->last_progress_ms = now_ms(); /* --retry-for counts within a pass */
 	for (;;) {
@@ -561,7 +565,11 @@ static void drain(struct uploader *u, struct queue *q)
 			break;
 		}
 		take_results(u);
+		if (q->n > 1)
+			progress_report(&pg, (long)(q->n - queue_left(q) - transport_in_flight(u->tx)),
+					(long)q->n);
 	}
+	progress_end(&pg);
 	u->q = NULL;
 }
 

@@ -49,6 +49,7 @@ struct uploader_config {
 	int64_t settle_ms;    /* spool: a file modified more recently waits (--settle) */
 	const char *token_file;
 	int signal_fd; /* signalfd for SIGTERM, SIGINT, SIGHUP; -1 for none */
+	bool progress; /* --progress: "k of N" files on stderr without a terminal too */
 };
 
 struct upload_counts {

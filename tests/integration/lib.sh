@@ -66,6 +66,8 @@ http() {
 		-w '%{http_code}' --max-time 30)
 	[ -n "${3:-}" ] && args+=(-H "Authorization: Bearer $3")
 	[ -n "${4:-}" ] && args+=(-H "Content-Type: $4")
+	# HTTP_ACCEPT: an Accept header (FHIR answers are negotiated by it)
+	[ -n "${HTTP_ACCEPT:-}" ] && args+=(-H "Accept: $HTTP_ACCEPT")
 	[ -n "${5:-}" ] && args+=(--data-binary "@$5")
 	STATUS=$(curl "${args[@]}" "$NW_URL$2" 2>"$WORK/curl.err") || STATUS=000
 	BODY=$(cat "$WORK/body" 2>/dev/null)

@@ -148,40 +148,51 @@ assert_eq "the three files are in place, no temporary file left" \
 # table's flag says so. Both directions (EXCEPT ALL), so no cell is missing,
 # added or altered. Then every JSON cell against the CSV row in its place.
 cat >"$WORK/x_expected.sql" <<'SQL'
+-- A figure as published: rounded to 10 significant figures (numfmt.h), and
+-- a CSV number read back, both as trimmed numeric text, so 1e-05 = 0.00001.
+CREATE FUNCTION pg_temp.pub(v numeric) RETURNS text LANGUAGE sql AS $$
+  SELECT CASE WHEN v IS NULL THEN '' WHEN v = 0 THEN '0'
+    ELSE trim_scale(round(v, 9 - floor(log(abs(v)))::int))::text END $$;
+CREATE FUNCTION pg_temp.num(t text) RETURNS text LANGUAGE sql AS $$
+  SELECT CASE WHEN coalesce(t, '') = '' THEN '' ELSE trim_scale(t::numeric)::text END $$;
 CREATE TEMP VIEW expected AS
 SELECT 'rates_week_setting' AS tbl, s.setting, s.complication_group, '' AS fitzpatrick,
        '' AS region, '' AS trained,
-       CASE WHEN s.events_suppressed THEN 'suppressed' ELSE s.events::text END AS events,
+       CASE WHEN s.events_suppressed THEN '' ELSE s.events::text END AS events,
        s.procedures::text AS procedures,
-       CASE WHEN s.events_suppressed THEN 'suppressed' ELSE coalesce(s.rate_per_1000::text, '') END AS rate,
-       CASE WHEN s.events_suppressed THEN 'suppressed' ELSE coalesce(s.ci95_low::text, '') END AS lo,
-       CASE WHEN s.events_suppressed THEN 'suppressed' ELSE coalesce(s.ci95_high::text, '') END AS hi,
-       CASE WHEN s.events_suppressed THEN 'suppressed' ELSE coalesce(s.ci_method, '') END AS method,
+       CASE WHEN s.events_suppressed THEN '' ELSE pg_temp.pub(s.rate_per_1000::numeric) END AS rate,
+       CASE WHEN s.events_suppressed THEN '' ELSE pg_temp.pub(s.ci95_low::numeric) END AS lo,
+       CASE WHEN s.events_suppressed THEN '' ELSE pg_temp.pub(s.ci95_high::numeric) END AS hi,
+       CASE WHEN s.events_suppressed THEN '' ELSE coalesce(s.ci_method, '') END AS method,
        s.premises_reporting::text AS premises,
-       CASE WHEN s.events_without_activity_suppressed THEN 'suppressed' ELSE s.events_without_activity::text END AS ewa,
-       CASE WHEN c.events_suppressed THEN 'suppressed' ELSE coalesce(c.rate_ratio::text, '') END AS rr,
-       CASE WHEN c.events_suppressed THEN 'suppressed' ELSE coalesce(c.rr_ci95_low::text, '') END AS rr_lo,
-       CASE WHEN c.events_suppressed THEN 'suppressed' ELSE coalesce(c.rr_ci95_high::text, '') END AS rr_hi,
+       CASE WHEN s.events_without_activity_suppressed THEN '' ELSE s.events_without_activity::text END AS ewa,
+       CASE WHEN c.events_suppressed THEN '' ELSE pg_temp.pub(c.rate_ratio::numeric) END AS rr,
+       CASE WHEN c.events_suppressed THEN '' ELSE pg_temp.pub(c.rr_ci95_low::numeric) END AS rr_lo,
+       CASE WHEN c.events_suppressed THEN '' ELSE pg_temp.pub(c.rr_ci95_high::numeric) END AS rr_hi,
        CASE WHEN c.events_suppressed THEN '' ELSE coalesce(c.haldane::text, '') END AS haldane,
-       CASE WHEN c.adjusted_suppressed THEN 'suppressed' ELSE coalesce(c.rr_adjusted::text, '') END AS adj,
-       CASE WHEN c.adjusted_suppressed THEN 'suppressed' ELSE coalesce(c.rr_adjusted_ci95_low::text, '') END AS adj_lo,
-       CASE WHEN c.adjusted_suppressed THEN 'suppressed' ELSE coalesce(c.rr_adjusted_ci95_high::text, '') END AS adj_hi,
-       coalesce(c.adjusted_strata::text, '') AS strata
+       CASE WHEN c.adjusted_suppressed THEN '' ELSE pg_temp.pub(c.rr_adjusted::numeric) END AS adj,
+       CASE WHEN c.adjusted_suppressed THEN '' ELSE pg_temp.pub(c.rr_adjusted_ci95_low::numeric) END AS adj_lo,
+       CASE WHEN c.adjusted_suppressed THEN '' ELSE pg_temp.pub(c.rr_adjusted_ci95_high::numeric) END AS adj_hi,
+       coalesce(c.adjusted_strata::text, '') AS strata,
+       s.events_suppressed::text AS events_sup, s.events_without_activity_suppressed::text AS ewa_sup,
+       coalesce(c.events_suppressed, false)::text AS rr_sup,
+       coalesce(c.adjusted_suppressed, false)::text AS adj_sup
 FROM summary.rates_week_setting s
 LEFT JOIN summary.setting_comparisons c
   ON c.week = s.week AND c.setting = s.setting AND c.complication_group = s.complication_group
 WHERE s.week = :'monday'
 UNION ALL
 SELECT t.tbl, t.setting, t.complication_group, t.fitzpatrick, t.region, t.trained,
-       CASE WHEN t.events_suppressed THEN 'suppressed' ELSE t.events::text END,
+       CASE WHEN t.events_suppressed THEN '' ELSE t.events::text END,
        t.procedures::text,
-       CASE WHEN t.events_suppressed THEN 'suppressed' ELSE coalesce(t.rate_per_1000::text, '') END,
-       CASE WHEN t.events_suppressed THEN 'suppressed' ELSE coalesce(t.ci95_low::text, '') END,
-       CASE WHEN t.events_suppressed THEN 'suppressed' ELSE coalesce(t.ci95_high::text, '') END,
-       CASE WHEN t.events_suppressed THEN 'suppressed' ELSE coalesce(t.ci_method, '') END,
+       CASE WHEN t.events_suppressed THEN '' ELSE pg_temp.pub(t.rate_per_1000::numeric) END,
+       CASE WHEN t.events_suppressed THEN '' ELSE pg_temp.pub(t.ci95_low::numeric) END,
+       CASE WHEN t.events_suppressed THEN '' ELSE pg_temp.pub(t.ci95_high::numeric) END,
+       CASE WHEN t.events_suppressed THEN '' ELSE coalesce(t.ci_method, '') END,
        t.premises_reporting::text,
-       CASE WHEN t.ewa_suppressed THEN 'suppressed' ELSE t.events_without_activity::text END,
-       '', '', '', '', '', '', '', ''
+       CASE WHEN t.ewa_suppressed THEN '' ELSE t.events_without_activity::text END,
+       '', '', '', '', '', '', '', '',
+       t.events_suppressed::text, t.ewa_suppressed::text, 'false', 'false'
 FROM (SELECT 'rates_fitzpatrick' AS tbl, setting, complication_group,
              coalesce(fitzpatrick::text, 'unknown') AS fitzpatrick, '' AS region, '' AS trained,
              events, procedures, rate_per_1000, ci95_low, ci95_high, ci_method, premises_reporting,
@@ -201,21 +212,24 @@ FROM (SELECT 'rates_fitzpatrick' AS tbl, setting, complication_group,
       FROM summary.rates_training WHERE week = :'monday') t
 UNION ALL
 SELECT 'unregistered_counts', setting, complication_group, '', coalesce(region, 'unknown'), '',
-       CASE WHEN cases_suppressed THEN 'suppressed' ELSE cases::text END,
-       '', '', '', '', '', '', '', '', '', '', '', '', '', '', ''
+       CASE WHEN cases_suppressed THEN '' ELSE cases::text END,
+       '', '', '', '', '', '', '', '', '', '', '', '', '', '', '',
+       cases_suppressed::text, 'false', 'false', 'false'
 FROM summary.unregistered_counts WHERE week = :'monday';
 
 CREATE TEMP VIEW got AS
 SELECT "table" AS tbl, setting, complication_group, coalesce(fitzpatrick, '') AS fitzpatrick,
        coalesce(region, '') AS region, coalesce(medically_trained, '') AS trained,
        coalesce(events, '') AS events, coalesce(procedures, '') AS procedures,
-       coalesce(rate_per_1000, '') AS rate, coalesce(ci95_low, '') AS lo,
-       coalesce(ci95_high, '') AS hi, coalesce(ci_method, '') AS method,
+       pg_temp.num(rate_per_1000) AS rate, pg_temp.num(ci95_low) AS lo,
+       pg_temp.num(ci95_high) AS hi, coalesce(ci_method, '') AS method,
        coalesce(premises_reporting, '') AS premises, coalesce(events_without_activity, '') AS ewa,
-       coalesce(rate_ratio, '') AS rr, coalesce(rr_ci95_low, '') AS rr_lo,
-       coalesce(rr_ci95_high, '') AS rr_hi, coalesce(rr_haldane, '') AS haldane,
-       coalesce(rr_adjusted, '') AS adj, coalesce(rr_adjusted_ci95_low, '') AS adj_lo,
-       coalesce(rr_adjusted_ci95_high, '') AS adj_hi, coalesce(rr_adjusted_strata, '') AS strata
+       pg_temp.num(rate_ratio) AS rr, pg_temp.num(rr_ci95_low) AS rr_lo,
+       pg_temp.num(rr_ci95_high) AS rr_hi, coalesce(rr_haldane, '') AS haldane,
+       pg_temp.num(rr_adjusted) AS adj, pg_temp.num(rr_adjusted_ci95_low) AS adj_lo,
+       pg_temp.num(rr_adjusted_ci95_high) AS adj_hi, coalesce(rr_adjusted_strata, '') AS strata,
+       events_suppressed, events_without_activity_suppressed, rate_ratio_suppressed,
+       rr_adjusted_suppressed
 FROM x;
 
 SELECT 'rows', (SELECT count(*) FROM x), (SELECT count(*) FROM expected);
@@ -223,13 +237,18 @@ SELECT 'missing', count(*) FROM (SELECT * FROM expected EXCEPT ALL SELECT * FROM
 SELECT 'extra', count(*) FROM (SELECT * FROM got EXCEPT ALL SELECT * FROM expected) d;
 SELECT 'tables', string_agg(DISTINCT "table", ',' ORDER BY "table") FROM x;
 SELECT 'weeks', string_agg(DISTINCT week, ',') FROM x;
-SELECT 'suppressed', count(*) FROM x WHERE events = 'suppressed';
+SELECT 'suppressed', count(*) FROM x WHERE events_suppressed = 'true';
+-- numbers stay numeric: no word in a figure column, a figure a JSON number
+SELECT 'words_in_numbers', count(*) FROM x
+WHERE concat(events, procedures, rate_per_1000, ci95_low, ci95_high, premises_reporting,
+             events_without_activity, rate_ratio, rr_ci95_low, rr_ci95_high, rr_adjusted,
+             rr_adjusted_ci95_low, rr_adjusted_ci95_high, rr_adjusted_strata) ~ '[a-df-z]';
 SELECT 'small_counts', count(*) FROM x
 WHERE events ~ '^[0-9]+$' AND events::int BETWEEN 1 AND :threshold - 1
    OR events_without_activity ~ '^[0-9]+$' AND events_without_activity::int BETWEEN 1 AND :threshold - 1;
 SELECT 'figures_behind_suppression', count(*) FROM x
-WHERE events = 'suppressed' AND (rate_per_1000 <> 'suppressed' OR ci95_low <> 'suppressed'
-                                 OR ci95_high <> 'suppressed');
+WHERE events_suppressed = 'true' AND (events IS NOT NULL OR rate_per_1000 IS NOT NULL
+                                      OR ci95_low IS NOT NULL OR ci95_high IS NOT NULL);
 
 -- JSON: each cell equals the CSV row in the same place; numbers as numbers.
 CREATE TEMP VIEW cells AS
@@ -246,13 +265,16 @@ CROSS JOIN LATERAL (VALUES ('events', x.events), ('procedures', x.procedures),
 	('rr_adjusted_strata', x.rr_adjusted_strata)) f (name, csv)
 WHERE NOT CASE
 	WHEN f.csv IS NULL THEN jsonb_typeof(j.cell -> f.name) = 'null'
-	WHEN f.csv = 'suppressed' THEN j.cell ->> f.name = 'suppressed'
 	ELSE jsonb_typeof(j.cell -> f.name) = 'number' AND (j.cell ->> f.name)::float8 = f.csv::float8
 END
    OR j.cell ->> 'table' IS DISTINCT FROM x."table"
    OR j.cell ->> 'setting' IS DISTINCT FROM x.setting
    OR j.cell ->> 'complication_group' IS DISTINCT FROM x.complication_group
-   OR coalesce(j.cell ->> 'ci_method', '') <> coalesce(x.ci_method, '');
+   OR coalesce(j.cell ->> 'ci_method', '') <> coalesce(x.ci_method, '')
+   OR (j.cell ->> 'events_suppressed') <> x.events_suppressed
+   OR (j.cell ->> 'events_without_activity_suppressed') <> x.events_without_activity_suppressed
+   OR (j.cell ->> 'rate_ratio_suppressed') <> x.rate_ratio_suppressed
+   OR (j.cell ->> 'rr_adjusted_suppressed') <> x.rr_adjusted_suppressed;
 SELECT 'json_meta', concat_ws('|', (:'doc')::jsonb ->> 'week', (:'doc')::jsonb ->> 'week_start',
 	(:'doc')::jsonb #>> '{suppression,threshold}', (:'doc')::jsonb #>> '{software,version}',
 	(:'doc')::jsonb #>> '{coverage,procedures}', (:'doc')::jsonb #>> '{coverage,premises_reporting}',
@@ -271,8 +293,10 @@ x_check() {
 			rr_ci95_low text, rr_ci95_high text, rr_haldane text, rr_adjusted text,
 			rr_adjusted_ci95_low text, rr_adjusted_ci95_high text, rr_adjusted_strata text,
 			premises_active text, premises_silent text, premises_implausible text,
-			plausibility text, n serial)" \
-		-c "\\copy x (week, \"table\", setting, complication_group, fitzpatrick, region, medically_trained, events, procedures, rate_per_1000, ci95_low, ci95_high, ci_method, premises_reporting, events_without_activity, rate_ratio, rr_ci95_low, rr_ci95_high, rr_haldane, rr_adjusted, rr_adjusted_ci95_low, rr_adjusted_ci95_high, rr_adjusted_strata, premises_active, premises_silent, premises_implausible, plausibility) FROM pstdin WITH (FORMAT csv, HEADER true)" \
+			plausibility text,
+			events_suppressed text, events_without_activity_suppressed text,
+			rate_ratio_suppressed text, rr_adjusted_suppressed text, n serial)" \
+		-c "\\copy x (week, \"table\", setting, complication_group, fitzpatrick, region, medically_trained, events, procedures, rate_per_1000, ci95_low, ci95_high, ci_method, premises_reporting, events_without_activity, rate_ratio, rr_ci95_low, rr_ci95_high, rr_haldane, rr_adjusted, rr_adjusted_ci95_low, rr_adjusted_ci95_high, rr_adjusted_strata, premises_active, premises_silent, premises_implausible, plausibility, events_suppressed, events_without_activity_suppressed, rate_ratio_suppressed, rr_adjusted_suppressed) FROM pstdin WITH (FORMAT csv, HEADER true)" \
 		-f "$WORK/x_expected.sql" <"$1" 2>&1
 }
 X_RES=$(x_check "$X_CSV" "$X_JSON" 2024-03-04)
@@ -289,15 +313,17 @@ assert_match "the scenario has suppressed cells" '^[1-9][0-9]*$' "$(x_res suppre
 assert_eq "no count from 1 to 4 is published" 0 "$(x_res small_counts)"
 assert_eq "no rate or interval is published behind a suppressed count" 0 "$(x_res figures_behind_suppression)"
 assert_eq "the JSON has as many cells as the CSV has rows" "${x_rows%|*}" "$(x_res json_cells)"
-assert_eq "every JSON figure equals the CSV's (numbers as numbers, suppressed as suppressed)" 0 "$(x_res json_mismatch)"
+assert_eq "every JSON figure equals the CSV's (numbers as numbers, suppressed as null with its flag)" 0 "$(x_res json_mismatch)"
 assert_eq "the JSON metadata: week, threshold, version, coverage, timezone, generated_at, methods" \
 	"2024-W10|2024-03-04|5|0.1.0|2600|5|Europe/London|t|t" "$(x_res json_meta)"
 assert_eq "the XS1 salon's 12 infection cases are published as counted" \
 	'2024-W10,rates_region,salon,infection,,North West,,12,500,24,' \
 	"$(grep -m1 '^2024-W10,rates_region,salon,infection,,North West,' "$X_CSV" | cut -d, -f1-10),"
-assert_eq "the 3 cases at home (unregistered) stay suppressed" \
-	'2024-W10,unregistered_counts,home,infection,,Yorkshire and The Humber,,suppressed' \
-	"$(grep -m1 '^2024-W10,unregistered_counts,home,infection,' "$X_CSV" | cut -d, -f1-8)"
+assert_eq "the 3 cases at home (unregistered) stay suppressed: empty, events_suppressed true" \
+	'2024-W10,unregistered_counts,home,infection,,Yorkshire and The Humber,,|true' \
+	"$(grep -m1 '^2024-W10,unregistered_counts,home,infection,' "$X_CSV" | cut -d, -f1-8)|$(grep -m1 '^2024-W10,unregistered_counts,home,infection,' "$X_CSV" | cut -d, -f24)"
+assert_eq "the CSV starts with a UTF-8 byte order mark (Excel)" "efbbbf" "$(head -c3 "$X_CSV" | od -An -tx1 | tr -d ' \n')"
+assert_eq "no figure column holds a word" 0 "$(x_res words_in_numbers)"
 assert_eq "CSV lines end in CRLF (RFC 4180)" "$(wc -l <"$X_CSV")" "$(grep -c $'\r$' "$X_CSV")"
 
 # --- the HTML page: well-formed, self-contained, with its charts
@@ -364,12 +390,14 @@ assert_eq "the recorded names and the CSV's checksum are those of both runs" \
 	"needlewatch-2024-W10.csv|needlewatch-2024-W10.json|needlewatch-2024-W10.html|1" \
 	"$(sql "SELECT min(csv_file), min(json_file), min(html_file), count(DISTINCT csv_sha256) FROM needlewatch.exports WHERE iso_week = '2024-W10'")"
 
-# --- --catch-up over a gap: W10 is the latest week exported, and on
-# Wednesday 2024-04-03 the last complete week is W13.
+# --- --catch-up over gaps: the first --catch-up ended with W02, W10 was
+# exported alone, and on Wednesday 2024-04-03 the last complete week is W13.
+# Every missing week since the first export is filled: W03-W09 before W10
+# as well as W11-W13 after it (issue 17: not only those after the latest).
 out=$(ctl export --catch-up --out "$X_OUT" --as-of 2024-04-03); rc=$?
-assert_eq "--catch-up after a three-week gap exits 0" 0 "$rc"
-assert_eq "it exports W11, W12 and W13, oldest first, one line each" \
-	"2024-W11 succeeded|2024-W12 succeeded|2024-W13 succeeded" \
+assert_eq "--catch-up after the gaps exits 0" 0 "$rc"
+assert_eq "it exports W03-W09 and W11-W13, oldest first, one line each" \
+	"2024-W03 succeeded|2024-W04 succeeded|2024-W05 succeeded|2024-W06 succeeded|2024-W07 succeeded|2024-W08 succeeded|2024-W09 succeeded|2024-W11 succeeded|2024-W12 succeeded|2024-W13 succeeded" \
 	"$(sed -E 's/^week=([^ ]*) status=([^ ]*).*/\1 \2/' <<<"$out" | paste -sd'|')"
 assert_eq "the gap's nine files are in place" 9 \
 	"$(ls "$X_OUT"/needlewatch-2024-W1[123].{csv,json,html} 2>/dev/null | wc -l | tr -d ' ')"

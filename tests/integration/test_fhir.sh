@@ -5,6 +5,9 @@ read -r FH_ID FH_TOKEN <<<"$(new_reporter medical_clinic LS2)"
 read -r FH2_ID FH2_TOKEN <<<"$(new_reporter salon M14)"
 FX="$ROOT/tests/fixtures/fhir"
 FHIR=application/fhir+json
+# The API's own answers, asked for as needlewatch-upload asks (Accept:
+# application/json); the FHIR answers a FHIR client gets are at the end.
+HTTP_ACCEPT=application/json
 
 # --- a Bundle of two AdverseEvents and the resources they refer to
 http POST /v1/reports "$FH_TOKEN" "$FHIR" "$FX/bundle-salon-complications.json"
@@ -87,3 +90,62 @@ assert_match "the 400 says so" "holds no AdverseEvent" "$BODY"
 printf '{"resourceType": "AdverseEvent", "id": 1,}' >"$WORK/bad.json"
 http POST /v1/reports "$FH_TOKEN" "$FHIR" "$WORK/bad.json"
 assert_eq "malformed FHIR JSON answers 400" 400 "$STATUS"
+
+# --- FHIR callers get FHIR answers (issue 17): no Accept, or Accept naming FHIR
+unset HTTP_ACCEPT
+jqb() { jq -r "$1" <<<"$BODY" 2>/dev/null; }
+http POST /v1/reports "$FH_TOKEN" "$FHIR" "$FX/spec-adverseevent-example.json"
+assert_eq "HL7's example answers 422 as an OperationOutcome" "422|OperationOutcome" \
+	"$STATUS|$(jqb .resourceType)"
+assert_match "the answer is application/fhir+json" "[Cc]ontent-[Tt]ype: application/fhir\+json" "$HEADERS"
+assert_eq "the OperationOutcome names the element to fix" "AdverseEvent.suspectEntity" \
+	"$(jqb '[.issue[] | select(.expression) | .expression[0]] | first')"
+assert_match "and says both ways to link a procedure" \
+	"performedDateTime.*StructureDefinition/procedure-date" \
+	"$(jqb '.issue[] | select(.expression[0]? == "AdverseEvent.suspectEntity") | .diagnostics')"
+assert_eq "a report field is a coding in the report-field system" "procedure.date" \
+	"$(jqb '.issue[] | select(.details.coding[0].system? == "https://needlewatch.uk/fhir/report-field") | .details.coding[0].code' | head -1)"
+HTTP_ACCEPT=application/fhir+json http POST /v1/reports "" "$FHIR" "$WORK/patient.json"
+assert_eq "a 401 to a FHIR caller is an OperationOutcome with code login" "401|login" \
+	"$STATUS|$(jqb '.issue[0].code')"
+
+# a batch Bundle of one good AdverseEvent, a Procedure, and one refused
+cat >"$WORK/batch.json" <<JSON
+{"resourceType": "Bundle", "type": "batch", "entry": [
+ {"fullUrl": "urn:uuid:p1", "resource": {"resourceType": "Procedure", "id": "p1", "performedDateTime": "2026-10-01"},
+  "request": {"method": "POST", "url": "Procedure"}},
+ {"resource": {"resourceType": "AdverseEvent", "identifier": {"value": "BATCH-OK-$RANDOM"}, "event": {"text": "keloid"},
+  "date": "2026-10-20", "suspectEntity": [{"instance": {"reference": "urn:uuid:p1"}}]},
+  "request": {"method": "POST", "url": "AdverseEvent"}},
+ {"resource": {"resourceType": "AdverseEvent", "identifier": {"value": "BATCH-BAD"}, "actuality": "potential",
+  "event": {"text": "PIH"}}, "request": {"method": "POST", "url": "AdverseEvent"}}]}
+JSON
+http POST /v1/reports "$FH_TOKEN" "$FHIR" "$WORK/batch.json"
+assert_eq "a batch Bundle answers a batch-response, one entry per request entry" "200|Bundle|batch-response|3" \
+	"$STATUS|$(jqb .resourceType)|$(jqb .type)|$(jqb '.entry | length')"
+assert_eq "entry by entry: the Procedure read, the AdverseEvent created, the potential one refused" \
+	"200 OK|201 Created|422 Unprocessable Entity" \
+	"$(jqb '[.entry[].response.status] | join("|")')"
+BATCH_LOC=$(jqb '.entry[1].response.location')
+assert_eq "the created entry's location is its report" 1 \
+	"$(sql "SELECT count(*) FROM needlewatch.reports WHERE premises_id = $FH_ID AND '/v1/reports/' || id = '$BATCH_LOC'")"
+assert_eq "the refused entry's outcome names its element" "Bundle.entry[2].resource.actuality" \
+	"$(jqb '.entry[2].response.outcome.issue[0].expression[0]')"
+
+# the same as a transaction: all or nothing
+sed -e 's/"type": "batch"/"type": "transaction"/' -e 's/BATCH-OK-[0-9]*/TXN-OK-1/' "$WORK/batch.json" >"$WORK/txn.json"
+http POST /v1/reports "$FH_TOKEN" "$FHIR" "$WORK/txn.json"
+assert_eq "a transaction with a refused entry answers 422 and stores nothing" "422|OperationOutcome|0" \
+	"$STATUS|$(jqb .resourceType)|$(sql "SELECT count(*) FROM needlewatch.reports WHERE premises_id = $FH_ID AND client_ref = 'TXN-OK-1'")"
+assert_match "its outcome names the refused entry" "Bundle.entry\[2\].resource.actuality" "$BODY"
+jq 'del(.entry[2])' "$WORK/txn.json" >"$WORK/txn-ok.json"
+http POST /v1/reports "$FH_TOKEN" "$FHIR" "$WORK/txn-ok.json"
+assert_eq "a valid transaction answers a transaction-response" "200|transaction-response|201 Created" \
+	"$STATUS|$(jqb .type)|$(jqb '.entry[1].response.status')"
+
+# the CapabilityStatement, without a token
+http GET /fhir/metadata
+assert_eq "GET /fhir/metadata is a CapabilityStatement for FHIR 4.0.1" \
+	"200|CapabilityStatement|4.0.1|AdverseEvent|create" \
+	"$STATUS|$(jqb .resourceType)|$(jqb .fhirVersion)|$(jqb '.rest[0].resource[0].type')|$(jqb '.rest[0].resource[0].interaction[0].code')"
+assert_eq "it names batch and transaction" "batch transaction" "$(jqb '[.rest[0].interaction[].code] | join(" ")')"

@@ -4,6 +4,7 @@
 
 read -r PII_ID PII_TOKEN <<<"$(new_reporter salon LS6)"
 FHIR=application/fhir+json
+HTTP_ACCEPT=application/json # the API's own answers (test_fhir.sh has the FHIR ones)
 stored() { sql "SELECT count(*) FROM needlewatch.reports WHERE premises_id = $PII_ID"; }
 # Stored text of this premises' reports that matches a regular expression.
 stored_matching() {
@@ -124,3 +125,4 @@ assert_eq "unknown members are absent from the stored body, known ones kept" "||
 	"$(sql "SELECT coalesce(body::jsonb ->> 'source_system', ''), coalesce(body::jsonb #>> '{patient,shoe_size}', ''), body::jsonb ->> 'narrative', body::jsonb #>> '{patient,age_band}' FROM needlewatch.reports WHERE id = ${UNK:-0}")"
 assert_eq "no stored body mentions the unknown members or their values" 0 \
 	"$(sql "SELECT count(*) FROM needlewatch.reports WHERE premises_id = $PII_ID AND body ~ 'BookMe|shoe_size'")"
+unset HTTP_ACCEPT

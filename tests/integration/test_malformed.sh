@@ -33,14 +33,15 @@ CONF
 	curl -s --parallel --parallel-max 16 -K "$cfg" >"$MAL_DIR/codes" 2>"$MAL_DIR/curl.err"
 }
 
-# mal_check LABEL COUNT: the assertions over one corpus run.
+# mal_check LABEL COUNT [PATTERN WHAT]: the assertions over one corpus run;
+# each refusal must hold PATTERN (default: a problem+json type).
 mal_check() {
 	local bad
 	assert_eq "$1: every document got an answer" "$2" "$(grep -c . "$MAL_DIR/codes")"
 	bad=$(grep -v '^400 ' "$MAL_DIR/codes" | sort | head -5 | tr '\n' ';')
 	assert_eq "$1: every document is refused with 400" "" "$bad"
-	bad=$(grep -L '"type":"urn:needlewatch:problem:' "$MAL_DIR"/*.out | head -3 | tr '\n' ' ')
-	assert_eq "$1: every refusal is problem+json" "" "$bad"
+	bad=$(grep -L "${3:-\"type\":\"urn:needlewatch:problem:}" "$MAL_DIR"/*.out | head -3 | tr '\n' ' ')
+	assert_eq "$1: every refusal is ${4:-problem+json}" "" "$bad"
 	assert_eq "$1: nothing was stored" 0 \
 		"$(sql "SELECT count(*) FROM needlewatch.reports WHERE premises_id = $MAL_PREMISES")"
 	http GET /healthz
@@ -68,7 +69,11 @@ if [ "$STATUS" = 415 ]; then
 	echo "# fhir: POST /v1/reports answers 415 for application/fhir+json: not posted"
 else
 	mal_post_corpus "$ROOT/tests/fixtures/json-malformed" application/fhir+json
-	mal_check "JSON corpus as FHIR" "$MAL_N"
+	# A FHIR caller gets FHIR answers (issue 17): the same problem, as an
+	# OperationOutcome whose first issue carries its type.
+	mal_check "JSON corpus as FHIR" "$MAL_N" \
+		'"resourceType":"OperationOutcome".*"system":"urn:needlewatch:problem","code":"malformed-body"' \
+		"an OperationOutcome with the problem's type"
 fi
 
 # CSV (issue 3): the documents no reader can recover a row boundary from.

@@ -126,19 +126,24 @@ static void test_csv_rendering(void **state)
 	sample_doc();
 	export_render_csv(&doc, &b);
 	assert_false(b.failed);
+	/* A UTF-8 BOM; numbers rounded to 10 significant figures as the API
+	 * rounds them; a suppressed figure empty with its group's flag true. */
 	const char *want =
+	    "\xEF\xBB\xBF"
 	    "week,table,setting,complication_group,fitzpatrick,region,medically_trained,events,"
 	    "procedures,rate_per_1000,ci95_low,ci95_high,ci_method,premises_reporting,"
 	    "events_without_activity,rate_ratio,rr_ci95_low,rr_ci95_high,rr_haldane,rr_adjusted,"
 	    "rr_adjusted_ci95_low,rr_adjusted_ci95_high,rr_adjusted_strata,premises_active,"
-	    "premises_silent,premises_implausible,plausibility\r\n"
-	    "2024-W10,rates_week_setting,medical_clinic,any,,,,13,1600,8.125,4.754435140024256,"
-	    "1e-05,wilson,2,0,,,,,,,,,,,,\r\n"
-	    "2024-W10,rates_week_setting,salon,any,,,,suppressed,800,suppressed,4.754435140024256,"
-	    "1e-05,wilson,3,suppressed,,,,true,,,,,,,,\r\n"
-	    "2024-W10,rates_fitzpatrick,salon,pigmentation,unknown,,,0,,,,,,,,,,,,,,,,,,,\r\n"
+	    "premises_silent,premises_implausible,plausibility,events_suppressed,"
+	    "events_without_activity_suppressed,rate_ratio_suppressed,rr_adjusted_suppressed\r\n"
+	    "2024-W10,rates_week_setting,medical_clinic,any,,,,13,1600,8.125,4.75443514,"
+	    "1e-05,wilson,2,0,,,,,,,,,,,,,false,false,false,false\r\n"
+	    "2024-W10,rates_week_setting,salon,any,,,,,800,,4.75443514,"
+	    "1e-05,wilson,3,,,,,true,,,,,,,,,true,true,false,false\r\n"
+	    "2024-W10,rates_fitzpatrick,salon,pigmentation,unknown,,,0,,,,,,,,,,,,,,,,,,,,"
+	    "false,false,false,false\r\n"
 	    "2024-W10,unregistered_counts,home,infection,,\"Yorkshire, \"\"Humber\"\"\",,7,,,,,,,,"
-	    ",,,,,,,,,,,\r\n";
+	    ",,,,,,,,,,,,false,false,false,false\r\n";
 	assert_string_equal(b.data, want);
 	export_buf_free(&b);
 }
@@ -150,8 +155,8 @@ static void test_json_rendering_keeps_figures_exact(void **state)
 	sample_doc();
 	export_render_json(&doc, &b);
 	assert_false(b.failed);
-	/* Numbers are copied as the database wrote them, not reformatted. */
-	assert_non_null(strstr(b.data, "\"ci95_low\":4.754435140024256,\"ci95_high\":1e-05"));
+	/* Numbers rounded as the API rounds them (numfmt.h), written as numbers. */
+	assert_non_null(strstr(b.data, "\"ci95_low\":4.75443514,\"ci95_high\":1e-05"));
 	cJSON *j = cJSON_Parse(b.data);
 	assert_non_null(j);
 	assert_string_equal(cJSON_GetObjectItem(j, "week")->valuestring, "2024-W10");
@@ -168,7 +173,14 @@ static void test_json_rendering_keeps_figures_exact(void **state)
 	cJSON *list = cJSON_GetObjectItem(j, "cells");
 	assert_int_equal(cJSON_GetArraySize(list), 4);
 	cJSON *salon = cJSON_GetArrayItem(list, 1);
-	assert_string_equal(cJSON_GetObjectItem(salon, "events")->valuestring, "suppressed");
+	/* suppressed: null, never a word in a numeric member, and flagged */
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(salon, "events")));
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(salon, "rate_per_1000")));
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(salon, "events_suppressed")));
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(salon, "events_without_activity_suppressed")));
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "cells"), 0),
+						      "events_suppressed")));
+	assert_int_equal(cJSON_GetObjectItem(j, "format_version")->valueint, 2);
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(salon, "rr_haldane")));
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(salon, "rr_adjusted")));
 	/* A key that does not apply is absent; an unknown one is null. */

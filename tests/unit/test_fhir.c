@@ -132,7 +132,35 @@ static void test_spec_example_maps_each_element(void **state)
 	/* a Medication is not a procedure: no date, so no onset either */
 	assert_null(at(r, "procedure.date"));
 	assert_null(at(r, "complications.0.onset_days"));
-	assert_int_equal(f.fd.items[0].errors.n, 0);
+	/* which the mapping says, naming the element and both ways to add one */
+	assert_int_equal(f.fd.items[0].errors.n, 1);
+	done(&f);
+}
+
+static void test_spec_example_error_says_what_to_add(void **state)
+{
+	struct fx f;
+	(void)state;
+	map_file(&f, "spec-adverseevent-example.json");
+	const struct issues *e = &f.fd.items[0].errors;
+	assert_true(has_issue(e, "AdverseEvent.suspectEntity", "no Procedure linked"));
+	assert_true(has_issue(e, "AdverseEvent.suspectEntity", "performedDateTime"));
+	assert_true(has_issue(e, "AdverseEvent.suspectEntity",
+			      "https://needlewatch.uk/fhir/StructureDefinition/procedure-date"));
+	done(&f);
+}
+
+static void test_procedure_without_date_names_performed_date_time(void **state)
+{
+	struct fx f;
+	(void)state;
+	map_text(&f, "{\"resourceType\":\"AdverseEvent\",\"id\":\"x1\",\"actuality\":\"actual\","
+		     "\"event\":{\"text\":\"infection\"},\"subject\":{\"reference\":\"Patient/p\"},"
+		     "\"contained\":[{\"resourceType\":\"Procedure\",\"id\":\"pr\"}],"
+		     "\"suspectEntity\":[{\"instance\":{\"reference\":\"#pr\"}}]}");
+	assert_int_equal(f.rc, 0);
+	assert_true(has_issue(&f.fd.items[0].errors, "AdverseEvent.suspectEntity",
+			      "the suspect Procedure has no date: add performedDateTime"));
 	done(&f);
 }
 
@@ -546,7 +574,8 @@ static void test_kept_free_text_with_identifiers_is_an_error(void **state)
 	map_text(&f,
 		 "{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":["
 		 "{\"fullUrl\":\"urn:uuid:1\",\"resource\":{\"resourceType\":\"Procedure\",\"id\":"
-		 "\"pr\",\"code\":{\"text\":\"microneedling for jo@example.com\"}}},"
+		 "\"pr\",\"performedDateTime\":\"2026-11-02\","
+		 "\"code\":{\"text\":\"microneedling for jo@example.com\"}}},"
 		 "{\"resource\":{\"resourceType\":\"AdverseEvent\",\"id\":\"AE-2\","
 		 "\"event\":{\"coding\":[{\"display\":\"cold sores\"}],"
 		 "\"text\":\"HSV, NHS 943 476 5919\"},"
@@ -598,6 +627,8 @@ int main(void)
 	    cmocka_unit_test(test_suspect_adverse_event_is_not_stored_with_it),
 	    cmocka_unit_test(test_pseudonym_replaces_values_not_names),
 	    cmocka_unit_test(test_days_between),
+	    cmocka_unit_test(test_spec_example_error_says_what_to_add),
+	    cmocka_unit_test(test_procedure_without_date_names_performed_date_time),
 	};
 	return cmocka_run_group_tests(tests, th_tables_setup, th_tables_teardown);
 }

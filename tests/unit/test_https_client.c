@@ -113,6 +113,27 @@ static void test_a_timeout_that_is_not_positive_fails_closed(void **state)
 	curl_easy_cleanup(e);
 }
 
+/* A client certificate goes with its key: one without the other fails
+ * closed rather than connecting without the certificate the token needs. */
+static void test_a_client_certificate_needs_its_key(void **state)
+{
+	struct https_client_options o;
+	(void)state;
+	CURL *e = curl_easy_init();
+	assert_non_null(e);
+	o = OK;
+	o.cert_file = "clinic.crt";
+	assert_int_equal(https_client_setup(e, &o), -EINVAL);
+	o = OK;
+	o.key_file = "clinic.key";
+	assert_int_equal(https_client_setup(e, &o), -EINVAL);
+	o = OK;
+	o.cert_file = "clinic.crt";
+	o.key_file = "clinic.key";
+	assert_int_equal(https_client_setup(e, &o), 0);
+	curl_easy_cleanup(e);
+}
+
 /* Only https is spoken: other schemes are refused before any connection. */
 static void test_other_schemes_are_refused(void **state)
 {
@@ -180,6 +201,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_valid_options_are_taken),
 	    cmocka_unit_test(test_a_timeout_that_is_not_positive_fails_closed),
+	    cmocka_unit_test(test_a_client_certificate_needs_its_key),
 	    cmocka_unit_test(test_other_schemes_are_refused),
 	    cmocka_unit_test(test_the_total_timeout_ends_a_silent_transfer),
 	    cmocka_unit_test(test_the_connect_timeout_covers_the_handshake),

@@ -1,0 +1,398 @@
+/* FHIR answers: OperationOutcome, batch/transaction-response Bundles and
+ * the CapabilityStatement, rendered from the API's own answers. */
+#include "fhir_answer.h"
+#include "fhir.h"
+#include "request.h"
+#include "respond.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#ifndef NW_VERSION
+#define NW_VERSION "0.1.0"
+#endif
+#define FHIR_VERSION "4.0.1"
+/* When this CapabilityStatement last changed (its required date). */
+#define CAPABILITY_DATE "2026-12-08"
+/* Where an error's field is a report field, not a FHIR element, it is
+ * given as a coding in this system (OperationOutcome.issue.details). */
+#define REPORT_FIELD_SYSTEM "https://needlewatch.uk/fhir/report-field"
+#define PROBLEM_SYSTEM "urn:needlewatch:problem"
+
+static bool names_fhir(const char *v)
+{
+	return v &&
+	       (strcasestr(v, "application/fhir+json") || strcasestr(v, "application/json+fhir"));
+}
+
+/* Accept decides when it names a type; otherwise (absent, or a wildcard
+ * only) the body's Content-Type does, so a FHIR client that says nothing
+ * gets FHIR while needlewatch-upload, which sends FHIR files with
+ * Accept: application/json, keeps the API's own answers. */
+bool fhir_answer_wanted(struct MHD_Connection *c)
+{
+	const char *accept =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+
+	if (names_fhir(accept))
+		return true;
+	if (accept && (strcasestr(accept, "application/json") ||
+		       strcasestr(accept, "application/problem+json")))
+		return false;
+	return names_fhir(
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE));
+}
+
+/* The issue-type code (http://hl7.org/fhir/issue-type) closest to status. */
+static const char *issue_code(unsigned status)
+{
+	switch (status) {
+	case 400:
+		return "structure";
+	case 401:
+		return "login";
+	case 403:
+		return "forbidden";
+	case 404:
+		return "not-found";
+	case 405:
+		return "not-supported";
+	case 409:
+		return "conflict";
+	case 413:
+		return "too-costly";
+	case 415:
+		return "not-supported";
+	case 422:
+		return "invalid";
+	case 429:
+		return "throttled";
+	case 503:
+		return "transient";
+	default:
+		return status < 400 ? "informational" : "exception";
+	}
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* One issue. field: a FHIR path as the mapping writes it ("AdverseEvent.x",
+ * "entry[3].resource.x": FHIRPath from the Bundle), a report field, or NULL. */
+static void add_issue(cJSON *issues, const char *severity, const char *code, const char *field,
+		      const char *message)
+{
+	cJSON *i = cJSON_CreateObject();
+	if (!i)
+		return;
+	cJSON_AddStringToObject(i, "severity", severity);
+	cJSON_AddStringToObject(i, "code", code);
+	if (message)
+		cJSON_AddStringToObject(i, "diagnostics", message);
+	if (field && *field) {
+		bool in_bundle = strncmp(field, "entry[", 6) == 0;
+		if (in_bundle || strncmp(field, "AdverseEvent", 12) == 0) {
+			char path[160];
+			snprintf(path, sizeof(path), "%s%s", in_bundle ? "Bundle." : "", field);
+			cJSON *e = cJSON_AddArrayToObject(i, "expression");
+			cJSON_AddItemToArray(e, cJSON_CreateString(path));
+		} else {
+			cJSON *d = cJSON_AddObjectToObject(i, "details");
+			cJSON *cs = cJSON_AddArrayToObject(d, "coding");
+			cJSON *cd = cJSON_CreateObject();
+			cJSON_AddStringToObject(cd, "system", REPORT_FIELD_SYSTEM);
+			cJSON_AddStringToObject(cd, "code", field);
+			cJSON_AddItemToArray(cs, cd);
+			cJSON_AddStringToObject(d, "text", field);
+		}
+	}
+	cJSON_AddItemToArray(issues, i);
+}
+
+/* Each {"field", "message"} of list as an issue. */
+static void add_issues(cJSON *issues, const char *severity, const char *code, const cJSON *list)
+{
+	const cJSON *e;
+	cJSON_ArrayForEach(e, list)
+	{
+		add_issue(issues, severity, code, str(e, "field"), str(e, "message"));
+	}
+}
+
+static cJSON *outcome_new(cJSON **ret_issues)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "resourceType", "OperationOutcome");
+	*ret_issues = cJSON_AddArrayToObject(o, "issue");
+	return o;
+}
+
+cJSON *fhir_outcome_from_problem(const cJSON *problem)
+{
+	cJSON *issues, *o = outcome_new(&issues);
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(problem, "status");
+	unsigned status = cJSON_IsNumber(st) ? (unsigned)st->valuedouble : 500;
+	const char *type = str(problem, "type"), *title = str(problem, "title");
+	const char *detail = str(problem, "detail");
+	char text[512];
+
+	if (!o || !issues) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	/* The first issue is the problem itself, its type kept as a coding so
+	 * a client can branch on it as on problem+json's type. */
+	snprintf(text, sizeof(text), "%s%s%s", title ? title : "", detail ? ": " : "",
+		 detail ? detail : "");
+	add_issue(issues, "error", issue_code(status), NULL, text);
+	cJSON *first = cJSON_GetArrayItem(issues, 0);
+	if (first && type) {
+		const char *slug = strrchr(type, ':');
+		cJSON *d = cJSON_AddObjectToObject(first, "details");
+		cJSON *cs = cJSON_AddArrayToObject(d, "coding");
+		cJSON *cd = cJSON_CreateObject();
+		cJSON_AddStringToObject(cd, "system", PROBLEM_SYSTEM);
+		cJSON_AddStringToObject(cd, "code", slug ? slug + 1 : type);
+		cJSON_AddItemToArray(cs, cd);
+		if (title)
+			cJSON_AddStringToObject(d, "text", title);
+	}
+	add_issues(issues, "error", issue_code(status),
+		   cJSON_GetObjectItemCaseSensitive(problem, "errors"));
+	return o;
+}
+
+static enum MHD_Result queue_fhir(struct MHD_Connection *c, unsigned status, const cJSON *res,
+				  const struct respond_extra *extra)
+{
+	char *s = cJSON_PrintUnformatted(res);
+	if (!s)
+		return MHD_NO;
+	enum MHD_Result ret = respond_text(c, status, FHIR_MEDIA_TYPE, s, strlen(s), extra);
+	free(s);
+	return ret;
+}
+
+enum MHD_Result fhir_answer_problem(struct MHD_Connection *c, unsigned status, const cJSON *problem,
+				    const struct respond_extra *extra)
+{
+	cJSON *o = fhir_outcome_from_problem(problem);
+	if (!o)
+		return MHD_NO;
+	enum MHD_Result ret = queue_fhir(c, status, o, extra);
+	cJSON_Delete(o);
+	return ret;
+}
+
+/* ---- Bundles -------------------------------------------------------------------- */
+
+static const char *http_status_line(const char *state)
+{
+	if (strcmp(state, "accepted") == 0)
+		return "201 Created";
+	if (strcmp(state, "duplicate") == 0)
+		return "200 OK";
+	if (strcmp(state, "conflict") == 0)
+		return "409 Conflict";
+	return "422 Unprocessable Entity";
+}
+
+/* The response entry for one AdverseEvent's native result. */
+static cJSON *entry_for_result(const cJSON *r)
+{
+	const char *state = str(r, "status");
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
+	bool conflict = state && strcmp(state, "conflict") == 0;
+	cJSON *entry = cJSON_CreateObject(), *issues;
+	cJSON *resp = cJSON_AddObjectToObject(entry, "response");
+	char loc[48];
+
+	cJSON_AddStringToObject(resp, "status", http_status_line(state ? state : "rejected"));
+	if (cJSON_IsNumber(id)) {
+		snprintf(loc, sizeof(loc), "/v1/reports/%.0f", id->valuedouble);
+		cJSON_AddStringToObject(resp, "location", loc);
+	}
+	cJSON *errors = cJSON_GetObjectItemCaseSensitive(r, "errors");
+	cJSON *warnings = cJSON_GetObjectItemCaseSensitive(r, "warnings");
+	if (!cJSON_GetArraySize(errors) && !cJSON_GetArraySize(warnings))
+		return entry;
+	cJSON *oo = outcome_new(&issues);
+	add_issues(issues, "error", conflict ? "conflict" : "invalid", errors);
+	add_issues(issues, "warning", "informational", warnings);
+	cJSON_AddItemToObject(resp, "outcome", oo);
+	return entry;
+}
+
+/* An entry that is not an AdverseEvent is not a report: it is read with
+ * the AdverseEvent that refers to it and kept only inside that report. */
+static cJSON *entry_for_other(void)
+{
+	cJSON *entry = cJSON_CreateObject(), *issues;
+	cJSON *resp = cJSON_AddObjectToObject(entry, "response");
+	cJSON_AddStringToObject(resp, "status", "200 OK");
+	cJSON *oo = outcome_new(&issues);
+	add_issue(issues, "information", "informational", NULL,
+		  "not an AdverseEvent: read with the AdverseEvent that refers to it, not stored "
+		  "on its own");
+	cJSON_AddItemToObject(resp, "outcome", oo);
+	return entry;
+}
+
+/* 422: a transaction is all or nothing, and one of its entries was refused. */
+static enum MHD_Result transaction_refused(struct request *rq, const cJSON *results)
+{
+	cJSON *issues, *oo = outcome_new(&issues);
+	const cJSON *r;
+
+	add_issue(issues, "error", "invalid", NULL,
+		  "transaction refused: an entry is invalid, so none was stored; correct the "
+		  "entries below and send the transaction again");
+	cJSON_ArrayForEach(r, results)
+	{
+		add_issues(issues, "error", "invalid",
+			   cJSON_GetObjectItemCaseSensitive(r, "errors"));
+	}
+	rq->status = MHD_HTTP_UNPROCESSABLE_CONTENT;
+	enum MHD_Result ret = queue_fhir(rq->conn, rq->status, oo, NULL);
+	cJSON_Delete(oo);
+	return ret;
+}
+
+enum MHD_Result fhir_answer_bundle(struct request *rq, const cJSON *native, const char *bundle_type,
+				   int n_entries)
+{
+	bool transaction = bundle_type && strcmp(bundle_type, "transaction") == 0;
+	const cJSON *results = cJSON_GetObjectItemCaseSensitive(native, "results");
+	const cJSON *rejected = cJSON_GetObjectItemCaseSensitive(native, "rejected");
+	const cJSON *r;
+
+	if (transaction && cJSON_IsNumber(rejected) && rejected->valuedouble > 0)
+		return transaction_refused(rq, results);
+	cJSON *b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "resourceType", "Bundle");
+	cJSON_AddStringToObject(b, "type", transaction ? "transaction-response" : "batch-response");
+	cJSON *entries = cJSON_AddArrayToObject(b, "entry");
+	cJSON **slot = calloc(n_entries > 0 ? (size_t)n_entries : 1, sizeof(*slot));
+	if (!b || !entries || !slot) {
+		free(slot);
+		cJSON_Delete(b);
+		return MHD_NO;
+	}
+	cJSON_ArrayForEach(r, results)
+	{
+		const cJSON *e = cJSON_GetObjectItemCaseSensitive(r, "entry");
+		int i = cJSON_IsNumber(e) ? (int)e->valuedouble : -1;
+		if (i >= 0 && i < n_entries && !slot[i])
+			slot[i] = entry_for_result(r);
+	}
+	/* Entry order is the request's, as batch-response requires. */
+	for (int i = 0; i < n_entries; i++)
+		cJSON_AddItemToArray(entries, slot[i] ? slot[i] : entry_for_other());
+	free(slot);
+	rq->status = MHD_HTTP_OK;
+	enum MHD_Result ret = queue_fhir(rq->conn, MHD_HTTP_OK, b, NULL);
+	cJSON_Delete(b);
+	return ret;
+}
+
+/* ---- CapabilityStatement ---------------------------------------------------------- */
+
+/* The extensions the mapping reads (docs/fhir/ holds their definitions). */
+static const char *const EXTENSIONS[] = {
+    "version",
+    "reporter-role",
+    "duration-days",
+    "treatment",
+    "procedure-date",
+    "practitioner-role",
+    "device",
+    "setting",
+    "premises-code",
+    "needle-depth",
+    "sterile-single-use-cartridge",
+    "antiviral-prophylaxis",
+    "sex",
+    "postcode-district",
+    "age-band",
+    "fitzpatrick",
+    "history",
+    "narrative",
+};
+
+static cJSON *capability_resource(void)
+{
+	cJSON *res = cJSON_CreateObject();
+	cJSON_AddStringToObject(res, "type", "AdverseEvent");
+	cJSON *ia = cJSON_AddArrayToObject(res, "interaction");
+	cJSON *create = cJSON_CreateObject();
+	cJSON_AddStringToObject(create, "code", "create");
+	cJSON_AddStringToObject(create, "documentation",
+				"POST /v1/reports with Content-Type: application/fhir+json");
+	cJSON_AddItemToArray(ia, create);
+	cJSON *profiles = cJSON_AddArrayToObject(res, "supportedProfile");
+	cJSON_AddItemToArray(
+	    profiles, cJSON_CreateString("http://hl7.org/fhir/StructureDefinition/AdverseEvent"));
+	char doc[2048];
+	size_t used = (size_t)snprintf(doc, sizeof(doc),
+				       "one AdverseEvent is one report with one complication; "
+				       "extensions read (each " FHIR_EXTENSION_BASE "<name>):");
+	for (size_t i = 0; i < sizeof(EXTENSIONS) / sizeof(EXTENSIONS[0]) && used < sizeof(doc);
+	     i++)
+		used += (size_t)snprintf(doc + used, sizeof(doc) - used, " %s", EXTENSIONS[i]);
+	cJSON_AddStringToObject(res, "documentation", doc);
+	return res;
+}
+
+static cJSON *capability_rest(void)
+{
+	cJSON *rest = cJSON_CreateObject();
+	cJSON_AddStringToObject(rest, "mode", "server");
+	cJSON_AddStringToObject(rest, "documentation",
+				"AdverseEvents and Bundles of them are POSTed to /v1/reports; "
+				"answers are OperationOutcome, or a batch-response/"
+				"transaction-response Bundle for a Bundle");
+	cJSON *sec = cJSON_AddObjectToObject(rest, "security");
+	cJSON_AddStringToObject(sec, "description",
+				"Authorization: Bearer <token> issued by the operator "
+				"(needlewatchctl token create), or a client certificate bound "
+				"to the account");
+	cJSON *resources = cJSON_AddArrayToObject(rest, "resource");
+	cJSON_AddItemToArray(resources, capability_resource());
+	cJSON *ia = cJSON_AddArrayToObject(rest, "interaction");
+	static const char *const whole[] = {"batch", "transaction"};
+	for (size_t i = 0; i < 2; i++) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "code", whole[i]);
+		cJSON_AddItemToArray(ia, x);
+	}
+	return rest;
+}
+
+enum MHD_Result fhir_answer_metadata(struct request *rq)
+{
+	cJSON *cs = cJSON_CreateObject();
+	cJSON_AddStringToObject(cs, "resourceType", "CapabilityStatement");
+	cJSON_AddStringToObject(cs, "status", "active");
+	cJSON_AddStringToObject(cs, "date", CAPABILITY_DATE);
+	cJSON_AddStringToObject(cs, "kind", "instance");
+	cJSON *sw = cJSON_AddObjectToObject(cs, "software");
+	cJSON_AddStringToObject(sw, "name", "needlewatchd");
+	cJSON_AddStringToObject(sw, "version", NW_VERSION);
+	cJSON *impl = cJSON_AddObjectToObject(cs, "implementation");
+	cJSON_AddStringToObject(impl, "description",
+				"Needlewatch: microneedling complication reports");
+	cJSON_AddStringToObject(cs, "fhirVersion", FHIR_VERSION);
+	cJSON *fmt = cJSON_AddArrayToObject(cs, "format");
+	cJSON_AddItemToArray(fmt, cJSON_CreateString(FHIR_MEDIA_TYPE));
+	cJSON *rest = cJSON_AddArrayToObject(cs, "rest");
+	cJSON_AddItemToArray(rest, capability_rest());
+	rq->status = MHD_HTTP_OK;
+	enum MHD_Result ret = queue_fhir(rq->conn, MHD_HTTP_OK, cs, NULL);
+	cJSON_Delete(cs);
+	return ret;
+}
