@@ -1,7 +1,7 @@
 # Implausible premises-weeks and coverage (issue 14, items 3 and 4;
 # schema/013_plausibility_coverage.sql).
 #
-# Week 2021-W33 (Monday 2021-08-16), which no other test uses. All salons,
+# Week 2018-W33 (Monday 2018-08-13), which no other test uses (test_alerts seeds salons around 2021). All salons,
 # registered (created_at set back) before the week:
 #   PLA  554 procedures, 2,021 cases: more cases than procedures (the issue's
 #        example: it read "3648 per 1,000" in the headline, export and API)
@@ -15,9 +15,9 @@
 # premises-weeks (2,028 cases, 594 procedures) are left out; 7 premises are
 # active, 2 of them silent.
 
-PL_DATE=2021-08-17
-PL_WEEK=2021-W33
-PL_MONDAY=2021-08-16
+PL_DATE=2018-08-14
+PL_WEEK=2018-W33
+PL_MONDAY=2018-08-13
 PL_REG=$(ctl token create --role regulator --name "Plausibility Regulator" | tail -1)
 for p in A B C D E F G H I; do
 	read -r id tok <<<"$(named_reporter "PL Salon $p $RANDOM" salon LS6)"
@@ -25,8 +25,8 @@ for p in A B C D E F G H I; do
 	printf -v "PL${p}_TOKEN" '%s' "$tok"
 done
 pl_code() { sql "SELECT code FROM needlewatch.premises WHERE id = $1"; }
-sql "UPDATE needlewatch.premises SET created_at = '2021-01-04' WHERE id IN ($PLA, $PLB, $PLC, $PLD, $PLE, $PLF, $PLG, $PLH)"
-sql "UPDATE needlewatch.premises SET closed_on = '2021-06-01' WHERE id = $PLH"
+sql "UPDATE needlewatch.premises SET created_at = '2018-01-01' WHERE id IN ($PLA, $PLB, $PLC, $PLD, $PLE, $PLF, $PLG, $PLH)"
+sql "UPDATE needlewatch.premises SET closed_on = '2018-06-01' WHERE id = $PLH"
 
 # pl_reports TOKEN PREFIX N: N reports of one case each, as one batch
 pl_reports() {
