@@ -35,6 +35,8 @@ enum route {
 	ROUTE_FUNNEL_GET,
 	ROUTE_SESSION,     /* /dashboard/session: sign in, who am I, sign out */
 	ROUTE_DASHBOARD,   /* /dashboard/...: the dashboard's static files */
+	ROUTE_PREMISES_WEEKS_GET,
+	ROUTE_COMPLETENESS_GET,
 	ROUTE_COUNT
 };
 
