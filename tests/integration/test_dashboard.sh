@@ -312,3 +312,25 @@ dash_browser() {
 	fi
 }
 dash_browser
+
+# What the browser changed, as the database has it: the alerts' states and their
+# audit rows (alert_events, written by 012's trigger in the change's transaction),
+# naming the regulator's account and the note typed on the page.
+if [ -s "$WORK/dashboard/changed-alerts" ]; then
+	read -r DASH_ACKED DASH_CLOSED <"$WORK/dashboard/changed-alerts"
+	DASH_REG_ID=$(sql "SELECT id FROM needlewatch.accounts WHERE name = 'Dashboard Regulator'")
+	assert_eq "SQL: the cluster alert acknowledged on the page, the outlier closed" "acknowledged|closed" \
+		"$(sql "SELECT (SELECT state FROM needlewatch.alerts WHERE id = $DASH_ACKED) || '|' ||
+		        (SELECT state FROM needlewatch.alerts WHERE id = $DASH_CLOSED)")"
+	assert_eq "SQL: the audit row names the regulator (account and name) and the note" \
+		"open|acknowledged|account:$DASH_REG_ID|Dashboard Regulator|seen from the dashboard test; inspection booked" \
+		"$(sql "SELECT e.from_state || '|' || e.to_state || '|' || e.actor || '|' || a.name || '|' || e.note
+		        FROM needlewatch.alert_events e JOIN needlewatch.accounts a ON e.actor = 'account:' || a.id
+		        WHERE e.alert_id = $DASH_ACKED AND e.to_state = 'acknowledged'")"
+	assert_eq "SQL: the close has its own audit row; the refused close left none" \
+		"1|open|closed|closed from the dashboard test" \
+		"$(sql "SELECT count(*) || '|' || min(from_state) || '|' || min(to_state) || '|' || min(note)
+		        FROM needlewatch.alert_events WHERE alert_id = $DASH_CLOSED AND actor LIKE 'account:%'")"
+else
+	skip "the alerts' state and audit rows in SQL" "the browser did not change them"
+fi
