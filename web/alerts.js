@@ -213,7 +213,7 @@ function evidencePanel(a, isoWeekOf, label, threshold) {
   const pts = (k) => rows.filter((r) => r[k] !== null).map((r) => ({ week: r.week, est: r[k] }));
   const series = [{ name: cumulative ? 'cases, cumulative' : 'cases', points: pts('shown_cases') },
     { name: 'expected at the baseline rate', points: pts('expected') }];
-  if (pRule) series.push({ name: `threshold: the count with p < ${a.threshold}`, points: pts('threshold_count') });
+  if (pRule) series.push({ name: `threshold: the count with p < ${Number(a.threshold.toPrecision(3))}`, points: pts('threshold_count') });
   const chart = trendChart({ title: `Evidence for alert ${a.id}`, yLabel: cumulative ? 'cases since the window began' : 'cases per week',
     desc: `Weekly series of ${label(a.complication_group ?? a.complication_type)} cases${cumulative ? ' (cumulative over the cluster window)' : ''}, the expected count at the baseline rate${pRule ? ', and the threshold: the count whose binomial p-value falls below the rule\'s threshold' : ''}. The table has every figure.`,
     weeks: rows.map((r) => r.week), series });
