@@ -42,7 +42,8 @@
 	"   WHERE o.premises_id = r.premises_id AND o.client_ref = r.client_ref)"                  \
 	"   > ((r.procedure_week + 7 + $3::int)::timestamp AT TIME ZONE 'UTC') AS late"            \
 	"  FROM needlewatch.reports r WHERE r.procedure_week BETWEEN $1::date AND $2::date"        \
-	"  AND NOT EXISTS (SELECT 1 FROM needlewatch.reports n WHERE n.premises_id = r.premises_id" \
+	"  AND NOT EXISTS (SELECT 1 FROM needlewatch.reports n WHERE n.premises_id = "             \
+	"r.premises_id"                                                                            \
 	"   AND n.client_ref = r.client_ref AND n.version > r.version))"
 
 /* $4 the premises code. Activity: the latest row per week and procedure type,
@@ -125,16 +126,16 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 			       const char *value)
 {
 	struct period *q = cls;
-	const char **slot = strcmp(key, "from") == 0 ? &q->from
-			    : strcmp(key, "to") == 0 ? &q->to
-						     : NULL;
+	bool from = strcmp(key, "from") == 0, to = strcmp(key, "to") == 0;
 	(void)kind;
-	if (!slot)
+	if (!from && !to)
 		issues_add(q->errors, key, "is not a parameter of this route");
-	else if (*slot)
+	else if (from ? q->from != NULL : q->to != NULL)
 		issues_add(q->errors, key, "must be given once");
+	else if (from)
+		q->from = value ? value : "";
 	else
-		*slot = value ? value : "";
+		q->to = value ? value : "";
 	return MHD_YES;
 }
 
@@ -189,8 +190,9 @@ static enum MHD_Result answer(struct request *rq, const char *sql, int n, const 
 	if (!ok)
 		ret = unavailable(rq);
 	else if (PQntuples(res) == 0)
-		ret = respond_request_problem(rq, MHD_HTTP_NOT_FOUND, "not-found",
-					      "no such premises", "no premises has this code", NULL);
+		ret =
+		    respond_request_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such premises",
+					    "no premises has this code", NULL);
 	else {
 		rq->status = MHD_HTTP_OK;
 		ret = respond_text(rq->conn, MHD_HTTP_OK, "application/json", PQgetvalue(res, 0, 0),
