@@ -153,7 +153,7 @@ async function alertsFlow(page, dl) {
   const ev = await tableOf(page, 'evidence');
   const last = ev[ev.length - 1] || {};
   check(last.shown_cases === '3' && last.threshold_count === '3' && ev.some((r) => r.threshold_count !== '' && Number(r.threshold_count) > Number(r.shown_cases)),
-    'the cluster\'s cumulative cases reach the threshold drawn (the count whose p is below the rule's threshold) in its last week', JSON.stringify(last));
+    'the cluster\'s cumulative cases reach the threshold drawn (the count whose p is below the rule\'s threshold) in its last week', JSON.stringify(last));
   const evLines = await page.$$eval('figure[data-panel="evidence"] svg polyline', (l) => l.length);
   check(evLines === 3, 'the evidence chart draws the cases, the expected count and the threshold', String(evLines));
   await axe(page, 'an alert\'s page');
