@@ -5,7 +5,8 @@
 import { api, ApiError, signIn, signOut, whoami } from './api.js';
 import { el } from './dom.js';
 import { panel } from './table.js';
-import { intervalChart, trendChart, forestChart, tileMap, barChart, funnelChart, legend, TILES } from './charts.js';
+import { intervalChart, trendChart, forestChart, tileMap, barChart, legend, TILES } from './charts.js';
+import { addAlertViews } from './alerts.js';
 
 const $ = (id) => document.getElementById(id);
 const REGIONS = TILES.map((t) => t[0]).sort();
@@ -223,84 +224,19 @@ VIEWS.completeness = async (view) => {
     [{ key: 'week', label: 'Week' }, { key: 'setting', label: 'Setting' }, { key: 'cases', label: 'Cases' },
       { key: 'events_without_activity', label: 'Without a denominator', small: true }, { key: 'share_without', label: 'Share', num: 3 },
       { key: 'premises_reporting', label: 'Premises reporting activity' }],
-    rows, threshold, 'Premises-level lists (no activity for recent weeks, reports awaiting vocabulary review, late reports) need routes this server does not have yet; needlewatchctl review and psql have them.'));
+    rows, threshold, 'Cases of premises-weeks without activity are counted here but left out of the rates. The premises behind them are listed below.'));
+  await ALERT_CTX.completenessLists(view);
 };
 
-function unavailable(view, what) {
-  view.append(el('p', { class: 'unavailable', 'data-unavailable': what }, 'Alerts are not available on this server (it has no alerts or funnel routes).'));
-}
-
-// The funnel and alerts come from the alerts routes (GET /v1/funnel,
-// GET and POST /v1/alerts/{id}), when the server has them. Their answers
-// are read defensively: the points' and limits' field names are looked for
-// among a few, and whatever else a row has is shown in the table.
-const pick = (o, keys) => keys.find((k) => typeof o[k] === 'number');
-
-VIEWS.premises = async (view) => {
-  const f = filters();
-  const q = new URLSearchParams({ from: f.from, to: f.to });
-  for (const k of ['setting', 'complication']) if (f[k]) q.set(k, f[k]);
-  let data;
-  try {
-    data = await api(`/v1/funnel?${q}`);
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 404) return unavailable(view, 'funnel');
-    throw e;
-  }
-  const points = data.points || data.premises || data.rows || [];
-  const limits = Array.isArray(data.limits) ? data.limits : [];
-  const columns = Object.keys(points[0] || { premises: '' }).filter((k) => typeof points[0]?.[k] !== 'object')
-    .map((k) => ({ key: k, label: label(k) }));
-  const xk = points[0] && pick(points[0], ['procedures', 'n', 'denominator']);
-  const yk = points[0] && pick(points[0], ['rate_per_1000', 'rate', 'proportion']);
-  const chart = xk && yk ? funnelChart({
-    title: 'Funnel plot: each premises\' rate against its procedures',
-    desc: 'One dot per premises; lines are the control limits the server gives (95% and 99.8%). Each dot links to the premises\' alerts.',
-    points: points.map((p) => ({ x: p[xk], y: p[yk], label: String(p.premises_name ?? p.name ?? p.premises_id ?? p.premises ?? ''), href: `#alerts?premises=${encodeURIComponent(p.premises_id ?? p.premises ?? '')}` })),
-    limits: limits.map((l) => ({ x: l[pick(l, ['procedures', 'n', 'denominator'])], ...l })),
-    limitKeys: Object.keys(limits[0] || {}).filter((k) => typeof limits[0][k] === 'number' && !['procedures', 'n', 'denominator'].includes(k)),
-    xLabel: label(xk), yLabel: label(yk),
-  }) : null;
-  view.append(panel('Premises: rate against procedures (funnel plot)', 'funnel', chart, columns, points, threshold,
-    'Premises-level results: regulators only, never published.'));
+// Premises, a premises' page, alerts and the completeness lists (alerts.js).
+const ALERT_CTX = {
+  filters, label, isoWeekOf, threshold: () => threshold,
+  rerender: () => route(),
+  setStatus: (text, state) => { $('status').textContent = text; document.body.dataset.rendered = state; },
 };
-
-async function changeAlert(id, action, note) {
-  try {
-    await api(`/v1/alerts/${encodeURIComponent(id)}`, { method: 'POST', body: { action, note } });
-    route();
-  } catch (e) {
-    $('status').textContent = `The alert was not changed: ${e.message}`;
-    document.body.dataset.rendered = 'alerts-error';
-  }
-}
-
-VIEWS.alerts = async (view) => {
-  // #alerts?premises=ID (a funnel dot's link) keeps that premises' alerts;
-  // the filter is applied here, the route having none for premises.
-  const premises = new URLSearchParams(location.hash.split('?')[1] || '').get('premises');
-  let data;
-  try {
-    data = await api('/v1/alerts');
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 404) return unavailable(view, 'alerts');
-    throw e;
-  }
-  const alerts = (data.alerts || data.items || data.rows || [])
-    .filter((a) => !premises || String(a.premises_id ?? a.subject_id ?? a.premises) === premises)
-    .sort((a, b) => String(b.opened_at ?? b.created_at ?? b.id).localeCompare(String(a.opened_at ?? a.created_at ?? a.id)));
-  const columns = Object.keys(alerts[0] || { id: '' }).filter((k) => typeof alerts[0]?.[k] !== 'object')
-    .map((k) => ({ key: k, label: label(k) }));
-  view.append(panel(premises ? `Alerts of premises ${premises}, newest first` : 'Alerts, newest first', 'alerts', null, columns, alerts, threshold));
-  for (const a of alerts) {
-    const note = el('input', { type: 'text', id: `note-${a.id}`, 'aria-label': `Note for alert ${a.id}` });
-    const ack = el('button', { type: 'button', 'data-ack': a.id }, `Acknowledge alert ${a.id}`);
-    const shut = el('button', { type: 'button', 'data-close': a.id }, `Close alert ${a.id}`);
-    ack.addEventListener('click', () => changeAlert(a.id, 'acknowledge', note.value));
-    shut.addEventListener('click', () => changeAlert(a.id, 'close', note.value));
-    view.append(el('div', { class: 'actions' }, [note, ack, shut]));
-  }
-};
+addAlertViews(VIEWS, ALERT_CTX);
+// Views reached from a link, not a tab: their title, and the tab they belong to.
+const SUBVIEWS = { place: ['Premises', 'premises'], alert: ['Alert', 'alerts'] };
 
 // ---- routing and sign-in -------------------------------------------------------
 let rendering = 0;
@@ -308,8 +244,9 @@ let populatedFor = '';  // the week range the filters' choices were read for
 async function route() {
   const name = (location.hash.slice(1).split('?')[0] || 'overview');
   const viewName = VIEWS[name] ? name : 'overview';
+  const tab = SUBVIEWS[viewName]?.[1] ?? viewName;
   for (const a of document.querySelectorAll('nav a')) {
-    if (a.dataset.view === viewName) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
+    if (a.dataset.view === tab) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   const token = ++rendering;
   const f = filters();
@@ -321,7 +258,7 @@ async function route() {
   const view = el('div', { 'data-view': viewName, 'aria-busy': 'true' });
   $('view').replaceChildren(view);
   $('status').textContent = 'Loading…';
-  document.title = `${document.querySelector(`nav a[data-view="${viewName}"]`).textContent} — Needlewatch`;
+  document.title = `${SUBVIEWS[viewName]?.[0] ?? document.querySelector(`nav a[data-view="${viewName}"]`).textContent} — Needlewatch`;
   try {
     await VIEWS[viewName](view);
     if (token !== rendering) return;

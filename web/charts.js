@@ -17,10 +17,12 @@ export function legend(names, lines = false) {
 }
 let uid = 0;
 
-function frame(width, height, title, desc) {
+// role: 'img', or 'group' for a chart holding links (an img's children are
+// presentational, so links inside one would be hidden from assistive technology).
+function frame(width, height, title, desc, role = 'img') {
   const id = `chart-${++uid}`;
   return svg('svg', {
-    class: 'chart', viewBox: `0 0 ${width} ${height}`, width, height, role: 'img',
+    class: 'chart', viewBox: `0 0 ${width} ${height}`, width, height, role,
     'aria-labelledby': `${id}-t ${id}-d`,
   }, [svg('title', { id: `${id}-t` }, title), svg('desc', { id: `${id}-d` }, desc)]);
 }
@@ -192,21 +194,26 @@ export function funnelChart({ title, desc, points, limits, limitKeys, xLabel, yL
   const xMax = niceMax(Math.max(0, ...xs)), yMax = niceMax(Math.max(0, ...ys));
   const x = (v) => left + ((width - left - right) * v) / xMax;
   const y = (v) => height - bottom - ((height - top - bottom) * Math.min(v, yMax)) / yMax;
-  const g = frame(width, height, title, desc);
+  const g = frame(width, height, title, desc, 'group');
   for (const t of ticks(yMax, 4)) {
     g.append(svg('line', { class: 'grid', x1: left, x2: width - right, y1: y(t), y2: y(t) }));
     g.append(svg('text', { x: left - 6, y: y(t) + 4, 'text-anchor': 'end' }, String(+t.toFixed(2))));
   }
   for (const t of ticks(xMax, 5)) g.append(svg('text', { x: x(t), y: height - bottom + 16, 'text-anchor': 'middle' }, String(+t.toFixed(0))));
   g.append(svg('text', { x: left, y: 14 }, `${yLabel} against ${xLabel}`));
+  // limitKeys come in pairs (lower, upper) per level: one colour and dash per pair.
   limitKeys.forEach((k, i) => {
+    const level = Math.floor(i / 2);
     const pts = limits.filter((l) => num(l.x) !== null && num(l[k]) !== null).map((l) => `${x(l.x)},${y(l[k])}`);
-    if (pts.length > 1) g.append(svg('polyline', { fill: 'none', stroke: PALETTE[1 + (i % 4)], 'stroke-dasharray': i % 2 ? '6 3' : null, points: pts.join(' ') }));
+    if (pts.length > 1) g.append(svg('polyline', { fill: 'none', stroke: PALETTE[1 + (level % 4)], 'stroke-dasharray': level % 2 ? '6 3' : null, 'data-limit': k, points: pts.join(' ') }));
   });
   for (const p of points) {
     if (num(p.x) === null || num(p.y) === null) continue;
-    g.append(svg('a', { href: p.href, 'aria-label': `${p.label}: ${p.y} at ${p.x}` },
-      [svg('circle', { cx: x(p.x), cy: y(p.y), r: 5, fill: PALETTE[0] }, [svg('title', {}, p.label)])]));
+    // An outlier is a square as well as a colour: never colour alone.
+    const mark = p.outlier
+      ? svg('rect', { x: x(p.x) - 5, y: y(p.y) - 5, width: 10, height: 10, fill: PALETTE[4] }, [svg('title', {}, p.label)])
+      : svg('circle', { cx: x(p.x), cy: y(p.y), r: 5, fill: PALETTE[0] }, [svg('title', {}, p.label)]);
+    g.append(svg('a', { href: p.href, 'aria-label': `${p.label}: ${p.y} at ${p.x}`, 'data-premises': p.code }, [mark]));
   }
   return g;
 }

@@ -2,7 +2,7 @@
 // download carries exactly the table's rows and columns (numbers unrounded).
 import { el } from './dom.js';
 
-// columns: [{key, label, num?: digits, small?: true (mark 1..threshold-1)}]
+// columns: [{key, label, num?: digits, small?: true (mark 1..threshold-1), href?: (row) => url}]
 export function fmt(v, digits) {
   if (v === null || v === undefined || v === '') return '—';
   if (typeof v === 'number' && digits !== undefined) return v.toFixed(digits);
@@ -20,7 +20,9 @@ export function dataTable(caption, columns, rows, threshold) {
     const text = fmt(v, c.num);
     const attrs = { 'data-key': c.key, 'data-value': v === null || v === undefined ? '' : String(v) };
     if (typeof v === 'number') attrs.class = 'num';
-    const kids = [text];
+    // c.href(row): the cell is a link (a premises' page, an alert's evidence).
+    const href = c.href && v !== null && v !== undefined ? c.href(r) : null;
+    const kids = [href ? el('a', { href }, text) : text];
     if (c.small && isSmall(v, threshold)) {
       kids.push(el('span', { class: 'small-mark', title: 'suppressed in the public tables' }, ' †'));
     }

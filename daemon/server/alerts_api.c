@@ -49,8 +49,10 @@ static const char *const SQL_LIST =
 static const char *const SQL_ONE =
     "SELECT json_build_object(" ALERT_COLUMNS ", 'evidence', a.evidence,"
     " 'history', (SELECT coalesce(json_agg(json_build_object('at', e.at, 'actor', e.actor,"
-    "   'from_state', e.from_state, 'to_state', e.to_state, 'note', e.note) ORDER BY e.id), '[]')"
-    "   FROM needlewatch.alert_events e WHERE e.alert_id = a.id))::text"
+    "   'actor_name', who.name, 'from_state', e.from_state, 'to_state', e.to_state,"
+    "   'note', e.note) ORDER BY e.id), '[]')"
+    "   FROM needlewatch.alert_events e LEFT JOIN needlewatch.accounts who"
+    "     ON e.actor = 'account:' || who.id WHERE e.alert_id = a.id))::text"
     " FROM needlewatch.alerts a LEFT JOIN needlewatch.premises p ON p.id = a.premises_id"
     " WHERE a.id = $1";
 

@@ -47,6 +47,8 @@ static const char *const ROUTE_NAMES[ROUTE_COUNT] = {
 	[ROUTE_ALERT_POST] = "alert_post", [ROUTE_FUNNEL_GET] = "funnel_get",
 	[ROUTE_SESSION] = "session",      [ROUTE_DASHBOARD] = "dashboard",
 	[ROUTE_FHIR_METADATA] = "fhir_metadata",
+	[ROUTE_PREMISES_WEEKS_GET] = "premises_weeks_get",
+	[ROUTE_COMPLETENESS_GET] = "completeness_get",
 };
 
 static const char *const OUTCOME_NAMES[OUTCOME_COUNT] = {"accepted", "duplicate", "rejected"};

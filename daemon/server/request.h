@@ -37,6 +37,8 @@ enum route {
 	ROUTE_SESSION,     /* /dashboard/session: sign in, who am I, sign out */
 	ROUTE_DASHBOARD,   /* /dashboard/...: the dashboard's static files */
 	ROUTE_FHIR_METADATA,
+	ROUTE_PREMISES_WEEKS_GET,
+	ROUTE_COMPLETENESS_GET,
 	ROUTE_COUNT
 };
 

@@ -20,6 +20,7 @@
 #include "reqtimeout.h"
 #include "summaries.h"
 #include "alerts_api.h"
+#include "premises_api.h"
 #include "request.h"
 #include "respond.h"
 #include "server.h"
@@ -390,6 +391,10 @@ static const struct route_def ROUTES[] = {
 	 alerts_post_begin, alerts_post_finish, NULL},
 	{ROUTE_FUNNEL_GET, "funnel_get", "GET", "/v1/funnel", false, ROLE_REGULATOR, funnel_get, NULL,
 	 NULL},
+	{ROUTE_PREMISES_WEEKS_GET, "premises_weeks_get", "GET", "/v1/premises/", true,
+	 ROLE_REGULATOR, premises_weeks_get, NULL, NULL},
+	{ROUTE_COMPLETENESS_GET, "completeness_get", "GET", "/v1/completeness", false,
+	 ROLE_REGULATOR, completeness_get, NULL, NULL},
 	/* The dashboard: the session routes before the files' prefix, which also matches them. */
 	{ROUTE_SESSION, "session_post", "POST", "/dashboard/session", false, ROLE_REGULATOR,
 	 session_post_begin, session_post_finish, NULL},

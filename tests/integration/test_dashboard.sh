@@ -64,7 +64,63 @@ for i in 0 1 2 3 4 5; do
 	n=$((n + 1)); dash_report "$DC2_TOKEN" "DASH-$n" "$d" V self-administered "cold sores" "DIY dermaroller" LS6 treating_clinician
 done
 assert_eq "the dashboard's scenario is accepted whole" 0 "$DASH_FAILED_POSTS"
+
+# --- alerts: a cluster and a funnel outlier, seeded as test_alerts.sh seeds them
+# (SQL through the real tables), in 2019, which no other test uses, at salons
+# DSH-A00..A07 of this file's own. 2019-W01 is Monday 2018-12-31.
+#   salons DSH-A01..A06  250 procedures a week each, W01..W40; 4 bacterial
+#                        infections a week among them, in rotation (2.7 per 1,000)
+#   salon DSH-A00        90 procedures in W31..W34 and one infection in each of
+#                        W32, W33, W34: a red cluster (rule 2) and, over the 13
+#                        weeks to W34, a funnel outlier above the 99.8% limit (rule 6)
+#   salon DSH-A07        no activity; one report for W33 with a term the
+#                        vocabulary did not know: silent in W33, awaiting review
+# Every seeded report is stored now, years after its week: all are late.
+read -r DA0 DA0_TOKEN <<<"$(named_reporter "Dash Alerts Salon New" salon LS6 DSH-A00)"
+DA_ACCT=$(sql "SELECT id FROM needlewatch.accounts WHERE premises_id = $DA0")
+psql -X -q -v ON_ERROR_STOP=1 "$OWNER_CONNINFO" -v s0="$DA0" -v acct="$DA_ACCT" <<'SQL' >/dev/null
+INSERT INTO needlewatch.premises (code, name, setting)
+SELECT 'DSH-A' || lpad(i::text, 2, '0'), 'Dash alerts salon ' || i, 'salon' FROM generate_series(1, 7) i;
+CREATE TEMP TABLE dsh_cases (code text, day date, grp text, ref text, review boolean);
+INSERT INTO dsh_cases
+SELECT 'DSH-A' || lpad((1 + (4 * w + k) % 6)::text, 2, '0'), date '2019-01-01' + 7 * w,
+       'infection', 'dsh-bg-' || w || '-' || k, false
+FROM generate_series(0, 39) w, generate_series(0, 3) k;
+INSERT INTO dsh_cases VALUES ('DSH-A00', '2019-08-06', 'infection', 'dsh-cl-1', false),
+	('DSH-A00', '2019-08-13', 'infection', 'dsh-cl-2', false),
+	('DSH-A00', '2019-08-20', 'infection', 'dsh-cl-3', false),
+	('DSH-A07', '2019-08-13', 'expected', 'dsh-review-1', true);
+WITH r AS (
+	INSERT INTO needlewatch.reports (premises_id, account_id, client_ref, version,
+		procedure_premises_id, procedure_date, procedure_type, setting, reporter_role,
+		needs_review, body, body_sha256, normalised)
+	SELECT p.id, :acct, c.ref, 1, p.id, c.day, 'microneedling', p.setting, 'practitioner', c.review,
+	       '{}', repeat('0', 64), jsonb_build_object('grp', c.grp)
+	FROM dsh_cases c JOIN needlewatch.premises p ON p.code = c.code
+	RETURNING premises_id, id, normalised, needs_review)
+INSERT INTO needlewatch.report_complications (premises_id, report_id, idx, type, complication_group, needs_review)
+SELECT premises_id, id, 0, CASE WHEN needs_review THEN 'unknown' ELSE 'infection_bacterial' END,
+       normalised ->> 'grp', needs_review FROM r;
+INSERT INTO needlewatch.activity (premises_id, account_id, week, procedure_type, procedures)
+SELECT p.id, :acct, date '2018-12-31' + 7 * w, 'microneedling', 250
+FROM needlewatch.premises p, generate_series(0, 39) w
+WHERE p.code LIKE 'DSH-A%' AND p.code NOT IN ('DSH-A00', 'DSH-A07');
+INSERT INTO needlewatch.activity (premises_id, account_id, week, procedure_type, procedures)
+VALUES (:s0, :acct, '2019-07-29', 'microneedling', 22), (:s0, :acct, '2019-08-05', 'microneedling', 23),
+       (:s0, :acct, '2019-08-12', 'microneedling', 22), (:s0, :acct, '2019-08-19', 'microneedling', 23);
+SQL
+assert_eq "the alerts scenario is seeded (reports, DSH-A00's procedures)" "164|90" \
+	"$(sql "SELECT count(*), (SELECT sum(procedures) FROM needlewatch.activity WHERE premises_id = $DA0)
+	        FROM needlewatch.reports r JOIN needlewatch.premises p ON p.id = r.premises_id
+	        WHERE p.code LIKE 'DSH-A%'")"
 ctl refresh >/dev/null
+ctl alerts run --as-of 2019-W34 >/dev/null
+assert_eq "DSH-A00 has a red cluster and an amber funnel-outlier alert, open" "2:open:red|6:open:amber" \
+	"$(sql "SELECT string_agg(rule || ':' || state || ':' || level, '|' ORDER BY rule)
+	        FROM needlewatch.alerts WHERE premises_id = $DA0")"
+assert_eq "and no other DSH-A premises has an alert" 0 \
+	"$(sql "SELECT count(*) FROM needlewatch.alerts a JOIN needlewatch.premises p ON p.id = a.premises_id
+	        WHERE p.code LIKE 'DSH-A%' AND p.id <> $DA0")"
 
 # --- sessions -----------------------------------------------------------------
 # curl_dash ARGS...: an HTTPS request; sets STATUS, BODY, HEADERS like http().
@@ -170,6 +226,56 @@ curl_dash "$NW_URL/dashboard/dash-test-link.txt"
 rm -f "$ROOT/web/dash-test-link.txt"
 assert_eq "a symbolic link in web_dir is not followed" 404 "$STATUS"
 
+# --- premises-level routes: GET /v1/premises/{code}/weeks and GET /v1/completeness
+# dash_json QUERY: QUERY over the last answer, bound as d (jsonb).
+dash_json() {
+	printf "WITH x AS (SELECT :'doc'::jsonb AS d) %s\n" "$1" |
+		psql -X -q -tA -v ON_ERROR_STOP=1 "$OWNER_CONNINFO" -v "doc=$BODY"
+}
+http GET "/v1/premises/DSH-A00/weeks?from=2019-W30&to=2019-W34" "$DASH_REG"
+assert_eq "a premises' weeks: 200 for a regulator" 200 "$STATUS"
+assert_eq "one row per week; W30 without activity; W32: 23 procedures, 1 report, 1 case" \
+	"5|false||true|23|1|1" \
+	"$(dash_json "SELECT jsonb_array_length(d->'weeks') || '|' || (d #>> '{weeks,0,has_activity}') || '|' ||
+	   coalesce(d #>> '{weeks,0,procedures}', '') || '|' || (d #>> '{weeks,2,has_activity}') || '|' ||
+	   (d #>> '{weeks,2,procedures}') || '|' || (d #>> '{weeks,2,reports}') || '|' || (d #>> '{weeks,2,cases}') FROM x")"
+assert_eq "its completeness: W30 without activity, 3 reports, all late, none awaiting review" \
+	'["2019-W30"]|3|3|0|salon|DSH-A00' \
+	"$(dash_json "SELECT (d #> '{completeness,weeks_without_activity}')::text || '|' || (d #>> '{completeness,reports}') || '|' ||
+	   (d #>> '{completeness,late}') || '|' || (d #>> '{completeness,awaiting_review}') || '|' ||
+	   (d #>> '{premises,setting}') || '|' || (d #>> '{premises,code}') FROM x")"
+http GET "/v1/premises/DSH-A00/weeks?from=2019-W30&to=2019-W34" "$DA0_TOKEN"
+assert_eq "a premises' weeks: 403 for a reporter, even its own" 403 "$STATUS"
+http GET "/v1/premises/DSH-NONE/weeks" "$DASH_REG"
+assert_eq "an unknown premises is 404" 404 "$STATUS"
+http GET "/v1/premises/DSH-A00/reports" "$DASH_REG"
+assert_eq "only .../weeks is a premises route" 404 "$STATUS"
+http GET "/v1/premises/DSH-A00/weeks?from=2019-W60" "$DASH_REG"
+assert_eq "a bad week is a 400 naming it" "400 from" "$STATUS $(json_field errors,0,field)"
+http GET "/v1/premises/DSH-A00/weeks?from=2015-W01&to=2019-W01" "$DASH_REG"
+assert_eq "more than 104 weeks is a 400" "400 from" "$STATUS $(json_field errors,0,field)"
+http GET "/v1/premises/DSH-A00/weeks?week=2019-W01" "$DASH_REG"
+assert_eq "an unknown parameter is a 400 naming it" "400 week" "$STATUS $(json_field errors,0,field)"
+http GET "/v1/premises/me" "$DA0_TOKEN"
+assert_eq "GET /v1/premises/me still answers its reporter" "200 DSH-A00" "$STATUS $(json_field premises,code)"
+
+http GET "/v1/completeness?from=2019-W30&to=2019-W34" "$DASH_REG"
+assert_eq "completeness: 200 for a regulator" 200 "$STATUS"
+assert_eq "DSH-A07 sent a report and no activity for W33: listed as silent that week" '1|["2019-W33"]' \
+	"$(dash_json "SELECT e->>'count' || '|' || (e->'weeks')::text FROM x, jsonb_array_elements(d->'without_activity') e
+	   WHERE e->>'premises_code' = 'DSH-A07'")"
+assert_eq "DSH-A00 is not silent (it is not active before its first activity)" "" \
+	"$(dash_json "SELECT e->>'count' FROM x, jsonb_array_elements(d->'without_activity') e WHERE e->>'premises_code' = 'DSH-A00'")"
+assert_eq "awaiting review: DSH-A07's one report" 1 \
+	"$(dash_json "SELECT e->>'reports' FROM x, jsonb_array_elements(d #> '{awaiting_review,premises}') e WHERE e->>'premises_code' = 'DSH-A07'")"
+assert_eq "late: DSH-A00's three reports (W32..W34, stored years later), after 14 days" "3|14" \
+	"$(dash_json "SELECT e->>'reports' || '|' || (d->>'late_after_days') FROM x, jsonb_array_elements(d #> '{late,premises}') e
+	   WHERE e->>'premises_code' = 'DSH-A00'")"
+http GET "/v1/completeness" "$DA0_TOKEN"
+assert_eq "completeness: 403 for a reporter" 403 "$STATUS"
+http GET "/v1/completeness"
+assert_eq "completeness: 401 without a token" 401 "$STATUS"
+
 # --- the pages, in headless Chromium ----------------------------------------------
 dash_browser() {
 	local dir="$ROOT/tests/browser"
@@ -206,3 +312,25 @@ dash_browser() {
 	fi
 }
 dash_browser
+
+# What the browser changed, as the database has it: the alerts' states and their
+# audit rows (alert_events, written by 012's trigger in the change's transaction),
+# naming the regulator's account and the note typed on the page.
+if [ -s "$WORK/dashboard/changed-alerts" ]; then
+	read -r DASH_ACKED DASH_CLOSED <"$WORK/dashboard/changed-alerts"
+	DASH_REG_ID=$(sql "SELECT id FROM needlewatch.accounts WHERE name = 'Dashboard Regulator'")
+	assert_eq "SQL: the cluster alert acknowledged on the page, the outlier closed" "acknowledged|closed" \
+		"$(sql "SELECT (SELECT state FROM needlewatch.alerts WHERE id = $DASH_ACKED) || '|' ||
+		        (SELECT state FROM needlewatch.alerts WHERE id = $DASH_CLOSED)")"
+	assert_eq "SQL: the audit row names the regulator (account and name) and the note" \
+		"open|acknowledged|account:$DASH_REG_ID|Dashboard Regulator|seen from the dashboard test; inspection booked" \
+		"$(sql "SELECT e.from_state || '|' || e.to_state || '|' || e.actor || '|' || a.name || '|' || e.note
+		        FROM needlewatch.alert_events e JOIN needlewatch.accounts a ON e.actor = 'account:' || a.id
+		        WHERE e.alert_id = $DASH_ACKED AND e.to_state = 'acknowledged'")"
+	assert_eq "SQL: the close has its own audit row; the refused close left none" \
+		"1|open|closed|closed from the dashboard test" \
+		"$(sql "SELECT count(*) || '|' || min(from_state) || '|' || min(to_state) || '|' || min(note)
+		        FROM needlewatch.alert_events WHERE alert_id = $DASH_CLOSED AND actor LIKE 'account:%'")"
+else
+	skip "the alerts' state and audit rows in SQL" "the browser did not change them"
+fi
