@@ -1,0 +1,195 @@
+/* Unit tests for daemon/core/farrington.c (and the GLM of glm.c under it) against
+ * surveillance::farringtonFlexible run in R on a seeded series with planted outbreaks. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "farrington.h"
+
+/* The tolerance for Farrington: 1e-3 relative, alarms exactly. */
+#define REL_TOL 1e-3
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+struct ref_farrington {
+	int t, b;
+	double expected, phi, upper;
+	int trend, alarm;
+};
+
+/* The literals: printed by `Rscript tests/unit/farrington_reference.R`; R is not needed. */
+#include "farrington_reference.h"
+
+static const struct farrington_params params = {
+    .min_history_weeks = 78,
+    .max_years = 5,
+    .half_window = 3,
+    .periods = 10,
+    .past_weeks_excluded = 26,
+    .weights_threshold = 2.58,
+    .trend_min_years = 3,
+    .trend_p = 1.0,
+    .alpha = 0.01,
+    .min_cases = 5,
+    .min_cases_weeks = 4,
+};
+
+static uint64_t cases[FARRINGTON_REF_WEEKS], procs[FARRINGTON_REF_WEEKS];
+
+static int setup(void **state)
+{
+	(void)state;
+	for (int w = 0; w < FARRINGTON_REF_WEEKS; w++) {
+		cases[w] = ref_cases[w];
+		procs[w] = ref_procs[w];
+	}
+	return 0;
+}
+
+static double rel(double got, double want)
+{
+	return want == 0.0 ? fabs(got) : fabs(got - want) / fabs(want);
+}
+
+static void test_every_week_matches_farringtonFlexible(void **state)
+{
+	(void)state;
+	double worst_mu = 0.0, worst_phi = 0.0;
+	for (size_t i = 0; i < ARRAY_SIZE(ref_farrington); i++) {
+		const struct ref_farrington *r = &ref_farrington[i];
+		struct farrington_result got;
+		assert_int_equal(farrington_evaluate(cases, procs, r->t, r->b, &params, &got), 0);
+		worst_mu = fmax(worst_mu, rel(got.expected, r->expected));
+		worst_phi = fmax(worst_phi, rel(got.phi, r->phi));
+		if (rel(got.expected, r->expected) >= REL_TOL || rel(got.phi, r->phi) >= REL_TOL ||
+		    got.upper != r->upper || got.trend != (r->trend != 0) ||
+		    got.alarm != (r->alarm != 0))
+			fail_msg("week %d: expected %.10g/%.10g phi %.10g/%.10g U %g/%g trend %d/%d "
+				 "alarm %d/%d",
+				 r->t, got.expected, r->expected, got.phi, r->phi, got.upper, r->upper,
+				 got.trend, r->trend, got.alarm, r->alarm);
+	}
+	print_message("farrington: worst relative error expected %.3g, phi %.3g over %zu weeks\n",
+		      worst_mu, worst_phi, ARRAY_SIZE(ref_farrington));
+}
+
+static void test_run_takes_years_from_history(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(ref_farrington); i++) {
+		const struct ref_farrington *r = &ref_farrington[i];
+		struct farrington_result got;
+		assert_int_equal(farrington_run(cases, procs, r->t, &params, &got), 0);
+		assert_int_equal(got.years, r->b);
+		assert_int_equal(got.alarm, r->alarm != 0);
+	}
+}
+
+static void test_planted_outbreaks_alarm_in_their_first_week(void **state)
+{
+	(void)state;
+	/* The first week of the outbreaks planted at weeks 149, 230 and 321; the one at 299
+	 * raised the count by 10 and alarms as well. */
+	const int weeks[] = {149, 230, 299, 321};
+	for (size_t i = 0; i < ARRAY_SIZE(weeks); i++) {
+		struct farrington_result got;
+		assert_int_equal(farrington_run(cases, procs, weeks[i], &params, &got), 0);
+		assert_true(got.alarm);
+		assert_true(got.observed > got.upper);
+		assert_true(got.p_value < params.alpha);
+	}
+}
+
+static void test_too_little_history_does_not_run(void **state)
+{
+	(void)state;
+	struct farrington_result got;
+	/* Week index 76 is the 77th week with activity: one short. */
+	assert_int_equal(farrington_run(cases, procs, 76, &params, &got), -EDOM);
+	assert_int_equal(farrington_run(cases, procs, 77, &params, &got), 0);
+	assert_int_equal(got.years, 1);
+}
+
+static void test_history_counts_from_the_first_week_with_activity(void **state)
+{
+	(void)state;
+	struct farrington_result got;
+	/* Ten silent weeks in front: week 87 is then only the 78th with activity. */
+	uint64_t c[FARRINGTON_REF_WEEKS + 10] = {0}, n[FARRINGTON_REF_WEEKS + 10] = {0};
+	memcpy(c + 10, cases, sizeof(cases));
+	memcpy(n + 10, procs, sizeof(procs));
+	assert_int_equal(farrington_run(c, n, 86, &params, &got), -EDOM);
+	assert_int_equal(farrington_run(c, n, 10 + 149, &params, &got), 0);
+	assert_true(got.alarm);
+	assert_int_equal(got.years, 2);
+}
+
+static void test_week_without_procedures_is_not_evaluated(void **state)
+{
+	(void)state;
+	struct farrington_result got;
+	uint64_t saved = procs[200];
+	procs[200] = 0;
+	assert_int_equal(farrington_run(cases, procs, 200, &params, &got), -EDOM);
+	procs[200] = saved;
+}
+
+static void test_weeks_without_procedures_leave_the_fit(void **state)
+{
+	(void)state;
+	struct farrington_result all, gap;
+	assert_int_equal(farrington_evaluate(cases, procs, 300, 5, &params, &all), 0);
+	/* Week 300 - 52 is a reference week of the fit. */
+	uint64_t saved = procs[248];
+	procs[248] = 0;
+	assert_int_equal(farrington_evaluate(cases, procs, 300, 5, &params, &gap), 0);
+	procs[248] = saved;
+	assert_int_equal(gap.fit_rows, all.fit_rows - 1);
+	assert_true(isfinite(gap.expected) && gap.expected != all.expected);
+}
+
+static void test_alarm_needs_enough_recent_cases(void **state)
+{
+	(void)state;
+	struct farrington_params p = params;
+	struct farrington_result got;
+	assert_int_equal(farrington_run(cases, procs, 149, &p, &got), 0);
+	assert_true(got.alarm);
+	p.min_cases = (int)got.recent + 1;
+	assert_int_equal(farrington_run(cases, procs, 149, &p, &got), 0);
+	assert_false(got.alarm);
+	assert_true(got.observed > got.upper);
+}
+
+static void test_unusable_parameters_are_refused(void **state)
+{
+	(void)state;
+	struct farrington_params p = params;
+	struct farrington_result got;
+	p.periods = 50; /* more blocks than weeks between two reference windows */
+	assert_int_equal(farrington_evaluate(cases, procs, 300, 5, &p, &got), -EINVAL);
+	assert_int_equal(farrington_evaluate(cases, procs, 200, 5, &params, &got), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup(test_every_week_matches_farringtonFlexible, setup),
+	    cmocka_unit_test_setup(test_run_takes_years_from_history, setup),
+	    cmocka_unit_test_setup(test_planted_outbreaks_alarm_in_their_first_week, setup),
+	    cmocka_unit_test_setup(test_too_little_history_does_not_run, setup),
+	    cmocka_unit_test_setup(test_history_counts_from_the_first_week_with_activity, setup),
+	    cmocka_unit_test_setup(test_week_without_procedures_is_not_evaluated, setup),
+	    cmocka_unit_test_setup(test_weeks_without_procedures_leave_the_fit, setup),
+	    cmocka_unit_test_setup(test_alarm_needs_enough_recent_cases, setup),
+	    cmocka_unit_test_setup(test_unusable_parameters_are_refused, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
