@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alert_rules.h"
 #include "farrington.h"
+
+#include <cjson/cJSON.h>
 
 /* The tolerance for Farrington: 1e-3 relative, alarms exactly. */
 #define REL_TOL 1e-3
@@ -178,6 +181,66 @@ static void test_unusable_parameters_are_refused(void **state)
 	assert_int_equal(farrington_evaluate(cases, procs, 200, 5, &params, &got), -EINVAL);
 }
 
+/* Rule 5 as alert_rules_evaluate runs it: one premises carrying the reference series. */
+static const struct alert_signal *rule5_at(int t, int min_history, struct alert_signals *out)
+{
+	static uint32_t p32[FARRINGTON_REF_WEEKS], c32[2 * FARRINGTON_REF_WEEKS];
+	static const char *const settings[] = {"salon"}, *const groups[] = {"any", "infection"};
+	static const int64_t id = 7;
+	static const int setting = 0;
+	for (int w = 0; w < FARRINGTON_REF_WEEKS; w++) {
+		p32[w] = ref_procs[w];
+		c32[w] = c32[FARRINGTON_REF_WEEKS + w] = ref_cases[w];
+	}
+	struct alert_data d = {.week0 = 20454, .nweeks = FARRINGTON_REF_WEEKS, .npremises = 1,
+			       .nsettings = 1, .ngroups = 2, .premises_id = &id,
+			       .premises_setting = &setting, .settings = settings,
+			       .groups = groups, .procedures = p32, .cases = c32};
+	struct alert_params pa = {.cluster_window_weeks = 4, .cluster_baseline_weeks = 52,
+				  .cluster_min_baseline_weeks = 8, .cluster_min_cases = 1000,
+				  .exceedance_baseline_weeks = 52, .exceedance_min_baseline_weeks = 4,
+				  .exceedance_min_cases = 1000, .exceedance_alpha = 0.005,
+				  .cusum_kappa = log(2.0), .cusum_h = 1e9, .cusum_min_baseline_weeks = 8,
+				  .funnel_weeks = 13, .funnel_min_cases = 1000, .farrington = params};
+	pa.farrington.min_history_weeks = min_history;
+	assert_int_equal(alert_rules_evaluate(&d, &pa, t, out), 0);
+	for (size_t i = 0; i < out->n; i++)
+		if (out->v[i].rule == 5)
+			return &out->v[i];
+	return NULL;
+}
+
+static void test_rule5_is_an_amber_alert_per_setting_and_group(void **state)
+{
+	(void)state;
+	struct alert_signals out = {0};
+	const struct alert_signal *a = rule5_at(149, 78, &out);
+	assert_non_null(a);
+	assert_string_equal(a->kind, "farrington");
+	assert_string_equal(a->key, "5|farrington|s=salon|g=infection");
+	assert_string_equal(a->group, "infection"); /* never the 'any' group twice */
+	assert_int_equal(a->level, ALERT_AMBER);
+	assert_int_equal(a->observed, ref_cases[149]);
+	assert_int_equal(a->procedures, ref_procs[149]);
+	assert_true(a->score > a->threshold);
+	const cJSON *u = cJSON_GetObjectItem(a->evidence, "upper_bound");
+	assert_non_null(u);
+	assert_true(u->valuedouble == a->threshold);
+	assert_true(fabs(a->expected - ref_farrington[149 - 77].expected) <
+		    1e-3 * ref_farrington[149 - 77].expected);
+	alert_signals_free(&out);
+	assert_null(rule5_at(148, 78, &out));
+	alert_signals_free(&out);
+}
+
+static void test_rule5_is_off_when_min_history_is_zero(void **state)
+{
+	(void)state;
+	struct alert_signals out = {0};
+	assert_null(rule5_at(149, 0, &out));
+	alert_signals_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +253,8 @@ int main(void)
 	    cmocka_unit_test_setup(test_weeks_without_procedures_leave_the_fit, setup),
 	    cmocka_unit_test_setup(test_alarm_needs_enough_recent_cases, setup),
 	    cmocka_unit_test_setup(test_unusable_parameters_are_refused, setup),
+	    cmocka_unit_test(test_rule5_is_an_amber_alert_per_setting_and_group),
+	    cmocka_unit_test(test_rule5_is_off_when_min_history_is_zero),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
