@@ -445,7 +445,9 @@ static int rule_farrington(const struct alert_data *d, const struct alert_params
 	if (pa->farrington.min_history_weeks <= 0 || !x[t] ||
 	    farrington_run(x, n, t, &pa->farrington, &f) || !f.alarm)
 		return 0;
-	struct alert_signal *a = signal_add(out, 5, "farrington");
+	/* Kind "exceedance" (of the Farrington threshold): schema 012 allows no other kind
+	 * name, and rule = 5 with the key "5|farrington|..." tells it from rule 3's. */
+	struct alert_signal *a = signal_add(out, 5, "exceedance");
 	if (!a)
 		return -ENOMEM;
 	snprintf(a->key, sizeof(a->key), "5|farrington|s=%s|g=%s", d->settings[s], d->groups[g]);
