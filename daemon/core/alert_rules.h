@@ -38,7 +38,9 @@ struct alert_params {
 	double evans_prr;		   /* rule 7: 2 */
 	double evans_chi2;		   /* rule 7: 4 */
 	int evans_min_reports;		   /* rule 7: 3 */
-	struct farrington_params farrington; /* rule 5; min_history_weeks 0: rule 5 off */
+
+	/* Rule 5 (farrington.h); min_history_weeks 0 turns it off. */
+	struct farrington_params farrington;
 };
 
 /*

@@ -135,8 +135,8 @@ static void assign_weights(const double *s, size_t n, double threshold, double *
 
 /* Anscombe residuals of fit, scaled by the dispersion phi and the leverage. A week
  * with leverage 1 is fitted by its own parameter; its residual says nothing (0). */
-static void anscombe(const struct glm_input *in, const struct glm_fit *fit, double phi,
-		     double *h, double *s)
+static void anscombe(const struct glm_input *in, const struct glm_fit *fit, double phi, double *h,
+		     double *s)
 {
 	glm_hatvalues(in, fit, h);
 	for (size_t i = 0; i < in->n; i++) {
@@ -233,8 +233,8 @@ out:
 
 /* algo.farrington.glm: the trend model when b allows one and the package keeps it,
  * otherwise (or when it does not converge) the model without. */
-static int fit_model(const uint64_t *cases, const uint64_t *procs, int t, int b,
-		     const int *level, const struct farrington_params *pa, struct model *m)
+static int fit_model(const uint64_t *cases, const uint64_t *procs, int t, int b, const int *level,
+		     const struct farrington_params *pa, struct model *m)
 {
 	bool keep = false;
 	if (b >= pa->trend_min_years) {
@@ -278,7 +278,7 @@ static int threshold(const struct model *m, uint64_t y, const struct farrington_
 	if (rc)
 		return rc;
 	r->p_value = 1.0;
-	if (y > 0 && (rc = signal_nbinom_upper(y, mu0, m->phi, &r->p_value)))
+	if (y > 0 && signal_nbinom_upper(y, mu0, m->phi, &r->p_value))
 		return -ERANGE;
 	r->expected = mu0;
 	r->phi = m->phi;

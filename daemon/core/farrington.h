@@ -24,7 +24,7 @@ struct farrington_params {
 
 /* What the algorithm says about week t. */
 struct farrington_result {
-	int years;	 /* b */
+	int years; /* b */
 	uint64_t observed;
 	uint64_t recent; /* cases in the min_cases_weeks ending t */
 	double expected; /* mu0 = exp(eta0), the predicted count at the week's procedures */
@@ -34,8 +34,8 @@ struct farrington_result {
 	double score;	 /* (y - eta0) / (U - eta0), the package's score (eta0 on the log scale) */
 	bool trend;	 /* the time trend was kept */
 	double trend_coef;
-	int fit_rows;	 /* the weeks the model was fitted to */
-	bool alarm;	 /* recent >= min_cases, score > 1 (i.e. y > U) and y > 0 */
+	int fit_rows; /* the weeks the model was fitted to */
+	bool alarm;   /* recent >= min_cases, score > 1 (i.e. y > U) and y > 0 */
 };
 
 /*

@@ -78,8 +78,8 @@ static int householder_solve(double *a, double *b, size_t n, size_t p, double *b
 }
 
 /* One IRLS step from mu (and eta): solves for new_beta; keeps the working weights. */
-static int irls_step(const struct glm_input *in, struct glm_fit *f, const double *eta,
-		     double *a, double *b, double *new_beta)
+static int irls_step(const struct glm_input *in, struct glm_fit *f, const double *eta, double *a,
+		     double *b, double *new_beta)
 {
 	size_t n = in->n, p = in->p;
 	for (size_t i = 0; i < n; i++) {
@@ -176,8 +176,7 @@ void glm_fit_free(struct glm_fit *fit)
 	fit->mu = fit->wwork = NULL;
 }
 
-double glm_dispersion(const struct glm_input *in, const struct glm_fit *fit,
-		      const double *weights)
+double glm_dispersion(const struct glm_input *in, const struct glm_fit *fit, const double *weights)
 {
 	double s = 0.0;
 	if (in->n <= in->p)

@@ -45,8 +45,7 @@ void glm_fit_free(struct glm_fit *fit);
  * either the fit's working weights (weights NULL) or the ones given -- the Farrington
  * code overwrites the model's weights with the prior weights before calling summary.
  * NAN when n = p. */
-double glm_dispersion(const struct glm_input *in, const struct glm_fit *fit,
-		      const double *weights);
+double glm_dispersion(const struct glm_input *in, const struct glm_fit *fit, const double *weights);
 
 /* The leverages diag(H) of the weighted fit (R: hatvalues), written to h[n]. */
 void glm_hatvalues(const struct glm_input *in, const struct glm_fit *fit, double *h);

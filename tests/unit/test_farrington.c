@@ -74,10 +74,11 @@ static void test_every_week_matches_farringtonFlexible(void **state)
 		if (rel(got.expected, r->expected) >= REL_TOL || rel(got.phi, r->phi) >= REL_TOL ||
 		    got.upper != r->upper || got.trend != (r->trend != 0) ||
 		    got.alarm != (r->alarm != 0))
-			fail_msg("week %d: expected %.10g/%.10g phi %.10g/%.10g U %g/%g trend %d/%d "
-				 "alarm %d/%d",
-				 r->t, got.expected, r->expected, got.phi, r->phi, got.upper, r->upper,
-				 got.trend, r->trend, got.alarm, r->alarm);
+			fail_msg(
+			    "week %d: expected %.10g/%.10g phi %.10g/%.10g U %g/%g trend %d/%d "
+			    "alarm %d/%d",
+			    r->t, got.expected, r->expected, got.phi, r->phi, got.upper, r->upper,
+			    got.trend, r->trend, got.alarm, r->alarm);
 	}
 	print_message("farrington: worst relative error expected %.3g, phi %.3g over %zu weeks\n",
 		      worst_mu, worst_phi, ARRAY_SIZE(ref_farrington));
@@ -192,16 +193,31 @@ static const struct alert_signal *rule5_at(int t, int min_history, struct alert_
 		p32[w] = ref_procs[w];
 		c32[w] = c32[FARRINGTON_REF_WEEKS + w] = ref_cases[w];
 	}
-	struct alert_data d = {.week0 = 20454, .nweeks = FARRINGTON_REF_WEEKS, .npremises = 1,
-			       .nsettings = 1, .ngroups = 2, .premises_id = &id,
-			       .premises_setting = &setting, .settings = settings,
-			       .groups = groups, .procedures = p32, .cases = c32};
-	struct alert_params pa = {.cluster_window_weeks = 4, .cluster_baseline_weeks = 52,
-				  .cluster_min_baseline_weeks = 8, .cluster_min_cases = 1000,
-				  .exceedance_baseline_weeks = 52, .exceedance_min_baseline_weeks = 4,
-				  .exceedance_min_cases = 1000, .exceedance_alpha = 0.005,
-				  .cusum_kappa = log(2.0), .cusum_h = 1e9, .cusum_min_baseline_weeks = 8,
-				  .funnel_weeks = 13, .funnel_min_cases = 1000, .farrington = params};
+	struct alert_data d = {.week0 = 20454,
+			       .nweeks = FARRINGTON_REF_WEEKS,
+			       .npremises = 1,
+			       .nsettings = 1,
+			       .ngroups = 2,
+			       .premises_id = &id,
+			       .premises_setting = &setting,
+			       .settings = settings,
+			       .groups = groups,
+			       .procedures = p32,
+			       .cases = c32};
+	struct alert_params pa = {.cluster_window_weeks = 4,
+				  .cluster_baseline_weeks = 52,
+				  .cluster_min_baseline_weeks = 8,
+				  .cluster_min_cases = 1000,
+				  .exceedance_baseline_weeks = 52,
+				  .exceedance_min_baseline_weeks = 4,
+				  .exceedance_min_cases = 1000,
+				  .exceedance_alpha = 0.005,
+				  .cusum_kappa = log(2.0),
+				  .cusum_h = 1e9,
+				  .cusum_min_baseline_weeks = 8,
+				  .funnel_weeks = 13,
+				  .funnel_min_cases = 1000,
+				  .farrington = params};
 	pa.farrington.min_history_weeks = min_history;
 	assert_int_equal(alert_rules_evaluate(&d, &pa, t, out), 0);
 	for (size_t i = 0; i < out->n; i++)
