@@ -1,4 +1,4 @@
-/* Alert rules 1-4, 6 and 7 over weekly counts in memory (alert_rules.h).
+/* Alert rules 1-7 over weekly counts in memory (alert_rules.h).
  *
  * Design: every rule reads the same dense arrays (premises x group x week), and
  * the setting-level sums they share (cases and procedures of the weeks a
@@ -9,6 +9,7 @@
  * reported activity: without a denominator a case is not evidence of a rate
  * (rule 2 reports such premises separately). */
 #include "alert_rules.h"
+#include "farrington.h"
 #include "isoweek.h"
 #include "signal_stats.h"
 
@@ -411,6 +412,57 @@ static int rule_cusum(const struct alert_data *d, const struct alert_params *pa,
 	return 0;
 }
 
+/* Rule 5: the improved Farrington algorithm on the setting's weekly series, procedures
+ * as the population offset (farrington.c). Amber: at alpha 0.01 a week, every setting x
+ * group series has a false alarm about twice a year, so it asks for a look, not action. */
+static int farrington_evidence(const struct alert_data *d, const struct alert_params *pa, int t,
+			       const struct farrington_result *f, const uint64_t *x,
+			       const uint64_t *n, cJSON *ev)
+{
+	int from = t - 52 * f->years - pa->farrington.half_window;
+	if (evidence_series(ev, d, from, t, x, n) ||
+	    !cJSON_AddNumberToObject(ev, "upper_bound", f->upper) ||
+	    !cJSON_AddNumberToObject(ev, "expected", f->expected) ||
+	    !cJSON_AddNumberToObject(ev, "phi", f->phi) ||
+	    !cJSON_AddNumberToObject(ev, "p_value", f->p_value) ||
+	    !cJSON_AddNumberToObject(ev, "farrington_score", f->score) ||
+	    !cJSON_AddNumberToObject(ev, "years", f->years) ||
+	    !cJSON_AddBoolToObject(ev, "trend", f->trend) ||
+	    (f->trend && !cJSON_AddNumberToObject(ev, "trend_per_week", f->trend_coef)) ||
+	    !cJSON_AddNumberToObject(ev, "fit_weeks", f->fit_rows) ||
+	    !cJSON_AddNumberToObject(ev, "recent_cases", (double)f->recent) ||
+	    !cJSON_AddNumberToObject(ev, "alpha", pa->farrington.alpha))
+		return -ENOMEM;
+	return 0;
+}
+
+static int rule_farrington(const struct alert_data *d, const struct alert_params *pa,
+			   const struct totals *tot, int t, size_t s, size_t g,
+			   struct alert_signals *out)
+{
+	const uint64_t *x = tcases(d, tot, s, g), *n = tprocs(d, tot, s);
+	struct farrington_result f;
+	if (pa->farrington.min_history_weeks <= 0 || !x[t] ||
+	    farrington_run(x, n, t, &pa->farrington, &f) || !f.alarm)
+		return 0;
+	/* Kind "exceedance" (of the Farrington threshold): schema 012 allows no other kind
+	 * name, and rule = 5 with the key "5|farrington|..." tells it from rule 3's. */
+	struct alert_signal *a = signal_add(out, 5, "exceedance");
+	if (!a)
+		return -ENOMEM;
+	snprintf(a->key, sizeof(a->key), "5|farrington|s=%s|g=%s", d->settings[s], d->groups[g]);
+	a->setting = d->settings[s];
+	a->group = d->groups[g];
+	a->observed = x[t];
+	a->procedures = n[t];
+	a->expected = f.expected;
+	/* The alarm is y > U: the score is the count, the threshold U (p in the evidence). */
+	a->score = (double)x[t];
+	a->threshold = f.upper;
+	a->level = ALERT_AMBER;
+	return farrington_evidence(d, pa, t, &f, x, n, a->evidence);
+}
+
 /* Rule 6: each premises' rate over the funnel_weeks ending t against its setting's
  * pooled rate; above the 99.8% limit (over-dispersion-adjusted when phi > 1) with at
  * least funnel_min_cases cases is an outlier. */
@@ -596,6 +648,7 @@ static int evaluate_setting(const struct alert_data *d, const struct alert_param
 			continue;
 		if ((rc = rule_exceedance(d, pa, tot, t, s, g, out)) ||
 		    (rc = rule_cusum(d, pa, tot, t, s, g, out)) ||
+		    (rc = rule_farrington(d, pa, tot, t, s, g, out)) ||
 		    (rc = rule_funnel(d, pa, t, s, g, out)))
 			return rc;
 		for (size_t p = 0; p < d->npremises; p++)

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "farrington.h"
+
 struct cJSON;
 
 /* The parameters of the rules (config keys alerts_*, see config.c). */
@@ -36,6 +38,9 @@ struct alert_params {
 	double evans_prr;		   /* rule 7: 2 */
 	double evans_chi2;		   /* rule 7: 4 */
 	int evans_min_reports;		   /* rule 7: 3 */
+
+	/* Rule 5 (farrington.h); min_history_weeks 0 turns it off. */
+	struct farrington_params farrington;
 };
 
 /*
@@ -100,7 +105,7 @@ struct alert_signals {
 	size_t n, cap;
 };
 
-/* Appends to out every signal of rules 1-4, 6 and 7 for week index t of data. Returns 0 or
+/* Appends to out every signal of rules 1-7 for week index t of data. Returns 0 or
  * -ENOMEM (out keeps what was appended; free it with alert_signals_free). */
 int alert_rules_evaluate(const struct alert_data *data, const struct alert_params *params, int t,
 			 struct alert_signals *out);

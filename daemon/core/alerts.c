@@ -45,7 +45,7 @@ static const char *const SQL_OPEN =
 /* Open alerts of the rules evaluated whose episode overlaps the weeks evaluated. */
 static const char *const SQL_OVERLAPPING =
     "SELECT id, subject_key, first_week, last_week FROM needlewatch.alerts"
-    " WHERE state IN ('open', 'acknowledged') AND rule IN (1, 2, 3, 4, 6, 7)"
+    " WHERE state IN ('open', 'acknowledged') AND rule IN (1, 2, 3, 4, 5, 6, 7)"
     " AND first_week <= $2::date AND last_week >= $1::date";
 
 static const char *const SQL_WITHDRAW =
@@ -129,6 +129,19 @@ void alerts_params_from_config(const struct config *c, struct alert_params *p)
 	p->evans_prr = load_double(&c->alerts_evans_prr);
 	p->evans_chi2 = load_double(&c->alerts_evans_chi2);
 	p->evans_min_reports = load_int(&c->alerts_evans_min_reports);
+	p->farrington = (struct farrington_params){
+	    .min_history_weeks = load_int(&c->alerts_farrington_min_history_weeks),
+	    .max_years = load_int(&c->alerts_farrington_years),
+	    .half_window = load_int(&c->alerts_farrington_half_window),
+	    .periods = load_int(&c->alerts_farrington_periods),
+	    .past_weeks_excluded = load_int(&c->alerts_farrington_past_weeks_excluded),
+	    .weights_threshold = load_double(&c->alerts_farrington_weights_threshold),
+	    .trend_min_years = load_int(&c->alerts_farrington_trend_min_years),
+	    .trend_p = load_double(&c->alerts_farrington_trend_p),
+	    .alpha = load_double(&c->alerts_farrington_alpha),
+	    .min_cases = load_int(&c->alerts_farrington_min_cases),
+	    .min_cases_weeks = load_int(&c->alerts_farrington_min_cases_weeks),
+	};
 }
 
 static void fmt_double(char *buf, size_t len, double v, bool *is_null)
@@ -305,7 +318,8 @@ static int run_week(struct run *r, const struct alert_data *d, const struct aler
 }
 
 /* The first week the rules look at when evaluating from: the longest look-back
- * of any rule, and the CUSUM's baseline year before from's ISO year. */
+ * of any rule (rule 5's up to 5 years and a half), and the CUSUM's baseline year
+ * before from's ISO year. */
 static long lookback_start(const struct alert_params *pa, long from)
 {
 	int weeks = pa->cluster_window_weeks + pa->cluster_baseline_weeks;
@@ -317,6 +331,13 @@ static long lookback_start(const struct alert_params *pa, long from)
 		weeks = pa->funnel_weeks;
 	if (pa->disproportion_weeks > weeks)
 		weeks = pa->disproportion_weeks;
+	/* Rule 5 counts its years from the first week with activity: enough weeks that
+	 * b can reach its maximum (and more than its history minimum). */
+	int farrington = 52 * pa->farrington.max_years + pa->farrington.past_weeks_excluded;
+	if (pa->farrington.min_history_weeks > farrington)
+		farrington = pa->farrington.min_history_weeks;
+	if (pa->farrington.min_history_weeks > 0 && farrington > weeks)
+		weeks = farrington;
 	long start = from - 7L * weeks;
 	long cusum = isoweek_monday((struct iso_week){isoweek_of_day(from).year - 1, 1});
 	return cusum < start ? cusum : start;

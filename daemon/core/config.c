@@ -165,6 +165,18 @@ static const struct key config_keys[] = {
 	CF_DOUBLE(alerts_evans_prr, "2", 1000, CF_LIVE),
 	CF_DOUBLE(alerts_evans_chi2, "4", 1000, CF_LIVE),
 	CF_INT(alerts_evans_min_reports, "3", 1, 1000, CF_LIVE),
+	/* Rule 5, Farrington flexible (farrington.h says what each is). */
+	CF_INT(alerts_farrington_min_history_weeks, "78", 0, 520, CF_LIVE),
+	CF_INT(alerts_farrington_years, "5", 1, 10, CF_LIVE),
+	CF_INT(alerts_farrington_half_window, "3", 0, 10, CF_LIVE),
+	CF_INT(alerts_farrington_periods, "10", 1, 20, CF_LIVE),
+	CF_INT(alerts_farrington_past_weeks_excluded, "26", 0, 104, CF_LIVE),
+	CF_DOUBLE(alerts_farrington_weights_threshold, "2.58", 100, CF_LIVE),
+	CF_INT(alerts_farrington_trend_min_years, "3", 1, 10, CF_LIVE),
+	CF_DOUBLE(alerts_farrington_trend_p, "1", 1, CF_LIVE),
+	CF_DOUBLE(alerts_farrington_alpha, "0.01", 1, CF_LIVE),
+	CF_INT(alerts_farrington_min_cases, "5", 0, 1000, CF_LIVE),
+	CF_INT(alerts_farrington_min_cases_weeks, "4", 1, 52, CF_LIVE),
 	CF_INT(alerts_recompute_max_weeks, "60", 1, 520, CF_LIVE),
 	/* Read by `needlewatchctl alerts deliver` only. */
 	CF_STR(alerts_webhook_url, NULL, CF_LIVE),

@@ -69,6 +69,17 @@ struct config {
 	double alerts_evans_prr;                /* 2 */
 	double alerts_evans_chi2;               /* 4 */
 	int alerts_evans_min_reports;           /* 3 */
+	int alerts_farrington_min_history_weeks;       /* 78: weeks with activity first; 0: rule 5 off */
+	int alerts_farrington_years;                   /* 5: at most b years of reference */
+	int alerts_farrington_half_window;             /* 3: w, reference weeks +- w */
+	int alerts_farrington_periods;                 /* 10: noPeriods */
+	int alerts_farrington_past_weeks_excluded;     /* 26: pastWeeksNotIncluded */
+	double alerts_farrington_weights_threshold;    /* 2.58: Anscombe residual to down-weight */
+	int alerts_farrington_trend_min_years;         /* 3: the trend needs b >= this */
+	double alerts_farrington_trend_p;              /* 1: pThresholdTrend (trend whenever b allows) */
+	double alerts_farrington_alpha;                /* 0.01: U is the 1 - alpha quantile */
+	int alerts_farrington_min_cases;               /* 5: cases needed in the last weeks */
+	int alerts_farrington_min_cases_weeks;         /* 4: ... that many weeks */
 	int alerts_recompute_max_weeks;         /* 60 */
 	char *alerts_webhook_url;               /* https://..., NULL: no webhook */
 	char *alerts_webhook_secret_file;       /* the HMAC key, NULL: none */
