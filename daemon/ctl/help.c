@@ -70,11 +70,14 @@ static const struct help HELP[] = {
 	 "\n"
 	 "Lists tokens: id, role, premises, name, state. Never the tokens themselves.\n"},
 	{"refresh",
-	 "usage: " CTL_PROGRAM " [-c FILE] refresh [--full]\n"
+	 "usage: " CTL_PROGRAM " [-c FILE] refresh [--full] [--no-wait]\n"
 	 "\n"
 	 "Recomputes the summary tables for the weeks touched since the last refresh.\n"
+	 "One refresh runs at a time (a daemon's or another needlewatchctl's): this one\n"
+	 "waits for a running refresh to end (5 minutes at most), then runs.\n"
 	 "\n"
-	 "  --full   every week\n"},
+	 "  --full      every week\n"
+	 "  --no-wait   if another refresh is running, do nothing and exit 75\n"},
 	{"review",
 	 "usage: " CTL_PROGRAM " [-c FILE] review list [--field FIELD] [--limit N]\n"
 	 "\n"
