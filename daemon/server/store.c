@@ -534,8 +534,10 @@ static int recheck_reports(PGconn *conn, struct write_job *job)
 	for (size_t i = 0; i < sj->n; i++) {
 		struct store_item *it = &sj->items[i];
 		long long ours = it->status == STORE_ACCEPTED ? it->id : 0;
-		const char *params[3] = {it->params[0], it->params[2], it->params[3]};
-		PGresult *res = PQexecPrepared(conn, "find_existing", 3, params, NULL, NULL, 0);
+		/* The same key and comparison as classify_existing(). */
+		const char *params[5] = {it->params[0], it->params[2], it->params[3],
+					 it->params[34], it->params[35]};
+		PGresult *res = PQexecPrepared(conn, "find_existing", 5, params, NULL, NULL, 0);
 		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			PQclear(res);
 			return -EIO;
@@ -544,7 +546,7 @@ static int recheck_reports(PGconn *conn, struct write_job *job)
 		it->id = 0;
 		if (PQntuples(res) == 1) {
 			it->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-			bool same = strcmp(PQgetvalue(res, 0, 1), it->params[34]) == 0;
+			bool same = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
 			it->status = !same ? STORE_CONFLICT
 				     : it->id == ours ? STORE_ACCEPTED
 						      : STORE_DUPLICATE;
