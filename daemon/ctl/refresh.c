@@ -57,8 +57,9 @@ static int take_lock(PGconn *db, bool no_wait)
 	if (locked)
 		return 0;
 	if (ok || timed_out)
-		return ctl_fail(EX_TEMPFAIL, "refresh: another refresh is running (a daemon's or "
-					     "another needlewatchctl's)%s; try again later",
+		return ctl_fail(EX_TEMPFAIL,
+				"refresh: another refresh is running (a daemon's or "
+				"another needlewatchctl's)%s; try again later",
 				no_wait ? "" : " for more than 5 minutes");
 	return ctl_fail(PQstatus(db) == CONNECTION_OK ? EX_SOFTWARE : EX_UNAVAILABLE,
 			"refresh: cannot take the refresh lock: %s", PQerrorMessage(db));
