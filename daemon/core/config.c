@@ -115,6 +115,10 @@ static const struct key config_keys[] = {
 	 * export): a standby, e.g. with target_session_attrs=prefer-standby.
 	 * Unset: db_conninfo. The read pool is opened once, at start-up. */
 	CF_SECRET(db_read_conninfo, NULL, CF_RESTART, false),
+	/* A read connection older than this is closed when next borrowed, so a
+	 * pool that fell back to the primary during a failover returns to a
+	 * standby (prefer-standby) within this long; 0 keeps connections. */
+	CF_INT(db_read_max_age_s, "60", 0, 86400, CF_RESTART),
 	CF_INT(db_pool_size, "2", 1, 64, CF_RESTART),
 	CF_SIZE(max_body_bytes, "4MiB", KIB, GIB, CF_LIVE),
 	CF_SIZE(ingest_memory_budget, "16MiB", 0, GIB, CF_LIVE),

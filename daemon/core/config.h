@@ -24,6 +24,7 @@ struct config {
 	char *db_conninfo;              /* required: the daemon's (needlewatch_app) */
 	char *db_admin_conninfo;        /* needlewatchctl's (needlewatch_owner); defaults to db_conninfo */
 	char *db_read_conninfo;         /* reads that may lag (a standby); defaults to db_conninfo */
+	int db_read_max_age_s;          /* read connections reopened past this age, 60; 0 = never */
 	int db_pool_size;               /* writer connections, 2 */
 	size_t max_body_bytes;          /* 4 MiB */
 	size_t ingest_memory_budget;    /* 16 MiB: bodies being parsed and held to commit; 0 = unlimited */

@@ -23,6 +23,7 @@ struct tokencache {
 	long long ttl_ms;
 	unsigned long generation;
 	bool enabled;
+	long long hold_until_ms; /* disabled, entries still answer before this */
 	struct slot *slots;
 	unsigned char *values; /* nslots * value_size */
 };
@@ -84,7 +85,8 @@ int tokencache_get(struct tokencache *c, const char *key, void *ret, long long n
 
 	pthread_mutex_lock(&c->lock);
 	const struct slot *s = &c->slots[i];
-	if (c->enabled && s->generation == c->generation && now_ms < s->expires_ms &&
+	bool serving = c->enabled || now_ms < c->hold_until_ms;
+	if (serving && s->generation == c->generation && now_ms < s->expires_ms &&
 	    strcmp(s->key, key) == 0) {
 		memcpy(ret, c->values + i * c->value_size, c->value_size);
 		rc = 0;
@@ -123,6 +125,16 @@ void tokencache_set_enabled(struct tokencache *c, bool enabled)
 {
 	pthread_mutex_lock(&c->lock);
 	c->enabled = enabled;
+	c->hold_until_ms = 0;
 	c->generation++;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void tokencache_hold(struct tokencache *c, long long until_ms)
+{
+	pthread_mutex_lock(&c->lock);
+	if (c->enabled)
+		c->hold_until_ms = until_ms;
+	c->enabled = false;
 	pthread_mutex_unlock(&c->lock);
 }

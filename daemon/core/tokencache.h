@@ -45,5 +45,12 @@ void tokencache_invalidate(struct tokencache *c);
 /* Disabled, every get misses and every put is dropped; either way the
  * entries are forgotten. */
 void tokencache_set_enabled(struct tokencache *c, bool enabled);
+/* Disables the cache but, if it was enabled, lets the entries it holds
+ * answer gets until until_ms (each within its own ttl); puts are dropped.
+ * For a notification connection that just dropped: a change made meanwhile
+ * goes unheard until then (or until set_enabled(true), which forgets all),
+ * the price of authenticating without the database for that long. Holding
+ * a disabled cache changes nothing. */
+void tokencache_hold(struct tokencache *c, long long until_ms);
 
 #endif

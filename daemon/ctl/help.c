@@ -75,11 +75,14 @@ static const struct help HELP[] = {
 	 "  --json   a JSON array of objects (id, role, premises, name, created_at,\n"
 	 "           revoked_at)\n"},
 	{"refresh",
-	 "usage: " CTL_PROGRAM " [-c FILE] refresh [--full] [--progress]\n"
+	 "usage: " CTL_PROGRAM " [-c FILE] refresh [--full] [--no-wait] [--progress]\n"
 	 "\n"
 	 "Recomputes the summary tables for the weeks touched since the last refresh.\n"
+	 "One refresh runs at a time (a daemon's or another needlewatchctl's): this one\n"
+	 "waits for a running refresh to end (5 minutes at most), then runs.\n"
 	 "\n"
 	 "  --full       every week\n"
+	 "  --no-wait    if another refresh is running, do nothing and exit 75\n"
 	 "  --progress   the audit's \"k of N\" weeks on stderr even when it is not a\n"
 	 "               terminal (on a terminal it is always shown)\n"},
 	{"review",

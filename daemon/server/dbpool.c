@@ -17,6 +17,7 @@
 struct slot {
 	PGconn *conn;
 	bool busy;
+	long long opened_ms; /* monotonic time conn was opened */
 };
 
 /* Everything below `lock` is guarded by it. */
@@ -28,7 +29,8 @@ struct dbpool {
 	struct slot *slots;
 	long long next_attempt_ms;  /* monotonic time before which no connect is tried */
 	int backoff_ms;
-	unsigned long reconnects;
+	long long max_age_ms;       /* 0: connections are kept however old */
+	unsigned long reconnects, recycled;
 	bool ever_connected;
 };
 
@@ -143,6 +145,22 @@ static PGconn *connect_now(struct dbpool *p)
 	return NULL;
 }
 
+void dbpool_set_max_age(struct dbpool *p, int max_age_s)
+{
+	pthread_mutex_lock(&p->lock);
+	p->max_age_ms = max_age_s > 0 ? (long long)max_age_s * 1000 : 0;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* Whether slot s's connection has served its time (under the lock). Its
+ * host was chosen when it opened: after a failover that may be the primary
+ * a prefer-standby pool fell back to, and only a new connection can see
+ * that a standby answers again. */
+static bool slot_too_old(const struct dbpool *p, const struct slot *s)
+{
+	return p->max_age_ms > 0 && now_ms() - s->opened_ms >= p->max_age_ms;
+}
+
 static int claim_slot(struct dbpool *p, int timeout_ms)
 {
 	struct timespec deadline;
@@ -185,6 +203,32 @@ static bool idle_connection_alive(PGconn *c)
 	return PQstatus(c) == CONNECTION_OK && poll(&pfd, 1, 0) == 0;
 }
 
+/* Opens slot i's connection (claimed, outside the lock) and records the
+ * outcome: the connection, or the backoff before the next attempt. A
+ * connection replaced for its age (recycling) is not counted as a reconnect. */
+static PGconn *connect_slot(struct dbpool *p, int i, bool recycling)
+{
+	PGconn *c = connect_now(p);
+
+	pthread_mutex_lock(&p->lock);
+	if (!c) {
+		p->next_attempt_ms = now_ms() + p->backoff_ms;
+		p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff_ms * 2;
+		p->slots[i].busy = false;
+		pthread_cond_signal(&p->freed);
+	} else {
+		if (p->ever_connected && !recycling)
+			p->reconnects++;
+		p->ever_connected = true;
+		p->backoff_ms = BACKOFF_MIN_MS;
+		p->next_attempt_ms = 0;
+		p->slots[i].conn = c;
+		p->slots[i].opened_ms = now_ms();
+	}
+	pthread_mutex_unlock(&p->lock);
+	return c;
+}
+
 PGconn *dbpool_get(struct dbpool *p, int timeout_ms)
 {
 	pthread_mutex_lock(&p->lock);
@@ -194,9 +238,18 @@ PGconn *dbpool_get(struct dbpool *p, int timeout_ms)
 		return NULL;
 	}
 	PGconn *c = p->slots[i].conn;
-	if (c && idle_connection_alive(c)) {
+	bool old = c && slot_too_old(p, &p->slots[i]);
+	if (c && !old && idle_connection_alive(c)) {
 		pthread_mutex_unlock(&p->lock);
 		return c;
+	}
+	if (old) {
+		/* Not a failure: reconnect at once, whatever the backoff says. */
+		p->recycled++;
+		PQfinish(c);
+		p->slots[i].conn = c = NULL;
+		pthread_mutex_unlock(&p->lock);
+		return connect_slot(p, i, /* recycling= */ true);
 	}
 	if (c) {
 		PQfinish(c);
@@ -208,25 +261,7 @@ PGconn *dbpool_get(struct dbpool *p, int timeout_ms)
 		return NULL;
 	}
 	pthread_mutex_unlock(&p->lock);
-
-	c = connect_now(p);
-
-	pthread_mutex_lock(&p->lock);
-	if (!c) {
-		p->next_attempt_ms = now_ms() + p->backoff_ms;
-		p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff_ms * 2;
-		p->slots[i].busy = false;
-		pthread_cond_signal(&p->freed);
-	} else {
-		if (p->ever_connected)
-			p->reconnects++;
-		p->ever_connected = true;
-		p->backoff_ms = BACKOFF_MIN_MS;
-		p->next_attempt_ms = 0;
-		p->slots[i].conn = c;
-	}
-	pthread_mutex_unlock(&p->lock);
-	return c;
+	return connect_slot(p, i, /* recycling= */ false);
 }
 
 void dbpool_put(struct dbpool *p, PGconn *conn, bool broken)
@@ -246,6 +281,14 @@ void dbpool_put(struct dbpool *p, PGconn *conn, bool broken)
 	}
 	pthread_cond_signal(&p->freed);
 	pthread_mutex_unlock(&p->lock);
+}
+
+unsigned long dbpool_recycled(struct dbpool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	unsigned long n = p->recycled;
+	pthread_mutex_unlock(&p->lock);
+	return n;
 }
 
 unsigned long dbpool_reconnects(struct dbpool *p)

@@ -23,6 +23,15 @@ void dbpool_free(struct dbpool *p);
 PGconn *dbpool_get(struct dbpool *p, int timeout_ms);
 void dbpool_put(struct dbpool *p, PGconn *conn, bool broken);
 
+/* Closes a connection borrowed past max_age_s after it opened and opens a
+ * new one in its place (0, the default: never), so that a pool whose
+ * multi-host conninfo settled on a fallback host (a prefer-standby pool on
+ * the primary during a failover) returns to its first choice. Call before
+ * the pool is shared. */
+void dbpool_set_max_age(struct dbpool *p, int max_age_s);
+/* Connections closed for their age so far. */
+unsigned long dbpool_recycled(struct dbpool *p);
+
 /* Number of reconnects made so far (for /metrics). */
 unsigned long dbpool_reconnects(struct dbpool *p);
 

@@ -27,6 +27,14 @@
 /* Even without a notification a cached account is asked again after this
  * long: the backstop should one ever be missed. */
 #define CACHE_TTL_MS (60 * 1000)
+/* When the listener's connection drops (the primary died, a failover), the
+ * accounts already cached keep answering this long, so that reads go on
+ * being authenticated while no database can be asked. The price: a token
+ * revoked meanwhile is still taken for at most this long. During a failover
+ * nothing can be revoked (the primary is gone); the window matters only
+ * when the listener alone lost its connection. Reconnected, the cache is
+ * emptied, revocations made meanwhile included. */
+#define CACHE_HOLD_MS (30 * 1000)
 /* The listener's reconnection backoff, as the pools'. */
 #define LISTEN_BACKOFF_MIN_MS 100
 #define LISTEN_BACKOFF_MAX_MS 5000
@@ -223,10 +231,16 @@ bool directory_ping(struct dbpool *pool)
 
 /* ---- the listener ---------------------------------------------------------- */
 
-static void listener_off(struct listener *l, const char *why)
+/* The cache is on only between a successful LISTEN and the loss of that
+ * connection; lost, it is held (CACHE_HOLD_MS), then off by itself. A
+ * failed connect leaves it as it is: off, or held until the hold ends. */
+static void listener_off(struct listener *l, const char *why, bool lost)
 {
-	tokencache_set_enabled(account_cache, false);
-	if (!l->warned)
+	if (lost) {
+		tokencache_hold(account_cache, mono_ms() + CACHE_HOLD_MS);
+		log_event(LOG_WARNING, "token_cache", "state=held hold_s=%d reason=\"%s\"",
+			  CACHE_HOLD_MS / 1000, why);
+	} else if (!l->warned)
 		log_event(LOG_WARNING, "token_cache", "state=off reason=\"%s\"", why);
 	l->warned = true;
 }
@@ -242,7 +256,7 @@ static bool listener_connect(struct listener *l)
 	PQclear(res);
 	if (!ok) {
 		PQfinish(c);
-		listener_off(l, "cannot listen for account changes");
+		listener_off(l, "cannot listen for account changes", /* lost= */ false);
 		return false;
 	}
 	l->conn = c;
@@ -281,7 +295,7 @@ static void *listener_main(void *arg)
 		if (!listener_wait(l, -1))
 			break;
 		if (!PQconsumeInput(l->conn) || PQstatus(l->conn) != CONNECTION_OK) {
-			listener_off(l, "connection lost");
+			listener_off(l, "connection lost", /* lost= */ true);
 			PQfinish(l->conn);
 			l->conn = NULL;
 			continue;

@@ -6,7 +6,9 @@
  * (schema/006_auth_notify.sql) NOTIFYs needlewatch_auth on every change to
  * accounts or premises, and a thread with its own connection LISTENs and
  * forgets the cache at each notification, so `needlewatchctl token revoke`
- * takes effect at once. While that connection is down nothing is cached. */
+ * takes effect at once. When that connection drops, the accounts cached
+ * keep answering for a bounded time (CACHE_HOLD_MS, 30 s), nothing new is
+ * cached, and once it is back the cache starts empty. */
 #ifndef NW_DIRECTORY_H
 #define NW_DIRECTORY_H
 

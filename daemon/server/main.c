@@ -221,6 +221,9 @@ static int start_parts(struct server *s, const struct config *cfg)
 	s->replicas = strcmp(cfg->db_read_conninfo, cfg->db_conninfo) == 0
 			  ? s->readers
 			  : dbpool_new(cfg->db_read_conninfo, cfg->http_threads + 1);
+	/* Only a separate read pool can sit on a host it fell back to. */
+	if (s->replicas && s->replicas != s->readers)
+		dbpool_set_max_age(s->replicas, cfg->db_read_max_age_s);
 	/* Without it every request asks the database who its token is. */
 	if (directory_cache_start(cfg->db_conninfo) < 0)
 		log_event(LOG_WARNING, "token_cache", "state=off reason=\"out of memory or threads\"");

@@ -356,6 +356,10 @@ static void render_replay_lag(struct server *s, FILE *f)
 		" unknown, looked up again by idempotency key.\n"
 		"# TYPE needlewatch_batches_rechecked_total counter\n"
 		"needlewatch_batches_rechecked_total %lu\n", ws.rechecks);
+	fprintf(f, "# HELP needlewatch_db_read_recycled_total Read connections closed for their"
+		" age (db_read_max_age_s) and opened again.\n"
+		"# TYPE needlewatch_db_read_recycled_total counter\n"
+		"needlewatch_db_read_recycled_total %lu\n", dbpool_recycled(s->replicas));
 }
 
 char *metrics_render(struct metrics *m, struct server *s)

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "log.h"
 #include "refresh_audit.h"
+#include "refresh_lock.h"
 #include "snapshot.h"
 
 #include <errno.h>
@@ -126,8 +127,8 @@ static void refresh_once(struct refresher *r)
  * refresh per round while the others skip it. Session-level, held only
  * around the statement, so a daemon that dies mid-refresh frees it with its
  * connection; on a failover the new primary starts with no lock held. */
-static const char *const SQL_TRY_LOCK = "SELECT pg_try_advisory_lock(7959956646236681064)";
-static const char *const SQL_UNLOCK = "SELECT pg_advisory_unlock(7959956646236681064)";
+static const char *const SQL_TRY_LOCK = "SELECT pg_try_advisory_lock(" REFRESH_LOCK_KEY ")";
+static const char *const SQL_UNLOCK = "SELECT pg_advisory_unlock(" REFRESH_LOCK_KEY ")";
 
 /* refresh_once(), by one daemon at a time. */
 static void refresh_exclusive(struct refresher *r)

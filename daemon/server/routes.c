@@ -211,6 +211,16 @@ static enum MHD_Result serve_metrics(struct request *rq)
 	return ret;
 }
 
+/* Whether a request whose account the primary could not be asked about may
+ * be authenticated from db_read_conninfo (a standby, by replication) instead:
+ * a GET, so that reads go on through a failover. A revocation reaches the
+ * standby when it is applied there: at once with synchronous_commit =
+ * remote_apply, after the replay lag otherwise. Writes would fail anyway. */
+static bool auth_read_fallback(const struct request *rq)
+{
+	return rq->server->replicas != rq->server->readers && strcmp(rq->def->method, "GET") == 0;
+}
+
 /* Who is calling: a bearer token, or a verified client certificate bound to
  * an account (tls_client_ca_file). A token bound to a certificate counts only
  * over a connection presenting that certificate. 0 with rq->account filled,
@@ -234,11 +244,17 @@ static int authenticate(struct request *rq, const char *authorization, const cha
 		r = session_authenticate(rq, ret_why);
 	} else if (!authorization && c == 0) {
 		*ret_why = "no active account is bound to this client certificate";
-		return directory_account_by_client_cert(rq->server->readers, cert, &rq->account);
+		r = directory_account_by_client_cert(rq->server->readers, cert, &rq->account);
+		if (r == -EAGAIN && auth_read_fallback(rq))
+			r = directory_account_by_client_cert(rq->server->replicas, cert, &rq->account);
+		return r;
 	} else if (!authorization) {
 		return -ENOKEY;
 	} else {
 		r = directory_account_by_token(rq->server->readers, authorization, &rq->account);
+		if (r == -EAGAIN && auth_read_fallback(rq))
+			r = directory_account_by_token(rq->server->replicas, authorization,
+						       &rq->account);
 	}
 	if (r < 0 || !rq->account.client_cert_sha256[0])
 		return r;
@@ -361,11 +377,18 @@ static enum MHD_Result serve_healthz(struct request *rq)
 	return answer_status(rq, MHD_HTTP_OK, "ok");
 }
 
+/* /readyz: can this daemon serve reads (db_read_conninfo answers; with the
+ * standby down that is the primary)? What HAProxy checks, so that GETs go on
+ * during a failover while writes answer 503 with Retry-After.
+ * /readyz?write=1: can it take writes (the primary answers)? */
 static enum MHD_Result serve_readyz(struct request *rq)
 {
-	if (directory_ping(rq->server->readers))
-		return answer_status(rq, MHD_HTTP_OK, "ready");
-	return answer_status(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database unavailable");
+	const char *w = MHD_lookup_connection_value(rq->conn, MHD_GET_ARGUMENT_KIND, "write");
+	bool write = w && strcmp(w, "0") != 0;
+	if (directory_ping(write ? rq->server->readers : rq->server->replicas))
+		return answer_status(rq, MHD_HTTP_OK, write ? "ready for writes" : "ready");
+	return answer_status(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+			     write ? "primary database unavailable" : "database unavailable");
 }
 
 /* The API. A new route is one row here and its handlers in its own module. */

@@ -10,8 +10,11 @@
 # the standby; later one daemon is killed -9 as well. Then it checks that
 # every report answered 2xx is stored exactly once on the new primary, that
 # every file the uploader held is delivered or still in its outbox, and that
-# the old primary, rejoined as a standby, holds the same rows. Last, with the
-# standby stopped, reads fall back to the primary and never hang.
+# the old primary, rejoined as a standby, holds the same rows; that reads
+# stayed available while writes were refused (at least 90% of the read
+# probes answered 200) and that a daemon's reads return to the rejoined
+# standby (db_read_max_age_s). Last, with the standby stopped, reads fall
+# back to the primary and never hang.
 #
 # Bounded: every wait has a timeout, the whole run stays under 4 minutes, and
 # everything started here is killed at exit (trap). Prints one figures line

@@ -51,16 +51,17 @@ ctl token revoke "$AC_ACCOUNT" >/dev/null
 post_json /v1/reports "$AC_TOKEN" "$(report_json CACHE-4)"
 assert_eq "revoking a cached token refuses it at once" 401 "$STATUS"
 
-# The listening connection dies: nothing is cached until it is back, and once
-# it is back a revocation is heard again.
+# The listening connection dies: nothing new is cached until it is back, and
+# once it is back a revocation is heard again.
 read -r AC2_PREMISES AC2_TOKEN <<<"$(new_reporter medical_clinic EC1A)"
 post_json /v1/reports "$AC2_TOKEN" "$(report_json CACHE-5)"
 assert_eq "a second token works (and is cached)" 201 "$STATUS"
 ONS=$(grep -c 'event=token_cache state=on' "$NW_LOG")
 super_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 	WHERE usename = 'needlewatch_app' AND query = 'LISTEN needlewatch_auth'" >/dev/null
-wait_for_log 'event=token_cache state=off' 1
-assert_match "losing the listening connection turns the cache off" 'state=off reason="connection lost"' \
+wait_for_log 'event=token_cache state=held' 1
+assert_match "losing the listening connection holds the cache (no new entries, old ones for 30 s)" \
+	'state=held hold_s=30 reason="connection lost"' \
 	"$(grep token_cache "$NW_LOG")"
 wait_for_log 'event=token_cache state=on' $((ONS + 1))
 assert_eq "the daemon listens again" 1 "$(listeners)"

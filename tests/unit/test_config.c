@@ -901,6 +901,7 @@ static const char *default_dump =
     "db_conninfo = # unset\n"
     "db_admin_conninfo = # unset\n"
     "db_read_conninfo = # unset\n"
+    "db_read_max_age_s = 60\n"
     "db_pool_size = 2\n"
     "max_body_bytes = 4MiB\n"
     "ingest_memory_budget = 16MiB\n"

@@ -110,6 +110,72 @@ static void test_disabling_forgets_and_refuses_puts(void **state)
 	tokencache_free(c);
 }
 
+/* The listener's connection dropped: what is cached answers until the
+ * hold ends, nothing new is taken, and reconnected the cache starts empty. */
+static void test_a_held_cache_answers_until_the_hold_ends(void **state)
+{
+	struct tokencache *c = enabled_cache(64);
+	struct value v = {0};
+	(void)state;
+	tokencache_put(c, "tabc", &ALICE, tokencache_generation(c), T0);
+	tokencache_hold(c, T0 + 30000);
+	assert_int_equal(tokencache_get(c, "tabc", &v, T0 + 29999), 0);
+	assert_int_equal(v.id, 17);
+	assert_int_equal(tokencache_get(c, "tabc", &v, T0 + 30000), -ENOENT);
+	tokencache_free(c);
+}
+
+static void test_a_held_cache_takes_nothing_new(void **state)
+{
+	struct tokencache *c = enabled_cache(64);
+	struct value v;
+	(void)state;
+	tokencache_hold(c, T0 + 30000);
+	tokencache_put(c, "tabc", &ALICE, tokencache_generation(c), T0);
+	assert_int_equal(tokencache_get(c, "tabc", &v, T0 + 1), -ENOENT);
+	tokencache_free(c);
+}
+
+static void test_a_hold_still_honours_invalidation_and_ttl(void **state)
+{
+	struct tokencache *c = enabled_cache(64);
+	struct value v;
+	(void)state;
+	tokencache_put(c, "tabc", &ALICE, tokencache_generation(c), T0);
+	tokencache_hold(c, T0 + 2 * TTL);
+	assert_int_equal(tokencache_get(c, "tabc", &v, T0 + TTL), -ENOENT);
+	tokencache_put(c, "cdef", &ALICE, tokencache_generation(c), T0);
+	tokencache_invalidate(c);
+	assert_int_equal(tokencache_get(c, "cdef", &v, T0 + 1), -ENOENT);
+	tokencache_free(c);
+}
+
+static void test_enabling_after_a_hold_forgets_what_was_held(void **state)
+{
+	struct tokencache *c = enabled_cache(64);
+	struct value v;
+	(void)state;
+	tokencache_put(c, "tabc", &ALICE, tokencache_generation(c), T0);
+	tokencache_hold(c, T0 + 30000);
+	tokencache_set_enabled(c, true);
+	assert_int_equal(tokencache_get(c, "tabc", &v, T0 + 1), -ENOENT);
+	tokencache_free(c);
+}
+
+/* Holding a cache that was off (never listened, or its hold already over)
+ * does not bring back what was forgotten. */
+static void test_holding_a_disabled_cache_changes_nothing(void **state)
+{
+	struct tokencache *c = enabled_cache(64);
+	struct value v;
+	(void)state;
+	tokencache_put(c, "tabc", &ALICE, tokencache_generation(c), T0);
+	tokencache_hold(c, T0 + 1000);
+	tokencache_hold(c, T0 + 30000);
+	assert_int_equal(tokencache_get(c, "tabc", &v, T0 + 1500), -ENOENT);
+	tokencache_free(c);
+}
+
 static void test_entries_expire_after_the_ttl(void **state)
 {
 	struct tokencache *c = enabled_cache(64);
@@ -211,6 +277,11 @@ int main(void)
 	    cmocka_unit_test(test_invalidate_forgets_everything),
 	    cmocka_unit_test(test_an_answer_from_before_an_invalidation_is_not_kept),
 	    cmocka_unit_test(test_disabling_forgets_and_refuses_puts),
+	    cmocka_unit_test(test_a_held_cache_answers_until_the_hold_ends),
+	    cmocka_unit_test(test_a_held_cache_takes_nothing_new),
+	    cmocka_unit_test(test_a_hold_still_honours_invalidation_and_ttl),
+	    cmocka_unit_test(test_enabling_after_a_hold_forgets_what_was_held),
+	    cmocka_unit_test(test_holding_a_disabled_cache_changes_nothing),
 	    cmocka_unit_test(test_entries_expire_after_the_ttl),
 	    cmocka_unit_test(test_a_key_sharing_a_slot_replaces_the_other),
 	    cmocka_unit_test(test_keys_too_long_or_empty_are_not_cached),
