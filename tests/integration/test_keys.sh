@@ -8,7 +8,7 @@
 # other table becomes; a new table must be placed in docs/scale-out.md and here.
 KEYS_DISTRIBUTED="needlewatch.activity needlewatch.premises_weeks needlewatch.report_complications needlewatch.reports"
 KEYS_REFERENCE="needlewatch.accounts needlewatch.premises summary.complication_groups"
-KEYS_COORDINATOR="needlewatch.audit_log needlewatch.dirty_weeks needlewatch.exports needlewatch.renormalise_runs needlewatch.schema_migrations summary.event_cells summary.event_type_cells summary.rates_fitzpatrick summary.rates_region summary.rates_training summary.rates_week_setting summary.refresh_state summary.setting_comparisons summary.unregistered_counts"
+KEYS_COORDINATOR="needlewatch.alert_dirty_weeks needlewatch.alert_events needlewatch.alert_outbox needlewatch.alerts needlewatch.audit_log needlewatch.dirty_weeks needlewatch.exports needlewatch.plausibility_accepted needlewatch.plausibility_settings needlewatch.premises_coverage needlewatch.renormalise_runs needlewatch.schema_migrations summary.event_cells summary.event_type_cells summary.rates_fitzpatrick summary.rates_region summary.rates_training summary.rates_week_setting summary.refresh_state summary.setting_comparisons summary.suppression_audit summary.unregistered_counts"
 # Foreign keys from a report table to a reference table: Citus accepts
 # those whatever their columns (the reference table is on every node).
 KEYS_EXCEPTIONS="activity_account_id_fkey reports_account_id_fkey reports_procedure_premises_id_fkey"
