@@ -97,7 +97,9 @@ trap 'exit 1' INT
 # failure, and the teardown still runs).
 LIMIT_S=${NW_HA_LIMIT_S:-240}
 trap 'fail "the whole test took more than $LIMIT_S s"; finish' TERM
-(sleep "$LIMIT_S" && kill -TERM $$) 2>/dev/null &
+# Its output goes nowhere: a sleep left behind by a passing run must not hold
+# the caller's pipe open (.ci/run's tee would wait for it).
+(sleep "$LIMIT_S" && kill -TERM $$) >/dev/null 2>&1 &
 PIDS+=($!)
 
 # autoctl NAME ARGS...: runs `pg_autoctl ARGS` in a session of its own (its
