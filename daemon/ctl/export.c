@@ -8,6 +8,7 @@
  * exported oldest first and the run stops at the first failure, so the
  * receiver never gets a week before the one preceding it. */
 #include "export.h"
+#include "util.h"
 #include "ctl_db.h"
 #include "deliver.h"
 #include "export_args.h"
@@ -322,18 +323,10 @@ static void print_line(const struct run *run, int rc, long ms)
 	fflush(stdout);
 }
 
-static long ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (long)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
-}
-
 static int export_week(struct ctl *ctl, const struct export_args *a, struct iso_week w)
 {
 	struct run run = {.delivery = a->deliver_url ? "pending" : "not_requested"};
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long long t0 = util_mono_ms();
 	isoweek_format(w, run.week);
 	isoweek_format_date(isoweek_monday(w), run.monday);
 	utc_now(run.generated_at, sizeof(run.generated_at));
@@ -356,7 +349,7 @@ static int export_week(struct ctl *ctl, const struct export_args *a, struct iso_
 	if (rc && strcmp(run.delivery, "pending") == 0)
 		run.delivery = "failed";
 	int finished = run_finish(ctl, &run, rc);
-	print_line(&run, rc, ms_since(&t0));
+	print_line(&run, rc, (long)(util_mono_ms() - t0));
 	if (rc)
 		return ctl_fail(rc, "export %s: %s", run.week, run.error);
 	return finished;

@@ -1,6 +1,7 @@
 /* needlewatchctl refresh: the same refresh needlewatchd runs on its timer,
  * on demand (after a bulk load, before an export, in tests). */
 #include "refresh.h"
+#include "util.h"
 #include "ctl_db.h"
 #include "refresh_audit.h"
 
@@ -12,13 +13,6 @@ static void store_option(void *state, int c, const char *arg)
 	(void)arg;
 	if (c == 'f')
 		*(bool *)state = true;
-}
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 int refresh_run(struct ctl *ctl, int argc, char **argv)
@@ -41,13 +35,13 @@ int refresh_run(struct ctl *ctl, int argc, char **argv)
 
 	struct refresh_audit_outcome out;
 	char reason[512];
-	double start = mono_ms();
+	double start = util_mono_ms_f();
 	if (refresh_audit_run(ctl->db, ctl->cfg.suppression_threshold, full, NULL, &out, reason,
 			      sizeof(reason)))
 		return ctl_fail(PQstatus(ctl->db) == CONNECTION_OK ? EX_SOFTWARE : EX_UNAVAILABLE,
 				"refresh: %s", reason);
 	printf("refresh: %d weeks recomputed%s in %.0f ms\n", out.weeks, full ? " (full)" : "",
-	       mono_ms() - start);
+	       util_mono_ms_f() - start);
 	printf("audit: %d weeks, %ld hidden cells, %ld hidden by the audit, %d failed "
 	       "(withheld)\n",
 	       out.weeks_audited, out.cells_hidden, out.cells_added, out.weeks_failed);

@@ -1,5 +1,6 @@
 /* Database pool: a fixed set of read connections behind one mutex. */
 #include "dbpool.h"
+#include "util.h"
 #include "log.h"
 
 #include <errno.h>
@@ -31,13 +32,6 @@ struct dbpool {
 	unsigned long reconnects;
 	bool ever_connected;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct dbpool *dbpool_new(const char *conninfo, int size)
 {
@@ -146,13 +140,7 @@ static PGconn *connect_now(struct dbpool *p)
 static int claim_slot(struct dbpool *p, int timeout_ms)
 {
 	struct timespec deadline;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	util_realtime_after_ms(&deadline, timeout_ms);
 	for (;;) {
 		int free_idx = -1;
 		for (int i = 0; i < p->size; i++) {
@@ -202,7 +190,7 @@ PGconn *dbpool_get(struct dbpool *p, int timeout_ms)
 		PQfinish(c);
 		p->slots[i].conn = NULL;
 	}
-	if (now_ms() < p->next_attempt_ms) {
+	if (util_mono_ms() < p->next_attempt_ms) {
 		p->slots[i].busy = false;
 		pthread_mutex_unlock(&p->lock);
 		return NULL;
@@ -213,8 +201,8 @@ PGconn *dbpool_get(struct dbpool *p, int timeout_ms)
 
 	pthread_mutex_lock(&p->lock);
 	if (!c) {
-		p->next_attempt_ms = now_ms() + p->backoff_ms;
-		p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff_ms * 2;
+		p->next_attempt_ms = util_mono_ms() + p->backoff_ms;
+		p->backoff_ms = util_backoff_next(p->backoff_ms, BACKOFF_MAX_MS);
 		p->slots[i].busy = false;
 		pthread_cond_signal(&p->freed);
 	} else {

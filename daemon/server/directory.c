@@ -1,6 +1,7 @@
 /* Directory: account and premises look-ups for request threads, and the
  * account cache's listener. */
 #include "directory.h"
+#include "util.h"
 #include "dbpool.h"
 #include "log.h"
 #include "pseudonym.h"
@@ -58,13 +59,6 @@ static struct listener {
 	PGconn *conn;
 	bool warned; /* "state=off" logged since the last connection */
 } *listener;
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static enum role role_from_text(const char *s)
 {
@@ -155,14 +149,14 @@ static int account_by(struct dbpool *pool, const char *sql, char kind, const cha
 
 	if (account_cache) {
 		snprintf(ck, sizeof(ck), "%c%s", kind, key);
-		if (tokencache_get(account_cache, ck, ret, mono_ms()) == 0)
+		if (tokencache_get(account_cache, ck, ret, util_mono_ms()) == 0)
 			return 0;
 		/* Taken before asking: an invalidation while we ask wins. */
 		generation = tokencache_generation(account_cache);
 	}
 	int r = account_from_db(pool, sql, key, ret);
 	if (r == 0 && account_cache)
-		tokencache_put(account_cache, ck, ret, generation, mono_ms());
+		tokencache_put(account_cache, ck, ret, generation, util_mono_ms());
 	return r;
 }
 
@@ -273,8 +267,7 @@ static void *listener_main(void *arg)
 		if (!l->conn && !listener_connect(l)) {
 			if (!listener_wait(l, backoff_ms))
 				break;
-			backoff_ms = backoff_ms * 2 > LISTEN_BACKOFF_MAX_MS ? LISTEN_BACKOFF_MAX_MS
-									    : backoff_ms * 2;
+			backoff_ms = util_backoff_next(backoff_ms, LISTEN_BACKOFF_MAX_MS);
 			continue;
 		}
 		backoff_ms = LISTEN_BACKOFF_MIN_MS;

@@ -17,6 +17,7 @@
  * suspended, or having its answer sent — has no deadline (deadline.h), so a
  * suspended connection is never touched. */
 #include "reqtimeout.h"
+#include "util.h"
 #include "config.h"
 #include "connstate.h"
 #include "deadline.h"
@@ -51,13 +52,6 @@ struct reqtimeout {
 	struct metrics *metrics;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* SIGHUP rewrites it in place, one aligned word (liveconfig.h). */
 static long long header_timeout_ms(const struct reqtimeout *rt)
 {
@@ -86,7 +80,7 @@ static void sweep(struct reqtimeout *rt)
 	    .header_timeout_ms = header_timeout_ms(rt),
 	    .body_min_rate = BODY_MIN_RATE,
 	};
-	size_t n = deadline_sweep(&rt->table, now_ms(), &limits, drops, SWEEP_MAX);
+	size_t n = deadline_sweep(&rt->table, util_mono_ms(), &limits, drops, SWEEP_MAX);
 	/* Under the lock: until its entry is removed, MHD has not closed the fd. */
 	for (size_t i = 0; i < n; i++)
 		shutdown(drops[i].fd, SHUT_RDWR);
@@ -164,7 +158,7 @@ void reqtimeout_add(struct reqtimeout *rt, struct conn_state *c, struct MHD_Conn
 		return; /* untracked: MHD's idle timeout still applies */
 	c->timeouts = rt;
 	pthread_mutex_lock(&rt->lock);
-	deadline_add(&rt->table, &c->deadline, ci->connect_fd, now_ms());
+	deadline_add(&rt->table, &c->deadline, ci->connect_fd, util_mono_ms());
 	pthread_mutex_unlock(&rt->lock);
 }
 
@@ -196,7 +190,7 @@ void reqtimeout_header_done(struct MHD_Connection *conn)
 		return;
 	bool body = has_body(conn);
 	pthread_mutex_lock(&c->timeouts->lock);
-	deadline_header_done(&c->deadline, body, now_ms());
+	deadline_header_done(&c->deadline, body, util_mono_ms());
 	pthread_mutex_unlock(&c->timeouts->lock);
 }
 
@@ -216,6 +210,6 @@ void reqtimeout_request_done(struct MHD_Connection *conn)
 	if (!c || !c->timeouts)
 		return;
 	pthread_mutex_lock(&c->timeouts->lock);
-	deadline_request_done(&c->deadline, now_ms());
+	deadline_request_done(&c->deadline, util_mono_ms());
 	pthread_mutex_unlock(&c->timeouts->lock);
 }

@@ -2,6 +2,7 @@
  * when systemd cannot be told (a notification lost would leave the unit
  * "activating" until its start timeout). */
 #include "sdnotify.h"
+#include "util.h"
 #include "log.h"
 
 #include <stdint.h>
@@ -26,12 +27,10 @@ void sdnotify_ready(const char *status)
 
 void sdnotify_reloading(void)
 {
-	struct timespec ts;
 	char msg[80];
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	/* MONOTONIC_USEC lets systemd tell this reload from an earlier one. */
 	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
-		 (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+		 (unsigned long long)util_mono_us());
 	notify(msg);
 }
 

@@ -1,5 +1,6 @@
 /* Dashboard sessions: sign in, who am I, sign out, and the cookie's check. */
 #include "session.h"
+#include "util.h"
 #include "directory.h"
 #include "log.h"
 #include "request.h"
@@ -14,13 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static long long mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec;
-}
 
 const char *session_cookie(struct MHD_Connection *conn)
 {
@@ -40,7 +34,7 @@ static bool method_is_safe(const char *method)
 static int session_use(struct request *rq, struct session_info *ret)
 {
 	const struct config *cfg = rq->server->cfg;
-	return session_store_use(rq->server->sessions, session_cookie(rq->conn), mono_s(),
+	return session_store_use(rq->server->sessions, session_cookie(rq->conn), (util_mono_ms() / 1000),
 				 cfg->session_idle_timeout_s, cfg->session_max_age_s, ret);
 }
 
@@ -125,7 +119,7 @@ enum MHD_Result session_post_finish(struct request *rq)
 		    "send the token as Authorization: Bearer <token>; a "
 		    "session or a client certificate cannot open another session",
 		    NULL);
-	if (session_store_open(rq->server->sessions, token_hash, mono_s(), id, csrf) < 0)
+	if (session_store_open(rq->server->sessions, token_hash, (util_mono_ms() / 1000), id, csrf) < 0)
 		return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "no-randomness",
 					       "session not opened",
 					       "no random bytes could be had; retry", NULL);
