@@ -7,6 +7,7 @@
  * the commit, and never written anywhere else: not to the audit log, not to
  * stderr. */
 #include "token.h"
+#include "util.h"
 #include "ctl_db.h"
 #include "pseudonym.h"
 
@@ -69,7 +70,6 @@ static void store_option(void *state, int c, const char *arg)
  * from the certificate a client presents (schema/005_hardening.sql). */
 static int client_cert_fingerprint(struct token_args *a)
 {
-	static const char hex[] = "0123456789abcdef";
 	gnutls_datum_t pem = {0}, der = {0};
 	gnutls_x509_crt_t crt = NULL;
 	unsigned char d[32];
@@ -87,11 +87,7 @@ static int client_cert_fingerprint(struct token_args *a)
 	if (r < 0)
 		return ctl_usage_error("token create", "--client-cert %s: not a PEM certificate: %s",
 				       a->client_cert, gnutls_strerror(r));
-	for (size_t i = 0; i < sizeof(d); i++) {
-		a->client_cert_sha256[2 * i] = hex[d[i] >> 4];
-		a->client_cert_sha256[2 * i + 1] = hex[d[i] & 15];
-	}
-	a->client_cert_sha256[64] = '\0';
+	util_hex_encode(d, sizeof(d), a->client_cert_sha256);
 	return 0;
 }
 
@@ -131,17 +127,12 @@ static int check_create_args(struct token_args *a)
 
 static int token_generate(struct account *acc)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[TOKEN_RANDOM_BYTES];
 	if (gnutls_rnd(GNUTLS_RND_KEY, raw, sizeof(raw)) < 0)
 		return -1;
 	char *p = acc->token + strlen(TOKEN_PREFIX);
 	memcpy(acc->token, TOKEN_PREFIX, strlen(TOKEN_PREFIX));
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		*p++ = hex[raw[i] >> 4];
-		*p++ = hex[raw[i] & 0x0f];
-	}
-	*p = '\0';
+	util_hex_encode(raw, sizeof(raw), p);
 	explicit_bzero(raw, sizeof(raw));
 	return sha256_hex(acc->token, TOKEN_LEN, acc->sha256) < 0 ? -1 : 0;
 }

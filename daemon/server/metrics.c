@@ -4,6 +4,7 @@
  * that are not counters (process, database, certificate) are read when
  * /metrics is scraped, so they cost nothing between scrapes. */
 #include "metrics.h"
+#include "util.h"
 #include "admission.h"
 #include "dbpool.h"
 #include "ratelimit.h"
@@ -83,13 +84,12 @@ static long long cert_file_expiry(const char *path)
 	gnutls_x509_crt_t crt[1];
 	unsigned n = 1;
 	long long expiry = -1;
-	FILE *f = path ? fopen(path, "rb") : NULL;
-	if (!f)
+	char *buf = NULL;
+	size_t len = 0;
+	/* Larger than the daemon itself would load (tls.c): no expiry to show. */
+	if (!path || util_read_file(path, CERT_FILE_MAX, 0, &buf, &len) < 0)
 		return -1;
-	unsigned char *buf = malloc(CERT_FILE_MAX);
-	size_t len = buf ? fread(buf, 1, CERT_FILE_MAX, f) : 0;
-	fclose(f);
-	data.data = buf;
+	data.data = (unsigned char *)buf;
 	data.size = (unsigned)len;
 	if (len > 0 && gnutls_x509_crt_list_import(crt, &n, &data, GNUTLS_X509_FMT_PEM,
 						   GNUTLS_X509_CRT_LIST_IMPORT_FAIL_IF_EXCEED) < 0)
