@@ -222,7 +222,7 @@ static char *read_text(const struct loader *ld, size_t *ret_len)
 	else if (r == -ENOMEM)
 		fail(ld, "out of memory");
 	else if (r < 0)
-		fail(ld, "cannot read: %s", strerror(-r));
+		fail(ld, "cannot open: %s", strerror(-r));
 	return r < 0 ? NULL : text;
 }
 
