@@ -266,8 +266,7 @@ static int deliver_files(const struct export_args *a, struct run *run)
 	    .connect_timeout_ms = 10 * 1000,
 	    .timeout_ms = 120 * 1000,
 	    .max_attempts = a->attempts,
-	    .backoff_base_ms = 2 * 1000,
-	    .backoff_max_ms = 120 * 1000,
+	    .backoff = {.base_ms = 2 * 1000, .max_ms = 120 * 1000},
 	};
 	struct deliver_file f[N_FILES];
 	for (int i = 0; i < N_FILES; i++)

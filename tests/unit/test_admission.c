@@ -1,4 +1,4 @@
-/* Unit tests for daemon/core/admission.c: the ingest memory budget. */
+/* Unit tests for daemon/server/admission.c: the ingest memory budget. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
