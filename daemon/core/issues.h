@@ -2,6 +2,8 @@
 #ifndef NW_ISSUES_H
 #define NW_ISSUES_H
 
+#include "util.h"
+
 #include <stddef.h>
 
 struct arena;
@@ -23,7 +25,7 @@ struct issues {
 
 void issues_init(struct issues *list, struct arena *a);
 /* Appends one issue; the strings are copied into the arena. Returns 0 or -ENOMEM. */
-int issues_add(struct issues *list, const char *field, const char *fmt, ...)
+NW_MUSTCHECK int issues_add(struct issues *list, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -40,27 +40,30 @@ static const char *issues_text(struct arena *a, const struct issues *l)
 }
 
 /* The place warnings of reports.c's resolve_place(), from what it decided
- * then (the row's procedure_premises_id), so a re-run reproduces them. */
+ * then (the row's procedure_premises_id), so a re-run reproduces them.
+ * NULL when a warning could not be recorded (out of memory): a re-derived
+ * row must not silently lose one. */
 static const char *place_setting(const struct stored_report *s, const struct report *r,
 				 struct issues *w)
 {
 	const char *reported = r->procedure.setting.code;
 	const char *setting = reported[0] ? reported : "unknown";
+	int rc = 0;
 
 	if (r->procedure.premises_code && !s->procedure_premises_id)
-		issues_add(
+		rc |= issues_add(
 		    w, "procedure.premises_code",
 		    "no registered premises has this code; counted as an unregistered place");
 	if (s->procedure_premises_id && s->premises_setting)
 		setting = s->premises_setting;
 	if (s->procedure_premises_id && reported[0] && strcmp(reported, setting) != 0)
-		issues_add(w, "procedure.setting",
-			   "differs from the premises' registered setting %s, which is used",
-			   setting);
+		rc |= issues_add(w, "procedure.setting",
+				 "differs from the premises' registered setting %s, which is used",
+				 setting);
 	if (!s->procedure_premises_id && !reported[0])
-		issues_add(w, "procedure.setting",
-			   "missing for an unregistered place; stored as unknown");
-	return setting;
+		rc |= issues_add(w, "procedure.setting",
+				 "missing for an unregistered place; stored as unknown");
+	return rc < 0 ? NULL : setting;
 }
 
 static const char *normalised_text(struct arena *a, const struct report *r, long long premises_id,
@@ -140,6 +143,8 @@ int rederive_report(const struct rederive_ctx *ctx, const struct stored_report *
 		memcpy(r.patient.pseudonym, s->pseudonym, PSEUDONYM_HEX_LEN + 1);
 	}
 	const char *setting = place_setting(s, &r, &warnings);
+	if (!setting)
+		return -ENOMEM;
 	*ret_normalised = normalised_text(a, &r, s->procedure_premises_id, setting);
 	*ret_warnings = issues_text(a, &warnings);
 	return *ret_normalised && *ret_warnings ? 0 : -ENOMEM;

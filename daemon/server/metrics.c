@@ -60,6 +60,7 @@ struct metrics {
 	atomic_ulong sources[SOURCE_COUNT];
 	atomic_ulong dropped[DEADLINE_REASON_COUNT];
 	atomic_ulong auth_refused, auth_blocks;
+	atomic_ulong oom; /* requests answered 503 for want of memory (respond_oom) */
 	double start_time;            /* Unix time of metrics_new(), written once */
 	_Atomic long long tls_expiry; /* Unix time; 0 until known */
 };
@@ -157,6 +158,21 @@ void metrics_count_auth_refused(struct metrics *m, bool first)
 	atomic_fetch_add(&m->auth_refused, 1);
 	if (first)
 		atomic_fetch_add(&m->auth_blocks, 1);
+}
+
+void metrics_count_oom(struct metrics *m)
+{
+	if (m)
+		atomic_fetch_add(&m->oom, 1);
+}
+
+static void render_oom(struct metrics *m, FILE *f)
+{
+	fprintf(f, "# HELP needlewatch_out_of_memory_total Requests answered 503 because memory "
+		"ran out while they were handled (each logged as event=oom).\n"
+		"# TYPE needlewatch_out_of_memory_total counter\n"
+		"needlewatch_out_of_memory_total %lu\n",
+		atomic_load(&m->oom));
 }
 
 static void render_auth_failures(struct metrics *m, struct server *s, FILE *f)
@@ -389,6 +405,7 @@ char *metrics_render(struct metrics *m, struct server *s)
 		admission_held(s->admission), admission_waiting(s->admission));
 	render_dropped(m, f);
 	render_auth_failures(m, s, f);
+	render_oom(m, f);
 	render_writer(s, f);
 	render_build_info(f);
 	render_process(m, f);

@@ -32,6 +32,8 @@ void metrics_count_dropped(struct metrics *m, enum deadline_reason r);
 /* A request refused 429 because its address is over auth_failures_per_minute;
  * first: the address's first refusal since it was last in good standing. */
 void metrics_count_auth_refused(struct metrics *m, bool first);
+/* A request answered 503 for want of memory (respond_oom()). */
+void metrics_count_oom(struct metrics *m);
 
 /* Reads the PEM certificate (the first of the chain) and remembers its
  * expiry for needlewatch_tls_certificate_expiry_timestamp_seconds. Called

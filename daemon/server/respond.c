@@ -5,8 +5,11 @@
 #include <string.h>
 
 #include "issues.h"
+#include "log.h"
+#include "metrics.h"
 #include "request.h"
 #include "respond.h"
+#include "server.h"
 
 /* Seconds a 503 asks the client to wait before it retries. */
 #define RETRY_AFTER_S 5
@@ -116,4 +119,23 @@ enum MHD_Result respond_request_problem(struct request *rq, unsigned status, con
 	rq->status = status;
 	return respond_problem(rq->conn, status, type, title, detail, errors,
 			       status == MHD_HTTP_SERVICE_UNAVAILABLE ? &retry : NULL);
+}
+
+enum MHD_Result respond_oom(struct request *rq, const char *where)
+{
+	/* A fixed text, not problem_json(): building a cJSON tree is the very
+	 * thing that may fail again when memory is short. */
+	static const char body[] =
+	    "{\"type\":\"urn:needlewatch:problem:out-of-memory\",\"title\":\"out of memory\","
+	    "\"status\":503,\"detail\":\"the server ran out of memory handling this request; "
+	    "retry later\"}";
+	struct respond_extra retry = {.retry_after_s = RETRY_AFTER_S};
+
+	log_event(LOG_ERROR, "oom", "request=%s route=%s where=%s", rq->id,
+		  rq->def ? rq->def->name : "other", where);
+	if (rq->server)
+		metrics_count_oom(rq->server->metrics);
+	rq->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	return respond_text(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "application/problem+json", body,
+			    sizeof(body) - 1, &retry);
 }

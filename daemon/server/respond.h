@@ -37,6 +37,11 @@ enum MHD_Result respond_problem(struct MHD_Connection *c, unsigned status, const
 enum MHD_Result respond_request_problem(struct request *rq, unsigned status, const char *type,
 					const char *title, const char *detail,
 					const struct issues *errors);
+/* The one answer to running out of memory while handling rq: logs
+ * event=oom (route, request id: never the body), counts it
+ * (needlewatch_out_of_memory_total) and queues a 503 problem+json with
+ * Retry-After. where names the step that failed, for the log. */
+enum MHD_Result respond_oom(struct request *rq, const char *where);
 /* The problem+json object itself, for embedding in batch results. Caller owns it. */
 cJSON *problem_json(unsigned status, const char *type, const char *title, const char *detail,
 		    const struct issues *errors);

@@ -513,7 +513,8 @@ static enum MHD_Result guard_framing(struct request *rq, const struct framing_he
 	if (!*ret_answered)
 		return MHD_YES;
 	issues_init(&errors, rq->arena);
-	issues_add(&errors, p.field, "%s", p.message);
+	/* Deliberate: the refusal is answered with its status either way; only the errors entry is lost. */
+	(void)!issues_add(&errors, p.field, "%s", p.message);
 	log_event(LOG_INFO, "request_refused", "reason=%s status=%u", p.type, p.status);
 	rq->status = p.status;
 	return respond_problem(rq->conn, p.status, p.type, p.title, p.detail, &errors, &close);

@@ -6,6 +6,8 @@
 #ifndef NW_STORE_H
 #define NW_STORE_H
 
+#include "util.h"
+
 #include <stdbool.h>
 
 #include <libpq-fe.h>
@@ -37,12 +39,12 @@ struct store_origin {
 
 /* Fills item->params from r. body is the stored verbatim body, normalised and
  * warnings are JSON texts. Returns 0 or -ENOMEM. */
-int store_item_init(struct store_item *item, struct arena *a, const struct report *r,
+NW_MUSTCHECK int store_item_init(struct store_item *item, struct arena *a, const struct report *r,
 		    const struct store_origin *o, const char *body, const char *normalised,
 		    const char *warnings);
 
 /* Prepares the statements on a fresh connection. 0, or -EIO with the reason logged. */
-int store_prepare(PGconn *conn);
+NW_MUSTCHECK int store_prepare(PGconn *conn);
 
 /* A writer job that stores reports: one (single POST) or many (a batch).
  * It is pipelined: the writer sends its INSERTs with the other reports of

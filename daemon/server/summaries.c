@@ -535,7 +535,10 @@ enum MHD_Result summaries_get(struct request *rq)
 	if (current_types(rq, &types) < 0)
 		return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out-of-memory",
 					       "out of memory", "retry later", NULL);
-	if (summary_query_parse(&q, params.v, params.n, today_days(), &types, &errors) < 0)
+	int parsed = summary_query_parse(&q, params.v, params.n, today_days(), &types, &errors);
+	if (parsed == -ENOMEM)
+		return respond_oom(rq, "summary_query_parse");
+	if (parsed < 0)
 		return respond_request_problem(
 		    rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
 		    "one or more parameters are invalid; see errors", &errors);

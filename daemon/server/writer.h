@@ -8,6 +8,8 @@
 #ifndef NW_WRITER_H
 #define NW_WRITER_H
 
+#include "util.h"
+
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -83,10 +85,10 @@ struct writer;
 /* Starts threads writer threads against conninfo. on_connect runs on every
  * new connection (prepared statements); non-zero drops the connection.
  * NULL on failure. */
-struct writer *writer_new(const char *conninfo, int threads, int batch_max_reports,
+NW_MUSTCHECK struct writer *writer_new(const char *conninfo, int threads, int batch_max_reports,
 			  int batch_max_wait_ms, int (*on_connect)(PGconn *conn));
 /* Queues a job. 0, or -ESHUTDOWN once writer_stop() has begun. */
-int writer_submit(struct writer *w, struct write_job *job);
+NW_MUSTCHECK int writer_submit(struct writer *w, struct write_job *job);
 /* Commits everything queued, then stops and joins the threads. */
 void writer_stop(struct writer *w);
 /* Frees a stopped writer. Accepts NULL. */
