@@ -198,15 +198,15 @@ static enum MHD_Result submit(struct request *rq, const struct activity_list *li
 {
 	struct activity_job *aj = arena_alloc(rq->arena, sizeof(*aj));
 	if (!aj)
-		return MHD_NO;
+		return respond_oom(rq, "activity_job");
 	aj->list = *list;
 	aj->format = format;
 	aj->items = arena_alloc(rq->arena, list->n * sizeof(*aj->items));
 	if (!aj->items)
-		return MHD_NO;
+		return respond_oom(rq, "activity_items");
 	for (size_t i = 0; i < list->n; i++)
 		if (item_init(rq, &aj->items[i], &list->v[i], format) < 0)
-			return MHD_NO;
+			return respond_oom(rq, "activity_item");
 	aj->job.run = run_activity;
 	aj->job.fail = fail_activity;
 	aj->job.done = request_resume;
@@ -275,6 +275,8 @@ enum MHD_Result activity_post_finish(struct request *rq)
 		return respond_request_problem(
 		    rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid-activity", "invalid activity",
 		    "one or more fields are invalid; see errors", &errors);
+	if (rc == -ENOMEM)
+		return respond_oom(rq, "activity_parse");
 	if (rc < 0)
 		return MHD_NO;
 	return submit(rq, &list, csv ? "csv" : "json");
@@ -349,7 +351,7 @@ static enum MHD_Result answer_stored(struct request *rq, const struct activity_j
 		body = item_json(&aj->list.v[0], &aj->items[0]);
 	}
 	if (!body)
-		return MHD_NO;
+		return respond_oom(rq, "activity_answer");
 	for (size_t i = 0; i < aj->list.n; i++)
 		replaced += aj->items[i].replaced;
 	log_event(LOG_INFO, "activity_stored", "premises=%lld items=%zu replaced=%zu format=%s",

@@ -119,7 +119,7 @@ static enum MHD_Result serve(struct request *rq, const char *name)
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(buf);
-		return MHD_NO;
+		return respond_oom(rq, "dashboard_file");
 	}
 	add_page_headers(r, type);
 	rq->status = MHD_HTTP_OK;

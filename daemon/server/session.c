@@ -68,13 +68,12 @@ static enum MHD_Result answer_with_cookie(struct request *rq, unsigned status, c
 {
 	char *text = json ? cJSON_PrintUnformatted(json) : NULL;
 	if (!text)
-		return respond_request_problem(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out-of-memory",
-					       "out of memory", "retry later", NULL);
+		return respond_oom(rq, "session_json");
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
 	free(text);
 	if (!r)
-		return MHD_NO;
+		return respond_oom(rq, "session_response");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");

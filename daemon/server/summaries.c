@@ -484,13 +484,13 @@ static enum MHD_Result render(struct request *rq, const struct summary_query *q,
 {
 	struct summary_table t;
 	if (summary_table_build(rq->arena, &a->in, &t) < 0)
-		return MHD_NO;
+		return respond_oom(rq, "summary_table");
 	rq->status = MHD_HTTP_OK;
 	if (wants_csv(rq)) {
 		size_t len;
 		char *csv = summary_render_csv(q, &t, &len);
 		if (!csv)
-			return MHD_NO;
+			return respond_oom(rq, "summary_csv");
 		enum MHD_Result ret =
 		    respond_text(rq->conn, MHD_HTTP_OK, "text/csv; charset=utf-8", csv, len, NULL);
 		free(csv);
@@ -499,7 +499,7 @@ static enum MHD_Result render(struct request *rq, const struct summary_query *q,
 	cJSON *j = summary_render_json(q, &t, a->unregistered, a->n_unregistered, a->generated_at,
 				       a->threshold ? atoi(a->threshold) : 0);
 	if (!j)
-		return MHD_NO;
+		return respond_oom(rq, "summary_json");
 	/* Before the first refresh no threshold has been applied to anything. */
 	if (!a->threshold)
 		cJSON_ReplaceItemInObjectCaseSensitive(j, "suppression_threshold", cJSON_CreateNull());
