@@ -19,6 +19,7 @@ NW_MUSTCHECK char *arena_strdup(struct arena *a, const char *s);
 /* A NUL-terminated copy of the first n bytes of s. */
 NW_MUSTCHECK char *arena_strndup(struct arena *a, const char *s, size_t n);
 /* printf into arena memory; NULL on out of memory. */
-NW_MUSTCHECK char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+NW_MUSTCHECK char *arena_printf(struct arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -85,8 +85,9 @@ const char *summary_dim_name(enum summary_dim d);
  * Returns 0, or -EINVAL with one issue per bad parameter (field = its name):
  * an unknown or repeated parameter, a malformed week or range, an unknown
  * `by` or filter value; -ENOMEM when an issue could not be recorded. */
-NW_MUSTCHECK int summary_query_parse(struct summary_query *q, const struct summary_param *params, size_t n,
-			long today, const struct summary_types *types, struct issues *errors);
+NW_MUSTCHECK int summary_query_parse(struct summary_query *q, const struct summary_param *params,
+				     size_t n, long today, const struct summary_types *types,
+				     struct issues *errors);
 
 /* The group of a type in types, or NULL. */
 const char *summary_type_group(const struct summary_types *types, const char *type);

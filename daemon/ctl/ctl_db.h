@@ -24,8 +24,8 @@ NW_MUSTCHECK int ctl_db_connect(struct ctl *ctl, const char *conninfo);
  * Failure codes: EX_UNAVAILABLE (connection lost, SQLSTATE 08/57P),
  * EX_DATAERR (22, 23: the data was refused; 42P01, 3F000: not migrated),
  * EX_SOFTWARE (anything else). */
-NW_MUSTCHECK int ctl_db_exec(struct ctl *ctl, const char *sql, int nparams, const char *const *params,
-		PGresult **ret_res);
+NW_MUSTCHECK int ctl_db_exec(struct ctl *ctl, const char *sql, int nparams,
+			     const char *const *params, PGresult **ret_res);
 
 /* Runs a multi-statement SQL text with PQexec: the one non-parameterised
  * path, for migrate's schema files, which are our own text and never input.

@@ -513,7 +513,7 @@ static enum MHD_Result guard_framing(struct request *rq, const struct framing_he
 	if (!*ret_answered)
 		return MHD_YES;
 	issues_init(&errors, rq->arena);
-	/* Deliberate: the refusal is answered with its status either way; only the errors entry is lost. */
+	/* Deliberate: the refusal goes out with its status either way. */
 	(void)!issues_add(&errors, p.field, "%s", p.message);
 	log_event(LOG_INFO, "request_refused", "reason=%s status=%u", p.type, p.status);
 	rq->status = p.status;

@@ -88,7 +88,8 @@ static bool ensure_connection(struct writer_thread *t)
 	}
 	/* In backoff, unless another thread has connected since: then the
 	 * database is back, and this thread need not answer 503 meanwhile. */
-	if (util_mono_ms() < t->next_connect_ms && atomic_load(&t->w->connected_at_ms) < t->failed_at_ms)
+	if (util_mono_ms() < t->next_connect_ms &&
+	    atomic_load(&t->w->connected_at_ms) < t->failed_at_ms)
 		return false;
 	PGconn *c = db_connect(t->w->conninfo, "writer");
 	if (PQstatus(c) != CONNECTION_OK || t->w->on_connect(c) < 0) {

@@ -44,7 +44,8 @@ static void test_realtime_deadline_carries_into_seconds(void **state)
 	clock_gettime(CLOCK_REALTIME, &now);
 	util_realtime_after_ms(&d, 2999);
 	assert_true(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
-	long long diff_ms = (long long)(d.tv_sec - now.tv_sec) * 1000 + (d.tv_nsec - now.tv_nsec) / 1000000;
+	long long diff_ms =
+	    (long long)(d.tv_sec - now.tv_sec) * 1000 + (d.tv_nsec - now.tv_nsec) / 1000000;
 	assert_true(diff_ms >= 2999 && diff_ms < 3999);
 }
 
