@@ -47,7 +47,7 @@ SAN     :=
 endif
 BIN     := $(BUILD)/bin
 
-CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -pthread -Idaemon/core -Idaemon/server $(PKG_CFLAGS) \
+CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -pthread $(PKG_CFLAGS) \
            -DNW_SCHEMA_DIR='"$(DATADIR)/schema"' -DNW_WEB_DIR='"$(DATADIR)/web"' -DNW_VERSION='"$(VERSION)"'
 LDFLAGS += $(SAN) -pthread
 # -lglpk: the summary refresh's disclosure audit (daemon/core/disclosure.c)
@@ -86,7 +86,19 @@ PROGRAMS   := $(BIN)/needlewatchd $(BIN)/needlewatchctl $(if $(UPLOAD_SRC),$(BIN
 all: $(PROGRAMS)
 	@mkdir -p bin && for p in $(PROGRAMS); do ln -sf ../$$p bin/; done
 
-$(CTL_OBJ) $(UPLOAD_OBJ) $(CLIENT_OBJ) $(UNIT_BIN): CFLAGS += -Idaemon/client
+# Boundaries: each folder sees only the headers it may use, so a wrong
+# #include fails to compile. core is pure logic (no libmicrohttpd, no
+# libcurl; libpq only in alerts, alerts_load, refresh_audit) and sees core;
+# server sees core and server; client (libcurl) sees core; ctl and upload
+# see core and client, never server. `private` keeps a target's paths from
+# leaking into the objects it depends on (make would otherwise hand a unit
+# test's paths down to the core objects it links).
+$(CORE_OBJ): private CFLAGS += -Idaemon/core
+$(SERVER_OBJ): private CFLAGS += -Idaemon/core -Idaemon/server
+$(CLIENT_OBJ): private CFLAGS += -Idaemon/core -Idaemon/client
+$(CTL_OBJ) $(UPLOAD_OBJ): private CFLAGS += -Idaemon/core -Idaemon/client
+# Unit tests reach into every layer they exercise.
+$(UNIT_BIN): private CFLAGS += -Idaemon/core -Idaemon/server -Idaemon/client
 
 $(BUILD)/%.o: %.c $(PATHS_STAMP)
 	@mkdir -p $(dir $@)
@@ -111,8 +123,8 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/helpers.h $(CORE_OBJ)
 
 # The uploader's pure modules are not core objects: their tests link them here.
 $(BUILD)/tests/test_outbox: $(BUILD)/daemon/upload/outbox.o
-$(BUILD)/tests/test_retry: $(BUILD)/daemon/upload/retry.o
-$(BUILD)/tests/test_answer: $(BUILD)/daemon/upload/answer.o $(BUILD)/daemon/upload/retry.o
+$(BUILD)/tests/test_retry: $(BUILD)/daemon/client/retry.o
+$(BUILD)/tests/test_answer: $(BUILD)/daemon/upload/answer.o $(BUILD)/daemon/client/retry.o
 $(BUILD)/tests/test_payload: $(BUILD)/daemon/upload/payload.o
 
 # The export's pure modules are needlewatchctl objects: their tests link them here.
@@ -120,8 +132,18 @@ $(BUILD)/tests/test_export_files: $(BUILD)/daemon/ctl/export_files.o
 $(BUILD)/tests/test_export_html: $(BUILD)/daemon/ctl/export_html.o $(BUILD)/daemon/ctl/export_svg.o \
 	$(BUILD)/daemon/ctl/export_chart.o \
 	$(BUILD)/daemon/ctl/export_files.o
-$(BUILD)/tests/test_export_deliver: $(BUILD)/daemon/ctl/deliver.o $(BUILD)/daemon/client/https_client.o
+$(BUILD)/tests/test_export_deliver: $(BUILD)/daemon/ctl/deliver.o $(BUILD)/daemon/client/https_client.o \
+	$(BUILD)/daemon/client/retry.o
 $(BUILD)/tests/test_export_deliver: LIBS += -lcurl
+
+# Out of memory while recording an issue: issues_add() is made to fail.
+$(BUILD)/tests/test_summary_query_oom: LDFLAGS += -Wl,--wrap=issues_add
+
+# The daemon-only machinery (ingest memory budget, rate limits, token cache)
+# lives in server/; their tests link them here.
+$(BUILD)/tests/test_admission: $(BUILD)/daemon/server/admission.o
+$(BUILD)/tests/test_ratelimit: $(BUILD)/daemon/server/ratelimit.o
+$(BUILD)/tests/test_tokencache: $(BUILD)/daemon/server/tokencache.o
 
 # The daemon's request-head judge is a server object; its test links it here.
 $(BUILD)/tests/test_framing: $(BUILD)/daemon/server/framing.o

@@ -2,6 +2,8 @@
 #ifndef NW_ISSUES_H
 #define NW_ISSUES_H
 
+#include "util.h"
+
 #include <stddef.h>
 
 struct arena;
@@ -24,8 +26,8 @@ struct issues {
 
 void issues_init(struct issues *list, struct arena *a);
 /* Appends one issue; the strings are copied into the arena. Returns 0 or -ENOMEM. */
-int issues_add(struct issues *list, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+NW_MUSTCHECK int issues_add(struct issues *list, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The issues as a JSON array of {"field", "message"} (NULL list: empty).
  * Caller owns it; NULL on out of memory. */
 struct cJSON *issues_json(const struct issues *list);

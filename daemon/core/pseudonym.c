@@ -8,6 +8,7 @@
  * does not log, so the config loader is the one to warn about a key that
  * group or other can read. */
 #include "pseudonym.h"
+#include "util.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -24,17 +25,6 @@
 #define KEY_MAX_BYTES sizeof(((struct pseudonym_key *)0)->bytes)
 #define SHA256_BYTES 32
 
-static void hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 0x0f];
-	}
-	out[2 * n] = '\0';
-}
-
 __attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt,
 							  ...)
 {
@@ -45,25 +35,6 @@ __attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errl
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
-}
-
-/* Reads until end of file or until buf is full; the byte count or a negative errno. */
-static ssize_t read_full(int fd, unsigned char *buf, size_t cap)
-{
-	size_t n = 0;
-
-	while (n < cap) {
-		ssize_t r = read(fd, buf + n, cap - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	return (ssize_t)n;
 }
 
 int pseudonym_key_load(struct pseudonym_key *key, const char *path, char *err, size_t errlen)
@@ -82,7 +53,7 @@ int pseudonym_key_load(struct pseudonym_key *key, const char *path, char *err, s
 		set_err(err, errlen, "%s: %s", path, strerror(-r));
 		return r;
 	}
-	n = read_full(fd, buf, sizeof(buf));
+	n = util_read_full(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < 0) {
 		r = (int)n;
@@ -120,7 +91,7 @@ int pseudonym_derive(const struct pseudonym_key *key, const char *ref, char *out
 		return -EINVAL;
 	if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, key->bytes, key->len, ref, strlen(ref), mac) < 0)
 		return -EIO;
-	hex_encode(mac, sizeof(mac), out);
+	util_hex_encode(mac, sizeof(mac), out);
 	return 0;
 }
 
@@ -132,6 +103,6 @@ int sha256_hex(const void *data, size_t len, char *out)
 	assert(out);
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data ? data : "", len, digest) < 0)
 		return -EIO;
-	hex_encode(digest, sizeof(digest), out);
+	util_hex_encode(digest, sizeof(digest), out);
 	return 0;
 }

@@ -1,5 +1,6 @@
 /* The summary refresh with its disclosure audit, in one transaction. */
 #include "refresh_audit.h"
+#include "util.h"
 #include "disclosure.h"
 #include "disclosure_tables.h"
 
@@ -57,13 +58,6 @@ struct week_audit {
 	cJSON *added;	    /* the cells hidden by the audit */
 	struct disclosure_outcome outcome;
 };
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static int fail(int rc, char *err, size_t errlen, const char *what, const char *why)
 {
@@ -231,10 +225,10 @@ int refresh_audit_run(PGconn *conn, int threshold, bool full, const struct refre
 			out.weeks = atoi(PQgetvalue(res, 0, 0));
 		PQclear(res);
 	}
-	double start = mono_ms();
+	double start = util_mono_ms_f();
 	if (rc == 0)
 		rc = audit_pending(conn, stop, &out, err, errlen);
-	out.audit_ms = mono_ms() - start;
+	out.audit_ms = util_mono_ms_f() - start;
 	disclosure_release();
 	if (rc == 0) {
 		res = run(conn, "COMMIT", 0, NULL, "refresh", err, errlen);

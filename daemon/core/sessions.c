@@ -1,5 +1,6 @@
 /* Dashboard sessions: an in-memory table of hashed session ids. */
 #include "sessions.h"
+#include "util.h"
 #include "pseudonym.h"
 
 #include <errno.h>
@@ -56,8 +57,7 @@ static int random_hex(char *out, size_t bytes)
 	unsigned char buf[32];
 	if (bytes > sizeof(buf) || getrandom(buf, bytes, 0) != (ssize_t)bytes)
 		return -EIO;
-	for (size_t i = 0; i < bytes; i++)
-		snprintf(out + 2 * i, 3, "%02x", buf[i]);
+	util_hex_encode(buf, bytes, out);
 	memset(buf, 0, sizeof(buf));
 	return 0;
 }

@@ -99,19 +99,19 @@ static int decide_place(const struct report *r, const struct stored_origin *o,
 			       sizeof(setting));
 	if (e == -EAGAIN || e == -ENOMEM)
 		return e;
-	if (e == -EINVAL) {
-		issues_add(errors, "procedure.premises_code",
-			   "is mistyped: its check character does not agree (a premises "
-			   "code looks like XXXX-XXXXC); check it with the premises");
-		return -EINVAL;
-	}
-	if (practitioner && (e == -ENOENT || *ret_id != o->premises_id)) {
-		issues_add(errors, "procedure.premises_code",
-			   "a practitioner may name only its own premises; report a "
-			   "procedure done elsewhere with reporter_role treating_clinician, "
-			   "patient or other");
-		return -EINVAL;
-	}
+	/* A rejection whose reason cannot be recorded is answered as out of
+	 * memory, never as a 422 without its reason. */
+	if (e == -EINVAL)
+		return issues_add(errors, "procedure.premises_code",
+				  "is mistyped: its check character does not agree (a premises "
+				  "code looks like XXXX-XXXXC); check it with the premises")
+			   ?: -EINVAL;
+	if (practitioner && (e == -ENOENT || *ret_id != o->premises_id))
+		return issues_add(errors, "procedure.premises_code",
+				  "a practitioner may name only its own premises; report a "
+				  "procedure done elsewhere with reporter_role treating_clinician, "
+				  "patient or other")
+			   ?: -EINVAL;
 	if (e == -ENOENT) {
 		*ret_id = 0;
 		return 0;
@@ -130,31 +130,33 @@ int stored_report_place(const struct report *r, const struct stored_origin *o,
 
 	if (rc < 0)
 		return rc;
-	stored_report_place_recorded(r, id, setting, ret, warnings);
-	return 0;
+	return stored_report_place_recorded(r, id, setting, ret, warnings);
 }
 
-void stored_report_place_recorded(const struct report *r, long long premises_id,
-				  const char *registered_setting, struct stored_place *ret,
-				  struct issues *warnings)
+int stored_report_place_recorded(const struct report *r, long long premises_id,
+				 const char *registered_setting, struct stored_place *ret,
+				 struct issues *warnings)
 {
 	const char *reported = r->procedure.setting.code;
+	int rc = 0;
 
 	ret->premises_id = premises_id;
 	ret->setting = reported[0] ? reported : "unknown";
 	if (r->procedure.premises_code && !premises_id)
-		issues_add(warnings, "procedure.premises_code",
-			   "no registered premises has this code; counted as an "
-			   "unregistered place");
+		rc |= issues_add(warnings, "procedure.premises_code",
+				 "no registered premises has this code; counted as an "
+				 "unregistered place");
 	if (premises_id && registered_setting)
 		ret->setting = registered_setting;
 	if (premises_id && reported[0] && strcmp(reported, ret->setting) != 0)
-		issues_add(warnings, "procedure.setting",
-			   "differs from the premises' registered setting %s, which is used",
-			   ret->setting);
+		rc |= issues_add(warnings, "procedure.setting",
+				 "differs from the premises' registered setting %s, which is used",
+				 ret->setting);
 	if (!premises_id && !reported[0])
-		issues_add(warnings, "procedure.setting",
-			   "missing for an unregistered place; stored as unknown");
+		rc |= issues_add(warnings, "procedure.setting",
+				 "missing for an unregistered place; stored as unknown");
+	/* A stored report must not silently lose a warning. */
+	return rc ? -ENOMEM : 0;
 }
 
 /* ---- the JSON documents stored ------------------------------------------- */

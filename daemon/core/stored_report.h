@@ -9,6 +9,8 @@
 #ifndef NW_STORED_REPORT_H
 #define NW_STORED_REPORT_H
 
+#include "util.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -44,17 +46,19 @@ typedef int (*stored_premises_lookup)(void *arg, const char *code, long long *re
  * third-party (schema/008). Adds the place's warnings (those of
  * stored_report_place_recorded). Returns 0 with *ret (strings in a),
  * -EINVAL with errors added (nothing to store), -EAGAIN or -ENOMEM. */
-int stored_report_place(const struct report *r, const struct stored_origin *o,
-			stored_premises_lookup lookup, void *lookup_arg, struct arena *a,
-			struct stored_place *ret, struct issues *errors, struct issues *warnings);
+NW_MUSTCHECK int stored_report_place(const struct report *r, const struct stored_origin *o,
+				     stored_premises_lookup lookup, void *lookup_arg,
+				     struct arena *a, struct stored_place *ret,
+				     struct issues *errors, struct issues *warnings);
 
 /* The place as decided before (a stored row's procedure_premises_id, and
  * that premises' registered setting, NULL if unknown): the effective
  * setting into *ret and the same warnings stored_report_place adds, in the
- * same order, so re-deriving a stored report reproduces them. */
-void stored_report_place_recorded(const struct report *r, long long premises_id,
-				  const char *registered_setting, struct stored_place *ret,
-				  struct issues *warnings);
+ * same order, so re-deriving a stored report reproduces them. 0, or
+ * -ENOMEM when a warning could not be recorded. */
+NW_MUSTCHECK int stored_report_place_recorded(const struct report *r, long long premises_id,
+					      const char *registered_setting,
+					      struct stored_place *ret, struct issues *warnings);
 
 /* The columns of needlewatch.reports the writer fills, in the order of
  * store.c's INSERT parameters; values are text as PostgreSQL reads them

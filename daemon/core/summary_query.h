@@ -10,6 +10,8 @@
 #ifndef NW_SUMMARY_QUERY_H
 #define NW_SUMMARY_QUERY_H
 
+#include "util.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -82,9 +84,10 @@ const char *summary_dim_name(enum summary_dim d);
 /* Parses params[0..n) with today (days since the epoch) for the defaults.
  * Returns 0, or -EINVAL with one issue per bad parameter (field = its name):
  * an unknown or repeated parameter, a malformed week or range, an unknown
- * `by` or filter value. */
-int summary_query_parse(struct summary_query *q, const struct summary_param *params, size_t n,
-			long today, const struct summary_types *types, struct issues *errors);
+ * `by` or filter value; -ENOMEM when an issue could not be recorded. */
+NW_MUSTCHECK int summary_query_parse(struct summary_query *q, const struct summary_param *params,
+				     size_t n, long today, const struct summary_types *types,
+				     struct issues *errors);
 
 /* The group of a type in types, or NULL. */
 const char *summary_type_group(const struct summary_types *types, const char *type);

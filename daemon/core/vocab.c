@@ -6,6 +6,7 @@
  * than a hash table, needs no locking and is as fast at this size.
  * Everything a vocabulary owns lives in one arena, freed in one call. */
 #include "vocab.h"
+#include "util.h"
 #include "arena.h"
 #include "codes.h"
 
@@ -213,32 +214,16 @@ static int name_ok(const char *s)
 /* The whole file, NUL-terminated, in malloc'd memory owned by the caller. */
 static char *read_text(const struct loader *ld, size_t *ret_len)
 {
-	FILE *f = fopen(ld->path, "rb");
-	if (!f) {
-		fail(ld, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	char *text = malloc(VOCAB_FILE_MAX + 1);
-	if (!text) {
-		fclose(f);
-		fail(ld, "out of memory");
-		return NULL;
-	}
-	size_t len = fread(text, 1, VOCAB_FILE_MAX + 1, f);
-	int rc = 0;
+	char *text = NULL;
+	int r = util_read_file(ld->path, VOCAB_FILE_MAX, 0, &text, ret_len);
 
-	if (len > VOCAB_FILE_MAX)
-		rc = fail(ld, "larger than %d bytes", VOCAB_FILE_MAX);
-	else if (ferror(f))
-		rc = fail(ld, "cannot read: %s", strerror(errno));
-	fclose(f);
-	if (rc < 0) {
-		free(text);
-		return NULL;
-	}
-	text[len] = '\0';
-	*ret_len = len;
-	return text;
+	if (r == -EFBIG)
+		fail(ld, "larger than %d bytes", VOCAB_FILE_MAX);
+	else if (r == -ENOMEM)
+		fail(ld, "out of memory");
+	else if (r < 0)
+		fail(ld, "cannot open: %s", strerror(-r));
+	return r < 0 ? NULL : text;
 }
 
 static cJSON *parse_json(const struct loader *ld, const char *text, size_t len)

@@ -1,5 +1,6 @@
 /* Webhook signatures (webhook_sign.h): GnuTLS's one-shot HMAC. */
 #include "webhook_sign.h"
+#include "util.h"
 
 #include <errno.h>
 #include <gnutls/crypto.h>
@@ -13,7 +14,6 @@ int webhook_sign(const void *key, size_t key_len, const void *body, size_t body_
 	if (!key_len || gnutls_hmac_fast(GNUTLS_MAC_SHA256, key, key_len, body, body_len, mac) < 0)
 		return -EINVAL;
 	memcpy(out, "sha256=", 7);
-	for (size_t i = 0; i < sizeof(mac); i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", mac[i]);
+	util_hex_encode(mac, sizeof(mac), out + 7);
 	return 0;
 }

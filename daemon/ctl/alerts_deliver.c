@@ -10,6 +10,7 @@
  * (webhook_sign.h). The secret is read from alerts_webhook_secret_file and never
  * printed. */
 #include "alerts_deliver.h"
+#include "util.h"
 #include "ctl_db.h"
 #include "https_client.h"
 #include "webhook_sign.h"
@@ -68,13 +69,20 @@ static void store_option(void *state, int c, const char *arg)
 /* The secret file, whole, less one trailing newline. */
 static int read_secret(const char *path, struct webhook *w)
 {
-	FILE *f = fopen(path, "re");
-	if (!f)
+	char *buf = NULL;
+	size_t len = 0;
+	/* At most SECRET_MAX - 1 bytes, as the message below says. */
+	int r = util_read_file(path, sizeof(w->secret) - 1, 0, &buf, &len);
+	if (r < 0 && r != -EFBIG)
 		return ctl_fail(EX_NOINPUT,
 				"alerts deliver: cannot read alerts_webhook_secret_file %s", path);
-	w->secret_len = fread(w->secret, 1, sizeof(w->secret), f);
-	bool too_long = !feof(f);
-	fclose(f);
+	bool too_long = r == -EFBIG;
+	w->secret_len = too_long ? 0 : len;
+	if (buf) {
+		memcpy(w->secret, buf, len);
+		explicit_bzero(buf, len);
+	}
+	free(buf);
 	if (w->secret_len && w->secret[w->secret_len - 1] == '\n')
 		w->secret_len--;
 	if (too_long || w->secret_len < SECRET_MIN)

@@ -3,6 +3,7 @@
 #include "progress.h"
 #include "deliver.h"
 #include "https_client.h"
+#include "retry.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -62,22 +63,6 @@ out:
 	curl_free(password);
 	curl_url_cleanup(u);
 	return r;
-}
-
-bool deliver_status_is_transient(long status)
-{
-	return status == 408 || status == 429 || status == 500 || status == 502 || status == 503 ||
-	       status == 504;
-}
-
-uint32_t deliver_backoff_ms(const struct deliver_config *c, unsigned failures, long retry_after_s)
-{
-	uint64_t wait = c->backoff_base_ms;
-	for (unsigned i = 1; i < failures && wait < c->backoff_max_ms; i++)
-		wait *= 2;
-	if (retry_after_s > 0 && (uint64_t)retry_after_s * 1000 > wait)
-		wait = (uint64_t)retry_after_s * 1000;
-	return wait > c->backoff_max_ms ? c->backoff_max_ms : (uint32_t)wait;
 }
 
 struct answer {
@@ -256,7 +241,7 @@ static enum outcome attempt(CURL *e, struct answer *a, char *errbuf, struct deli
 	quote_answer(a, body, sizeof(body));
 	snprintf(ret->error, sizeof(ret->error), "HTTP %ld%s%s", status, body[0] ? ": " : "", body);
 	*ret_retry_after = retry_after > 0 ? (long)retry_after : 0;
-	if (deliver_status_is_transient(status))
+	if (retry_status_is_transient(status))
 		return TRANSIENT;
 	return status == 401 || status == 403 ? ACCESS : REFUSED;
 }
@@ -287,7 +272,7 @@ static int attempts_loop(CURL *e, const struct deliver_config *c, struct answer 
 		}
 		if (ret->attempts >= c->max_attempts)
 			return -EAGAIN;
-		uint32_t wait = deliver_backoff_ms(c, ret->attempts, retry_after);
+		uint32_t wait = retry_backoff_ms(&c->backoff, ret->attempts, retry_after);
 		progress_note(c->progress, "attempt %u of %u failed (%s); next in %.1f s",
 			      ret->attempts, c->max_attempts,
 			      ret->error[0] ? ret->error : "no answer", wait / 1000.0);

@@ -18,17 +18,17 @@
 #include <stdint.h>
 
 struct progress;
+#include "retry.h"
 
 struct deliver_config {
-	const char *url;	  /* https://host[:port]/path */
-	const char *ca_file;	  /* PEM bundle to verify the server; NULL: system CAs */
-	const char *token;	  /* bearer token; NULL sends no Authorization */
-	long connect_timeout_ms;  /* per attempt */
-	long timeout_ms;	  /* per attempt, answer included */
-	unsigned max_attempts;	  /* >= 1 */
-	uint32_t backoff_base_ms; /* the wait after the first failure */
-	uint32_t backoff_max_ms;  /* no wait is longer, Retry-After included */
-	struct progress *progress; /* each failed attempt and its wait; NULL: silent */
+	const char *url;	     /* https://host[:port]/path */
+	const char *ca_file;	     /* PEM bundle to verify the server; NULL: system CAs */
+	const char *token;	     /* bearer token; NULL sends no Authorization */
+	long connect_timeout_ms;     /* per attempt */
+	long timeout_ms;	     /* per attempt, answer included */
+	unsigned max_attempts;	     /* >= 1 */
+	struct retry_policy backoff; /* the waits between attempts (client/retry.h) */
+	struct progress *progress;   /* each failed attempt and its wait; NULL: silent */
 };
 
 struct deliver_file {
@@ -55,17 +55,10 @@ void deliver_global_cleanup(void);
  * reason in err. */
 int deliver_check_url(const char *url, char *err, size_t errlen);
 
-/* True for an answer worth retrying: 408, 429, 500, 502, 503, 504. */
-bool deliver_status_is_transient(long status);
-
-/* The wait before the next attempt after `failures` consecutive failures
- * (>= 1): base, 2 base, 4 base ... capped at max; a Retry-After of
- * retry_after_s seconds (0: none) is a floor, still capped at max. */
-uint32_t deliver_backoff_ms(const struct deliver_config *c, unsigned failures, long retry_after_s);
-
 /* POSTs files[0..n) for week, retrying transient failures up to
  * c->max_attempts. Returns 0 when delivered; -EAGAIN when every attempt
- * failed transiently (refused, timed out, 408/429/5xx); -EACCES on 401 or
+ * failed transiently (refused, timed out, or an answer
+ * retry_status_is_transient() accepts); -EACCES on 401 or
  * 403; -EPROTO on another refusal (4xx, 501, 505, 3xx); -EINVAL for a local
  * set-up problem (bad URL, unreadable CA or file, TLS verification failed);
  * -ENOMEM. *ret says how it went either way. Prints nothing. */

@@ -9,6 +9,7 @@
  * receiver never gets a week before the one preceding it. */
 #include "progress.h"
 #include "export.h"
+#include "util.h"
 #include "ctl_db.h"
 #include "deliver.h"
 #include "export_args.h"
@@ -272,8 +273,7 @@ static int deliver_files(const struct export_args *a, struct run *run)
 	    .connect_timeout_ms = 10 * 1000,
 	    .timeout_ms = 120 * 1000,
 	    .max_attempts = a->attempts,
-	    .backoff_base_ms = 2 * 1000,
-	    .backoff_max_ms = 120 * 1000,
+	    .backoff = {.base_ms = 2 * 1000, .max_ms = 120 * 1000},
 	};
 	struct deliver_file f[N_FILES];
 	for (int i = 0; i < N_FILES; i++)
@@ -329,18 +329,10 @@ static void print_line(const struct run *run, int rc, long ms)
 	fflush(stdout);
 }
 
-static long ms_since(const struct timespec *t0)
-{
-	struct timespec t1;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (long)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
-}
-
 static int export_week(struct ctl *ctl, const struct export_args *a, struct iso_week w)
 {
 	struct run run = {.delivery = a->deliver_url ? "pending" : "not_requested"};
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	long long t0 = util_mono_ms();
 	isoweek_format(w, run.week);
 	isoweek_format_date(isoweek_monday(w), run.monday);
 	utc_now(run.generated_at, sizeof(run.generated_at));
@@ -363,7 +355,7 @@ static int export_week(struct ctl *ctl, const struct export_args *a, struct iso_
 	if (rc && strcmp(run.delivery, "pending") == 0)
 		run.delivery = "failed";
 	int finished = run_finish(ctl, &run, rc);
-	print_line(&run, rc, ms_since(&t0));
+	print_line(&run, rc, (long)(util_mono_ms() - t0));
 	if (rc)
 		return ctl_fail(rc, "export %s: %s", run.week, run.error);
 	return finished;

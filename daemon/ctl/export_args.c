@@ -1,5 +1,6 @@
 /* needlewatchctl export's command line. */
 #include "export_args.h"
+#include "credential.h"
 #include "ctl.h"
 #include "deliver.h"
 
@@ -11,8 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* A bearer token file larger than this is not a token. */
-#define TOKEN_MAX 4096
 #define DEFAULT_ATTEMPTS 5
 /* Past this, a receiver that keeps failing is better left to the next run. */
 #define MAX_ATTEMPTS 20
@@ -44,8 +43,8 @@ static const char usage_text[] =
     "  --deliver URL           then POST the files to URL (https only, multipart form)\n"
     "  --deliver-token-file FILE  send the token in FILE as 'Authorization: Bearer'\n"
     "  --ca-file FILE          PEM certificates to verify the receiver (default: system CAs)\n"
-    "  --deliver-attempts N    attempts per week, retrying network failures, 408, 429,\n"
-    "                          500, 502, 503 and 504 with backoff (default 5, at most 20)\n"
+    "  --deliver-attempts N    attempts per week, retrying network failures, 408, 429\n"
+    "                          and 5xx but 501 and 505, with backoff (default 5, at most 20)\n"
     "  --as-of WHEN            decide 'complete' and 'last week' as if it were WHEN:\n"
     "                          YYYY-MM-DD (a London date) or YYYY-MM-DDTHH:MM:SSZ\n"
     "  --no-refresh            do not refresh the summary tables first\n"
@@ -198,38 +197,18 @@ static int check_args(struct export_args *a)
 	return rc ? rc : check_out_dir(a->out_dir);
 }
 
-/* The token: the file's first line, without surrounding white space. */
+/* The token, read as needlewatch-upload reads its own (client/credential.h). */
 static int read_token(struct export_args *a)
 {
-	char buf[TOKEN_MAX + 1];
-	int fd = open(a->token_file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ctl_fail(EX_NOINPUT, "export: --deliver-token-file %s: %s", a->token_file,
-				strerror(errno));
-	ssize_t n = read(fd, buf, TOKEN_MAX);
-	int saved = errno;
-	close(fd);
-	if (n < 0)
-		return ctl_fail(EX_NOINPUT, "export: --deliver-token-file %s: %s", a->token_file,
-				strerror(saved));
-	buf[n] = '\0';
-	buf[strcspn(buf, "\r\n")] = '\0';
-	char *start = buf + strspn(buf, " \t");
-	size_t len = strlen(start);
-	while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
-		start[--len] = '\0';
-	bool printable = len > 0;
-	for (size_t i = 0; i < len; i++)
-		printable &= (unsigned char)start[i] > 0x20 && start[i] != 0x7f;
-	if (printable)
-		a->token = strdup(start);
-	explicit_bzero(buf, sizeof(buf));
-	if (!printable)
-		return ctl_fail(EX_DATAERR,
-				"export: --deliver-token-file %s: the first line must "
-				"be the token, without spaces",
-				a->token_file);
-	return a->token ? 0 : ctl_fail(EX_SOFTWARE, "export: out of memory");
+	char err[256];
+	int r = credential_read(a->token_file, &a->token, err, sizeof(err));
+	if (r == -EINVAL)
+		return ctl_fail(EX_DATAERR, "export: --deliver-token-file: %s", err);
+	if (r == -ENOMEM)
+		return ctl_fail(EX_SOFTWARE, "export: out of memory");
+	if (r < 0)
+		return ctl_fail(EX_NOINPUT, "export: --deliver-token-file: %s", err);
+	return 0;
 }
 
 /* --help is answered here rather than by ctl_parse_options(), which prints
@@ -279,9 +258,6 @@ int export_args_parse(int argc, char **argv, struct export_args *ret)
 
 void export_args_free(struct export_args *a)
 {
-	if (!a->token)
-		return;
-	explicit_bzero(a->token, strlen(a->token));
-	free(a->token);
+	credential_free(a->token);
 	a->token = NULL;
 }

@@ -1,5 +1,6 @@
 /* The weekly export's CSV and JSON files, and how any export file is written. */
 #include "export_files.h"
+#include "pseudonym.h"
 #include "durable_file.h"
 #include "numfmt.h"
 
@@ -458,8 +459,8 @@ static cJSON *json_coverage(const struct export_doc *doc)
 		if (!s || !cJSON_AddStringToObject(s, "setting", c->key[EXPORT_KEY_SETTING]) ||
 		    !cJSON_AddItemToObject(s, "premises_reporting",
 					   json_figure(c->fig[EXPORT_FIG_PREMISES], FIG_COUNT)) ||
-		    !cJSON_AddItemToObject(
-			s, "procedures", json_figure(c->fig[EXPORT_FIG_PROCEDURES], FIG_COUNT)) ||
+		    !cJSON_AddItemToObject(s, "procedures",
+					   json_figure(c->fig[EXPORT_FIG_PROCEDURES], FIG_COUNT)) ||
 		    !cJSON_AddItemToObject(s, "events_without_activity",
 					   json_figure(c->fig[EXPORT_FIG_EWA], FIG_COUNT)) ||
 		    !cJSON_AddBoolToObject(s, "events_without_activity_suppressed",
@@ -564,12 +565,7 @@ void export_render_json(const struct export_doc *doc, struct export_buf *out)
 
 int export_sha256_hex(const void *data, size_t len, char hex[EXPORT_SHA256_HEX_LEN])
 {
-	unsigned char d[32];
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, d) < 0)
-		return -EIO;
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", d[i]);
-	return 0;
+	return sha256_hex(data, len, hex) < 0 ? -EIO : 0;
 }
 
 int export_write_atomic(const char *dir, const char *name, const void *data, size_t len, char *err,

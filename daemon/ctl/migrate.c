@@ -8,6 +8,7 @@
  * session advisory lock keeps two runs (two operators, a deploy script and a
  * person) from interleaving; it is released when the connection closes. */
 #include "migrate.h"
+#include "util.h"
 #include "ctl_db.h"
 #include "pseudonym.h"
 
@@ -81,10 +82,11 @@ static int default_schema_dir(const char **ret_dir)
 		*ret_dir = NW_SCHEMA_DIR;
 		return 0;
 	}
-	return ctl_usage_error("migrate",
-			       "no schema directory: %s does not exist (not installed?); "
-			       "name one with --schema-dir DIR (in a checkout: --schema-dir schema)",
-			       NW_SCHEMA_DIR);
+	return ctl_usage_error(
+	    "migrate",
+	    "no schema directory: %s does not exist (not installed?); "
+	    "name one with --schema-dir DIR (in a checkout: --schema-dir schema)",
+	    NW_SCHEMA_DIR);
 }
 
 /* "NNN_anything.sql" with exactly three digits, so that the names sort in
@@ -152,38 +154,22 @@ static int plan_list(struct plan *p)
 /* Reads m->path into m->text and hashes it, bytes exactly as on disk. */
 static int migration_read(struct migration *m)
 {
-	int rc = 0;
-	struct stat st;
-	FILE *f = fopen(m->path, "rb");
-	if (!f)
-		return ctl_fail(EX_NOINPUT, "migrate: cannot open %s: %s", m->path,
-				strerror(errno));
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > SCHEMA_FILE_MAX) {
-		rc = ctl_fail(EX_DATAERR, "migrate: %s is not a regular file of at most %ld bytes",
-			      m->path, SCHEMA_FILE_MAX);
-		goto out;
-	}
-	size_t size = (size_t)st.st_size;
-	m->text = malloc(size + 1);
-	if (!m->text) {
-		rc = ctl_fail(EX_SOFTWARE, "migrate: out of memory");
-		goto out;
-	}
-	if (fread(m->text, 1, size, f) != size) {
-		rc = ctl_fail(EX_NOINPUT, "migrate: cannot read %s", m->path);
-		goto out;
-	}
-	m->text[size] = '\0';
+	size_t size = 0;
+	int r = util_read_file(m->path, SCHEMA_FILE_MAX, UTIL_FILE_REGULAR, &m->text, &size);
+	if (r == -EFBIG || r == -EINVAL || r == -EISDIR)
+		return ctl_fail(EX_DATAERR,
+				"migrate: %s is not a regular file of at most %ld bytes", m->path,
+				SCHEMA_FILE_MAX);
+	if (r == -ENOMEM)
+		return ctl_fail(EX_SOFTWARE, "migrate: out of memory");
+	if (r < 0)
+		return ctl_fail(EX_NOINPUT, "migrate: cannot open %s: %s", m->path, strerror(-r));
 	/* PQexec takes a C string: a NUL would silently cut the file short. */
-	if (memchr(m->text, '\0', size)) {
-		rc = ctl_fail(EX_DATAERR, "migrate: %s contains a NUL byte", m->path);
-		goto out;
-	}
+	if (memchr(m->text, '\0', size))
+		return ctl_fail(EX_DATAERR, "migrate: %s contains a NUL byte", m->path);
 	if (sha256_hex(m->text, size, m->sha256) < 0)
-		rc = ctl_fail(EX_SOFTWARE, "migrate: cannot hash %s", m->path);
-out:
-	fclose(f);
-	return rc;
+		return ctl_fail(EX_SOFTWARE, "migrate: cannot hash %s", m->path);
+	return 0;
 }
 
 static int take_lock(struct ctl *ctl)

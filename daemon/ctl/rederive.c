@@ -44,8 +44,8 @@ static cJSON *report_shape(const struct rederive_ctx *ctx, const struct rederive
 	return r;
 }
 
-int rederive_report(const struct rederive_ctx *ctx, const struct rederive_source *s, struct arena *a,
-		    struct stored_row *ret_row, char *why, size_t why_len)
+int rederive_report(const struct rederive_ctx *ctx, const struct rederive_source *s,
+		    struct arena *a, struct stored_row *ret_row, char *why, size_t why_len)
 {
 	struct normalise_ctx nctx = {.vocab = ctx->vocab, .regions = ctx->regions, .key = NULL};
 	struct issues errors, warnings;
@@ -80,8 +80,10 @@ int rederive_report(const struct rederive_ctx *ctx, const struct rederive_source
 	}
 	struct stored_origin origin = {.format = s->format};
 	struct stored_place place;
-	stored_report_place_recorded(r, s->procedure_premises_id, s->premises_setting, &place,
-				     &warnings);
+	rc = stored_report_place_recorded(r, s->procedure_premises_id, s->premises_setting, &place,
+					  &warnings);
+	if (rc < 0)
+		return rc;
 	rc = stored_report_row(ret_row, a, r, &origin, &place, s->body, &warnings);
 	if (rc == -EIO)
 		snprintf(why, why_len, "the stored body cannot be hashed");

@@ -1,6 +1,7 @@
 /* needlewatchctl refresh: the same refresh needlewatchd runs on its timer,
  * on demand (after a bulk load, before an export, in tests). */
 #include "refresh.h"
+#include "util.h"
 #include "ctl_db.h"
 #include "progress.h"
 #include "refresh_audit.h"
@@ -40,13 +41,6 @@ static void store_option(void *state, int c, const char *arg)
 static void audit_progress(void *arg, long done, long total)
 {
 	progress_report(arg, done, total);
-}
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 /* Takes the refresh lock: 0, or the exit code after saying why. */
@@ -100,20 +94,20 @@ int refresh_run(struct ctl *ctl, int argc, char **argv)
 
 	struct refresh_audit_outcome out;
 	char reason[512];
-	double start = mono_ms();
+	double start = util_mono_ms_f();
 	/* The recompute is one statement; the audit goes week by week. */
 	progress_init(&pg, "refresh", "weeks audited", o.progress);
 	progress_note(&pg, "recomputing the summary tables%s", o.full ? " (every week)" : "");
 	const struct refresh_audit_stop hooks = {.progress = audit_progress, .arg = &pg};
-	rc = refresh_audit_run(ctl->db, ctl->cfg.suppression_threshold, o.full, &hooks, &out, reason,
-			       sizeof(reason));
+	rc = refresh_audit_run(ctl->db, ctl->cfg.suppression_threshold, o.full, &hooks, &out,
+			       reason, sizeof(reason));
 	progress_end(&pg);
 	PQclear(PQexec(ctl->db, SQL_UNLOCK));
 	if (rc)
 		return ctl_fail(PQstatus(ctl->db) == CONNECTION_OK ? EX_SOFTWARE : EX_UNAVAILABLE,
 				"refresh: %s", reason);
 	printf("refresh: %d weeks recomputed%s in %.0f ms\n", out.weeks, o.full ? " (full)" : "",
-	       mono_ms() - start);
+	       util_mono_ms_f() - start);
 	printf("audit: %d weeks, %ld hidden cells, %ld hidden by the audit, %d failed "
 	       "(withheld)\n",
 	       out.weeks_audited, out.cells_hidden, out.cells_added, out.weeks_failed);

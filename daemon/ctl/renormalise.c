@@ -12,6 +12,7 @@
  * daemon makes them (core/stored_report.c), so a renormalised row is the
  * row the daemon would store today. */
 #include "renormalise.h"
+#include "util.h"
 #include "arena.h"
 #include "ctl_db.h"
 #include "pseudonym.h"
@@ -150,13 +151,11 @@ static void store_option(void *state, int c, const char *arg)
 static int load_vocabulary(struct renorm *rn, char *err, size_t errlen)
 {
 	const struct config *cfg = &rn->ctl->cfg;
-	FILE *f = fopen(cfg->vocabulary_file, "rb");
-	char *buf = malloc(VOCAB_FILE_MAX);
-	size_t n = f && buf ? fread(buf, 1, VOCAB_FILE_MAX, f) : 0;
-	int rc = f && buf && !ferror(f) ? sha256_hex(buf, n, rn->vocab_sha) : -EIO;
-
-	if (f)
-		fclose(f);
+	char *buf = NULL;
+	size_t n = 0;
+	int rc = util_read_file(cfg->vocabulary_file, VOCAB_FILE_MAX, 0, &buf, &n);
+	if (rc == 0 && sha256_hex(buf, n, rn->vocab_sha) < 0)
+		rc = -EIO;
 	free(buf);
 	if (rc < 0) {
 		snprintf(err, errlen, "%s: cannot read", cfg->vocabulary_file);

@@ -8,6 +8,7 @@
  * stderr. */
 #include "ctl_json.h"
 #include "token.h"
+#include "util.h"
 #include "ctl_db.h"
 #include "pseudonym.h"
 
@@ -41,8 +42,8 @@ struct token_args {
 	const char *role;
 	const char *premises;
 	const char *name;
-	const char *client_cert;	 /* --client-cert FILE, NULL when not given */
-	char premises_id[24];		 /* canonical decimal, "" for regulator and admin */
+	const char *client_cert;     /* --client-cert FILE, NULL when not given */
+	char premises_id[24];	     /* canonical decimal, "" for regulator and admin */
 	char client_cert_sha256[65]; /* of the certificate's DER, "" when none */
 };
 
@@ -70,7 +71,6 @@ static void store_option(void *state, int c, const char *arg)
  * from the certificate a client presents (schema/005_hardening.sql). */
 static int client_cert_fingerprint(struct token_args *a)
 {
-	static const char hex[] = "0123456789abcdef";
 	gnutls_datum_t pem = {0}, der = {0};
 	gnutls_x509_crt_t crt = NULL;
 	unsigned char d[32];
@@ -86,13 +86,10 @@ static int client_cert_fingerprint(struct token_args *a)
 	gnutls_free(pem.data);
 	gnutls_free(der.data);
 	if (r < 0)
-		return ctl_usage_error("token create", "--client-cert %s: not a PEM certificate: %s",
+		return ctl_usage_error("token create",
+				       "--client-cert %s: not a PEM certificate: %s",
 				       a->client_cert, gnutls_strerror(r));
-	for (size_t i = 0; i < sizeof(d); i++) {
-		a->client_cert_sha256[2 * i] = hex[d[i] >> 4];
-		a->client_cert_sha256[2 * i + 1] = hex[d[i] & 15];
-	}
-	a->client_cert_sha256[64] = '\0';
+	util_hex_encode(d, sizeof(d), a->client_cert_sha256);
 	return 0;
 }
 
@@ -132,17 +129,12 @@ static int check_create_args(struct token_args *a)
 
 static int token_generate(struct account *acc)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[TOKEN_RANDOM_BYTES];
 	if (gnutls_rnd(GNUTLS_RND_KEY, raw, sizeof(raw)) < 0)
 		return -1;
 	char *p = acc->token + strlen(TOKEN_PREFIX);
 	memcpy(acc->token, TOKEN_PREFIX, strlen(TOKEN_PREFIX));
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		*p++ = hex[raw[i] >> 4];
-		*p++ = hex[raw[i] & 0x0f];
-	}
-	*p = '\0';
+	util_hex_encode(raw, sizeof(raw), p);
 	explicit_bzero(raw, sizeof(raw));
 	return sha256_hex(acc->token, TOKEN_LEN, acc->sha256) < 0 ? -1 : 0;
 }
@@ -349,7 +341,8 @@ static int token_list(struct ctl *ctl, int argc, char **argv)
 	rc = ctl_db_exec(ctl, sql_list_accounts, 0, NULL, &res);
 	if (rc)
 		return ctl_fail(rc, "token list: %s", ctl->err);
-	if ((json ? ctl_print_json(res, headers, stdout) : ctl_print_table(res, headers, stdout)) < 0)
+	if ((json ? ctl_print_json(res, headers, stdout) : ctl_print_table(res, headers, stdout)) <
+	    0)
 		rc = ctl_fail(EX_SOFTWARE, "token list: out of memory");
 	PQclear(res);
 	return rc;

@@ -102,14 +102,14 @@ enum MHD_Result activity_post_begin(struct request *rq)
 	    MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 	if (!media_type_is(ct, "application/json") && !media_type_is(ct, "text/csv"))
-		return respond_request_problem(rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-					       "unsupported-media-type", "unsupported content type",
-					       "send Content-Type: application/json or text/csv",
-					       NULL);
+		return respond_problem(rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				       "unsupported-media-type", "unsupported content type",
+				       "send Content-Type: application/json or text/csv", NULL,
+				       NULL);
 	if (cl && strtoull(cl, NULL, 10) > rq->snap->cfg.max_body_bytes)
-		return respond_request_problem(rq, MHD_HTTP_CONTENT_TOO_LARGE, "body-too-large",
-					       "request body too large",
-					       "the body exceeds max_body_bytes", NULL);
+		return respond_problem(rq, MHD_HTTP_CONTENT_TOO_LARGE, "body-too-large",
+				       "request body too large", "the body exceeds max_body_bytes",
+				       NULL, NULL);
 	return MHD_YES;
 }
 
@@ -198,15 +198,15 @@ static enum MHD_Result submit(struct request *rq, const struct activity_list *li
 {
 	struct activity_job *aj = arena_alloc(rq->arena, sizeof(*aj));
 	if (!aj)
-		return MHD_NO;
+		return respond_oom(rq, "activity_job");
 	aj->list = *list;
 	aj->format = format;
 	aj->items = arena_alloc(rq->arena, list->n * sizeof(*aj->items));
 	if (!aj->items)
-		return MHD_NO;
+		return respond_oom(rq, "activity_items");
 	for (size_t i = 0; i < list->n; i++)
 		if (item_init(rq, &aj->items[i], &list->v[i], format) < 0)
-			return MHD_NO;
+			return respond_oom(rq, "activity_item");
 	aj->job.run = run_activity;
 	aj->job.fail = fail_activity;
 	aj->job.done = request_resume;
@@ -263,16 +263,18 @@ enum MHD_Result activity_post_finish(struct request *rq)
 
 	issues_init(&errors, rq->arena);
 	if (rq->body_len == 0)
-		return respond_request_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body",
-					       "malformed request body", "the body is empty", NULL);
+		return respond_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body",
+				       "malformed request body", "the body is empty", NULL, NULL);
 	int rc = parse_body(rq, csv, &list, &errors, &reason);
 	if (rc == -EBADMSG)
-		return respond_request_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body",
-					       "malformed request body", reason, NULL);
+		return respond_problem(rq, MHD_HTTP_BAD_REQUEST, "malformed-body",
+				       "malformed request body", reason, NULL, NULL);
 	if (rc == -EINVAL)
-		return respond_request_problem(
-		    rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid-activity", "invalid activity",
-		    "one or more fields are invalid; see errors", &errors);
+		return respond_problem(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid-activity",
+				       "invalid activity",
+				       "one or more fields are invalid; see errors", &errors, NULL);
+	if (rc == -ENOMEM)
+		return respond_oom(rq, "activity_parse");
 	if (rc < 0)
 		return MHD_NO;
 	return submit(rq, &list, csv ? "csv" : "json");
@@ -347,7 +349,7 @@ static enum MHD_Result answer_stored(struct request *rq, const struct activity_j
 		body = item_json(&aj->list.v[0], &aj->items[0]);
 	}
 	if (!body)
-		return MHD_NO;
+		return respond_oom(rq, "activity_answer");
 	for (size_t i = 0; i < aj->list.n; i++)
 		replaced += aj->items[i].replaced;
 	log_event(LOG_INFO, "activity_stored", "premises=%lld items=%zu replaced=%zu format=%s",
@@ -369,10 +371,10 @@ enum MHD_Result activity_post_answer(struct request *rq)
 	if (worst == STORE_ACCEPTED)
 		return answer_stored(rq, aj);
 	if (worst == STORE_UNAVAILABLE || worst == STORE_PENDING)
-		return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
-					       "database-unavailable", "database unavailable",
-					       "the activity was not stored; retry later", NULL);
-	return respond_request_problem(
-	    rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "activity not stored",
-	    "the database refused the activity; it was not stored", NULL);
+		return respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
+				       "database unavailable",
+				       "the activity was not stored; retry later", NULL, NULL);
+	return respond_problem(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+			       "activity not stored",
+			       "the database refused the activity; it was not stored", NULL, NULL);
 }

@@ -1,18 +1,12 @@
 /* Alert hook: the signal rules after each summary refresh (alert_hook.h). */
 #include "alert_hook.h"
+#include "util.h"
 #include "alerts.h"
 #include "config.h"
 #include "log.h"
 
 #include <stdbool.h>
 #include <time.h>
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 void alert_hook_after_refresh(PGconn *conn, const struct config *cfg, const char *sentinel_types)
 {
@@ -25,7 +19,7 @@ void alert_hook_after_refresh(PGconn *conn, const struct config *cfg, const char
 	};
 	struct alerts_run_result res;
 	char err[512], q[600];
-	double start = mono_ms();
+	double start = util_mono_ms_f();
 
 	if (!cfg->alerts_enabled)
 		return;
@@ -36,5 +30,5 @@ void alert_hook_after_refresh(PGconn *conn, const struct config *cfg, const char
 	}
 	log_event(LOG_INFO, "alerts_computed",
 		  "weeks=%d signals=%d opened=%d extended=%d withdrawn=%d ms=%.1f", res.weeks,
-		  res.signals, res.opened, res.extended, res.withdrawn, mono_ms() - start);
+		  res.signals, res.opened, res.extended, res.withdrawn, util_mono_ms_f() - start);
 }

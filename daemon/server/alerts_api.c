@@ -69,6 +69,7 @@ struct list_query {
 	const char *v[7]; /* state, rule, level, setting, group, from, to */
 	struct issues *errors;
 	bool unknown;
+	bool oom; /* an issue could not be recorded: answer 503, not 200 */
 };
 
 static bool one_of(const char *v, const char *const *allowed)
@@ -115,10 +116,10 @@ static void check_param(struct list_query *q, int i, const char *key, const char
 					  "must be a complication group code",
 					  "must be an ISO week like 2026-W12",
 					  "must be an ISO week like 2026-W12"};
-	if (q->v[i])
-		issues_add(q->errors, key, "must be given once");
-	else if (!ok)
-		issues_add(q->errors, key, "%s", why[i]);
+	if (q->v[i] && issues_add(q->errors, key, "must be given once") < 0)
+		q->oom = true;
+	else if (!q->v[i] && !ok && issues_add(q->errors, key, "%s", why[i]) < 0)
+		q->oom = true;
 	q->v[i] = value;
 }
 
@@ -134,14 +135,15 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 			check_param(q, i, key, value ? value : "");
 			return MHD_YES;
 		}
-	issues_add(q->errors, key, "is not a parameter of /v1/alerts");
+	if (issues_add(q->errors, key, "is not a parameter of /v1/alerts") < 0)
+		q->oom = true;
 	return MHD_YES;
 }
 
 static enum MHD_Result unavailable(struct request *rq)
 {
-	return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
-				       "database unavailable", "retry later", NULL);
+	return respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
+			       "database unavailable", "retry later", NULL, NULL);
 }
 
 /* Runs one statement returning one text cell and answers it as JSON; 404 without a row. */
@@ -163,8 +165,8 @@ static enum MHD_Result answer_json_cell(struct request *rq, const char *sql, int
 	if (!ok)
 		ret = unavailable(rq);
 	else if (PQntuples(res) == 0)
-		ret = respond_request_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such alert",
-					      "no alert has this id", NULL);
+		ret = respond_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such alert",
+				      "no alert has this id", NULL, NULL);
 	else {
 		rq->status = MHD_HTTP_OK;
 		ret = respond_text(rq->conn, MHD_HTTP_OK, "application/json", PQgetvalue(res, 0, 0),
@@ -180,10 +182,12 @@ enum MHD_Result alerts_list_get(struct request *rq)
 	struct list_query q = {.errors = &errors};
 	issues_init(&errors, rq->arena);
 	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect, &q);
+	if (q.oom)
+		return respond_oom(rq, "alerts_query");
 	if (errors.n)
-		return respond_request_problem(
-		    rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
-		    "one or more parameters are invalid; see errors", &errors);
+		return respond_problem(rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
+				       "one or more parameters are invalid; see errors", &errors,
+				       NULL);
 	return answer_json_cell(rq, SQL_LIST, 7, q.v);
 }
 
@@ -201,8 +205,8 @@ static bool valid_id(const char *s)
 
 static enum MHD_Result bad_id(struct request *rq)
 {
-	return respond_request_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such alert",
-				       "an alert id is a positive integer", NULL);
+	return respond_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such alert",
+			       "an alert id is a positive integer", NULL, NULL);
 }
 
 enum MHD_Result alerts_one_get(struct request *rq)
@@ -220,9 +224,9 @@ enum MHD_Result alerts_post_begin(struct request *rq)
 	if (!valid_id(rq->route_arg))
 		return bad_id(rq);
 	if (!ct || strncasecmp(ct, "application/json", 16) != 0 || (ct[16] && ct[16] != ';'))
-		return respond_request_problem(rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-					       "unsupported-media-type", "unsupported content type",
-					       "send Content-Type: application/json", NULL);
+		return respond_problem(rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				       "unsupported-media-type", "unsupported content type",
+				       "send Content-Type: application/json", NULL, NULL);
 	return MHD_YES;
 }
 
@@ -230,6 +234,7 @@ struct change {
 	const char *to;	  /* "acknowledged" or "closed" */
 	const char *from; /* the states it may leave, as a PostgreSQL array */
 	const char *note; /* points into the parsed body */
+	bool oom;	  /* an issue could not be recorded */
 };
 
 /* Parses {"action", "note"}; every problem goes into errors. */
@@ -238,28 +243,31 @@ static cJSON *parse_change(struct request *rq, struct change *c, struct issues *
 	static const struct json_limits lim = {.max_depth = 4, .max_string_bytes = 8192};
 	struct json_error jerr;
 	cJSON *doc = json_parse_strict(rq->body ? rq->body : "", rq->body_len, &lim, &jerr);
+	int rc = 0; /* 0, or -ENOMEM once an issue could not be recorded */
 	if (!doc || !cJSON_IsObject(doc)) {
-		issues_add(errors, "", "%s", doc ? "must be a JSON object" : jerr.message);
+		c->oom =
+		    issues_add(errors, "", "%s", doc ? "must be a JSON object" : jerr.message) < 0;
 		return doc;
 	}
 	for (const cJSON *m = doc->child; m; m = m->next)
 		if (strcmp(m->string, "action") != 0 && strcmp(m->string, "note") != 0)
-			issues_add(errors, m->string, "is not a member of an alert change");
+			rc |= issues_add(errors, m->string, "is not a member of an alert change");
 	const cJSON *action = json_get(doc, "action"), *note = json_get(doc, "note");
 	if (!cJSON_IsString(action))
-		issues_add(errors, "action", "must be \"acknowledge\" or \"close\"");
+		rc |= issues_add(errors, "action", "must be \"acknowledge\" or \"close\"");
 	else if (strcmp(action->valuestring, "acknowledge") == 0)
-		*c = (struct change){"acknowledged", "{open}", NULL};
+		*c = (struct change){"acknowledged", "{open}", NULL, false};
 	else if (strcmp(action->valuestring, "close") == 0)
-		*c = (struct change){"closed", "{open,acknowledged}", NULL};
+		*c = (struct change){"closed", "{open,acknowledged}", NULL, false};
 	else
-		issues_add(errors, "action", "must be \"acknowledge\" or \"close\"");
+		rc |= issues_add(errors, "action", "must be \"acknowledge\" or \"close\"");
 	if (!cJSON_IsString(note) || !note->valuestring[0])
-		issues_add(errors, "note", "is required: say why");
+		rc |= issues_add(errors, "note", "is required: say why");
 	else if (strlen(note->valuestring) > NOTE_MAX_CHARS * 4)
-		issues_add(errors, "note", "must be at most %d characters", NOTE_MAX_CHARS);
+		rc |= issues_add(errors, "note", "must be at most %d characters", NOTE_MAX_CHARS);
 	else
 		c->note = note->valuestring;
+	c->oom = rc < 0;
 	return doc;
 }
 
@@ -298,15 +306,19 @@ static int apply_change(PGconn *conn, const char *id, const char *actor, const s
 enum MHD_Result alerts_post_finish(struct request *rq)
 {
 	struct issues errors;
-	struct change c = {NULL, NULL, NULL};
+	struct change c = {NULL, NULL, NULL, false};
 	char actor[48], state[32] = "", detail[160];
 	issues_init(&errors, rq->arena);
 	cJSON *doc = parse_change(rq, &c, &errors);
+	if (c.oom) {
+		cJSON_Delete(doc);
+		return respond_oom(rq, "alert_change");
+	}
 	if (errors.n) {
 		cJSON_Delete(doc);
-		return respond_request_problem(
-		    rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid-change", "invalid alert change",
-		    "the body is not a valid change; see errors", &errors);
+		return respond_problem(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, "invalid-change",
+				       "invalid alert change",
+				       "the body is not a valid change; see errors", &errors, NULL);
 	}
 	PGconn *conn = dbpool_get(rq->server->readers, POOL_WAIT_MS);
 	if (!conn) {
@@ -324,8 +336,8 @@ enum MHD_Result alerts_post_finish(struct request *rq)
 	if (rc == 1) {
 		snprintf(detail, sizeof(detail), "the alert is %s; it cannot become %s", state,
 			 c.to);
-		return respond_request_problem(rq, MHD_HTTP_CONFLICT, "invalid-transition",
-					       "invalid state change", detail, NULL);
+		return respond_problem(rq, MHD_HTTP_CONFLICT, "invalid-transition",
+				       "invalid state change", detail, NULL, NULL);
 	}
 	log_event(LOG_INFO, "alert_state_changed", "alert=%s state=%s account=%lld", rq->route_arg,
 		  c.to, rq->account.id);

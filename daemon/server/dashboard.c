@@ -1,5 +1,6 @@
 /* The dashboard's static files. */
 #include "dashboard.h"
+#include "util.h"
 #include "request.h"
 #include "respond.h"
 #include "server.h"
@@ -78,8 +79,8 @@ bool dashboard_name_ok(const char *name, const char **ret_type)
 
 static enum MHD_Result not_found(struct request *rq)
 {
-	return respond_request_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such resource",
-				       "the dashboard has no such file", NULL);
+	return respond_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such resource",
+			       "the dashboard has no such file", NULL, NULL);
 }
 
 static void add_page_headers(struct MHD_Response *r, const char *type)
@@ -94,39 +95,15 @@ static void add_page_headers(struct MHD_Response *r, const char *type)
 	MHD_add_response_header(r, "Cache-Control", "no-cache");
 }
 
-/* Reads web_dir/name whole into a malloc'd buffer: 0, -ENOENT (missing,
- * not a regular file) or -EFBIG. */
+/* Reads web_dir/name whole into a malloc'd buffer: 0, or a negative errno
+ * (missing, a link, not a regular file, larger than DASHBOARD_MAX_FILE). */
 static int read_file(const char *dir, const char *name, char **ret_buf, size_t *ret_len)
 {
 	char path[4096];
-	struct stat st;
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
 		return -ENOENT;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -ENOENT;
-	int r = -ENOENT;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		goto out;
-	r = -EFBIG;
-	if (st.st_size > DASHBOARD_MAX_FILE)
-		goto out;
-	r = -ENOMEM;
-	char *buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		goto out;
-	ssize_t got = read(fd, buf, (size_t)st.st_size);
-	if (got != st.st_size) {
-		free(buf);
-		r = -EIO;
-		goto out;
-	}
-	*ret_buf = buf;
-	*ret_len = (size_t)got;
-	r = 0;
-out:
-	close(fd);
-	return r;
+	return util_read_file(path, DASHBOARD_MAX_FILE, UTIL_FILE_NOFOLLOW | UTIL_FILE_REGULAR,
+			      ret_buf, ret_len);
 }
 
 static enum MHD_Result serve(struct request *rq, const char *name)
@@ -142,7 +119,7 @@ static enum MHD_Result serve(struct request *rq, const char *name)
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(buf);
-		return MHD_NO;
+		return respond_oom(rq, "dashboard_file");
 	}
 	add_page_headers(r, type);
 	rq->status = MHD_HTTP_OK;

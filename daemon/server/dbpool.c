@@ -1,5 +1,6 @@
 /* Database pool: a fixed set of read connections behind one mutex. */
 #include "dbpool.h"
+#include "util.h"
 #include "log.h"
 
 #include <errno.h>
@@ -27,19 +28,12 @@ struct dbpool {
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
 	struct slot *slots;
-	long long next_attempt_ms;  /* monotonic time before which no connect is tried */
+	long long next_attempt_ms; /* monotonic time before which no connect is tried */
 	int backoff_ms;
-	long long max_age_ms;       /* 0: connections are kept however old */
+	long long max_age_ms; /* 0: connections are kept however old */
 	unsigned long reconnects, recycled;
 	bool ever_connected;
 };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct dbpool *dbpool_new(const char *conninfo, int size)
 {
@@ -140,7 +134,8 @@ static PGconn *connect_now(struct dbpool *p)
 	size_t n = strcspn(err, "\n");
 	snprintf(msg, sizeof(msg), "%.*s", (int)n, err);
 	char q[300];
-	log_event(LOG_WARNING, "db_connect_failed", "pool=read reason=\"%s\"", log_quote(q, sizeof(q), msg));
+	log_event(LOG_WARNING, "db_connect_failed", "pool=read reason=\"%s\"",
+		  log_quote(q, sizeof(q), msg));
 	PQfinish(c);
 	return NULL;
 }
@@ -158,19 +153,13 @@ void dbpool_set_max_age(struct dbpool *p, int max_age_s)
  * that a standby answers again. */
 static bool slot_too_old(const struct dbpool *p, const struct slot *s)
 {
-	return p->max_age_ms > 0 && now_ms() - s->opened_ms >= p->max_age_ms;
+	return p->max_age_ms > 0 && util_mono_ms() - s->opened_ms >= p->max_age_ms;
 }
 
 static int claim_slot(struct dbpool *p, int timeout_ms)
 {
 	struct timespec deadline;
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	util_realtime_after_ms(&deadline, timeout_ms);
 	for (;;) {
 		int free_idx = -1;
 		for (int i = 0; i < p->size; i++) {
@@ -212,8 +201,8 @@ static PGconn *connect_slot(struct dbpool *p, int i, bool recycling)
 
 	pthread_mutex_lock(&p->lock);
 	if (!c) {
-		p->next_attempt_ms = now_ms() + p->backoff_ms;
-		p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff_ms * 2;
+		p->next_attempt_ms = util_mono_ms() + p->backoff_ms;
+		p->backoff_ms = util_backoff_next(p->backoff_ms, BACKOFF_MAX_MS);
 		p->slots[i].busy = false;
 		pthread_cond_signal(&p->freed);
 	} else {
@@ -223,7 +212,7 @@ static PGconn *connect_slot(struct dbpool *p, int i, bool recycling)
 		p->backoff_ms = BACKOFF_MIN_MS;
 		p->next_attempt_ms = 0;
 		p->slots[i].conn = c;
-		p->slots[i].opened_ms = now_ms();
+		p->slots[i].opened_ms = util_mono_ms();
 	}
 	pthread_mutex_unlock(&p->lock);
 	return c;
@@ -255,7 +244,7 @@ PGconn *dbpool_get(struct dbpool *p, int timeout_ms)
 		PQfinish(c);
 		p->slots[i].conn = NULL;
 	}
-	if (now_ms() < p->next_attempt_ms) {
+	if (util_mono_ms() < p->next_attempt_ms) {
 		p->slots[i].busy = false;
 		pthread_mutex_unlock(&p->lock);
 		return NULL;
@@ -314,9 +303,9 @@ bool db_result_is_connection_error(PGconn *conn, const PGresult *res)
  * last sent: an idle primary writes no transactions, so the age of the last
  * replayed one would otherwise grow for nothing. */
 static const char *const SQL_REPLAY_LAG =
-	"SELECT CASE WHEN NOT pg_is_in_recovery()"
-	" OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
-	" ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END";
+    "SELECT CASE WHEN NOT pg_is_in_recovery()"
+    " OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+    " ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END";
 
 int dbpool_replay_lag(struct dbpool *p, int timeout_ms, double *ret_s)
 {

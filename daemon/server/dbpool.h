@@ -6,6 +6,8 @@
 #ifndef NW_DBPOOL_H
 #define NW_DBPOOL_H
 
+#include "util.h"
+
 #include <stdbool.h>
 
 #include <libpq-fe.h>
@@ -13,7 +15,7 @@
 struct dbpool;
 
 /* size connections to conninfo, opened lazily. NULL on out of memory. */
-struct dbpool *dbpool_new(const char *conninfo, int size);
+NW_MUSTCHECK struct dbpool *dbpool_new(const char *conninfo, int size);
 /* Closes every connection. All borrowed connections must have been returned. Accepts NULL. */
 void dbpool_free(struct dbpool *p);
 
@@ -49,7 +51,7 @@ PGconn *db_connect(const char *conninfo, const char *pool);
  * received is still to replay, 0 when it has replayed all it received or
  * is a primary. 0 and *ret_s, or -EAGAIN when no connection answered
  * within timeout_ms. */
-int dbpool_replay_lag(struct dbpool *p, int timeout_ms, double *ret_s);
+NW_MUSTCHECK int dbpool_replay_lag(struct dbpool *p, int timeout_ms, double *ret_s);
 
 /* True when a result's SQLSTATE (or a NULL result) means the connection, not the query, failed. */
 bool db_result_is_connection_error(PGconn *conn, const PGresult *res);

@@ -1,6 +1,7 @@
 /* Directory: account and premises look-ups for request threads, and the
  * account cache's listener. */
 #include "directory.h"
+#include "util.h"
 #include "dbpool.h"
 #include "log.h"
 #include "pseudonym.h"
@@ -42,17 +43,17 @@
 static const char *const SQL_LISTEN = "LISTEN needlewatch_auth";
 
 static const char *const SQL_ACCOUNT_BY_HASH =
-	"SELECT a.id, a.role, a.premises_id, p.setting, a.client_cert_sha256"
-	" FROM needlewatch.accounts a LEFT JOIN needlewatch.premises p ON p.id = a.premises_id"
-	" WHERE a.token_sha256 = $1 AND a.revoked_at IS NULL";
+    "SELECT a.id, a.role, a.premises_id, p.setting, a.client_cert_sha256"
+    " FROM needlewatch.accounts a LEFT JOIN needlewatch.premises p ON p.id = a.premises_id"
+    " WHERE a.token_sha256 = $1 AND a.revoked_at IS NULL";
 
 static const char *const SQL_ACCOUNT_BY_CLIENT_CERT =
-	"SELECT a.id, a.role, a.premises_id, p.setting, a.client_cert_sha256"
-	" FROM needlewatch.accounts a LEFT JOIN needlewatch.premises p ON p.id = a.premises_id"
-	" WHERE a.client_cert_sha256 = $1 AND a.revoked_at IS NULL";
+    "SELECT a.id, a.role, a.premises_id, p.setting, a.client_cert_sha256"
+    " FROM needlewatch.accounts a LEFT JOIN needlewatch.premises p ON p.id = a.premises_id"
+    " WHERE a.client_cert_sha256 = $1 AND a.revoked_at IS NULL";
 
 static const char *const SQL_PREMISES_BY_CODE =
-	"SELECT id, setting FROM needlewatch.premises WHERE code = $1";
+    "SELECT id, setting FROM needlewatch.premises WHERE code = $1";
 
 /* The account cache and its listener: set up by directory_cache_start()
  * before the HTTP threads start and torn down after they stop, so the
@@ -65,14 +66,7 @@ static struct listener {
 	int wake[2]; /* a byte written to wake[1] stops the thread */
 	PGconn *conn;
 	bool warned; /* "state=off" logged since the last connection */
-} *listener;
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+} * listener;
 
 static enum role role_from_text(const char *s)
 {
@@ -163,14 +157,14 @@ static int account_by(struct dbpool *pool, const char *sql, char kind, const cha
 
 	if (account_cache) {
 		snprintf(ck, sizeof(ck), "%c%s", kind, key);
-		if (tokencache_get(account_cache, ck, ret, mono_ms()) == 0)
+		if (tokencache_get(account_cache, ck, ret, util_mono_ms()) == 0)
 			return 0;
 		/* Taken before asking: an invalidation while we ask wins. */
 		generation = tokencache_generation(account_cache);
 	}
 	int r = account_from_db(pool, sql, key, ret);
 	if (r == 0 && account_cache)
-		tokencache_put(account_cache, ck, ret, generation, mono_ms());
+		tokencache_put(account_cache, ck, ret, generation, util_mono_ms());
 	return r;
 }
 
@@ -182,8 +176,7 @@ int directory_token_sha256(const char *authorization, char ret_hash[65])
 	return 0;
 }
 
-int directory_account_by_token(struct dbpool *pool, const char *authorization,
-			       struct account *ret)
+int directory_account_by_token(struct dbpool *pool, const char *authorization, struct account *ret)
 {
 	char hash[65];
 	if (directory_token_sha256(authorization, hash) < 0)
@@ -237,7 +230,7 @@ bool directory_ping(struct dbpool *pool)
 static void listener_off(struct listener *l, const char *why, bool lost)
 {
 	if (lost) {
-		tokencache_hold(account_cache, mono_ms() + CACHE_HOLD_MS);
+		tokencache_hold(account_cache, util_mono_ms() + CACHE_HOLD_MS);
 		log_event(LOG_WARNING, "token_cache", "state=held hold_s=%d reason=\"%s\"",
 			  CACHE_HOLD_MS / 1000, why);
 	} else if (!l->warned)
@@ -287,8 +280,7 @@ static void *listener_main(void *arg)
 		if (!l->conn && !listener_connect(l)) {
 			if (!listener_wait(l, backoff_ms))
 				break;
-			backoff_ms = backoff_ms * 2 > LISTEN_BACKOFF_MAX_MS ? LISTEN_BACKOFF_MAX_MS
-									    : backoff_ms * 2;
+			backoff_ms = util_backoff_next(backoff_ms, LISTEN_BACKOFF_MAX_MS);
 			continue;
 		}
 		backoff_ms = LISTEN_BACKOFF_MIN_MS;
@@ -349,7 +341,8 @@ void directory_cache_stop(void)
 {
 	if (listener) {
 		if (write(listener->wake[1], "x", 1) != 1)
-			log_event(LOG_WARNING, "token_cache", "reason=\"cannot wake the listener\"");
+			log_event(LOG_WARNING, "token_cache",
+				  "reason=\"cannot wake the listener\"");
 		pthread_join(listener->tid, NULL);
 		listener_free(listener);
 		listener = NULL;

@@ -178,6 +178,19 @@ static enum MHD_Result queue_fhir(struct MHD_Connection *c, unsigned status, con
 	return ret;
 }
 
+/* A request's FHIR answer: out of memory is answered 503 and counted, not
+ * a dropped connection. */
+static enum MHD_Result queue_fhir_rq(struct request *rq, unsigned status, const cJSON *res)
+{
+	char *s = res ? cJSON_PrintUnformatted(res) : NULL;
+	if (!s)
+		return respond_oom(rq, "fhir_answer");
+	rq->status = status;
+	enum MHD_Result ret = respond_text(rq->conn, status, FHIR_MEDIA_TYPE, s, strlen(s), NULL);
+	free(s);
+	return ret;
+}
+
 enum MHD_Result fhir_answer_problem(struct MHD_Connection *c, unsigned status, const cJSON *problem,
 				    const struct respond_extra *extra)
 {
@@ -257,8 +270,7 @@ static enum MHD_Result transaction_refused(struct request *rq, const cJSON *resu
 		add_issues(issues, "error", "invalid",
 			   cJSON_GetObjectItemCaseSensitive(r, "errors"));
 	}
-	rq->status = MHD_HTTP_UNPROCESSABLE_CONTENT;
-	enum MHD_Result ret = queue_fhir(rq->conn, rq->status, oo, NULL);
+	enum MHD_Result ret = queue_fhir_rq(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, oo);
 	cJSON_Delete(oo);
 	return ret;
 }
@@ -281,7 +293,7 @@ enum MHD_Result fhir_answer_bundle(struct request *rq, const cJSON *native, cons
 	if (!b || !entries || !slot) {
 		free(slot);
 		cJSON_Delete(b);
-		return MHD_NO;
+		return respond_oom(rq, "fhir_answer");
 	}
 	cJSON_ArrayForEach(r, results)
 	{
@@ -294,8 +306,7 @@ enum MHD_Result fhir_answer_bundle(struct request *rq, const cJSON *native, cons
 	for (int i = 0; i < n_entries; i++)
 		cJSON_AddItemToArray(entries, slot[i] ? slot[i] : entry_for_other());
 	free(slot);
-	rq->status = MHD_HTTP_OK;
-	enum MHD_Result ret = queue_fhir(rq->conn, MHD_HTTP_OK, b, NULL);
+	enum MHD_Result ret = queue_fhir_rq(rq, MHD_HTTP_OK, b);
 	cJSON_Delete(b);
 	return ret;
 }
@@ -391,8 +402,7 @@ enum MHD_Result fhir_answer_metadata(struct request *rq)
 	cJSON_AddItemToArray(fmt, cJSON_CreateString(FHIR_MEDIA_TYPE));
 	cJSON *rest = cJSON_AddArrayToObject(cs, "rest");
 	cJSON_AddItemToArray(rest, capability_rest());
-	rq->status = MHD_HTTP_OK;
-	enum MHD_Result ret = queue_fhir(rq->conn, MHD_HTTP_OK, cs, NULL);
+	enum MHD_Result ret = queue_fhir_rq(rq, MHD_HTTP_OK, cs);
 	cJSON_Delete(cs);
 	return ret;
 }

@@ -70,36 +70,41 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 	return MHD_YES;
 }
 
-static void check_week(struct issues *errors, const char *field, const char *v, long *ret)
+/* 0, or -ENOMEM when the issue could not be recorded. */
+static int check_week(struct issues *errors, const char *field, const char *v, long *ret)
 {
 	struct iso_week w;
-	if (isoweek_parse(v, &w, NULL) == 0)
+	if (isoweek_parse(v, &w, NULL) == 0) {
 		*ret = isoweek_monday(w);
-	else
-		issues_add(errors, field, "must be an ISO week like 2026-W12");
+		return 0;
+	}
+	return issues_add(errors, field, "must be an ISO week like 2026-W12");
 }
 
-static void check_query(struct funnel_query *q, struct issues *errors)
+/* Every problem goes into errors; 0, or -ENOMEM when one could not be. */
+static int check_query(struct funnel_query *q, struct issues *errors)
 {
+	int rc = 0;
 	static const char *const settings[] = {"medical_clinic", "salon", "home", "mobile",
 					       "unknown"};
 	bool known = false;
 	for (size_t i = 0; q->setting && i < sizeof(settings) / sizeof(settings[0]); i++)
 		known |= strcmp(q->setting, settings[i]) == 0;
 	if (!known)
-		issues_add(errors, "setting",
-			   "must be medical_clinic, salon, home, mobile or unknown");
+		rc |= issues_add(errors, "setting",
+				 "must be medical_clinic, salon, home, mobile or unknown");
 	if (!q->group || !q->group[0] || strlen(q->group) > 64)
-		issues_add(errors, "complication", "must be a complication group, or any");
+		rc |= issues_add(errors, "complication", "must be a complication group, or any");
 	struct iso_week last = week_last_complete((int64_t)time(NULL));
 	q->to_day = isoweek_monday(last);
 	if (q->to)
-		check_week(errors, "to", q->to, &q->to_day);
+		rc |= check_week(errors, "to", q->to, &q->to_day);
 	q->from_day = q->to_day - 7L * (DEFAULT_WEEKS - 1);
 	if (q->from)
-		check_week(errors, "from", q->from, &q->from_day);
-	if (!errors->n && q->from_day > q->to_day)
-		issues_add(errors, "from", "must not be after to");
+		rc |= check_week(errors, "from", q->from, &q->from_day);
+	if (!rc && !errors->n && q->from_day > q->to_day)
+		rc |= issues_add(errors, "from", "must not be after to");
+	return rc;
 }
 
 /* Lower and upper limits at probability pair (lo, hi) for n procedures. */
@@ -217,28 +222,28 @@ enum MHD_Result funnel_get(struct request *rq)
 	char a[ISOWEEK_DATE_LEN], b[ISOWEEK_DATE_LEN];
 	issues_init(&errors, rq->arena);
 	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect, &q);
-	check_query(&q, &errors);
+	if (check_query(&q, &errors) < 0)
+		return respond_oom(rq, "funnel_query");
 	if (errors.n)
-		return respond_request_problem(
-		    rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
-		    "one or more parameters are invalid; see errors", &errors);
+		return respond_problem(rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
+				       "one or more parameters are invalid; see errors", &errors,
+				       NULL);
 	isoweek_format_date(q.from_day, a);
 	isoweek_format_date(q.to_day, b);
 	const char *params[4] = {q.setting, q.group, a, b};
 	PGconn *conn = dbpool_get(rq->server->readers, POOL_WAIT_MS);
 	if (!conn)
-		return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
-					       "database-unavailable", "database unavailable",
-					       "retry later", NULL);
+		return respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
+				       "database unavailable", "retry later", NULL, NULL);
 	PGresult *res = PQexecParams(conn, SQL_FUNNEL, 4, NULL, params, NULL, NULL, 0);
 	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
 	dbpool_put(rq->server->readers, conn, !ok && db_result_is_connection_error(conn, res));
 	cJSON *j = ok ? build(&q, res) : NULL;
 	PQclear(res);
 	if (!j)
-		return respond_request_problem(
-		    rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable", "funnel unavailable",
-		    "the funnel could not be computed; retry later", NULL);
+		return respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
+				       "funnel unavailable",
+				       "the funnel could not be computed; retry later", NULL, NULL);
 	rq->status = MHD_HTTP_OK;
 	enum MHD_Result ret = respond_json(rq->conn, MHD_HTTP_OK, j, NULL);
 	cJSON_Delete(j);

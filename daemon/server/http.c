@@ -9,6 +9,7 @@
  * MHD's connection timeout only ends silent connections: reqtimeout.c gives
  * each request a deadline for its header and a minimum rate for its body. */
 #include "http.h"
+#include "util.h"
 #include "connstate.h"
 #include "framing.h"
 #include "log.h"
@@ -51,21 +52,17 @@ struct http {
 
 static char *read_file(const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	char *buf = malloc(PEM_MAX + 1);
-	size_t n = buf ? fread(buf, 1, PEM_MAX + 1, f) : 0;
-	fclose(f);
-	if (!buf || n == 0 || n > PEM_MAX) {
+	char *buf = NULL;
+	size_t n = 0;
+	int r = util_read_file(path, PEM_MAX, 0, &buf, &n);
+	if (r == 0 && n > 0)
+		return buf;
+	free(buf);
+	if (r == -EFBIG || r == 0)
 		snprintf(err, errlen, "%s: empty, unreadable or larger than 1 MiB", path);
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	return buf;
+	else
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+	return NULL;
 }
 
 static int parse_address(struct http *h, const char *addr, int port)
@@ -144,8 +141,8 @@ static void notify_connection(void *cls, struct MHD_Connection *conn, void **soc
 	*socket_context = NULL;
 }
 
-static struct MHD_Daemon *start_daemon(struct http *h, struct server *s,
-				       const struct config *cfg, int family)
+static struct MHD_Daemon *start_daemon(struct http *h, struct server *s, const struct config *cfg,
+				       int family)
 {
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_TLS | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ERROR_LOG | (family == AF_INET6 ? MHD_USE_IPv6 : 0);

@@ -109,18 +109,18 @@ enum MHD_Result ingest_post_begin(struct request *rq)
 	enum body_format f = body_format_of(ct);
 
 	if (f == FORMAT_UNKNOWN || (f == FORMAT_CSV && foreign_charset(ct))) {
-		rq->status = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
 		return respond_problem(
-		    c, rq->status, "unsupported-media-type", "unsupported content type",
+		    rq, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type",
+		    "unsupported content type",
 		    f == FORMAT_CSV ? "send CSV as UTF-8 (Excel: \"CSV UTF-8\")"
 				    : "send application/json, application/x-ndjson, text/csv "
 				      "or application/fhir+json",
 		    NULL, NULL);
 	}
 	if (cl && strtoull(cl, NULL, 10) > cfg(rq)->max_body_bytes) {
-		rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
-		return respond_problem(c, rq->status, "body-too-large", "request body too large",
-				       "the body exceeds max_body_bytes", NULL, NULL);
+		return respond_problem(rq, MHD_HTTP_CONTENT_TOO_LARGE, "body-too-large",
+				       "request body too large", "the body exceeds max_body_bytes",
+				       NULL, NULL);
 	}
 	return MHD_YES;
 }
@@ -276,8 +276,8 @@ static void prepare_item(struct request *rq, struct ingest *ing, struct ingest_i
 	/* A single report is checked against the stored activity (schema/013);
 	 * a batch is not, to keep one query per report off its path. */
 	if (rc == 0 && ing->single && place.premises_id)
-		plausibility_warn_report(rq->server->readers, place.premises_id,
-					 origin.premises_id, &it->report, &it->warnings);
+		plausibility_warn_report(rq->server->readers, place.premises_id, origin.premises_id,
+					 &it->report, &it->warnings);
 	if (rc == 0 && store_item_init(&ing->store[ing->n_store], rq->arena, &it->report, &origin,
 				       &place, body, &it->warnings) < 0)
 		rc = -ENOMEM;
@@ -331,7 +331,7 @@ static enum MHD_Result submit(struct request *rq, struct ingest *ing)
 	if (ing->rc == -EAGAIN)
 		return ingest_answer_unavailable(rq, ing);
 	if (ing->rc)
-		return MHD_NO;
+		return respond_oom(rq, "ingest"); /* nothing was queued: none stored */
 	rq->handler_state = ing;
 	/* A FHIR transaction is all or nothing: one refused entry, none stored. */
 	if (ing->fhir_type && strcmp(ing->fhir_type, "transaction") == 0 && ing->n_store < ing->n) {
@@ -403,7 +403,7 @@ static enum MHD_Result read_json_array(struct request *rq, cJSON *doc)
 			take_json(rq, ing, &ing->items[i++], el);
 	}
 	cJSON_Delete(doc);
-	return ing ? submit(rq, ing) : MHD_NO;
+	return ing ? submit(rq, ing) : respond_oom(rq, "ingest");
 }
 
 /* application/json: one report (an object), or an array of them. */
@@ -424,7 +424,7 @@ static enum MHD_Result read_json(struct request *rq)
 	if (ing)
 		take_json(rq, ing, &ing->items[0], doc);
 	cJSON_Delete(doc);
-	return ing ? submit(rq, ing) : MHD_NO;
+	return ing ? submit(rq, ing) : respond_oom(rq, "ingest");
 }
 
 bool ingest_blank_line(const char *p, size_t len)
@@ -443,14 +443,18 @@ static void ndjson_line(struct request *rq, struct ingest *ing, struct ingest_it
 	struct json_error jerr;
 	cJSON *doc = json_parse_strict(p, len, &lim, &jerr);
 
+	int rc = 0;
+
 	if (!doc)
-		issues_add(&it->errors, "", "not valid JSON at byte %zu of the line: %s",
-			   jerr.offset, jerr.message);
+		rc = issues_add(&it->errors, "", "not valid JSON at byte %zu of the line: %s",
+				jerr.offset, jerr.message);
 	else if (!cJSON_IsObject(doc))
-		issues_add(&it->errors, "", "a report must be a JSON object");
+		rc = issues_add(&it->errors, "", "a report must be a JSON object");
 	else
 		take_json(rq, ing, it, doc);
 	cJSON_Delete(doc);
+	if (rc < 0)
+		ing->rc = rc; /* a rejection without its reason is not answered */
 }
 
 /* application/x-ndjson: one report per non-blank line. */
@@ -471,7 +475,7 @@ static enum MHD_Result read_ndjson(struct request *rq)
 		return ingest_too_large(rq);
 	struct ingest *ing = ingest_new(rq, FORMAT_NDJSON, SOURCE_NDJSON, n, false);
 	if (!ing)
-		return MHD_NO;
+		return respond_oom(rq, "ingest");
 	while (p < end && !ing->rc) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		size_t len = (size_t)((eol ? eol : end) - p);
@@ -556,7 +560,7 @@ static enum MHD_Result read_csv(struct request *rq)
 	if (ing)
 		take_csv(rq, ing, &rc);
 	report_csv_free(&rc);
-	return ing ? submit(rq, ing) : MHD_NO;
+	return ing ? submit(rq, ing) : respond_oom(rq, "ingest");
 }
 
 /* The mapped FHIR resources: mapping issues come first. Takes fd's trees. */
@@ -596,7 +600,7 @@ static enum MHD_Result read_fhir(struct request *rq)
 	if (rc == -E2BIG)
 		return ingest_too_large(rq);
 	if (rc < 0)
-		return MHD_NO;
+		return respond_oom(rq, "fhir_map");
 	struct ingest *ing = ingest_new(rq, FORMAT_FHIR, SOURCE_FHIR, fd.n, !fd.bundle);
 	if (ing) {
 		ing->fhir_type = arena_strdup(rq->arena, fd.bundle_type);
@@ -604,7 +608,7 @@ static enum MHD_Result read_fhir(struct request *rq)
 		take_fhir(rq, ing, &fd);
 	}
 	fhir_doc_free(&fd);
-	return ing ? submit(rq, ing) : MHD_NO;
+	return ing ? submit(rq, ing) : respond_oom(rq, "ingest");
 }
 
 enum MHD_Result ingest_post_finish(struct request *rq)

@@ -21,7 +21,7 @@ enum MHD_Result ingest_problem(struct request *rq, unsigned status, const char *
 {
 	if (status == MHD_HTTP_BAD_REQUEST || status == MHD_HTTP_UNPROCESSABLE_CONTENT)
 		metrics_count_report(rq->server->metrics, OUTCOME_REJECTED, 1);
-	return respond_request_problem(rq, status, type, title, detail, errors);
+	return respond_problem(rq, status, type, title, detail, errors, NULL);
 }
 
 enum MHD_Result ingest_too_large(struct request *rq)
@@ -29,9 +29,8 @@ enum MHD_Result ingest_too_large(struct request *rq)
 	char detail[120];
 	snprintf(detail, sizeof(detail), "a batch may hold at most %d reports; split it",
 		 rq->snap->cfg.max_batch_reports);
-	rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
-	return respond_problem(rq->conn, rq->status, "batch-too-large", "too many reports", detail,
-			       NULL, NULL);
+	return respond_problem(rq, MHD_HTTP_CONTENT_TOO_LARGE, "batch-too-large",
+			       "too many reports", detail, NULL, NULL);
 }
 
 enum MHD_Result ingest_answer_invalid(struct request *rq, const struct issues *errors)
@@ -69,8 +68,9 @@ static enum MHD_Result answer_stored(struct request *rq, const struct ingest *in
 
 	cJSON_Delete(w);
 	free(wtext);
+	/* Stored already: a retry is answered as a duplicate. */
 	if (!text)
-		return MHD_NO;
+		return respond_oom(rq, "ingest_answer");
 	snprintf(location, sizeof(location), "/v1/reports/%lld", si->id);
 	rq->status = status;
 	metrics_count_report(rq->server->metrics,

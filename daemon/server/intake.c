@@ -119,9 +119,8 @@ static enum MHD_Result too_many_values(struct request *rq, size_t max_values)
 		 "the body holds more than %zu values (JSON values or CSV cells: %d per report "
 		 "a batch may hold); send fewer or smaller reports",
 		 max_values, VALUES_PER_REPORT);
-	rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
-	return respond_problem(rq->conn, rq->status, "too-many-values", "too many values", detail,
-			       NULL, NULL);
+	return respond_problem(rq, MHD_HTTP_CONTENT_TOO_LARGE, "too-many-values", "too many values",
+			       detail, NULL, NULL);
 }
 
 bool intake_measure(struct request *rq, size_t *ret_cost, enum MHD_Result *ret_answer)

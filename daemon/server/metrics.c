@@ -4,6 +4,7 @@
  * that are not counters (process, database, certificate) are read when
  * /metrics is scraped, so they cost nothing between scrapes. */
 #include "metrics.h"
+#include "util.h"
 #include "admission.h"
 #include "dbpool.h"
 #include "ratelimit.h"
@@ -30,25 +31,32 @@
 #define CERT_FILE_MAX (1024 * 1024)
 
 static const char *const SQL_REFRESHED_AT =
-	"SELECT extract(epoch FROM refreshed_at)::float8 FROM summary.refresh_state";
+    "SELECT extract(epoch FROM refreshed_at)::float8 FROM summary.refresh_state";
 
 /* The statuses we answer with; anything else is counted as "other". */
-static const unsigned STATUSES[] = {200, 201, 400, 401, 403, 404, 405, 409, 413,
-				    415, 422, 429, 500, 503};
+static const unsigned STATUSES[] = {200, 201, 400, 401, 403, 404, 405,
+				    409, 413, 415, 422, 429, 500, 503};
 #define NSTATUS (sizeof(STATUSES) / sizeof(STATUSES[0]) + 1)
 
 static const char *const ROUTE_NAMES[ROUTE_COUNT] = {
-	[ROUTE_UNKNOWN] = "other",        [ROUTE_HEALTHZ] = "healthz",
-	[ROUTE_READYZ] = "readyz",        [ROUTE_METRICS] = "metrics",
-	[ROUTE_REPORTS_POST] = "reports_post", [ROUTE_REPORT_GET] = "report_get",
-	[ROUTE_ACTIVITY_POST] = "activity_post", [ROUTE_SUMMARIES_GET] = "summaries_get",
-	[ROUTE_PREMISES_ME_GET] = "premises_me_get",
-	[ROUTE_ALERTS_GET] = "alerts_get", [ROUTE_ALERT_GET] = "alert_get",
-	[ROUTE_ALERT_POST] = "alert_post", [ROUTE_FUNNEL_GET] = "funnel_get",
-	[ROUTE_SESSION] = "session",      [ROUTE_DASHBOARD] = "dashboard",
-	[ROUTE_FHIR_METADATA] = "fhir_metadata",
-	[ROUTE_PREMISES_WEEKS_GET] = "premises_weeks_get",
-	[ROUTE_COMPLETENESS_GET] = "completeness_get",
+    [ROUTE_UNKNOWN] = "other",
+    [ROUTE_HEALTHZ] = "healthz",
+    [ROUTE_READYZ] = "readyz",
+    [ROUTE_METRICS] = "metrics",
+    [ROUTE_REPORTS_POST] = "reports_post",
+    [ROUTE_REPORT_GET] = "report_get",
+    [ROUTE_ACTIVITY_POST] = "activity_post",
+    [ROUTE_SUMMARIES_GET] = "summaries_get",
+    [ROUTE_PREMISES_ME_GET] = "premises_me_get",
+    [ROUTE_ALERTS_GET] = "alerts_get",
+    [ROUTE_ALERT_GET] = "alert_get",
+    [ROUTE_ALERT_POST] = "alert_post",
+    [ROUTE_FUNNEL_GET] = "funnel_get",
+    [ROUTE_SESSION] = "session",
+    [ROUTE_DASHBOARD] = "dashboard",
+    [ROUTE_FHIR_METADATA] = "fhir_metadata",
+    [ROUTE_PREMISES_WEEKS_GET] = "premises_weeks_get",
+    [ROUTE_COMPLETENESS_GET] = "completeness_get",
 };
 
 static const char *const OUTCOME_NAMES[OUTCOME_COUNT] = {"accepted", "duplicate", "rejected"};
@@ -62,7 +70,8 @@ struct metrics {
 	atomic_ulong sources[SOURCE_COUNT];
 	atomic_ulong dropped[DEADLINE_REASON_COUNT];
 	atomic_ulong auth_refused, auth_blocks;
-	double start_time;            /* Unix time of metrics_new(), written once */
+	atomic_ulong oom;	      /* requests answered 503 for want of memory (respond_oom) */
+	double start_time;	      /* Unix time of metrics_new(), written once */
 	_Atomic long long tls_expiry; /* Unix time; 0 until known */
 };
 
@@ -86,13 +95,12 @@ static long long cert_file_expiry(const char *path)
 	gnutls_x509_crt_t crt[1];
 	unsigned n = 1;
 	long long expiry = -1;
-	FILE *f = path ? fopen(path, "rb") : NULL;
-	if (!f)
+	char *buf = NULL;
+	size_t len = 0;
+	/* Larger than the daemon itself would load (tls.c): no expiry to show. */
+	if (!path || util_read_file(path, CERT_FILE_MAX, 0, &buf, &len) < 0)
 		return -1;
-	unsigned char *buf = malloc(CERT_FILE_MAX);
-	size_t len = buf ? fread(buf, 1, CERT_FILE_MAX, f) : 0;
-	fclose(f);
-	data.data = buf;
+	data.data = (unsigned char *)buf;
 	data.size = (unsigned)len;
 	if (len > 0 && gnutls_x509_crt_list_import(crt, &n, &data, GNUTLS_X509_FMT_PEM,
 						   GNUTLS_X509_CRT_LIST_IMPORT_FAIL_IF_EXCEED) < 0)
@@ -162,9 +170,26 @@ void metrics_count_auth_refused(struct metrics *m, bool first)
 		atomic_fetch_add(&m->auth_blocks, 1);
 }
 
+void metrics_count_oom(struct metrics *m)
+{
+	if (m)
+		atomic_fetch_add(&m->oom, 1);
+}
+
+static void render_oom(struct metrics *m, FILE *f)
+{
+	fprintf(f,
+		"# HELP needlewatch_out_of_memory_total Requests answered 503 because memory "
+		"ran out while they were handled (each logged as event=oom).\n"
+		"# TYPE needlewatch_out_of_memory_total counter\n"
+		"needlewatch_out_of_memory_total %lu\n",
+		atomic_load(&m->oom));
+}
+
 static void render_auth_failures(struct metrics *m, struct server *s, FILE *f)
 {
-	fprintf(f, "# HELP needlewatch_auth_refused_total Requests refused 429, unauthenticated, "
+	fprintf(f,
+		"# HELP needlewatch_auth_refused_total Requests refused 429, unauthenticated, "
 		"for their address's failed authentications (auth_failures_per_minute).\n"
 		"# TYPE needlewatch_auth_refused_total counter\n"
 		"needlewatch_auth_refused_total %lu\n"
@@ -184,7 +209,8 @@ static void render_dropped(struct metrics *m, FILE *f)
 {
 	fputs("# HELP needlewatch_connections_dropped_total Connections ended for sending their "
 	      "request too slowly.\n"
-	      "# TYPE needlewatch_connections_dropped_total counter\n", f);
+	      "# TYPE needlewatch_connections_dropped_total counter\n",
+	      f);
 	for (int r = 0; r < DEADLINE_REASON_COUNT; r++)
 		fprintf(f, "needlewatch_connections_dropped_total{reason=\"%s\"} %lu\n",
 			deadline_reason_name((enum deadline_reason)r), atomic_load(&m->dropped[r]));
@@ -193,17 +219,22 @@ static void render_dropped(struct metrics *m, FILE *f)
 static void render_requests(struct metrics *m, FILE *f)
 {
 	fputs("# HELP needlewatch_http_requests_total HTTP requests by route and status.\n"
-	      "# TYPE needlewatch_http_requests_total counter\n", f);
+	      "# TYPE needlewatch_http_requests_total counter\n",
+	      f);
 	for (int r = 0; r < ROUTE_COUNT; r++) {
 		for (size_t s = 0; s < NSTATUS; s++) {
 			unsigned long v = atomic_load(&m->requests[r][s]);
 			if (!v)
 				continue;
 			if (s < NSTATUS - 1)
-				fprintf(f, "needlewatch_http_requests_total{route=\"%s\",status=\"%u\"} %lu\n",
+				fprintf(f,
+					"needlewatch_http_requests_total{route=\"%s\",status=\"%"
+					"u\"} %lu\n",
 					ROUTE_NAMES[r], STATUSES[s], v);
 			else
-				fprintf(f, "needlewatch_http_requests_total{route=\"%s\",status=\"other\"} %lu\n",
+				fprintf(f,
+					"needlewatch_http_requests_total{route=\"%s\",status="
+					"\"other\"} %lu\n",
 					ROUTE_NAMES[r], v);
 		}
 	}
@@ -212,24 +243,28 @@ static void render_requests(struct metrics *m, FILE *f)
 static void render_writer(struct server *s, FILE *f)
 {
 	/* The writer's buckets are 1, 2, 5, 10, 25, 50, 100 ms and more. */
-	static const char *const s_le[] = {"0.001", "0.002", "0.005", "0.01", "0.025",
-					   "0.05",  "0.1",   "+Inf"};
+	static const char *const s_le[] = {"0.001", "0.002", "0.005", "0.01",
+					   "0.025", "0.05",  "0.1",   "+Inf"};
 	static const char *const size_le[] = {"1", "10", "50", "100", "500", "+Inf"};
 	struct writer_stats ws;
 	unsigned long cum = 0;
 
 	writer_get_stats(s->writer, &ws);
 	fputs("# HELP needlewatch_commit_duration_seconds Group-commit transaction time.\n"
-	      "# TYPE needlewatch_commit_duration_seconds histogram\n", f);
+	      "# TYPE needlewatch_commit_duration_seconds histogram\n",
+	      f);
 	for (int i = 0; i < 8; i++) {
 		cum += ws.commit_ms_buckets[i];
-		fprintf(f, "needlewatch_commit_duration_seconds_bucket{le=\"%s\"} %lu\n", s_le[i], cum);
+		fprintf(f, "needlewatch_commit_duration_seconds_bucket{le=\"%s\"} %lu\n", s_le[i],
+			cum);
 	}
-	fprintf(f, "needlewatch_commit_duration_seconds_sum %.6f\n"
+	fprintf(f,
+		"needlewatch_commit_duration_seconds_sum %.6f\n"
 		"needlewatch_commit_duration_seconds_count %lu\n",
 		ws.commit_ms_total / 1000.0, ws.batches);
 	fputs("# HELP needlewatch_batch_reports Reports per group commit.\n"
-	      "# TYPE needlewatch_batch_reports histogram\n", f);
+	      "# TYPE needlewatch_batch_reports histogram\n",
+	      f);
 	cum = 0;
 	for (int i = 0; i < 6; i++) {
 		cum += ws.batch_size_buckets[i];
@@ -237,11 +272,14 @@ static void render_writer(struct server *s, FILE *f)
 	}
 	fprintf(f, "needlewatch_batch_reports_sum %lu\nneedlewatch_batch_reports_count %lu\n",
 		ws.reports, ws.batches);
-	fprintf(f, "# HELP needlewatch_commit_failures_total Group commits that failed (their "
+	fprintf(f,
+		"# HELP needlewatch_commit_failures_total Group commits that failed (their "
 		"requests were answered 503).\n"
 		"# TYPE needlewatch_commit_failures_total counter\n"
-		"needlewatch_commit_failures_total %lu\n", ws.commit_failures);
-	fprintf(f, "# HELP needlewatch_db_reconnects_total Database reconnections.\n"
+		"needlewatch_commit_failures_total %lu\n",
+		ws.commit_failures);
+	fprintf(f,
+		"# HELP needlewatch_db_reconnects_total Database reconnections.\n"
 		"# TYPE needlewatch_db_reconnects_total counter\n"
 		"needlewatch_db_reconnects_total{pool=\"writer\"} %lu\n"
 		"needlewatch_db_reconnects_total{pool=\"read\"} %lu\n",
@@ -250,7 +288,8 @@ static void render_writer(struct server *s, FILE *f)
 
 static void render_build_info(FILE *f)
 {
-	fprintf(f, "# HELP needlewatch_build_info The running needlewatchd's version (always 1).\n"
+	fprintf(f,
+		"# HELP needlewatch_build_info The running needlewatchd's version (always 1).\n"
 		"# TYPE needlewatch_build_info gauge\n"
 		"needlewatch_build_info{version=\"%s\",libmicrohttpd=\"%s\",gnutls=\"%s\"} 1\n",
 		NW_VERSION, MHD_get_version(), gnutls_check_version(NULL));
@@ -285,20 +324,25 @@ static void render_process(struct metrics *m, FILE *f)
 	getrusage(RUSAGE_SELF, &ru);
 	double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
 		     ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
-	fprintf(f, "# HELP process_start_time_seconds Start time of the process since the Unix epoch.\n"
-		"# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.3f\n"
-		"# HELP process_cpu_seconds_total User and system CPU time spent.\n"
-		"# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %.3f\n"
-		"# HELP process_resident_memory_bytes Resident memory size.\n"
-		"# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %ld\n"
-		"# HELP process_virtual_memory_bytes Virtual memory size.\n"
-		"# TYPE process_virtual_memory_bytes gauge\nprocess_virtual_memory_bytes %ld\n",
-		m->start_time, cpu, resident * page, pages * page);
+	fprintf(
+	    f,
+	    "# HELP process_start_time_seconds Start time of the process since the Unix epoch.\n"
+	    "# TYPE process_start_time_seconds gauge\nprocess_start_time_seconds %.3f\n"
+	    "# HELP process_cpu_seconds_total User and system CPU time spent.\n"
+	    "# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total %.3f\n"
+	    "# HELP process_resident_memory_bytes Resident memory size.\n"
+	    "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %ld\n"
+	    "# HELP process_virtual_memory_bytes Virtual memory size.\n"
+	    "# TYPE process_virtual_memory_bytes gauge\nprocess_virtual_memory_bytes %ld\n",
+	    m->start_time, cpu, resident * page, pages * page);
 	if (fds >= 0)
-		fprintf(f, "# HELP process_open_fds Open file descriptors.\n"
-			"# TYPE process_open_fds gauge\nprocess_open_fds %ld\n", fds);
+		fprintf(f,
+			"# HELP process_open_fds Open file descriptors.\n"
+			"# TYPE process_open_fds gauge\nprocess_open_fds %ld\n",
+			fds);
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		fprintf(f, "# HELP process_max_fds Limit on open file descriptors.\n"
+		fprintf(f,
+			"# HELP process_max_fds Limit on open file descriptors.\n"
 			"# TYPE process_max_fds gauge\nprocess_max_fds %llu\n",
 			(unsigned long long)rl.rlim_cur);
 }
@@ -308,16 +352,19 @@ static void render_process(struct metrics *m, FILE *f)
 static void render_database(struct server *s, FILE *f)
 {
 	PGconn *conn = dbpool_get(s->readers, METRICS_DB_WAIT_MS);
-	PGresult *res = conn ? PQexecParams(conn, SQL_REFRESHED_AT, 0, NULL, NULL, NULL, NULL, 0)
-			     : NULL;
+	PGresult *res =
+	    conn ? PQexecParams(conn, SQL_REFRESHED_AT, 0, NULL, NULL, NULL, NULL, 0) : NULL;
 	bool up = PQresultStatus(res) == PGRES_TUPLES_OK;
 	if (conn)
 		dbpool_put(s->readers, conn, !up && db_result_is_connection_error(conn, res));
-	fprintf(f, "# HELP needlewatch_database_up Whether the database answered this scrape's "
+	fprintf(f,
+		"# HELP needlewatch_database_up Whether the database answered this scrape's "
 		"query (1) or not (0).\n"
-		"# TYPE needlewatch_database_up gauge\nneedlewatch_database_up %d\n", up ? 1 : 0);
+		"# TYPE needlewatch_database_up gauge\nneedlewatch_database_up %d\n",
+		up ? 1 : 0);
 	if (up && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-		fprintf(f, "# HELP needlewatch_summaries_last_refresh_timestamp_seconds When the "
+		fprintf(f,
+			"# HELP needlewatch_summaries_last_refresh_timestamp_seconds When the "
 			"summary tables were last refreshed successfully.\n"
 			"# TYPE needlewatch_summaries_last_refresh_timestamp_seconds gauge\n"
 			"needlewatch_summaries_last_refresh_timestamp_seconds %s\n",
@@ -330,10 +377,12 @@ static void render_tls(struct metrics *m, FILE *f)
 	long long t = atomic_load(&m->tls_expiry);
 	if (t <= 0)
 		return;
-	fprintf(f, "# HELP needlewatch_tls_certificate_expiry_timestamp_seconds When the served "
+	fprintf(f,
+		"# HELP needlewatch_tls_certificate_expiry_timestamp_seconds When the served "
 		"TLS certificate expires (notAfter).\n"
 		"# TYPE needlewatch_tls_certificate_expiry_timestamp_seconds gauge\n"
-		"needlewatch_tls_certificate_expiry_timestamp_seconds %lld\n", t);
+		"needlewatch_tls_certificate_expiry_timestamp_seconds %lld\n",
+		t);
 }
 
 /* What a reader of db_read_conninfo may not see yet; NaN when its database
@@ -345,21 +394,26 @@ static void render_replay_lag(struct server *s, FILE *f)
 	bool known = dbpool_replay_lag(s->replicas, REPLAY_LAG_WAIT_MS, &lag) == 0;
 	fputs("# HELP needlewatch_db_replay_lag_seconds How far the read connection's database"
 	      " (db_read_conninfo) lags the primary; 0 on a primary.\n"
-	      "# TYPE needlewatch_db_replay_lag_seconds gauge\n", f);
+	      "# TYPE needlewatch_db_replay_lag_seconds gauge\n",
+	      f);
 	if (known)
 		fprintf(f, "needlewatch_db_replay_lag_seconds %.3f\n", lag);
 	else
 		fputs("needlewatch_db_replay_lag_seconds NaN\n", f);
 	struct writer_stats ws;
 	writer_get_stats(s->writer, &ws);
-	fprintf(f, "# HELP needlewatch_batches_rechecked_total Batches whose COMMIT outcome was"
+	fprintf(f,
+		"# HELP needlewatch_batches_rechecked_total Batches whose COMMIT outcome was"
 		" unknown, looked up again by idempotency key.\n"
 		"# TYPE needlewatch_batches_rechecked_total counter\n"
-		"needlewatch_batches_rechecked_total %lu\n", ws.rechecks);
-	fprintf(f, "# HELP needlewatch_db_read_recycled_total Read connections closed for their"
+		"needlewatch_batches_rechecked_total %lu\n",
+		ws.rechecks);
+	fprintf(f,
+		"# HELP needlewatch_db_read_recycled_total Read connections closed for their"
 		" age (db_read_max_age_s) and opened again.\n"
 		"# TYPE needlewatch_db_read_recycled_total counter\n"
-		"needlewatch_db_read_recycled_total %lu\n", dbpool_recycled(s->replicas));
+		"needlewatch_db_read_recycled_total %lu\n",
+		dbpool_recycled(s->replicas));
 }
 
 char *metrics_render(struct metrics *m, struct server *s)
@@ -371,31 +425,40 @@ char *metrics_render(struct metrics *m, struct server *s)
 		return NULL;
 	render_requests(m, f);
 	fputs("# HELP needlewatch_reports_total Reports by outcome.\n"
-	      "# TYPE needlewatch_reports_total counter\n", f);
+	      "# TYPE needlewatch_reports_total counter\n",
+	      f);
 	for (int o = 0; o < OUTCOME_COUNT; o++)
 		fprintf(f, "needlewatch_reports_total{outcome=\"%s\"} %lu\n", OUTCOME_NAMES[o],
 			atomic_load(&m->reports[o]));
-	fprintf(f, "# HELP needlewatch_unknown_terms_total Terms the vocabulary did not know.\n"
+	fprintf(f,
+		"# HELP needlewatch_unknown_terms_total Terms the vocabulary did not know.\n"
 		"# TYPE needlewatch_unknown_terms_total counter\n"
-		"needlewatch_unknown_terms_total %lu\n", atomic_load(&m->unknown_terms));
-	fputs("# HELP needlewatch_reports_received_total Reports received, by the form they came in.\n"
-	      "# TYPE needlewatch_reports_received_total counter\n", f);
+		"needlewatch_unknown_terms_total %lu\n",
+		atomic_load(&m->unknown_terms));
+	fputs("# HELP needlewatch_reports_received_total Reports received, by the form they came "
+	      "in.\n"
+	      "# TYPE needlewatch_reports_received_total counter\n",
+	      f);
 	for (int i = 0; i < SOURCE_COUNT; i++)
-		fprintf(f, "needlewatch_reports_received_total{format=\"%s\"} %lu\n", SOURCE_NAMES[i],
-			atomic_load(&m->sources[i]));
-	fprintf(f, "# HELP needlewatch_active_requests Requests being received, processed or "
+		fprintf(f, "needlewatch_reports_received_total{format=\"%s\"} %lu\n",
+			SOURCE_NAMES[i], atomic_load(&m->sources[i]));
+	fprintf(f,
+		"# HELP needlewatch_active_requests Requests being received, processed or "
 		"answered.\n"
 		"# TYPE needlewatch_active_requests gauge\nneedlewatch_active_requests %d\n",
 		atomic_load(&s->active_requests));
-	fprintf(f, "# HELP needlewatch_admission_held_bytes Expected memory of the request bodies"
-		" being parsed or waiting for their commit (ingest_memory_budget).\n"
-		"# TYPE needlewatch_admission_held_bytes gauge\nneedlewatch_admission_held_bytes %zu\n"
-		"# HELP needlewatch_admission_waiting Requests waiting for ingest_memory_budget to"
-		" have room.\n"
-		"# TYPE needlewatch_admission_waiting gauge\nneedlewatch_admission_waiting %zu\n",
-		admission_held(s->admission), admission_waiting(s->admission));
+	fprintf(
+	    f,
+	    "# HELP needlewatch_admission_held_bytes Expected memory of the request bodies"
+	    " being parsed or waiting for their commit (ingest_memory_budget).\n"
+	    "# TYPE needlewatch_admission_held_bytes gauge\nneedlewatch_admission_held_bytes %zu\n"
+	    "# HELP needlewatch_admission_waiting Requests waiting for ingest_memory_budget to"
+	    " have room.\n"
+	    "# TYPE needlewatch_admission_waiting gauge\nneedlewatch_admission_waiting %zu\n",
+	    admission_held(s->admission), admission_waiting(s->admission));
 	render_dropped(m, f);
 	render_auth_failures(m, s, f);
+	render_oom(m, f);
 	render_writer(s, f);
 	render_build_info(f);
 	render_process(m, f);

@@ -14,8 +14,14 @@ struct server;
 enum report_outcome { OUTCOME_ACCEPTED, OUTCOME_DUPLICATE, OUTCOME_REJECTED, OUTCOME_COUNT };
 
 /* How reports arrive: one JSON report, a JSON array, NDJSON, CSV, FHIR. */
-enum report_source { SOURCE_JSON, SOURCE_JSON_ARRAY, SOURCE_NDJSON, SOURCE_CSV, SOURCE_FHIR,
-		     SOURCE_COUNT };
+enum report_source {
+	SOURCE_JSON,
+	SOURCE_JSON_ARRAY,
+	SOURCE_NDJSON,
+	SOURCE_CSV,
+	SOURCE_FHIR,
+	SOURCE_COUNT
+};
 
 struct metrics;
 
@@ -32,6 +38,8 @@ void metrics_count_dropped(struct metrics *m, enum deadline_reason r);
 /* A request refused 429 because its address is over auth_failures_per_minute;
  * first: the address's first refusal since it was last in good standing. */
 void metrics_count_auth_refused(struct metrics *m, bool first);
+/* A request answered 503 for want of memory (respond_oom()). */
+void metrics_count_oom(struct metrics *m);
 
 /* Reads the PEM certificate (the first of the chain) and remembers its
  * expiry for needlewatch_tls_certificate_expiry_timestamp_seconds. Called

@@ -57,8 +57,11 @@ void plausibility_warn_report(struct dbpool *readers, long long procedure_premis
 	dbpool_put(readers, c, !ok && db_result_is_connection_error(c, res));
 	if (!ok)
 		log_event(LOG_DEBUG, "plausibility_check_failed", "premises=%lld", premises_id);
+	/* Deliberately unchecked: the warning is advisory and the report is
+	 * stored either way, so running out of memory for it loses the warning,
+	 * not the report (the caller's next arena allocation fails loudly). */
 	if (ok && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-		issues_add(
+		(void)!issues_add(
 		    warnings, "procedure",
 		    "with this report the premises has %s case(s) with complications in the "
 		    "week against the %s procedure(s) it reported (%s); the week is left out "

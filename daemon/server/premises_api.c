@@ -120,6 +120,7 @@ struct period {
 	const char *from, *to;
 	struct issues *errors;
 	long from_day, to_day;
+	bool oom; /* an issue could not be recorded: answer 503, not 400 */
 };
 
 static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -129,9 +130,9 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 	bool from = strcmp(key, "from") == 0, to = strcmp(key, "to") == 0;
 	(void)kind;
 	if (!from && !to)
-		issues_add(q->errors, key, "is not a parameter of this route");
+		q->oom |= issues_add(q->errors, key, "is not a parameter of this route") < 0;
 	else if (from ? q->from != NULL : q->to != NULL)
-		issues_add(q->errors, key, "must be given once");
+		q->oom |= issues_add(q->errors, key, "must be given once") < 0;
 	else if (from)
 		q->from = value ? value : "";
 	else
@@ -139,13 +140,14 @@ static enum MHD_Result collect(void *cls, enum MHD_ValueKind kind, const char *k
 	return MHD_YES;
 }
 
-static void check_week(struct issues *errors, const char *field, const char *v, long *ret)
+/* 0, or -ENOMEM when the issue could not be recorded. */
+static int check_week(struct issues *errors, const char *field, const char *v, long *ret)
 {
 	struct iso_week w;
-	if (isoweek_parse(v, &w, NULL) == 0)
-		*ret = isoweek_monday(w);
-	else
-		issues_add(errors, field, "must be an ISO week like 2026-W12");
+	if (isoweek_parse(v, &w, NULL) != 0)
+		return issues_add(errors, field, "must be an ISO week like 2026-W12");
+	*ret = isoweek_monday(w);
+	return 0;
 }
 
 /* Reads ?from=&to= into q; problems go to q->errors. */
@@ -154,22 +156,23 @@ static void period_read(struct request *rq, struct period *q)
 	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect, q);
 	q->to_day = isoweek_monday(week_last_complete((int64_t)time(NULL)));
 	if (q->to)
-		check_week(q->errors, "to", q->to, &q->to_day);
+		q->oom |= check_week(q->errors, "to", q->to, &q->to_day) < 0;
 	q->from_day = q->to_day - 7L * (DEFAULT_WEEKS - 1);
 	if (q->from)
-		check_week(q->errors, "from", q->from, &q->from_day);
-	if (q->errors->n)
+		q->oom |= check_week(q->errors, "from", q->from, &q->from_day) < 0;
+	if (q->errors->n || q->oom)
 		return;
 	if (q->from_day > q->to_day)
-		issues_add(q->errors, "from", "must not be after to");
+		q->oom |= issues_add(q->errors, "from", "must not be after to") < 0;
 	else if ((q->to_day - q->from_day) / 7 >= MAX_WEEKS)
-		issues_add(q->errors, "from", "the period must be at most %d weeks", MAX_WEEKS);
+		q->oom |= issues_add(q->errors, "from", "the period must be at most %d weeks",
+				     MAX_WEEKS) < 0;
 }
 
 static enum MHD_Result unavailable(struct request *rq)
 {
-	return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
-				       "database unavailable", "retry later", NULL);
+	return respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
+			       "database unavailable", "retry later", NULL, NULL);
 }
 
 /* Runs sql (one text cell) and answers it; 404 "no such premises" without a row. */
@@ -190,9 +193,8 @@ static enum MHD_Result answer(struct request *rq, const char *sql, int n, const 
 	if (!ok)
 		ret = unavailable(rq);
 	else if (PQntuples(res) == 0)
-		ret =
-		    respond_request_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such premises",
-					    "no premises has this code", NULL);
+		ret = respond_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such premises",
+				      "no premises has this code", NULL, NULL);
 	else {
 		rq->status = MHD_HTTP_OK;
 		ret = respond_text(rq->conn, MHD_HTTP_OK, "application/json", PQgetvalue(res, 0, 0),
@@ -204,8 +206,8 @@ static enum MHD_Result answer(struct request *rq, const char *sql, int n, const 
 
 static enum MHD_Result bad_query(struct request *rq, const struct issues *errors)
 {
-	return respond_request_problem(rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
-				       "one or more parameters are invalid; see errors", errors);
+	return respond_problem(rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
+			       "one or more parameters are invalid; see errors", errors, NULL);
 }
 
 /* route_arg is "{code}/weeks"; copies the code (premises.code's own pattern) into out. */
@@ -230,11 +232,13 @@ enum MHD_Result premises_weeks_get(struct request *rq)
 	struct issues errors;
 	struct period q = {.errors = &errors};
 	if (!code_of(rq->route_arg, code, sizeof(code)))
-		return respond_request_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "not found",
-					       "the premises route is /v1/premises/{code}/weeks",
-					       NULL);
+		return respond_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "not found",
+				       "the premises route is /v1/premises/{code}/weeks", NULL,
+				       NULL);
 	issues_init(&errors, rq->arena);
 	period_read(rq, &q);
+	if (q.oom)
+		return respond_oom(rq, "premises_query");
 	if (errors.n)
 		return bad_query(rq, &errors);
 	isoweek_format_date(q.from_day, a);
@@ -250,6 +254,8 @@ enum MHD_Result completeness_get(struct request *rq)
 	struct period q = {.errors = &errors};
 	issues_init(&errors, rq->arena);
 	period_read(rq, &q);
+	if (q.oom)
+		return respond_oom(rq, "premises_query");
 	if (errors.n)
 		return bad_query(rq, &errors);
 	isoweek_format_date(q.from_day, a);

@@ -91,9 +91,9 @@ static const char *const SQL_PREMISES_ME =
 
 static enum MHD_Result unavailable(struct request *rq)
 {
-	return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
-				       "database unavailable",
-				       "the premises' status could not be read; retry later", NULL);
+	return respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
+			       "database unavailable",
+			       "the premises' status could not be read; retry later", NULL, NULL);
 }
 
 enum MHD_Result premises_me_get(struct request *rq)
@@ -119,9 +119,8 @@ enum MHD_Result premises_me_get(struct request *rq)
 		ret = unavailable(rq);
 	else if (PQntuples(res) != 1)
 		/* The account outlived its premises: nothing to show. */
-		ret =
-		    respond_request_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such premises",
-					    "this token's premises is not registered", NULL);
+		ret = respond_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such premises",
+				      "this token's premises is not registered", NULL, NULL);
 	else {
 		rq->status = MHD_HTTP_OK;
 		ret = respond_text(rq->conn, MHD_HTTP_OK, "application/json", PQgetvalue(res, 0, 0),

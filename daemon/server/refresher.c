@@ -5,6 +5,7 @@
  * guarded by its mutex: the stop flag and the cancel handle of the query in
  * flight, so that a shutdown does not wait for a long refresh to finish. */
 #include "refresher.h"
+#include "util.h"
 #include "dbpool.h"
 #include "alert_hook.h"
 #include "config.h"
@@ -68,13 +69,6 @@ static bool connected(struct refresher *r)
 	return false;
 }
 
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
 /* Whether a shutdown has begun: the audit asks between weeks. */
 static bool stop_requested(void *arg)
 {
@@ -89,7 +83,7 @@ static void refresh_once(struct refresher *r)
 {
 	char reason[300], q[300];
 	struct refresh_audit_outcome out;
-	double start = mono_ms();
+	double start = util_mono_ms_f();
 
 	if (!connected(r))
 		return;
@@ -111,7 +105,7 @@ static void refresh_once(struct refresher *r)
 			  "weeks=%d audited=%d audit_failed=%d cells_hidden=%ld cells_added=%ld "
 			  "lp_solves=%ld audit_ms=%.1f ms=%.1f",
 			  out.weeks, out.weeks_audited, out.weeks_failed, out.cells_hidden,
-			  out.cells_added, out.solves, out.audit_ms, mono_ms() - start);
+			  out.cells_added, out.solves, out.audit_ms, util_mono_ms_f() - start);
 	else
 		log_event(LOG_WARNING, "summaries_refresh_failed", "reason=\"%s\"",
 			  log_quote(q, sizeof(q), reason));
@@ -190,7 +184,8 @@ struct refresher *refresher_start(struct snapshot_slot *live)
 	r->live = live;
 	const struct snapshot *snap = snapshot_get(live);
 	r->conninfo = strdup(snap->cfg.db_conninfo);
-	r->alert_types = strdup(snap->cfg.alerts_sentinel_types ? snap->cfg.alerts_sentinel_types : "");
+	r->alert_types =
+	    strdup(snap->cfg.alerts_sentinel_types ? snap->cfg.alerts_sentinel_types : "");
 	snapshot_put(snap);
 	if (!r->conninfo || !r->alert_types) {
 		free(r->conninfo);

@@ -17,6 +17,7 @@
  * suspended, or having its answer sent — has no deadline (deadline.h), so a
  * suspended connection is never touched. */
 #include "reqtimeout.h"
+#include "util.h"
 #include "config.h"
 #include "connstate.h"
 #include "deadline.h"
@@ -52,13 +53,6 @@ struct reqtimeout {
 	struct metrics *metrics;
 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Read from the current snapshot at each sweep, so a reload applies at the next. */
 static long long header_timeout_ms(const struct reqtimeout *rt)
 {
@@ -89,7 +83,7 @@ static void sweep(struct reqtimeout *rt)
 	    .header_timeout_ms = header_timeout_ms(rt),
 	    .body_min_rate = BODY_MIN_RATE,
 	};
-	size_t n = deadline_sweep(&rt->table, now_ms(), &limits, drops, SWEEP_MAX);
+	size_t n = deadline_sweep(&rt->table, util_mono_ms(), &limits, drops, SWEEP_MAX);
 	/* Under the lock: until its entry is removed, MHD has not closed the fd. */
 	for (size_t i = 0; i < n; i++)
 		shutdown(drops[i].fd, SHUT_RDWR);
@@ -167,7 +161,7 @@ void reqtimeout_add(struct reqtimeout *rt, struct conn_state *c, struct MHD_Conn
 		return; /* untracked: MHD's idle timeout still applies */
 	c->timeouts = rt;
 	pthread_mutex_lock(&rt->lock);
-	deadline_add(&rt->table, &c->deadline, ci->connect_fd, now_ms());
+	deadline_add(&rt->table, &c->deadline, ci->connect_fd, util_mono_ms());
 	pthread_mutex_unlock(&rt->lock);
 }
 
@@ -199,7 +193,7 @@ void reqtimeout_header_done(struct MHD_Connection *conn)
 		return;
 	bool body = has_body(conn);
 	pthread_mutex_lock(&c->timeouts->lock);
-	deadline_header_done(&c->deadline, body, now_ms());
+	deadline_header_done(&c->deadline, body, util_mono_ms());
 	pthread_mutex_unlock(&c->timeouts->lock);
 }
 
@@ -219,6 +213,6 @@ void reqtimeout_request_done(struct MHD_Connection *conn)
 	if (!c || !c->timeouts)
 		return;
 	pthread_mutex_lock(&c->timeouts->lock);
-	deadline_request_done(&c->deadline, now_ms());
+	deadline_request_done(&c->deadline, util_mono_ms());
 	pthread_mutex_unlock(&c->timeouts->lock);
 }

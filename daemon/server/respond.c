@@ -1,4 +1,5 @@
 /* Responses: MHD response construction in one place (cf. journal-remote's microhttpd-util). */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,8 +7,11 @@
 
 #include "fhir_answer.h"
 #include "issues.h"
+#include "log.h"
+#include "metrics.h"
 #include "request.h"
 #include "respond.h"
+#include "server.h"
 
 /* Seconds a 503 asks the client to wait before it retries. */
 #define RETRY_AFTER_S 5
@@ -16,8 +20,8 @@ enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const ch
 			     const char *body, size_t len, const struct respond_extra *extra)
 {
 	/* MUST_COPY: body is usually a temporary; MHD keeps its own copy. */
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
-								 MHD_RESPMEM_MUST_COPY);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
@@ -80,35 +84,56 @@ cJSON *problem_json(unsigned status, const char *type, const char *title, const 
 	return o;
 }
 
-enum MHD_Result respond_problem(struct MHD_Connection *c, unsigned status, const char *type,
+/* The problem queued on c: as problem+json, or as an OperationOutcome for
+ * a FHIR caller. -ENOMEM when it could not be built. */
+static int queue_problem(struct MHD_Connection *c, unsigned status, const cJSON *o,
+			 const struct respond_extra *extra, enum MHD_Result *ret)
+{
+	if (fhir_answer_wanted(c)) {
+		*ret = fhir_answer_problem(c, status, o, extra);
+		return 0;
+	}
+	char *s = cJSON_PrintUnformatted(o);
+	if (!s)
+		return -ENOMEM;
+	*ret = respond_text(c, status, "application/problem+json", s, strlen(s), extra);
+	free(s);
+	return 0;
+}
+
+enum MHD_Result respond_problem(struct request *rq, unsigned status, const char *type,
 				const char *title, const char *detail, const struct issues *errors,
 				const struct respond_extra *extra)
 {
+	/* A 503's cause is expected to pass: say when to come back. */
+	struct respond_extra retry = {.retry_after_s = RETRY_AFTER_S};
+	if (status == MHD_HTTP_SERVICE_UNAVAILABLE && !extra)
+		extra = &retry;
 	cJSON *o = problem_json(status, type, title, detail, errors);
-	if (!o)
-		return MHD_NO;
-	if (fhir_answer_wanted(c)) {
-		/* A FHIR caller gets the same problem as an OperationOutcome. */
-		enum MHD_Result fr = fhir_answer_problem(c, status, o, extra);
-		cJSON_Delete(o);
-		return fr;
-	}
-	char *s = cJSON_PrintUnformatted(o);
+	enum MHD_Result ret = MHD_NO;
+	int rc = o ? queue_problem(rq->conn, status, o, extra, &ret) : -ENOMEM;
 	cJSON_Delete(o);
-	if (!s)
-		return MHD_NO;
-	enum MHD_Result ret = respond_text(c, status, "application/problem+json", s, strlen(s),
-					   extra);
-	free(s);
+	if (rc < 0)
+		return respond_oom(rq, "problem");
+	rq->status = status;
 	return ret;
 }
 
-enum MHD_Result respond_request_problem(struct request *rq, unsigned status, const char *type,
-					const char *title, const char *detail,
-					const struct issues *errors)
+enum MHD_Result respond_oom(struct request *rq, const char *where)
 {
+	/* A fixed text, not problem_json(): building a cJSON tree is the very
+	 * thing that may fail again when memory is short. */
+	static const char body[] =
+	    "{\"type\":\"urn:needlewatch:problem:out-of-memory\",\"title\":\"out of memory\","
+	    "\"status\":503,\"detail\":\"the server ran out of memory handling this request; "
+	    "retry later\"}";
 	struct respond_extra retry = {.retry_after_s = RETRY_AFTER_S};
-	rq->status = status;
-	return respond_problem(rq->conn, status, type, title, detail, errors,
-			       status == MHD_HTTP_SERVICE_UNAVAILABLE ? &retry : NULL);
+
+	log_event(LOG_ERROR, "oom", "request=%s route=%s where=%s", rq->id,
+		  rq->def ? rq->def->name : "other", where);
+	if (rq->server)
+		metrics_count_oom(rq->server->metrics);
+	rq->status = MHD_HTTP_SERVICE_UNAVAILABLE;
+	return respond_text(rq->conn, MHD_HTTP_SERVICE_UNAVAILABLE, "application/problem+json",
+			    body, sizeof(body) - 1, &retry);
 }

@@ -141,7 +141,6 @@ void request_unref(struct request *rq)
 	atomic_fetch_sub(&s->active_requests, 1);
 }
 
-
 static void admission_suspend(struct admission_waiter *w)
 {
 	struct request *rq = (struct request *)((char *)w - offsetof(struct request, waiter));
@@ -188,7 +187,7 @@ static enum MHD_Result answer_status(struct request *rq, unsigned status, const 
 static bool is_loopback(struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	return ci && netaddr_is_loopback(ci->client_addr);
 }
 
@@ -196,17 +195,16 @@ static enum MHD_Result serve_metrics(struct request *rq)
 {
 	struct server *s = rq->server;
 	if (!rq->snap->cfg.metrics_allow_remote && !is_loopback(rq->conn)) {
-		rq->status = MHD_HTTP_FORBIDDEN;
-		return respond_problem(rq->conn, rq->status, "forbidden", "metrics are loopback only",
-				       "set metrics_allow_remote = yes to serve /metrics to other hosts",
-				       NULL, NULL);
+		return respond_problem(
+		    rq, MHD_HTTP_FORBIDDEN, "forbidden", "metrics are loopback only",
+		    "set metrics_allow_remote = yes to serve /metrics to other hosts", NULL, NULL);
 	}
 	char *text = metrics_render(s->metrics, s);
 	if (!text)
-		return MHD_NO;
+		return respond_oom(rq, "metrics");
 	rq->status = MHD_HTTP_OK;
-	enum MHD_Result ret = respond_text(rq->conn, MHD_HTTP_OK, "text/plain; version=0.0.4",
-					   text, strlen(text), NULL);
+	enum MHD_Result ret = respond_text(rq->conn, MHD_HTTP_OK, "text/plain; version=0.0.4", text,
+					   strlen(text), NULL);
 	free(text);
 	return ret;
 }
@@ -246,7 +244,8 @@ static int authenticate(struct request *rq, const char *authorization, const cha
 		*ret_why = "no active account is bound to this client certificate";
 		r = directory_account_by_client_cert(rq->server->readers, cert, &rq->account);
 		if (r == -EAGAIN && auth_read_fallback(rq))
-			r = directory_account_by_client_cert(rq->server->replicas, cert, &rq->account);
+			r = directory_account_by_client_cert(rq->server->replicas, cert,
+							     &rq->account);
 		return r;
 	} else if (!authorization) {
 		return -ENOKEY;
@@ -270,7 +269,7 @@ static int authenticate(struct request *rq, const char *authorization, const cha
 static bool client_limit_key(struct request *rq, long long *ret_key)
 {
 	const union MHD_ConnectionInfo *ci =
-		MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	    MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	return ci && netaddr_limit_key(ci->client_addr, ret_key);
 }
 
@@ -294,7 +293,7 @@ static enum MHD_Result guard_auth_failures(struct request *rq, long long key, in
 		return MHD_YES;
 	if (first) {
 		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		    MHD_get_connection_info(rq->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		log_event(LOG_WARNING, "auth_failures_over_limit",
 			  "address=%s limit_per_minute=%d retry_after_s=%d",
 			  netaddr_format(ci ? ci->client_addr : NULL, addr, sizeof(addr)), limit,
@@ -302,12 +301,12 @@ static enum MHD_Result guard_auth_failures(struct request *rq, long long key, in
 	}
 	metrics_count_auth_refused(s->metrics, first);
 	struct respond_extra later = {.retry_after_s = wait_s};
-	rq->status = MHD_HTTP_TOO_MANY_REQUESTS;
-	return respond_problem(rq->conn, rq->status, "too-many-auth-failures",
-			       "too many failed authentications",
-			       "this address failed authentication more than auth_failures_per_minute "
-			       "times a minute; retry after the Retry-After seconds",
-			       NULL, &later);
+	return respond_problem(
+	    rq, MHD_HTTP_TOO_MANY_REQUESTS, "too-many-auth-failures",
+	    "too many failed authentications",
+	    "this address failed authentication more than auth_failures_per_minute "
+	    "times a minute; retry after the Retry-After seconds",
+	    NULL, &later);
 }
 
 /* Authentication, authorisation, the per-token rate limit and, for
@@ -318,8 +317,8 @@ static enum MHD_Result guard_auth(struct request *rq, enum role needed, bool *re
 	struct server *s = rq->server;
 	struct respond_extra unauth = {.www_authenticate = true};
 	struct respond_extra retry = {.retry_after_s = 5};
-	const char *h = MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND,
-						    MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *h =
+	    MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
 	const char *why;
 	int limit = rq->snap->cfg.auth_failures_per_minute;
 	long long key;
@@ -338,35 +337,33 @@ static enum MHD_Result guard_auth(struct request *rq, enum role needed, bool *re
 	if (keyed && r < 0 && r != -EAGAIN && r != -ENOKEY)
 		ratelimit_take(s->auth_failures, key, limit, now_us() / 1000);
 	if (r == -EAGAIN) {
-		rq->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-		return respond_problem(rq->conn, rq->status, "database-unavailable",
+		return respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
 				       "database unavailable",
 				       "the token could not be checked; retry later", NULL, &retry);
 	}
 	if (r < 0) {
-		rq->status = MHD_HTTP_UNAUTHORIZED;
-		return respond_problem(rq->conn, rq->status, "unauthorized", "authentication required",
-				       why, NULL, &unauth);
+		return respond_problem(rq, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+				       "authentication required", why, NULL, &unauth);
 	}
 	if (rq->account.role != needed) {
-		rq->status = MHD_HTTP_FORBIDDEN;
-		return respond_problem(rq->conn, rq->status, "forbidden", "not allowed for this token",
-				       needed == ROLE_REPORTER ? "this route needs a reporter token"
-							       : "this route needs a regulator token",
-				       NULL, NULL);
+		return respond_problem(
+		    rq, MHD_HTTP_FORBIDDEN, "forbidden", "not allowed for this token",
+		    needed == ROLE_REPORTER ? "this route needs a reporter token"
+					    : "this route needs a regulator token",
+		    NULL, NULL);
 	}
 	/* Before the rate limit: a regulator's refused requests are audited too. */
 	if (needed == ROLE_REGULATOR)
 		audit_regulator_query(s, &rq->account, rq->conn, rq->def->name, rq->def->method);
-	int wait_s = ratelimit_take(s->ratelimit, rq->account.id, rq->snap->cfg.rate_limit_per_token,
-				    now_us() / 1000);
+	int wait_s = ratelimit_take(s->ratelimit, rq->account.id,
+				    rq->snap->cfg.rate_limit_per_token, now_us() / 1000);
 	if (wait_s > 0) {
 		struct respond_extra later = {.retry_after_s = wait_s};
-		rq->status = MHD_HTTP_TOO_MANY_REQUESTS;
-		return respond_problem(rq->conn, rq->status, "rate-limited", "too many requests",
-				       "this token is over rate_limit_per_token requests per minute; "
-				       "retry after the Retry-After seconds",
-				       NULL, &later);
+		return respond_problem(
+		    rq, MHD_HTTP_TOO_MANY_REQUESTS, "rate-limited", "too many requests",
+		    "this token is over rate_limit_per_token requests per minute; "
+		    "retry after the Retry-After seconds",
+		    NULL, &later);
 	}
 	*ret_answered = false;
 	return MHD_YES;
@@ -393,46 +390,46 @@ static enum MHD_Result serve_readyz(struct request *rq)
 
 /* The API. A new route is one row here and its handlers in its own module. */
 static const struct route_def ROUTES[] = {
-	{ROUTE_HEALTHZ, "healthz", "GET", "/healthz", false, ROLE_NONE, serve_healthz, NULL, NULL},
-	{ROUTE_READYZ, "readyz", "GET", "/readyz", false, ROLE_NONE, serve_readyz, NULL, NULL},
-	{ROUTE_METRICS, "metrics", "GET", "/metrics", false, ROLE_NONE, serve_metrics, NULL, NULL},
-	{ROUTE_REPORTS_POST, "reports_post", "POST", "/v1/reports", false, ROLE_REPORTER,
-	 ingest_post_begin, ingest_post_finish, ingest_post_answer},
-	{ROUTE_REPORT_GET, "report_get", "GET", "/v1/reports/", true, ROLE_REPORTER, reports_get,
-	 NULL, NULL},
-	{ROUTE_ACTIVITY_POST, "activity_post", "POST", "/v1/activity", false, ROLE_REPORTER,
-	 activity_post_begin, activity_post_finish, activity_post_answer},
-	{ROUTE_SUMMARIES_GET, "summaries_get", "GET", "/v1/summaries", false, ROLE_REGULATOR,
-	 summaries_get, NULL, NULL},
-	{ROUTE_PREMISES_ME_GET, "premises_me_get", "GET", "/v1/premises/me", false, ROLE_REPORTER,
-	 premises_me_get, NULL, NULL},
-	{ROUTE_ALERTS_GET, "alerts_get", "GET", "/v1/alerts", false, ROLE_REGULATOR, alerts_list_get,
-	 NULL, NULL},
-	{ROUTE_ALERT_GET, "alert_get", "GET", "/v1/alerts/", true, ROLE_REGULATOR, alerts_one_get,
-	 NULL, NULL},
-	{ROUTE_ALERT_POST, "alert_post", "POST", "/v1/alerts/", true, ROLE_REGULATOR,
-	 alerts_post_begin, alerts_post_finish, NULL},
-	{ROUTE_FUNNEL_GET, "funnel_get", "GET", "/v1/funnel", false, ROLE_REGULATOR, funnel_get, NULL,
-	 NULL},
-	{ROUTE_PREMISES_WEEKS_GET, "premises_weeks_get", "GET", "/v1/premises/", true,
-	 ROLE_REGULATOR, premises_weeks_get, NULL, NULL},
-	{ROUTE_COMPLETENESS_GET, "completeness_get", "GET", "/v1/completeness", false,
-	 ROLE_REGULATOR, completeness_get, NULL, NULL},
-	/* The dashboard: the session routes before the files' prefix, which also matches them. */
-	{ROUTE_SESSION, "session_post", "POST", "/dashboard/session", false, ROLE_REGULATOR,
-	 session_post_begin, session_post_finish, NULL},
-	{ROUTE_SESSION, "session_get", "GET", "/dashboard/session", false, ROLE_REGULATOR,
-	 session_get, NULL, NULL},
-	{ROUTE_SESSION, "session_delete", "DELETE", "/dashboard/session", false, ROLE_REGULATOR,
-	 session_delete, NULL, NULL},
-	{ROUTE_DASHBOARD, "dashboard", "GET", "/dashboard", false, ROLE_NONE, dashboard_redirect,
-	 NULL, NULL},
-	{ROUTE_DASHBOARD, "dashboard", "GET", "/dashboard/", false, ROLE_NONE,
-	 dashboard_get_index, NULL, NULL},
-	{ROUTE_DASHBOARD, "dashboard", "GET", "/dashboard/", true, ROLE_NONE, dashboard_get_file,
-	 NULL, NULL},
-	{ROUTE_FHIR_METADATA, "fhir_metadata", "GET", "/fhir/metadata", false, ROLE_NONE,
-	 fhir_answer_metadata, NULL, NULL},
+    {ROUTE_HEALTHZ, "healthz", "GET", "/healthz", false, ROLE_NONE, serve_healthz, NULL, NULL},
+    {ROUTE_READYZ, "readyz", "GET", "/readyz", false, ROLE_NONE, serve_readyz, NULL, NULL},
+    {ROUTE_METRICS, "metrics", "GET", "/metrics", false, ROLE_NONE, serve_metrics, NULL, NULL},
+    {ROUTE_REPORTS_POST, "reports_post", "POST", "/v1/reports", false, ROLE_REPORTER,
+     ingest_post_begin, ingest_post_finish, ingest_post_answer},
+    {ROUTE_REPORT_GET, "report_get", "GET", "/v1/reports/", true, ROLE_REPORTER, reports_get, NULL,
+     NULL},
+    {ROUTE_ACTIVITY_POST, "activity_post", "POST", "/v1/activity", false, ROLE_REPORTER,
+     activity_post_begin, activity_post_finish, activity_post_answer},
+    {ROUTE_SUMMARIES_GET, "summaries_get", "GET", "/v1/summaries", false, ROLE_REGULATOR,
+     summaries_get, NULL, NULL},
+    {ROUTE_PREMISES_ME_GET, "premises_me_get", "GET", "/v1/premises/me", false, ROLE_REPORTER,
+     premises_me_get, NULL, NULL},
+    {ROUTE_ALERTS_GET, "alerts_get", "GET", "/v1/alerts", false, ROLE_REGULATOR, alerts_list_get,
+     NULL, NULL},
+    {ROUTE_ALERT_GET, "alert_get", "GET", "/v1/alerts/", true, ROLE_REGULATOR, alerts_one_get, NULL,
+     NULL},
+    {ROUTE_ALERT_POST, "alert_post", "POST", "/v1/alerts/", true, ROLE_REGULATOR, alerts_post_begin,
+     alerts_post_finish, NULL},
+    {ROUTE_FUNNEL_GET, "funnel_get", "GET", "/v1/funnel", false, ROLE_REGULATOR, funnel_get, NULL,
+     NULL},
+    {ROUTE_PREMISES_WEEKS_GET, "premises_weeks_get", "GET", "/v1/premises/", true, ROLE_REGULATOR,
+     premises_weeks_get, NULL, NULL},
+    {ROUTE_COMPLETENESS_GET, "completeness_get", "GET", "/v1/completeness", false, ROLE_REGULATOR,
+     completeness_get, NULL, NULL},
+    /* The dashboard: the session routes before the files' prefix, which also matches them. */
+    {ROUTE_SESSION, "session_post", "POST", "/dashboard/session", false, ROLE_REGULATOR,
+     session_post_begin, session_post_finish, NULL},
+    {ROUTE_SESSION, "session_get", "GET", "/dashboard/session", false, ROLE_REGULATOR, session_get,
+     NULL, NULL},
+    {ROUTE_SESSION, "session_delete", "DELETE", "/dashboard/session", false, ROLE_REGULATOR,
+     session_delete, NULL, NULL},
+    {ROUTE_DASHBOARD, "dashboard", "GET", "/dashboard", false, ROLE_NONE, dashboard_redirect, NULL,
+     NULL},
+    {ROUTE_DASHBOARD, "dashboard", "GET", "/dashboard/", false, ROLE_NONE, dashboard_get_index,
+     NULL, NULL},
+    {ROUTE_DASHBOARD, "dashboard", "GET", "/dashboard/", true, ROLE_NONE, dashboard_get_file, NULL,
+     NULL},
+    {ROUTE_FHIR_METADATA, "fhir_metadata", "GET", "/fhir/metadata", false, ROLE_NONE,
+     fhir_answer_metadata, NULL, NULL},
 };
 
 void routes_list(FILE *out)
@@ -490,9 +487,9 @@ static void allowed_methods(const char *url, char *buf, size_t len)
 		const char *arg;
 		if (!path_matches(&ROUTES[i], url, &arg))
 			continue;
-		int n = snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
-				 strcmp(ROUTES[i].method, "GET") == 0 ? "GET, HEAD"
-								      : ROUTES[i].method);
+		int n =
+		    snprintf(buf + used, len - used, "%s%s", used ? ", " : "",
+			     strcmp(ROUTES[i].method, "GET") == 0 ? "GET, HEAD" : ROUTES[i].method);
 		used += n > 0 ? (size_t)n : 0;
 	}
 }
@@ -504,9 +501,8 @@ static enum MHD_Result answer_method_not_allowed(struct request *rq, const char 
 	allowed_methods(url, allow, sizeof(allow));
 	snprintf(detail, sizeof(detail), "this resource answers %s", allow);
 	struct respond_extra extra = {.allow = allow};
-	rq->status = MHD_HTTP_METHOD_NOT_ALLOWED;
-	return respond_problem(rq->conn, rq->status, "method-not-allowed", "method not allowed",
-			       detail, NULL, &extra);
+	return respond_problem(rq, MHD_HTTP_METHOD_NOT_ALLOWED, "method-not-allowed",
+			       "method not allowed", detail, NULL, &extra);
 }
 
 /* The headers are in: the route's guards, then its begin(). */
@@ -516,8 +512,7 @@ static enum MHD_Result begin(struct request *rq, const char *method, const char 
 	const struct route_def *d = match_route(method, url, &rq->route_arg, &method_ok);
 
 	if (!d) {
-		rq->status = MHD_HTTP_NOT_FOUND;
-		return respond_problem(rq->conn, rq->status, "not-found", "no such resource",
+		return respond_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such resource",
 				       "see the API in README.md", NULL, NULL);
 	}
 	rq->route = d->id;
@@ -528,9 +523,9 @@ static enum MHD_Result begin(struct request *rq, const char *method, const char 
 		/* SIGTERM: requests already in flight finish; a new one is not
 		 * started, so the drain ends and load balancers see /readyz fail. */
 		struct respond_extra later = {.retry_after_s = 5};
-		rq->status = MHD_HTTP_SERVICE_UNAVAILABLE;
-		return respond_problem(rq->conn, rq->status, "shutting-down", "shutting down",
-				       "the server is stopping; retry shortly", NULL, &later);
+		return respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting-down",
+				       "shutting down", "the server is stopping; retry shortly",
+				       NULL, &later);
 	}
 	if (d->role != ROLE_NONE) {
 		enum MHD_Result r = guard_auth(rq, (enum role)d->role, &answered);
@@ -554,10 +549,10 @@ static enum MHD_Result guard_framing(struct request *rq, const struct framing_he
 	if (!*ret_answered)
 		return MHD_YES;
 	issues_init(&errors, rq->arena);
-	issues_add(&errors, p.field, "%s", p.message);
+	/* Deliberate: the refusal goes out with its status either way. */
+	(void)!issues_add(&errors, p.field, "%s", p.message);
 	log_event(LOG_INFO, "request_refused", "reason=%s status=%u", p.type, p.status);
-	rq->status = p.status;
-	return respond_problem(rq->conn, p.status, p.type, p.title, p.detail, &errors, &close);
+	return respond_problem(rq, p.status, p.type, p.title, p.detail, &errors, &close);
 }
 
 /* The access handler's first call: the head is in, no body read yet.
@@ -588,8 +583,8 @@ static enum MHD_Result first_call(struct request *rq, const char *method, const 
  * is not held in a buffer twice its size. */
 static size_t first_capacity(struct MHD_Connection *conn, size_t max)
 {
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *cl =
+	    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	unsigned long long n = cl ? strtoull(cl, NULL, 10) : 0;
 
 	return n > 0 && n <= max ? (size_t)n + 1 : 4096;
@@ -626,8 +621,12 @@ static enum MHD_Result take_body(struct request *rq, const char *data, size_t *s
 		if (cap > max + 1)
 			cap = max + 1;
 		char *b = realloc(rq->body, cap);
-		if (!b)
-			return MHD_NO;
+		if (!b) {
+			/* Dropped as it comes, like an oversized body; 503 at its end. */
+			rq->body_oom = rq->body_refused = true;
+			rq->body_len += n;
+			return MHD_YES;
+		}
 		rq->body = b;
 		rq->body_cap = cap;
 	}
@@ -662,10 +661,12 @@ enum MHD_Result routes_access(void *cls, struct MHD_Connection *conn, const char
 		rq->deferred = false;
 		return begin(rq, method, url);
 	}
+	if (rq->body_oom)
+		return respond_oom(rq, "body");
 	if (rq->body_refused) {
-		rq->status = MHD_HTTP_CONTENT_TOO_LARGE;
-		return respond_problem(rq->conn, rq->status, "body-too-large", "request body too large",
-				       "the body exceeds max_body_bytes", NULL, NULL);
+		return respond_problem(rq, MHD_HTTP_CONTENT_TOO_LARGE, "body-too-large",
+				       "request body too large", "the body exceeds max_body_bytes",
+				       NULL, NULL);
 	}
 	if (rq->status)
 		return MHD_YES; /* answered before or during the body */
@@ -689,7 +690,7 @@ void routes_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	metrics_count_request(s->metrics, rq->route, rq->status);
 	if (rq->route != ROUTE_HEALTHZ && rq->route != ROUTE_METRICS) {
 		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		char client[64], method[24];
 		netaddr_format(ci ? ci->client_addr : NULL, client, sizeof(client));
 		log_quote(method, sizeof(method), rq->method ? rq->method : "");
@@ -698,8 +699,7 @@ void routes_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			  "request_id=%s method=\"%s\" client=%s route=%s status=%u account=%lld "
 			  "ms=%.1f end=%s",
 			  rq->id, method, client, rq->def ? rq->def->name : "other", rq->status,
-			  rq->account.id,
-			  (double)(now_us() - rq->start_us) / 1000.0,
+			  rq->account.id, (double)(now_us() - rq->start_us) / 1000.0,
 			  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted");
 	}
 	request_unref(rq);

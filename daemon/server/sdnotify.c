@@ -2,6 +2,7 @@
  * when systemd cannot be told (a notification lost would leave the unit
  * "activating" until its start timeout). */
 #include "sdnotify.h"
+#include "util.h"
 #include "log.h"
 
 #include <stdint.h>
@@ -26,12 +27,10 @@ void sdnotify_ready(const char *status)
 
 void sdnotify_reloading(void)
 {
-	struct timespec ts;
 	char msg[80];
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	/* MONOTONIC_USEC lets systemd tell this reload from an earlier one. */
 	snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%llu",
-		 (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+		 (unsigned long long)util_mono_us());
 	notify(msg);
 }
 
@@ -41,7 +40,8 @@ void sdnotify_reloaded(bool ok, const char *why)
 	if (ok)
 		snprintf(msg, sizeof(msg), "READY=1\nSTATUS=serving; configuration reloaded");
 	else
-		snprintf(msg, sizeof(msg), "READY=1\nSTATUS=reload failed, previous configuration kept: %s",
+		snprintf(msg, sizeof(msg),
+			 "READY=1\nSTATUS=reload failed, previous configuration kept: %s",
 			 log_quote(q, sizeof(q), why));
 	notify(msg);
 }

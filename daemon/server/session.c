@@ -1,5 +1,6 @@
 /* Dashboard sessions: sign in, who am I, sign out, and the cookie's check. */
 #include "session.h"
+#include "util.h"
 #include "directory.h"
 #include "log.h"
 #include "request.h"
@@ -14,13 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static long long mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec;
-}
 
 const char *session_cookie(struct MHD_Connection *conn)
 {
@@ -40,8 +34,9 @@ static bool method_is_safe(const char *method)
 static int session_use(struct request *rq, struct session_info *ret)
 {
 	const struct config *cfg = &rq->snap->cfg;
-	return session_store_use(rq->server->sessions, session_cookie(rq->conn), mono_s(),
-				 cfg->session_idle_timeout_s, cfg->session_max_age_s, ret);
+	return session_store_use(rq->server->sessions, session_cookie(rq->conn),
+				 util_mono_ms() / 1000, cfg->session_idle_timeout_s,
+				 cfg->session_max_age_s, ret);
 }
 
 int session_authenticate(struct request *rq, const char **ret_why)
@@ -74,13 +69,12 @@ static enum MHD_Result answer_with_cookie(struct request *rq, unsigned status, c
 {
 	char *text = json ? cJSON_PrintUnformatted(json) : NULL;
 	if (!text)
-		return respond_request_problem(rq, MHD_HTTP_INTERNAL_SERVER_ERROR, "out-of-memory",
-					       "out of memory", "retry later", NULL);
+		return respond_oom(rq, "session_json");
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_COPY);
 	free(text);
 	if (!r)
-		return MHD_NO;
+		return respond_oom(rq, "session_response");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
@@ -120,15 +114,16 @@ enum MHD_Result session_post_finish(struct request *rq)
 	char token_hash[65], id[SESSION_ID_LEN + 1], csrf[SESSION_CSRF_LEN + 1], cookie[256];
 
 	if (rq->via_session || directory_token_sha256(auth, token_hash) < 0)
-		return respond_request_problem(
+		return respond_problem(
 		    rq, MHD_HTTP_BAD_REQUEST, "token-required", "sign in with a regulator token",
 		    "send the token as Authorization: Bearer <token>; a "
 		    "session or a client certificate cannot open another session",
-		    NULL);
-	if (session_store_open(rq->server->sessions, token_hash, mono_s(), id, csrf) < 0)
-		return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "no-randomness",
-					       "session not opened",
-					       "no random bytes could be had; retry", NULL);
+		    NULL, NULL);
+	if (session_store_open(rq->server->sessions, token_hash, (util_mono_ms() / 1000), id,
+			       csrf) < 0)
+		return respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "no-randomness",
+				       "session not opened", "no random bytes could be had; retry",
+				       NULL, NULL);
 	/* Max-Age is the absolute limit: the idle limit is the server's to keep. */
 	snprintf(cookie, sizeof(cookie),
 		 SESSION_COOKIE "=%s; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=%d", id,
@@ -147,10 +142,10 @@ enum MHD_Result session_post_finish(struct request *rq)
 
 static enum MHD_Result answer_no_session(struct request *rq)
 {
-	return respond_request_problem(rq, MHD_HTTP_BAD_REQUEST, "no-session", "no session",
-				       "this request was not made with a dashboard session cookie; "
-				       "sign in with POST /dashboard/session",
-				       NULL);
+	return respond_problem(rq, MHD_HTTP_BAD_REQUEST, "no-session", "no session",
+			       "this request was not made with a dashboard session cookie; "
+			       "sign in with POST /dashboard/session",
+			       NULL, NULL);
 }
 
 enum MHD_Result session_get(struct request *rq)

@@ -6,6 +6,8 @@
 #ifndef NW_STORE_H
 #define NW_STORE_H
 
+#include "util.h"
+
 #include <stdbool.h>
 
 #include <libpq-fe.h>
@@ -29,12 +31,12 @@ struct store_item {
 
 /* Fills item->row from r (stored_report_row): body is the stored verbatim
  * body, warnings the report's. Returns 0, -ENOMEM or -EIO. */
-int store_item_init(struct store_item *item, struct arena *a, const struct report *r,
-		    const struct stored_origin *o, const struct stored_place *p, const char *body,
-		    const struct issues *warnings);
+NW_MUSTCHECK int store_item_init(struct store_item *item, struct arena *a, const struct report *r,
+				 const struct stored_origin *o, const struct stored_place *p,
+				 const char *body, const struct issues *warnings);
 
 /* Prepares the statements on a fresh connection. 0, or -EIO with the reason logged. */
-int store_prepare(PGconn *conn);
+NW_MUSTCHECK int store_prepare(PGconn *conn);
 
 /* A writer job that stores reports: one (single POST) or many (a batch).
  * It is pipelined: the writer sends its INSERTs with the other reports of

@@ -484,13 +484,13 @@ static enum MHD_Result render(struct request *rq, const struct summary_query *q,
 {
 	struct summary_table t;
 	if (summary_table_build(rq->arena, &a->in, &t) < 0)
-		return MHD_NO;
+		return respond_oom(rq, "summary_table");
 	rq->status = MHD_HTTP_OK;
 	if (wants_csv(rq)) {
 		size_t len;
 		char *csv = summary_render_csv(q, &t, &len);
 		if (!csv)
-			return MHD_NO;
+			return respond_oom(rq, "summary_csv");
 		enum MHD_Result ret =
 		    respond_text(rq->conn, MHD_HTTP_OK, "text/csv; charset=utf-8", csv, len, NULL);
 		free(csv);
@@ -499,10 +499,11 @@ static enum MHD_Result render(struct request *rq, const struct summary_query *q,
 	cJSON *j = summary_render_json(q, &t, a->unregistered, a->n_unregistered, a->generated_at,
 				       a->threshold ? atoi(a->threshold) : 0);
 	if (!j)
-		return MHD_NO;
+		return respond_oom(rq, "summary_json");
 	/* Before the first refresh no threshold has been applied to anything. */
 	if (!a->threshold)
-		cJSON_ReplaceItemInObjectCaseSensitive(j, "suppression_threshold", cJSON_CreateNull());
+		cJSON_ReplaceItemInObjectCaseSensitive(j, "suppression_threshold",
+						       cJSON_CreateNull());
 	enum MHD_Result ret = respond_json(rq->conn, MHD_HTTP_OK, j, NULL);
 	cJSON_Delete(j);
 	return ret;
@@ -526,27 +527,29 @@ enum MHD_Result summaries_get(struct request *rq)
 	issues_init(&errors, rq->arena);
 	MHD_get_connection_values(rq->conn, MHD_GET_ARGUMENT_KIND, collect_param, &params);
 	if (params.too_many)
-		return respond_request_problem(rq, MHD_HTTP_BAD_REQUEST, "bad-query",
-					       "invalid query", "too many query parameters", NULL);
+		return respond_problem(rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
+				       "too many query parameters", NULL, NULL);
 	if (current_types(rq, &types) < 0)
-		return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out-of-memory",
-					       "out of memory", "retry later", NULL);
-	if (summary_query_parse(&q, params.v, params.n, today_days(), &types, &errors) < 0)
-		return respond_request_problem(
-		    rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
-		    "one or more parameters are invalid; see errors", &errors);
+		return respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "out-of-memory",
+				       "out of memory", "retry later", NULL, NULL);
+	int parsed = summary_query_parse(&q, params.v, params.n, today_days(), &types, &errors);
+	if (parsed == -ENOMEM)
+		return respond_oom(rq, "summary_query_parse");
+	if (parsed < 0)
+		return respond_problem(rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
+				       "one or more parameters are invalid; see errors", &errors,
+				       NULL);
 	f.conn = dbpool_get(rq->server->replicas, POOL_WAIT_MS);
 	if (!f.conn)
-		return respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
-					       "database-unavailable", "database unavailable",
-					       "retry later", NULL);
+		return respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
+				       "database unavailable", "retry later", NULL, NULL);
 	int rc = fetch_snapshot(&f, &q, &a);
 	dbpool_put(rq->server->replicas, f.conn, f.lost);
 	enum MHD_Result ret =
 	    rc == 0 ? render(rq, &q, &a)
-		    : respond_request_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE,
-					      "database-unavailable", "database unavailable",
-					      "the summaries could not be read; retry later", NULL);
+		    : respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
+				      "database unavailable",
+				      "the summaries could not be read; retry later", NULL, NULL);
 	for (size_t i = 0; i < f.n_results; i++)
 		PQclear(f.results[i]);
 	return ret;

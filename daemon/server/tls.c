@@ -11,6 +11,7 @@
  * copies nor frees what the callback returns, so the reference is what keeps
  * it valid until the connection is closed. */
 #include "tls.h"
+#include "util.h"
 #include "connstate.h"
 #include "log.h"
 
@@ -36,37 +37,24 @@ struct tls_creds {
 	char fingerprint[65];		/* SHA-256 of the leaf, hex */
 };
 
-static void hex(const unsigned char *in, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[in[i] >> 4];
-		out[2 * i + 1] = digits[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /* The whole file in a gnutls_datum_t (malloc'd, NUL-terminated). */
 static int read_pem(const char *path, gnutls_datum_t *ret, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
-	if (!f) {
-		int e = errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		return -e;
+	char *buf = NULL;
+	size_t n = 0;
+	int r = util_read_file(path, PEM_MAX, 0, &buf, &n);
+	if (r == 0 && n > 0) {
+		ret->data = (unsigned char *)buf;
+		ret->size = (unsigned)n;
+		return 0;
 	}
-	unsigned char *buf = malloc(PEM_MAX + 1);
-	size_t n = buf ? fread(buf, 1, PEM_MAX + 1, f) : 0;
-	fclose(f);
-	if (!buf || n == 0 || n > PEM_MAX) {
+	free(buf);
+	if (r == -EFBIG || r == 0) {
 		snprintf(err, errlen, "%s: empty, unreadable or larger than 1 MiB", path);
-		free(buf);
 		return -EINVAL;
 	}
-	buf[n] = '\0';
-	ret->data = buf;
-	ret->size = (unsigned)n;
-	return 0;
+	snprintf(err, errlen, "%s: %s", path, strerror(-r));
+	return r;
 }
 
 static void creds_unref(struct tls_creds *c)
@@ -121,13 +109,13 @@ static int creds_import(struct tls_creds *c, const gnutls_datum_t *cert, const g
 	}
 	unsigned char d[32];
 	gnutls_hash_fast(GNUTLS_DIG_SHA256, c->pcerts[0].cert.data, c->pcerts[0].cert.size, d);
-	hex(d, sizeof(d), c->fingerprint);
+	util_hex_encode(d, sizeof(d), c->fingerprint);
 	return 0;
 }
 
 /* Loads a new set holding one reference. NULL with err set. */
 static struct tls_creds *creds_load(const char *cert_file, const char *key_file, char *err,
-				size_t errlen)
+				    size_t errlen)
 {
 	gnutls_datum_t cert = {0}, key = {0};
 	struct tls_creds *c = NULL;
@@ -229,6 +217,6 @@ int tls_client_cert_sha256(struct MHD_Connection *conn, char ret_hex[65])
 	unsigned char d[32];
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, chain[0].data, chain[0].size, d) < 0)
 		return -EACCES;
-	hex(d, sizeof(d), ret_hex);
+	util_hex_encode(d, sizeof(d), ret_hex);
 	return 0;
 }

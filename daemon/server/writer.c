@@ -15,6 +15,7 @@
  * one statement and one commit. Jobs with a run() (audit rows, activity)
  * follow in the same transaction, one statement at a time. */
 #include "writer.h"
+#include "util.h"
 #include "dbpool.h"
 #include "writer_pipeline.h"
 #include "log.h"
@@ -54,35 +55,17 @@ struct writer {
 	struct writer_thread *threads;
 	atomic_llong connected_at_ms; /* when a thread last connected (monotonic) */
 
-	pthread_mutex_t lock;        /* guards everything below */
-	pthread_cond_t queued;       /* idle threads wait here for a first job */
-	pthread_cond_t filled;       /* the collecting thread waits here for more */
+	pthread_mutex_t lock;  /* guards everything below */
+	pthread_cond_t queued; /* idle threads wait here for a first job */
+	pthread_cond_t filled; /* the collecting thread waits here for more */
 	struct write_job *head, *tail;
-	size_t queued_weight;        /* reports in the queue */
-	int idle;                    /* threads waiting on queued */
-	bool collecting;             /* a thread is gathering its batch */
-	size_t room;                 /* ... and has room for this many more reports */
+	size_t queued_weight; /* reports in the queue */
+	int idle;	      /* threads waiting on queued */
+	bool collecting;      /* a thread is gathering its batch */
+	size_t room;	      /* ... and has room for this many more reports */
 	bool stopping;
 	struct writer_stats stats;
 };
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void deadline_after_ms(struct timespec *ts, int ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
 
 /* Whether an idle connection is still there. A server that went away
  * (restart, failover, a terminated backend) has said so and closed its end,
@@ -105,7 +88,8 @@ static bool ensure_connection(struct writer_thread *t)
 	}
 	/* In backoff, unless another thread has connected since: then the
 	 * database is back, and this thread need not answer 503 meanwhile. */
-	if (mono_ms() < t->next_connect_ms && atomic_load(&t->w->connected_at_ms) < t->failed_at_ms)
+	if (util_mono_ms() < t->next_connect_ms &&
+	    atomic_load(&t->w->connected_at_ms) < t->failed_at_ms)
 		return false;
 	PGconn *c = db_connect(t->w->conninfo, "writer");
 	if (PQstatus(c) != CONNECTION_OK || t->w->on_connect(c) < 0) {
@@ -114,15 +98,15 @@ static bool ensure_connection(struct writer_thread *t)
 		log_event(LOG_WARNING, "db_connect_failed", "pool=writer thread=%d reason=\"%s\"",
 			  t->index, log_quote(q, sizeof(q), err));
 		PQfinish(c);
-		t->failed_at_ms = mono_ms();
+		t->failed_at_ms = util_mono_ms();
 		t->next_connect_ms = t->failed_at_ms + t->backoff_ms;
-		t->backoff_ms = t->backoff_ms * 2 > RECONNECT_MAX_MS ? RECONNECT_MAX_MS : t->backoff_ms * 2;
+		t->backoff_ms = util_backoff_next(t->backoff_ms, RECONNECT_MAX_MS);
 		return false;
 	}
 	t->conn = c;
 	t->backoff_ms = RECONNECT_MIN_MS;
 	t->next_connect_ms = 0;
-	atomic_store(&t->w->connected_at_ms, mono_ms());
+	atomic_store(&t->w->connected_at_ms, util_mono_ms());
 	if (t->ever_connected) {
 		pthread_mutex_lock(&t->w->lock);
 		t->w->stats.reconnects++;
@@ -310,7 +294,7 @@ static void recheck_batch(struct writer_thread *t, struct write_job *jobs)
 static void process_batch(struct writer_thread *t, struct write_job *jobs)
 {
 	size_t n = count_items(jobs);
-	long long start = mono_ms();
+	long long start = util_mono_ms();
 	enum batch_outcome o = BATCH_LOST;
 
 	if (ensure_connection(t))
@@ -322,9 +306,9 @@ static void process_batch(struct writer_thread *t, struct write_job *jobs)
 	} else if (o == BATCH_STATEMENT_FAILED) {
 		commit_one_by_one(t, jobs);
 	}
-	record_stats(t->w, n, (double)(mono_ms() - start), o == BATCH_COMMITTED);
-	log_event(LOG_DEBUG, "batch_committed", "thread=%d reports=%zu ok=%d ms=%lld", t->index,
-		  n, o == BATCH_COMMITTED, mono_ms() - start);
+	record_stats(t->w, n, (double)(util_mono_ms() - start), o == BATCH_COMMITTED);
+	log_event(LOG_DEBUG, "batch_committed", "thread=%d reports=%zu ok=%d ms=%lld", t->index, n,
+		  o == BATCH_COMMITTED, util_mono_ms() - start);
 }
 
 /* Moves whole jobs from the queue to *first..*last while they fit. */
@@ -367,7 +351,7 @@ static struct write_job *take_batch(struct writer *w)
 		pthread_cond_wait(&w->queued, &w->lock);
 		w->idle--;
 	}
-	deadline_after_ms(&deadline, w->batch_max_wait_ms);
+	util_realtime_after_ms(&deadline, w->batch_max_wait_ms);
 	take_jobs(w, &first, &last, &n);
 	while (first && !w->stopping && !w->head && n < (size_t)w->batch_max_reports &&
 	       w->batch_max_wait_ms > 0) {

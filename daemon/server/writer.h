@@ -8,6 +8,8 @@
 #ifndef NW_WRITER_H
 #define NW_WRITER_H
 
+#include "util.h"
+
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,8 +32,8 @@ struct write_job {
 	 * belongs to the caller again from this call on. */
 	void (*done)(struct write_job *job, void *arg);
 	void *arg;
-	size_t weight;            /* rows it writes: counts towards batch_max_reports */
-	struct write_job *next;   /* the writer's queue link */
+	size_t weight;		/* rows it writes: counts towards batch_max_reports */
+	struct write_job *next; /* the writer's queue link */
 };
 
 /* Jobs whose rows are written together. The writer hands every job of a
@@ -74,7 +76,7 @@ struct writer_stats {
 	unsigned long batches, reports, commit_failures, reconnects;
 	unsigned long rechecks; /* batches whose unknown outcome was looked up */
 	double commit_ms_total;
-	unsigned long commit_ms_buckets[8]; /* <=1, 2, 5, 10, 25, 50, 100, +Inf ms */
+	unsigned long commit_ms_buckets[8];  /* <=1, 2, 5, 10, 25, 50, 100, +Inf ms */
 	unsigned long batch_size_buckets[6]; /* <=1, 10, 50, 100, 500, +Inf */
 };
 
@@ -83,10 +85,10 @@ struct writer;
 /* Starts threads writer threads against conninfo. on_connect runs on every
  * new connection (prepared statements); non-zero drops the connection.
  * NULL on failure. */
-struct writer *writer_new(const char *conninfo, int threads, int batch_max_reports,
-			  int batch_max_wait_ms, int (*on_connect)(PGconn *conn));
+NW_MUSTCHECK struct writer *writer_new(const char *conninfo, int threads, int batch_max_reports,
+				       int batch_max_wait_ms, int (*on_connect)(PGconn *conn));
 /* Queues a job. 0, or -ESHUTDOWN once writer_stop() has begun. */
-int writer_submit(struct writer *w, struct write_job *job);
+NW_MUSTCHECK int writer_submit(struct writer *w, struct write_job *job);
 /* Commits everything queued, then stops and joins the threads. */
 void writer_stop(struct writer *w);
 /* Frees a stopped writer. Accepts NULL. */

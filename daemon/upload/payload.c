@@ -1,5 +1,6 @@
 /* Payload: the endpoint and Content-Type of a file, and reading it. */
 #include "payload.h"
+#include "util.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -52,26 +53,18 @@ int payload_classify(const char *name, const char *data, size_t len, bool activi
 static int read_all(int fd, size_t size, char **ret_data, size_t *ret_len)
 {
 	char *buf = malloc(size + 1);
-	size_t got = 0;
-
 	if (!buf)
 		return -ENOMEM;
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = -errno;
-			free(buf);
-			return e;
-		}
-		if (n == 0)
-			break; /* shrank while we read: the caller sees len < size */
-		got += (size_t)n;
+	/* A file that shrank while we read comes back short: the caller sees
+	 * len < size. */
+	ssize_t got = util_read_full(fd, buf, size);
+	if (got < 0) {
+		free(buf);
+		return (int)got;
 	}
 	buf[got] = '\0';
 	*ret_data = buf;
-	*ret_len = got;
+	*ret_len = (size_t)got;
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* Uploader: queue, transfers in flight, verdicts, backoff and the summary. */
 #include "progress.h"
 #include "uploader.h"
+#include "util.h"
 #include "answer.h"
 #include "credential.h"
 #include "log.h"
@@ -62,13 +63,6 @@ struct uploader {
 	int64_t defer_wait_ms;	  /* shortest wait before a deferred file may go */
 	uint32_t rng;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* xorshift32: jitter needs spread, not secrecy. */
 static uint32_t next_random(struct uploader *u)
@@ -190,7 +184,7 @@ static char *local_problem(const char *type, const char *title, long status, con
 /* A file left the queue for good. */
 static void progress(struct uploader *u)
 {
-	u->last_progress_ms = u->last_moved_ms = now_ms();
+	u->last_progress_ms = u->last_moved_ms = util_mono_ms();
 }
 
 /* A minimum so a file that keeps changing is not read in a busy loop. */
@@ -278,7 +272,7 @@ static void deliver_file(struct uploader *u, const char *name, const struct answ
 static uint32_t back_off(struct uploader *u, const struct attempt *at, long retry_after_s,
 			 bool longest)
 {
-	int64_t now = now_ms();
+	int64_t now = util_mono_ms();
 	if (at->epoch == u->epoch) {
 		u->failures++;
 		u->epoch++;
@@ -304,7 +298,8 @@ static void retry_file(struct uploader *u, const struct attempt *at, const char 
 	uint32_t delay = back_off(u, at, retry_after_s, longest);
 
 	queue_give_back(u->q, at->index);
-	if (!u->cfg->keep_trying && now_ms() + delay - u->last_progress_ms > u->cfg->retry_for_ms) {
+	if (!u->cfg->keep_trying &&
+	    util_mono_ms() + delay - u->last_progress_ms > u->cfg->retry_for_ms) {
 		u->giving_up = true;
 		log_event(LOG_WARNING, "file_pending",
 			  "file=\"%s\" reason=\"%s\" note=\"no progress for --retry-for; left to a "
@@ -477,7 +472,7 @@ static void start_more(struct uploader *u)
 {
 	size_t index;
 
-	while (!stopping(u) && transport_has_room(u->tx) && now_ms() >= u->resume_at_ms) {
+	while (!stopping(u) && transport_has_room(u->tx) && util_mono_ms() >= u->resume_at_ms) {
 		if (u->token_stale && load_token(u) < 0 && !u->token) {
 			u->fatal = EX_CONFIG;
 			return;
@@ -518,7 +513,7 @@ static void give_back_abandoned(void *user, void *ctx)
  * signals wake the poll earlier anyway. */
 static int poll_timeout(const struct uploader *u)
 {
-	int64_t wait = u->resume_at_ms - now_ms();
+	int64_t wait = u->resume_at_ms - util_mono_ms();
 	if (wait < 1 || wait > POLL_SLICE_MS)
 		wait = POLL_SLICE_MS;
 	return (int)wait;
@@ -548,7 +543,7 @@ static void drain(struct uploader *u, struct queue *q)
 	/* A pass over a big spool can take long: say how far it is. */
 	progress_init(&pg, "upload", "files", u->cfg->progress);
 	u->q = q;
-	u->last_progress_ms = now_ms(); /* --retry-for counts within a pass */
+	u->last_progress_ms = util_mono_ms(); /* --retry-for counts within a pass */
 	for (;;) {
 		start_more(u);
 		if (!transport_in_flight(u->tx) && (stopping(u) || !queue_left(q)))
@@ -566,7 +561,8 @@ static void drain(struct uploader *u, struct queue *q)
 		}
 		take_results(u);
 		if (q->n > 1)
-			progress_report(&pg, (long)(q->n - queue_left(q) - transport_in_flight(u->tx)),
+			progress_report(&pg,
+					(long)(q->n - queue_left(q) - transport_in_flight(u->tx)),
 					(long)q->n);
 	}
 	progress_end(&pg);
@@ -643,9 +639,9 @@ static void spool_pass(struct uploader *u)
 static void spool_sleep(struct uploader *u, int64_t interval_ms)
 {
 	bool signalled = false;
-	int64_t until = now_ms() + interval_ms;
+	int64_t until = util_mono_ms() + interval_ms;
 
-	for (int64_t left; !stopping(u) && (left = until - now_ms()) > 0;) {
+	for (int64_t left; !stopping(u) && (left = until - util_mono_ms()) > 0;) {
 		if (transport_poll(u->tx, u->cfg->signal_fd,
 				   left > POLL_SLICE_MS ? POLL_SLICE_MS : (int)left,
 				   &signalled) < 0) {
@@ -665,7 +661,7 @@ static bool once_waits(struct uploader *u)
 {
 	if (!u->pass_deferred)
 		return false;
-	if (now_ms() + u->defer_wait_ms - u->last_moved_ms <= u->cfg->retry_for_ms)
+	if (util_mono_ms() + u->defer_wait_ms - u->last_moved_ms <= u->cfg->retry_for_ms)
 		return true;
 	log_event(LOG_WARNING, "files_pending",
 		  "deferred=%u note=\"still changing after --retry-for; left to a later run\"",
@@ -678,7 +674,7 @@ int uploader_run_spool(struct uploader *u, struct outbox *ob)
 	size_t pending = 0;
 
 	u->ob = ob;
-	u->last_moved_ms = now_ms();
+	u->last_moved_ms = util_mono_ms();
 	if (load_token(u) < 0)
 		return EX_CONFIG;
 	for (;;) {

@@ -1,4 +1,4 @@
-/* Unit tests for daemon/core/admission.c: the ingest memory budget. */
+/* Unit tests for daemon/server/admission.c: the ingest memory budget. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -253,8 +253,8 @@ struct worker {
 	int waited;
 };
 
-static atomic_size_t inside;    /* cost held by admitted workers, counted by them */
-static atomic_int over_budget;  /* times inside exceeded the budget with two or more in */
+static atomic_size_t inside;   /* cost held by admitted workers, counted by them */
+static atomic_int over_budget; /* times inside exceeded the budget with two or more in */
 static atomic_int inside_count;
 
 static void worker_suspend(struct admission_waiter *w)

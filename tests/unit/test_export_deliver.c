@@ -1,7 +1,7 @@
-/* Tests for daemon/ctl/deliver.c's policy: which answers are retried, the
- * backoff schedule (doubling, capped, Retry-After as a floor), which URLs
- * are accepted, and that an unreachable receiver is retried the configured
- * number of times before giving up (no network: a closed loopback port). */
+/* Tests for daemon/ctl/deliver.c: which URLs are accepted, and that an
+ * unreachable receiver is retried the configured number of times before
+ * giving up (no network: a closed loopback port). Which answers are retried
+ * and the backoff schedule are client/retry.c's (tests/unit/test_retry.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,41 +18,6 @@
 #include <unistd.h>
 
 #include "../../daemon/ctl/deliver.h"
-
-static const struct deliver_config policy = {
-    .backoff_base_ms = 2000,
-    .backoff_max_ms = 120000,
-};
-
-static void test_transient_statuses_are_retried(void **state)
-{
-	(void)state;
-	const long yes[] = {408, 429, 500, 502, 503, 504};
-	const long no[] = {200, 201, 204, 301, 400, 401, 403, 404, 409, 413, 422, 501, 505, 0};
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
-		assert_true(deliver_status_is_transient(yes[i]));
-	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
-		assert_false(deliver_status_is_transient(no[i]));
-}
-
-static void test_backoff_doubles_up_to_the_cap(void **state)
-{
-	(void)state;
-	assert_int_equal(deliver_backoff_ms(&policy, 1, 0), 2000);
-	assert_int_equal(deliver_backoff_ms(&policy, 2, 0), 4000);
-	assert_int_equal(deliver_backoff_ms(&policy, 3, 0), 8000);
-	assert_int_equal(deliver_backoff_ms(&policy, 6, 0), 64000);
-	assert_int_equal(deliver_backoff_ms(&policy, 7, 0), 120000);
-	assert_int_equal(deliver_backoff_ms(&policy, 40, 0), 120000);
-}
-
-static void test_retry_after_is_a_floor_under_the_cap(void **state)
-{
-	(void)state;
-	assert_int_equal(deliver_backoff_ms(&policy, 1, 1), 2000);	 /* shorter: ours wins */
-	assert_int_equal(deliver_backoff_ms(&policy, 1, 30), 30000);	 /* longer: the server's */
-	assert_int_equal(deliver_backoff_ms(&policy, 1, 86400), 120000); /* never a day */
-}
 
 static void test_urls(void **state)
 {
@@ -98,8 +63,7 @@ static void test_unreachable_receiver_is_retried_then_given_up(void **state)
 	    .connect_timeout_ms = 2000,
 	    .timeout_ms = 5000,
 	    .max_attempts = 3,
-	    .backoff_base_ms = 10,
-	    .backoff_max_ms = 20,
+	    .backoff = {.base_ms = 10, .max_ms = 20},
 	};
 	struct deliver_file f = {.part = "csv",
 				 .path = path,
@@ -121,9 +85,6 @@ static void test_unreachable_receiver_is_retried_then_given_up(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_transient_statuses_are_retried),
-	    cmocka_unit_test(test_backoff_doubles_up_to_the_cap),
-	    cmocka_unit_test(test_retry_after_is_a_floor_under_the_cap),
 	    cmocka_unit_test(test_urls),
 	    cmocka_unit_test(test_unreachable_receiver_is_retried_then_given_up),
 	};

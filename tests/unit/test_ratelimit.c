@@ -1,4 +1,4 @@
-/* Tests for daemon/core/ratelimit.c: token buckets per key under a fake clock. */
+/* Tests for daemon/server/ratelimit.c: token buckets per key under a fake clock. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>

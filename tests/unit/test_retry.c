@@ -1,5 +1,6 @@
-/* Tests for daemon/upload/retry.c: which statuses are retried, and the
- * backoff schedule (exponential, equal jitter, Retry-After floor, cap). */
+/* Tests for daemon/client/retry.c: which statuses are retried, and the
+ * backoff schedules (exponential, equal jitter or none, Retry-After floor,
+ * cap) that needlewatch-upload and needlewatchctl export share. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -8,7 +9,7 @@
 
 #include <limits.h>
 
-#include "../../daemon/upload/retry.h"
+#include "retry.h"
 
 static const struct retry_policy policy = {.base_ms = 500, .max_ms = 60000};
 
@@ -115,6 +116,30 @@ static void test_tiny_policy_never_waits_zero(void **state)
 	assert_int_equal(retry_delay_ms(&tiny, 50, 0, UINT32_MAX), 1);
 }
 
+/* The export delivery's schedule: 2 s doubling to 2 min, no jitter. */
+static const struct retry_policy export_policy = {.base_ms = 2000, .max_ms = 120000};
+
+static void test_unjittered_backoff_doubles_up_to_the_cap(void **state)
+{
+	(void)state;
+	assert_int_equal(retry_backoff_ms(&export_policy, 1, 0), 2000);
+	assert_int_equal(retry_backoff_ms(&export_policy, 2, 0), 4000);
+	assert_int_equal(retry_backoff_ms(&export_policy, 3, 0), 8000);
+	assert_int_equal(retry_backoff_ms(&export_policy, 6, 0), 64000);
+	assert_int_equal(retry_backoff_ms(&export_policy, 7, 0), 120000);
+	assert_int_equal(retry_backoff_ms(&export_policy, 40, 0), 120000);
+	assert_int_equal(retry_backoff_ms(&export_policy, 0, 0), 2000);
+}
+
+static void test_unjittered_retry_after_is_a_floor_under_the_cap(void **state)
+{
+	(void)state;
+	assert_int_equal(retry_backoff_ms(&export_policy, 1, 1), 2000);	  /* shorter: ours */
+	assert_int_equal(retry_backoff_ms(&export_policy, 1, 30), 30000); /* longer: the server's */
+	assert_int_equal(retry_backoff_ms(&export_policy, 1, 86400), 120000); /* never a day */
+	assert_int_equal(retry_backoff_ms(&export_policy, 1, LONG_MAX), 120000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +155,8 @@ int main(void)
 	    cmocka_unit_test(test_negative_or_absent_retry_after_is_ignored),
 	    cmocka_unit_test(test_zero_failures_counts_as_one),
 	    cmocka_unit_test(test_tiny_policy_never_waits_zero),
+	    cmocka_unit_test(test_unjittered_backoff_doubles_up_to_the_cap),
+	    cmocka_unit_test(test_unjittered_retry_after_is_a_floor_under_the_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -237,9 +237,11 @@ static void test_recorded_place_gives_the_same_setting_and_warnings(void **state
 		normalise_example(f, cases[i].role, cases[i].code);
 		assert_int_equal(place(f, &decided), 0);
 		issues_init(&again, f->a);
-		stored_report_place_recorded(&f->r, decided.premises_id,
-					     decided.premises_id ? decided.setting : NULL,
-					     &replayed, &again);
+		assert_int_equal(
+		    stored_report_place_recorded(&f->r, decided.premises_id,
+						 decided.premises_id ? decided.setting : NULL,
+						 &replayed, &again),
+		    0);
 		assert_int_equal(replayed.premises_id, decided.premises_id);
 		assert_string_equal(replayed.setting, decided.setting);
 		assert_string_equal(stored_report_warnings(f->a, &again),
@@ -313,8 +315,9 @@ static void test_stored_warnings_leave_out_unstored_members(void **state)
 {
 	struct fx *f = *state;
 
-	issues_add(&f->warnings, "source_system", "%s", REPORT_MEMBERS_UNKNOWN);
-	issues_add(&f->warnings, "procedure.setting", "missing \"quoted\"");
+	assert_int_equal(issues_add(&f->warnings, "source_system", "%s", REPORT_MEMBERS_UNKNOWN),
+			 0);
+	assert_int_equal(issues_add(&f->warnings, "procedure.setting", "missing \"quoted\""), 0);
 	assert_string_equal(
 	    stored_report_warnings(f->a, &f->warnings),
 	    "[{\"field\":\"procedure.setting\",\"message\":\"missing \\\"quoted\\\"\"}]");

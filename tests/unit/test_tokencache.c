@@ -1,4 +1,4 @@
-/* Tests for daemon/core/tokencache.c: what is remembered, and when it is
+/* Tests for daemon/server/tokencache.c: what is remembered, and when it is
  * forgotten (invalidation, disabling, expiry, a stale answer arriving late). */
 #include <stdarg.h>
 #include <stddef.h>

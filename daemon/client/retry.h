@@ -1,10 +1,12 @@
-/* Retry policy: which failures are worth another attempt, and how long to
- * wait before it (capped exponential backoff with jitter, Retry-After honoured).
+/* The HTTPS client's retry policy, one for every program that sends
+ * (needlewatch-upload, needlewatchctl export --deliver): which failures are
+ * worth another attempt, and how long to wait before it (capped exponential
+ * backoff, optionally with jitter, Retry-After honoured).
  *
  * Pure functions: no clock, no random source of their own, so the policy is
  * unit-tested exactly (tests/unit/test_retry.c). */
-#ifndef NW_UPLOAD_RETRY_H
-#define NW_UPLOAD_RETRY_H
+#ifndef NW_CLIENT_RETRY_H
+#define NW_CLIENT_RETRY_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,5 +31,10 @@ bool retry_status_is_transient(long status);
  * uploader for a day. */
 uint32_t retry_delay_ms(const struct retry_policy *p, unsigned failures, long retry_after_s,
 			uint32_t rnd);
+
+/* The same schedule without jitter: base, 2*base, 4*base ... capped at
+ * max_ms, Retry-After a floor still capped at max_ms. For a one-shot sender
+ * (an export delivery) that nobody restarts in step with others. */
+uint32_t retry_backoff_ms(const struct retry_policy *p, unsigned failures, long retry_after_s);
 
 #endif

@@ -29,8 +29,8 @@ struct admission;
 /* One request waiting; owned by the caller, which must keep it alive until
  * wake() has run. */
 struct admission_waiter {
-	struct admission_waiter *next; /* the queue's */
-	size_t cost;                   /* the queue's: what was asked */
+	struct admission_waiter *next;		     /* the queue's */
+	size_t cost;				     /* the queue's: what was asked */
 	void (*suspend)(struct admission_waiter *w); /* under the mutex; must not re-enter */
 	void (*wake)(struct admission_waiter *w);    /* admitted: cost now held for it */
 };

@@ -22,7 +22,7 @@ struct admission {
 	pthread_mutex_t lock;
 	size_t budget; /* 0: unlimited */
 	size_t held;
-	bool open;     /* shutting down: admit everything */
+	bool open; /* shutting down: admit everything */
 	struct admission_waiter *head, *tail;
 	size_t waiting;
 };

@@ -1,10 +1,12 @@
-/* Credential: the bearer token, read from a file and never printed.
+/* Credential: the bearer token of an HTTPS client, read from a file and
+ * never printed; one reader for needlewatch-upload's token_file and
+ * needlewatchctl export's --deliver-token-file.
  *
  * The file holds the token and nothing else (a trailing newline is fine), as
  * `needlewatchctl token create` prints it. Messages about it name the file,
  * never its content. */
-#ifndef NW_UPLOAD_CREDENTIAL_H
-#define NW_UPLOAD_CREDENTIAL_H
+#ifndef NW_CLIENT_CREDENTIAL_H
+#define NW_CLIENT_CREDENTIAL_H
 
 #include <stddef.h>
 

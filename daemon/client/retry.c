@@ -19,15 +19,9 @@ static uint64_t exponential_ms(uint32_t base, unsigned failures, uint32_t cap)
 	return d < cap ? d : cap;
 }
 
-uint32_t retry_delay_ms(const struct retry_policy *p, unsigned failures, long retry_after_s,
-			uint32_t rnd)
+/* d raised to the Retry-After floor, then capped at max_ms. */
+static uint32_t floor_and_cap(const struct retry_policy *p, uint64_t d, long retry_after_s)
 {
-	if (failures == 0)
-		failures = 1;
-	uint64_t d = exponential_ms(p->base_ms, failures, p->max_ms);
-	/* Equal jitter: d/2 fixed, plus a random share of the other half. */
-	uint64_t half = d / 2;
-	d = (d - half) + (half ? rnd % (half + 1) : 0);
 	if (retry_after_s > 0) {
 		/* Saturate first: a hostile Retry-After must not overflow. */
 		uint64_t floor_ms = (uint64_t)retry_after_s > UINT32_MAX / 1000u
@@ -37,4 +31,23 @@ uint32_t retry_delay_ms(const struct retry_policy *p, unsigned failures, long re
 			d = floor_ms;
 	}
 	return (uint32_t)(d < p->max_ms ? d : p->max_ms);
+}
+
+uint32_t retry_delay_ms(const struct retry_policy *p, unsigned failures, long retry_after_s,
+			uint32_t rnd)
+{
+	if (failures == 0)
+		failures = 1;
+	uint64_t d = exponential_ms(p->base_ms, failures, p->max_ms);
+	/* Equal jitter: d/2 fixed, plus a random share of the other half. */
+	uint64_t half = d / 2;
+	d = (d - half) + (half ? rnd % (half + 1) : 0);
+	return floor_and_cap(p, d, retry_after_s);
+}
+
+uint32_t retry_backoff_ms(const struct retry_policy *p, unsigned failures, long retry_after_s)
+{
+	if (failures == 0)
+		failures = 1;
+	return floor_and_cap(p, exponential_ms(p->base_ms, failures, p->max_ms), retry_after_s);
 }
