@@ -16,11 +16,11 @@ const char *const codes_reporter_roles[] = {"practitioner", "treating_clinician"
 static const struct {
 	const char *code, *label;
 } labels[] = {
-    /* clang-format off */
+	/* clang-format off */
 	CODES_SETTINGS(CODE_LABEL)
 	{CODES_GROUP_ANY, "Any complication"},
 	CODES_GROUPS(CODE_LABEL)
-    /* clang-format on */
+	/* clang-format on */
 };
 
 int codes_rank(const char *const *list, const char *s)

@@ -283,9 +283,8 @@ static int parse_double(const struct parse *ps, const struct key *k, const char 
 	errno = 0;
 	v = strtod(s, &end);
 	if (*end || end == s || errno == ERANGE || !(v > 0.0) || v > (double)k->max)
-		return parse_fail(ps, -EINVAL,
-				  "%s must be a number greater than 0 and at most %lld", k->name,
-				  k->max);
+		return parse_fail(ps, -EINVAL, "%s must be a number greater than 0 and at most %lld",
+				  k->name, k->max);
 	*ret = v;
 	return 0;
 }

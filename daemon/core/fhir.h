@@ -52,7 +52,7 @@ struct fhir_item {
 struct fhir_doc {
 	struct fhir_item *items;
 	size_t n;
-	int bundle;	      /* the body was a Bundle */
+	int bundle; /* the body was a Bundle */
 	char bundle_type[24]; /* its Bundle.type as sent ("" when none or longer) */
 	int n_entries;	      /* its Bundle.entry count, AdverseEvents or not */
 };

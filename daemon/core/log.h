@@ -19,7 +19,7 @@ int log_level_from_string(const char *s);
 bool log_enabled(enum log_level level);
 /* Writes: "level=info event=NAME k=v ..." or {"level":"info","event":"NAME","k":"v"}. */
 void log_event(enum log_level level, const char *event, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 /* Copies s into buf as a safe log value: control characters, quotes and
  * backslashes escaped, cut at buflen-1. Returns buf. */
 const char *log_quote(char *buf, size_t buflen, const char *s);

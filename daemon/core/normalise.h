@@ -21,9 +21,9 @@ struct pseudonym_key;
 
 struct normalise_ctx {
 	const struct vocab *vocab;
-	const struct region_table *regions; /* may be NULL: region left unknown */
-	const struct pseudonym_key *key;    /* may be NULL only in tests without patient.ref */
-	char today[11];			    /* YYYY-MM-DD, UTC; later dates are errors */
+	const struct region_table *regions;  /* may be NULL: region left unknown */
+	const struct pseudonym_key *key;     /* may be NULL only in tests without patient.ref */
+	char today[11];                      /* YYYY-MM-DD, UTC; later dates are errors */
 };
 
 /* Fills *ret from doc. Returns 0 when the report is valid (warnings may

@@ -191,3 +191,4 @@ int normalise_fitzpatrick(const char *raw, int *ret_type, const char **ret_reaso
 	*ret_type = type;
 	return 0;
 }
+

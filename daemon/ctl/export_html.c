@@ -182,7 +182,7 @@ static void unregistered_table(const struct export_doc *doc, struct export_buf *
 		th_label(out, c->key[EXPORT_KEY_SETTING]);
 		export_buf_puts(out, "<td class=\"text\">");
 		export_chart_escape(out, c->key[EXPORT_KEY_REGION] ? c->key[EXPORT_KEY_REGION]
-								   : "Not known");
+								  : "Not known");
 		export_buf_puts(out, "</td>");
 		td_count(out, c->fig[EXPORT_FIG_EVENTS]);
 		export_buf_puts(out, "</tr>\n");
@@ -320,8 +320,8 @@ static void setting_coverage(const struct export_cell *c, struct export_buf *out
 		export_buf_printf(out, "; %lld %s left out as implausible (", implausible,
 				  implausible == 1 ? "was" : "were");
 		export_chart_escape(out, c->fig[EXPORT_FIG_PLAUSIBILITY]
-					     ? c->fig[EXPORT_FIG_PLAUSIBILITY]
-					     : "see the methods");
+					    ? c->fig[EXPORT_FIG_PLAUSIBILITY]
+					    : "see the methods");
 		export_buf_puts(out, ")");
 	}
 	export_buf_puts(out, ".</li>\n");

@@ -64,8 +64,8 @@ static void legend(struct export_buf *out, unsigned mask)
 		export_buf_puts(out, "<span><svg viewBox=\"0 0 16 16\" aria-hidden=\"true\">");
 		marker(out, s, 8, 8);
 		export_buf_puts(out, "</svg>");
-		export_chart_escape(
-		    out, s < CODES_N_SETTINGS ? export_chart_label(codes_settings[s]) : "Other");
+		export_chart_escape(out, s < CODES_N_SETTINGS ? export_chart_label(codes_settings[s])
+							     : "Other");
 		export_buf_puts(out, "</span>");
 	}
 	export_buf_puts(out, "</div>\n");
@@ -185,7 +185,7 @@ static void rates_row(struct export_buf *out, const struct export_cell *c,
 				  "<text class=\"muted\" x=\"%.1f\" y=\"%.1f\">%s</text></g>\n",
 				  RP_X0 + 4, y + 4,
 				  export_chart_suppressed(rate) ? "suppressed (small numbers)"
-								: "no activity reported");
+							       : "no activity reported");
 		return;
 	}
 	if (export_chart_figure(c->fig[EXPORT_FIG_CI_LOW], &lo) &&

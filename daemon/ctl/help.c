@@ -128,8 +128,7 @@ bool ctl_help_print(const char *cmd, FILE *out)
 	for (size_t i = 0; cmd && i < sizeof(HELP) / sizeof(HELP[0]); i++) {
 		if (strcmp(HELP[i].cmd, cmd) == 0) {
 			fputs(HELP[i].text, out);
-			fputs("\nGlobal option: -c, --config FILE (default " CONFIG_DEFAULT_PATH
-			      ").\n",
+			fputs("\nGlobal option: -c, --config FILE (default " CONFIG_DEFAULT_PATH ").\n",
 			      out);
 			return true;
 		}

@@ -273,8 +273,7 @@ static int premises_list(struct ctl *ctl, int argc, char **argv)
 	PGresult *res = NULL;
 	bool json = false;
 	int first_arg = 0;
-	int rc =
-	    ctl_parse_options("premises list", argc, argv, opts, store_json, &json, &first_arg);
+	int rc = ctl_parse_options("premises list", argc, argv, opts, store_json, &json, &first_arg);
 	if (rc != CTL_CONTINUE)
 		return rc;
 	if (first_arg < argc)
@@ -286,8 +285,7 @@ static int premises_list(struct ctl *ctl, int argc, char **argv)
 	rc = ctl_db_exec(ctl, sql_list_premises, 0, NULL, &res);
 	if (rc)
 		return ctl_fail(rc, "premises list: %s", ctl->err);
-	if ((json ? ctl_print_json(res, headers, stdout) : ctl_print_table(res, headers, stdout)) <
-	    0)
+	if ((json ? ctl_print_json(res, headers, stdout) : ctl_print_table(res, headers, stdout)) < 0)
 		rc = ctl_fail(EX_SOFTWARE, "premises list: out of memory");
 	PQclear(res);
 	return rc;

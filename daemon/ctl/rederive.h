@@ -33,7 +33,7 @@ struct rederive_ctx {
  * normalised JSON with procedure.place, the warnings, every derived column
  * and the complications), in a. Returns 0; -EINVAL when the body no longer
  * yields a valid report, with the first reason in why; -ENOMEM. */
-int rederive_report(const struct rederive_ctx *ctx, const struct rederive_source *s,
-		    struct arena *a, struct stored_row *ret_row, char *why, size_t why_len);
+int rederive_report(const struct rederive_ctx *ctx, const struct rederive_source *s, struct arena *a,
+		    struct stored_row *ret_row, char *why, size_t why_len);
 
 #endif

@@ -23,9 +23,9 @@ int audit_record(struct server *s, const struct account *acc, const char *action
  * table) by acc: detail is {"route": ..., "method": ..., "query": {the
  * query-string arguments}}, at most QUERY_ARGS_MAX arguments, each name and
  * value cut to QUERY_VALUE_MAX bytes of whole characters, bytes that are not
- * UTF-8 replaced by U+FFFD (the row is stored whatever the query held). Called by the route guard
- * for every request a regulator token makes, before the handler runs, so refused and failed queries
- * are recorded too. */
+ * UTF-8 replaced by U+FFFD (the row is stored whatever the query held). Called by the route guard for every request a
+ * regulator token makes, before the handler runs, so refused and failed
+ * queries are recorded too. */
 int audit_regulator_query(struct server *s, const struct account *acc, struct MHD_Connection *conn,
 			  const char *route, const char *method);
 

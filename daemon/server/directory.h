@@ -22,8 +22,8 @@ enum role { ROLE_NONE = 0, ROLE_REPORTER, ROLE_REGULATOR, ROLE_ADMIN };
 struct account {
 	long long id;
 	enum role role;
-	long long premises_id;	   /* reporters only */
-	char premises_setting[24]; /* the reporting premises' registered setting */
+	long long premises_id;      /* reporters only */
+	char premises_setting[24];  /* the reporting premises' registered setting */
 	/* SHA-256 (hex) of the client certificate the account is bound to, ""
 	 * when none: then its token works only over a connection presenting
 	 * that certificate (schema/005_hardening.sql). */
@@ -34,7 +34,8 @@ struct account {
  * *ret filled, -EACCES for a missing, malformed, unknown or revoked token,
  * -EAGAIN when the database cannot be asked. Only the token's SHA-256 is
  * sent to the database; the token itself is never stored or logged. */
-int directory_account_by_token(struct dbpool *pool, const char *authorization, struct account *ret);
+int directory_account_by_token(struct dbpool *pool, const char *authorization,
+			       struct account *ret);
 
 /* The SHA-256 (hex) of the token in an Authorization header value, as
  * accounts.token_sha256 holds it: 0, or -EACCES when it is not a bearer token. */

@@ -14,16 +14,16 @@
 /* What framing_judge() needs to know of a request's head, gathered by
  * framing_scan() (or built by hand in tests). Counts are of field lines. */
 struct framing_head {
-	bool http11;	 /* HTTP/1.1 (otherwise 1.0) */
-	bool target_nul; /* %00 in the path or the query */
-	bool name_space; /* whitespace inside a field name ("Host :") */
+	bool http11;                /* HTTP/1.1 (otherwise 1.0) */
+	bool target_nul;            /* %00 in the path or the query */
+	bool name_space;            /* whitespace inside a field name ("Host :") */
 	unsigned host;
 	unsigned content_length;
 	unsigned transfer_encoding;
-	bool te_chunked;       /* the Transfer-Encoding is exactly "chunked" */
-	bool content_encoding; /* a Content-Encoding other than identity */
-	bool body;	       /* a body is announced: Transfer-Encoding, or a
-				* Content-Length other than 0 */
+	bool te_chunked;            /* the Transfer-Encoding is exactly "chunked" */
+	bool content_encoding;      /* a Content-Encoding other than identity */
+	bool body;                  /* a body is announced: Transfer-Encoding, or a
+				     * Content-Length other than 0 */
 };
 
 /* Why a head was refused: the status, the problem slug and title, a detail

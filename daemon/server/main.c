@@ -82,40 +82,25 @@ static void usage(FILE *out)
 static int parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'k'},
-	    {"dump-config", no_argument, NULL, 'd'},  {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},      {"dump-codes", no_argument, NULL, 'D'},
-	    {"list-routes", no_argument, NULL, 'L'},  {NULL, 0, NULL, 0},
+		{"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'k'},
+		{"dump-config", no_argument, NULL, 'd'},  {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},      {"dump-codes", no_argument, NULL, 'D'},
+		{"list-routes", no_argument, NULL, 'L'},
+		{NULL, 0, NULL, 0},
 	};
 	int ch;
 	o->config_path = CONFIG_DEFAULT_PATH;
 	while ((ch = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c':
-			o->config_path = optarg;
-			break;
-		case 'k':
-			o->check_only = true;
-			break;
-		case 'd':
-			o->dump = true;
-			break;
-		case 'D':
-			o->dump_codes = true;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(EX_OK);
-		case 'V':
-			puts("needlewatchd " NW_VERSION);
-			exit(EX_OK);
+		case 'c': o->config_path = optarg; break;
+		case 'k': o->check_only = true; break;
+		case 'd': o->dump = true; break;
+		case 'D': o->dump_codes = true; break;
+		case 'h': usage(stdout); exit(EX_OK);
+		case 'V': puts("needlewatchd " NW_VERSION); exit(EX_OK);
 		/* the route table itself, for docs/openapi.yaml's test */
-		case 'L':
-			routes_list(stdout);
-			exit(EX_OK);
-		default:
-			usage(stderr);
-			return -EINVAL;
+		case 'L': routes_list(stdout); exit(EX_OK);
+		default: usage(stderr); return -EINVAL;
 		}
 	}
 	if (optind != argc) {
@@ -205,8 +190,7 @@ static void run(struct server *s, struct http *h, int sfd)
 		}
 		if (sig == SIGTERM || sig == SIGINT) {
 			log_event(LOG_INFO, "shutdown", "signal=%s in_flight=%d",
-				  sig == SIGTERM ? "TERM" : "INT",
-				  atomic_load(&s->active_requests));
+				  sig == SIGTERM ? "TERM" : "INT", atomic_load(&s->active_requests));
 			drain(s, h, sfd);
 			return;
 		}
@@ -242,8 +226,7 @@ static int start_parts(struct server *s, const struct config *cfg)
 		dbpool_set_max_age(s->replicas, cfg->db_read_max_age_s);
 	/* Without it every request asks the database who its token is. */
 	if (directory_cache_start(cfg->db_conninfo) < 0)
-		log_event(LOG_WARNING, "token_cache",
-			  "state=off reason=\"out of memory or threads\"");
+		log_event(LOG_WARNING, "token_cache", "state=off reason=\"out of memory or threads\"");
 	s->writer = writer_new(cfg->db_conninfo, cfg->db_pool_size, cfg->batch_max_reports,
 			       cfg->batch_max_wait_ms, prepare_writer_connection);
 	if (!s->metrics || !s->ratelimit || !s->auth_failures || !s->admission || !s->readers ||
@@ -268,8 +251,8 @@ static int start_listening(struct server *s, const struct config *cfg, struct ht
 		return EX_OSERR;
 	}
 	log_event(LOG_INFO, "listening", "address=%s port=%d threads=%d writers=%d",
-		  log_quote(q, sizeof(q), cfg->listen_address), cfg->listen_port, cfg->http_threads,
-		  cfg->db_pool_size);
+		  log_quote(q, sizeof(q), cfg->listen_address), cfg->listen_port,
+		  cfg->http_threads, cfg->db_pool_size);
 	metrics_note_tls_certificate(s->metrics, cfg->tls_cert_file);
 	snprintf(err, sizeof(err), "serving https on %s port %d", cfg->listen_address,
 		 cfg->listen_port);
@@ -292,8 +275,7 @@ static int start(struct server *s)
 	 * summaries, not the service: `needlewatchctl refresh` still works. */
 	struct refresher *refresher = refresher_start(s->live);
 	if (!refresher)
-		log_event(LOG_ERROR, "refresher_not_started",
-			  "reason=\"out of memory or threads\"");
+		log_event(LOG_ERROR, "refresher_not_started", "reason=\"out of memory or threads\"");
 	run(s, h, sfd);
 	refresher_stop(refresher);
 	http_stop(h);

@@ -22,7 +22,7 @@ struct ratelimit;
 struct session_store;
 
 struct server {
-	struct snapshot_slot *live; /* the current snapshot (snapshot.h) */
+	struct snapshot_slot *live;   /* the current snapshot (snapshot.h) */
 	const char *config_path;
 	struct pseudonym_key key;
 	struct dbpool *readers;
@@ -31,13 +31,12 @@ struct server {
 	struct dbpool *replicas;
 	struct writer *writer;
 	struct metrics *metrics;
-	struct ratelimit *ratelimit; /* rate_limit_per_token buckets, by account id */
-	struct ratelimit
-	    *auth_failures;	     /* auth_failures_per_minute buckets, by netaddr_limit_key() */
-	struct admission *admission; /* ingest_memory_budget: bodies parsed and held to commit */
+	struct ratelimit *ratelimit;  /* rate_limit_per_token buckets, by account id */
+	struct ratelimit *auth_failures; /* auth_failures_per_minute buckets, by netaddr_limit_key() */
+	struct admission *admission;  /* ingest_memory_budget: bodies parsed and held to commit */
 	struct session_store *sessions; /* dashboard sign-ins (sessions.h); its own lock */
 
-	atomic_int active_requests; /* requests between first call and completion */
+	atomic_int active_requests;   /* requests between first call and completion */
 	atomic_bool stopping;
 };
 

@@ -32,52 +32,53 @@
 _Static_assert(STORED_NCOLUMNS == 38, "SQL_INSERT_REPORTS takes one parameter per stored column");
 
 static const char *const SQL_INSERT_REPORTS =
-    "WITH v AS ("
-    " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
-    "  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
-    "  $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],"
-    "  $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::text[],"
-    "  $25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[],"
-    "  $31::text[], $32::text[], $33::text[], $34::text[], $35::text[], $36::text[],"
-    "  $37::text[], $38::text[]) WITH ORDINALITY"
-    "  AS v(premises_id, account_id, client_ref, version, format, procedure_premises_id,"
-    "  procedure_premises_code, procedure_date, procedure_type, procedure_type_raw, setting,"
-    "  setting_reported, setting_raw, practitioner_role, practitioner_role_raw,"
-    "  medically_trained, device, device_raw, needle_depth_mm, areas, products,"
-    "  sterile_single_use_cartridge, antiviral_prophylaxis, age_band, sex, fitzpatrick,"
-    "  history, patient_pseudonym, postcode_district, postcode_area, region, reporter_role,"
-    "  needs_review, body, body_sha256, normalised, warnings, complications, ord)"
-    "), r AS ("
-    " INSERT INTO needlewatch.reports (premises_id, account_id, client_ref, version, format,"
-    "  procedure_premises_id, procedure_premises_code, procedure_date, procedure_type,"
-    "  procedure_type_raw, setting, setting_reported, setting_raw, practitioner_role,"
-    "  practitioner_role_raw, medically_trained, device, device_raw, needle_depth_mm, areas,"
-    "  products, sterile_single_use_cartridge, antiviral_prophylaxis, age_band, sex,"
-    "  fitzpatrick, history, patient_pseudonym, postcode_district, postcode_area, region,"
-    "  reporter_role, needs_review, body, body_sha256, normalised, warnings)"
-    " SELECT premises_id::bigint, account_id::bigint, client_ref, version::integer, format,"
-    "  procedure_premises_id::bigint, procedure_premises_code, procedure_date::date,"
-    "  procedure_type, procedure_type_raw, setting, setting_reported, setting_raw,"
-    "  practitioner_role, practitioner_role_raw, medically_trained::boolean, device,"
-    "  device_raw, needle_depth_mm::numeric, areas::jsonb, products::jsonb,"
-    "  sterile_single_use_cartridge::boolean, antiviral_prophylaxis::boolean, age_band, sex,"
-    "  fitzpatrick::smallint, history::jsonb, patient_pseudonym, postcode_district,"
-    "  postcode_area, region, reporter_role, needs_review::boolean, body, body_sha256,"
-    "  normalised::jsonb, warnings::jsonb"
-    " FROM v ORDER BY ord"
-    " ON CONFLICT (premises_id, client_ref, version) DO NOTHING"
-    " RETURNING premises_id, id, client_ref, version"
-    "), f AS ("
-    " SELECT DISTINCT ON (r.premises_id, r.client_ref, r.version) r.premises_id, r.id, v.ord,"
-    "  v.complications"
-    " FROM r JOIN v ON v.premises_id::bigint = r.premises_id AND v.client_ref = r.client_ref"
-    "  AND v.version::integer = r.version"
-    " ORDER BY r.premises_id, r.client_ref, r.version, v.ord"
-    "), c AS ("
-    " INSERT INTO needlewatch.report_complications" STORED_COMPLICATION_TARGET
-    " SELECT f.premises_id, f.id," STORED_COMPLICATION_VALUES
-    " FROM f, jsonb_to_recordset(f.complications::jsonb) AS" STORED_COMPLICATION_RECORD ")"
-    " SELECT ord, id FROM f ORDER BY ord";
+	"WITH v AS ("
+	" SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],"
+	"  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
+	"  $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],"
+	"  $19::text[], $20::text[], $21::text[], $22::text[], $23::text[], $24::text[],"
+	"  $25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[],"
+	"  $31::text[], $32::text[], $33::text[], $34::text[], $35::text[], $36::text[],"
+	"  $37::text[], $38::text[]) WITH ORDINALITY"
+	"  AS v(premises_id, account_id, client_ref, version, format, procedure_premises_id,"
+	"  procedure_premises_code, procedure_date, procedure_type, procedure_type_raw, setting,"
+	"  setting_reported, setting_raw, practitioner_role, practitioner_role_raw,"
+	"  medically_trained, device, device_raw, needle_depth_mm, areas, products,"
+	"  sterile_single_use_cartridge, antiviral_prophylaxis, age_band, sex, fitzpatrick,"
+	"  history, patient_pseudonym, postcode_district, postcode_area, region, reporter_role,"
+	"  needs_review, body, body_sha256, normalised, warnings, complications, ord)"
+	"), r AS ("
+	" INSERT INTO needlewatch.reports (premises_id, account_id, client_ref, version, format,"
+	"  procedure_premises_id, procedure_premises_code, procedure_date, procedure_type,"
+	"  procedure_type_raw, setting, setting_reported, setting_raw, practitioner_role,"
+	"  practitioner_role_raw, medically_trained, device, device_raw, needle_depth_mm, areas,"
+	"  products, sterile_single_use_cartridge, antiviral_prophylaxis, age_band, sex,"
+	"  fitzpatrick, history, patient_pseudonym, postcode_district, postcode_area, region,"
+	"  reporter_role, needs_review, body, body_sha256, normalised, warnings)"
+	" SELECT premises_id::bigint, account_id::bigint, client_ref, version::integer, format,"
+	"  procedure_premises_id::bigint, procedure_premises_code, procedure_date::date,"
+	"  procedure_type, procedure_type_raw, setting, setting_reported, setting_raw,"
+	"  practitioner_role, practitioner_role_raw, medically_trained::boolean, device,"
+	"  device_raw, needle_depth_mm::numeric, areas::jsonb, products::jsonb,"
+	"  sterile_single_use_cartridge::boolean, antiviral_prophylaxis::boolean, age_band, sex,"
+	"  fitzpatrick::smallint, history::jsonb, patient_pseudonym, postcode_district,"
+	"  postcode_area, region, reporter_role, needs_review::boolean, body, body_sha256,"
+	"  normalised::jsonb, warnings::jsonb"
+	" FROM v ORDER BY ord"
+	" ON CONFLICT (premises_id, client_ref, version) DO NOTHING"
+	" RETURNING premises_id, id, client_ref, version"
+	"), f AS ("
+	" SELECT DISTINCT ON (r.premises_id, r.client_ref, r.version) r.premises_id, r.id, v.ord,"
+	"  v.complications"
+	" FROM r JOIN v ON v.premises_id::bigint = r.premises_id AND v.client_ref = r.client_ref"
+	"  AND v.version::integer = r.version"
+	" ORDER BY r.premises_id, r.client_ref, r.version, v.ord"
+	"), c AS ("
+	" INSERT INTO needlewatch.report_complications" STORED_COMPLICATION_TARGET
+	" SELECT f.premises_id, f.id," STORED_COMPLICATION_VALUES
+	" FROM f, jsonb_to_recordset(f.complications::jsonb) AS" STORED_COMPLICATION_RECORD
+	")"
+	" SELECT ord, id FROM f ORDER BY ord";
 
 /* Idempotency: a replay is the same report, not the same bytes. The
  * canonical form is the normalised report ($5, report_to_json's text, as
@@ -89,10 +90,10 @@ static const char *const SQL_INSERT_REPORTS =
  * identical byte for byte ($4) is a replay too, whatever the normalised form
  * of a row stored by an older daemon looks like. */
 static const char *const SQL_FIND_EXISTING =
-    "SELECT id, body_sha256 = $4"
-    "  OR normalised #- '{procedure,place}' = $5::jsonb #- '{procedure,place}'"
-    " FROM needlewatch.reports"
-    " WHERE premises_id = $1 AND client_ref = $2 AND version = $3";
+	"SELECT id, body_sha256 = $4"
+	"  OR normalised #- '{procedure,place}' = $5::jsonb #- '{procedure,place}'"
+	" FROM needlewatch.reports"
+	" WHERE premises_id = $1 AND client_ref = $2 AND version = $3";
 
 int store_item_init(struct store_item *item, struct arena *a, const struct report *r,
 		    const struct stored_origin *o, const struct stored_place *p, const char *body,
@@ -108,12 +109,11 @@ int store_prepare(PGconn *conn)
 		const char *name, *sql;
 		int nparams;
 	} stmts[] = {
-	    {"insert_reports", SQL_INSERT_REPORTS, STORED_NCOLUMNS},
-	    {"find_existing", SQL_FIND_EXISTING, 5},
+		{"insert_reports", SQL_INSERT_REPORTS, STORED_NCOLUMNS},
+		{"find_existing", SQL_FIND_EXISTING, 5},
 	};
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
-		PGresult *res =
-		    PQprepare(conn, stmts[i].name, stmts[i].sql, stmts[i].nparams, NULL);
+		PGresult *res = PQprepare(conn, stmts[i].name, stmts[i].sql, stmts[i].nparams, NULL);
 		bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 		if (!ok) {
 			char q[300];
@@ -353,8 +353,8 @@ static int recheck_reports(PGconn *conn, struct write_job *job)
 		if (find_existing(conn, it, &found, &id, &same, &lost) < 0)
 			return -EIO;
 		it->id = found ? id : 0;
-		it->status = !found	  ? STORE_UNAVAILABLE
-			     : !same	  ? STORE_CONFLICT
+		it->status = !found  ? STORE_UNAVAILABLE
+			     : !same ? STORE_CONFLICT
 			     : id == ours ? STORE_ACCEPTED
 					  : STORE_DUPLICATE;
 	}
@@ -362,11 +362,11 @@ static int recheck_reports(PGconn *conn, struct write_job *job)
 }
 
 static const struct write_pipeline REPORTS_PIPELINE = {
-    .statements = count_statements,
-    .send = send_reports,
-    .receive = receive_reports,
-    .settle = settle_reports,
-    .recheck = recheck_reports,
+	.statements = count_statements,
+	.send = send_reports,
+	.receive = receive_reports,
+	.settle = settle_reports,
+	.recheck = recheck_reports,
 };
 
 static void fail_reports(struct write_job *job, enum store_status status)

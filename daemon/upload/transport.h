@@ -18,8 +18,8 @@
 #define TRANSPORT_MAX_PARALLEL 32
 
 struct transport_config {
-	const char *base_url;  /* "https://host[:port][/prefix]"; a path is appended */
-	const char *ca_file;   /* PEM bundle to verify the server, NULL for system CAs */
+	const char *base_url; /* "https://host[:port][/prefix]"; a path is appended */
+	const char *ca_file;  /* PEM bundle to verify the server, NULL for system CAs */
 	const char *cert_file; /* --cert/--key: client certificate and key (PEM), or NULL */
 	const char *key_file;
 	long connect_timeout_ms;

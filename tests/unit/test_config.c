@@ -137,8 +137,7 @@ static void test_empty_file_gives_every_default(void **state)
 	assert_string_equal(c->listen_address, "127.0.0.1");
 	assert_int_equal(c->listen_port, 8443);
 	assert_string_equal(c->tls_priorities,
-			    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-"
-			    "GCM:+AES-128-GCM:+CHACHA20-POLY1305:-SHA1:%SERVER_PRECEDENCE");
+			    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-SHA1:%SERVER_PRECEDENCE");
 	assert_int_equal(c->db_pool_size, 2);
 	assert_int_equal(c->max_body_bytes, 4 * 1024 * 1024);
 	assert_int_equal(c->ingest_memory_budget, 16 * 1024 * 1024);
@@ -821,8 +820,7 @@ static void test_read_conninfo_set_explicitly_is_kept(void **state)
 
 	assert_loads(f, "db_read_conninfo = host=b,a target_session_attrs=prefer-standby\n"
 			"db_conninfo = host=a,b target_session_attrs=read-write\n");
-	assert_string_equal(f->cfg.db_read_conninfo,
-			    "host=b,a target_session_attrs=prefer-standby");
+	assert_string_equal(f->cfg.db_read_conninfo, "host=b,a target_session_attrs=prefer-standby");
 	assert_string_equal(f->cfg.db_conninfo, "host=a,b target_session_attrs=read-write");
 }
 
@@ -899,9 +897,7 @@ static const char *default_dump =
     "tls_cert_file = # unset\n"
     "tls_key_file = # unset\n"
     "tls_client_ca_file = # unset\n"
-    "tls_priorities = "
-    "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-"
-    "POLY1305:-SHA1:%SERVER_PRECEDENCE\n"
+    "tls_priorities = SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:+CHACHA20-POLY1305:-SHA1:%SERVER_PRECEDENCE\n"
     "db_conninfo = # unset\n"
     "db_admin_conninfo = # unset\n"
     "db_read_conninfo = # unset\n"

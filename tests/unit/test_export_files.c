@@ -178,8 +178,8 @@ static void test_json_rendering_keeps_figures_exact(void **state)
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(salon, "rate_per_1000")));
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(salon, "events_suppressed")));
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(salon, "events_without_activity_suppressed")));
-	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(
-	    cJSON_GetArrayItem(cJSON_GetObjectItem(j, "cells"), 0), "events_suppressed")));
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "cells"), 0),
+						      "events_suppressed")));
 	assert_int_equal(cJSON_GetObjectItem(j, "format_version")->valueint, 2);
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(salon, "rr_haldane")));
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(salon, "rr_adjusted")));

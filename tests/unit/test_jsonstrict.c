@@ -16,8 +16,8 @@
 /* The daemon's limits. */
 static const struct json_limits limits = {.max_depth = 32, .max_string_bytes = 16384};
 
-/* The example report of docs/report-format.md, with escapes and multibyte UTF-8 in the narrative;
- * the same document tests/fixtures/make-json-malformed.sh truncates and spoils. */
+/* The example report of docs/report-format.md, with escapes and multibyte UTF-8 in the narrative; the same
+ * document tests/fixtures/make-json-malformed.sh truncates and spoils. */
 static const char report[] =
     "{\"client_ref\":\"GLOW-2026-00042\",\"version\":1,\"procedure\":{\"date\":\"2026-11-02\","
     "\"type\":\"microneedling\",\"setting\":\"beauty salon\",\"premises_code\":null,"

@@ -312,9 +312,8 @@ static void test_json_quoted_or_malformed_numbers_stay_strings(void **state)
 {
 	log_setup(LOG_INFO, true);
 	log_event(LOG_INFO, "e", "a=\"17\" b=007 c=1.5mm d=1. f=- g=1234567890123456789");
-	assert_json(*state,
-		    ",\"level\":\"info\",\"event\":\"e\",\"a\":\"17\",\"b\":\"007\","
-		    "\"c\":\"1.5mm\",\"d\":\"1.\",\"f\":\"-\",\"g\":\"1234567890123456789\"}\n");
+	assert_json(*state, ",\"level\":\"info\",\"event\":\"e\",\"a\":\"17\",\"b\":\"007\","
+			    "\"c\":\"1.5mm\",\"d\":\"1.\",\"f\":\"-\",\"g\":\"1234567890123456789\"}\n");
 }
 
 static void test_json_true_and_false_are_booleans(void **state)

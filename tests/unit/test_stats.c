@@ -315,8 +315,7 @@ static void test_rate_is_wilson_from_five_events(void **state)
 	check_rate(&r, &wilson_ref[6], "wilson");
 }
 
-/* The worked example's salon row (docs/rates.md): 6 events in 500 procedures, 12.0 (5.511–25.93),
- * "wilson". */
+/* The worked example's salon row (docs/rates.md): 6 events in 500 procedures, 12.0 (5.511–25.93), "wilson". */
 static void test_rate_reproduces_design_example(void **state)
 {
 	struct stats_rate r;
@@ -354,8 +353,8 @@ static void test_rate_ratio_matches_statsmodels(void **state)
 	}
 }
 
-/* The worked example's rate_ratio (docs/rates.md) 6.0 (1.215–29.62) is salon 6/500 against a
- * medical_clinic rate of 2 per 1,000 (2/1000); 6/500 against 1/500 would give 0.725–49.66. */
+/* The worked example's rate_ratio (docs/rates.md) 6.0 (1.215–29.62) is salon 6/500 against a medical_clinic rate of
+ * 2 per 1,000 (2/1000); 6/500 against 1/500 would give 0.725–49.66. */
 static void test_rate_ratio_reproduces_design_example(void **state)
 {
 	struct stats_ratio rr;

@@ -67,7 +67,7 @@ static const struct summary_row *find(const struct fixture *f, const char *setti
 static const struct summary_events design_events[] = {
     {KEY("salon", "infection"), 6, 6, 2, 3},
     {KEY("medical_clinic", "infection"), 2, 3, 0, 0}, /* one case without activity */
-    {KEY("home", "pigmentation"), 0, 2, 0, 0},	      /* no activity at all */
+    {KEY("home", "pigmentation"), 0, 2, 0, 0},	   /* no activity at all */
 };
 static const struct summary_denominator design_den[] = {
     {KEY("salon", NULL), 500, 2, 1, 4, 1},
@@ -158,10 +158,9 @@ static void test_setting_filter_keeps_the_comparison(void **state)
 static void test_haldane_when_a_count_is_zero(void **state)
 {
 	struct fixture *f = *state;
-	static const struct summary_events ev[] = {
-	    {KEY("medical_clinic", "infection"), 3, 3, 0, 0}};
-	static const struct summary_denominator den[] = {
-	    {KEY("salon", NULL), 400, 1, 0, 0, 0}, {KEY("medical_clinic", NULL), 600, 1, 0, 0, 0}};
+	static const struct summary_events ev[] = {{KEY("medical_clinic", "infection"), 3, 3, 0, 0}};
+	static const struct summary_denominator den[] = {{KEY("salon", NULL), 400, 1, 0, 0, 0},
+							 {KEY("medical_clinic", NULL), 600, 1, 0, 0, 0}};
 	struct summary_input in = {
 	    .q = &f->q, .events = ev, .n_events = 1, .denominators = den, .n_denominators = 2};
 	query(f, "setting,complication", NULL);
@@ -296,19 +295,18 @@ static void test_csv_has_the_same_columns(void **state)
 	char *csv = summary_render_csv(&f->q, &f->t, &len);
 	assert_non_null(csv);
 	assert_int_equal(strlen(csv), len);
-	assert_memory_equal(
-	    csv,
-	    "setting,complication,events,procedures,rate_per_1000,ci95_low,"
-	    "ci95_high,ci_method,rate_ratio,rr_ci95_low,rr_ci95_high,rr_haldane,"
-	    "rr_adjusted,rr_adjusted_ci95_low,rr_adjusted_ci95_high,"
-	    "premises_reporting,events_without_activity,events_third_party,"
-	    "premises_active,premises_silent,premises_implausible,events_implausible\r\n",
-	    strlen("setting,complication,events,procedures,rate_per_1000,ci95_low,"
-		   "ci95_high,ci_method,rate_ratio,rr_ci95_low,rr_ci95_high,"
-		   "rr_haldane,rr_adjusted,rr_adjusted_ci95_low,"
-		   "rr_adjusted_ci95_high,premises_reporting,"
-		   "events_without_activity,events_third_party,premises_active,"
-		   "premises_silent,premises_implausible,events_implausible\r\n"));
+	assert_memory_equal(csv,
+			    "setting,complication,events,procedures,rate_per_1000,ci95_low,"
+			    "ci95_high,ci_method,rate_ratio,rr_ci95_low,rr_ci95_high,rr_haldane,"
+			    "rr_adjusted,rr_adjusted_ci95_low,rr_adjusted_ci95_high,"
+			    "premises_reporting,events_without_activity,events_third_party,"
+			    "premises_active,premises_silent,premises_implausible,events_implausible\r\n",
+			    strlen("setting,complication,events,procedures,rate_per_1000,ci95_low,"
+				   "ci95_high,ci_method,rate_ratio,rr_ci95_low,rr_ci95_high,"
+				   "rr_haldane,rr_adjusted,rr_adjusted_ci95_low,"
+				   "rr_adjusted_ci95_high,premises_reporting,"
+				   "events_without_activity,events_third_party,premises_active,"
+				   "premises_silent,premises_implausible,events_implausible\r\n"));
 	assert_non_null(strstr(csv, "\r\nsalon,infection,6,500,12,5.510995174,25.93036112,wilson,"
 				    "6,1.215384297,29.62026092,false,,,,2,0,2,4,1,1,3\r\n"));
 	assert_non_null(strstr(csv, "\r\nhome,pigmentation,0,0,,,,,,,,,,,,0,2,0,0,0,0,0\r\n"));

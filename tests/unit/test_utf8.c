@@ -20,23 +20,23 @@ static void test_sequence_len_accepts_each_width(void **state)
 {
 	(void)state;
 	assert_int_equal(seq("a"), 1);
-	assert_int_equal(seq("\xc3\xa9"), 2);	      /* é */
-	assert_int_equal(seq("\xe2\x80\xae"), 3);     /* U+202E */
-	assert_int_equal(seq("\xf0\x9f\x98\x80"), 4); /* U+1F600 */
-	assert_int_equal(seq("\xf4\x8f\xbf\xbf"), 4); /* U+10FFFF */
+	assert_int_equal(seq("\xc3\xa9"), 2);             /* é */
+	assert_int_equal(seq("\xe2\x80\xae"), 3);         /* U+202E */
+	assert_int_equal(seq("\xf0\x9f\x98\x80"), 4);     /* U+1F600 */
+	assert_int_equal(seq("\xf4\x8f\xbf\xbf"), 4);     /* U+10FFFF */
 }
 
 static void test_sequence_len_refuses_malformed(void **state)
 {
 	(void)state;
-	assert_int_equal(seq("\xff"), 0);	      /* never in UTF-8 */
-	assert_int_equal(seq("\x80"), 0);	      /* a lone continuation */
-	assert_int_equal(seq("\xc3"), 0);	      /* cut short */
-	assert_int_equal(seq("\xc3("), 0);	      /* bad continuation */
-	assert_int_equal(seq("\xc0\xaf"), 0);	      /* overlong '/' */
-	assert_int_equal(seq("\xe0\x80\xaf"), 0);     /* overlong, 3 bytes */
-	assert_int_equal(seq("\xed\xa0\x80"), 0);     /* surrogate U+D800 */
-	assert_int_equal(seq("\xf4\x90\x80\x80"), 0); /* past U+10FFFF */
+	assert_int_equal(seq("\xff"), 0);                 /* never in UTF-8 */
+	assert_int_equal(seq("\x80"), 0);                 /* a lone continuation */
+	assert_int_equal(seq("\xc3"), 0);                 /* cut short */
+	assert_int_equal(seq("\xc3("), 0);                /* bad continuation */
+	assert_int_equal(seq("\xc0\xaf"), 0);             /* overlong '/' */
+	assert_int_equal(seq("\xe0\x80\xaf"), 0);         /* overlong, 3 bytes */
+	assert_int_equal(seq("\xed\xa0\x80"), 0);         /* surrogate U+D800 */
+	assert_int_equal(seq("\xf4\x90\x80\x80"), 0);     /* past U+10FFFF */
 	assert_int_equal(utf8_sequence_len("", 0), 0);
 }
 
