@@ -5,9 +5,10 @@
  * malloc, calloc and realloc go to the next definitions (dlsym RTLD_NEXT,
  * normally glibc's) unless the rule is on: while the file named by
  * FAILMALLOC_TRIGGER exists and holds a number N, every request for N bytes
- * or more returns NULL with errno ENOMEM (realloc leaves the old block as it
- * was, as the real one does). Removing the file switches the rule off again,
- * so one process can be made to fail and then to recover without a restart.
+ * or more returns NULL with errno ENOMEM. realloc leaves the old block as it
+ * was, as the real one does, and never fails to shrink a block. Removing the
+ * file switches the rule off again, so one process can be made to fail and
+ * then to recover without a restart.
  *
  * Only requests of at least FAILMALLOC_FLOOR bytes (default 65536) look at
  * the file, so the small allocations that make up nearly all of a program's
@@ -21,6 +22,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -175,6 +177,10 @@ void *realloc(void *p, size_t size)
 	}
 	if (!real_realloc)
 		return NULL;
+	/* A block that shrinks or grows within its room needs no new memory:
+	 * the real realloc does not fail there, so neither does this one. */
+	if (p && size <= malloc_usable_size(p))
+		return real_realloc(p, size);
 	return refuse(size) ? NULL : real_realloc(p, size);
 }
 

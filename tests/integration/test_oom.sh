@@ -171,6 +171,26 @@ assert_eq "(d) with the trigger off the shim refuses nothing more" "$OOM_REFUSED
 	"$(grep -c '^failmalloc: refused' "$OOM_LOG")"
 assert_eq "(d) successes are not counted as out of memory" $((OOM_BEFORE + 3)) "$(oom_metric)"
 
+# --- an answer that cannot be built, after the reports were committed --------
+# 100 reports with 300 members the format does not define each: a body of
+# ~0.4 MB, items and rows well under OOM_N, but 30,000 warnings in the batch
+# answer (~2 MB of JSON), which cannot be printed while the trigger is on.
+# It used to drop the connection (respond_json's bare MHD_NO): now it is the
+# 503, and a retry is answered as duplicates.
+awk -v n=100 -v t="$oom_short" 'BEGIN { for (i = 1; i <= n; i++) { s = t; sub(/REF/, "OOM-D-" i, s);
+	x = ""; for (k = 1; k <= 300; k++) x = x sprintf(",\"zz%d\":0", k); sub(/}$/, x "}", s); print s } }' \
+	>"$WORK/oom-d.ndjson"
+echo "$OOM_N" >"$OOM_TRIGGER"
+oom_post "$WORK/oom-d.ndjson"
+rm -f "$OOM_TRIGGER"
+oom_is_oom_answer "(f) a batch answer too large to build"
+assert_eq "(f) its reports were committed before the answer" 100 "$(oom_stored OOM-D-)"
+oom_post "$WORK/oom-d.ndjson"
+assert_match "(f) sent again with the trigger off: 200, every report a duplicate" \
+	'^200 .*"duplicate":100' "$STATUS $(grep -oE '"duplicate":[0-9]+' "$WORK/body")"
+assert_eq "(f) counted and logged too" "$((OOM_BEFORE + 4)) 1" \
+	"$(oom_metric) $(grep -c 'event=oom .*where=ingest_answer' "$OOM_LOG")"
+
 # --- shutdown -----------------------------------------------------------------
 kill -TERM "$OOM_PID"
 wait "$OOM_PID"
@@ -182,7 +202,7 @@ else
 	pass "no token and no patient ref in the shimmed daemon's log"
 fi
 
-# Other files re-derive every stored report: leave none of these 6,500.
+# Other files re-derive every stored report: leave none of these 6,600.
 sql "DELETE FROM needlewatch.report_complications WHERE premises_id = $OOM_PREMISES;
      DELETE FROM needlewatch.reports WHERE premises_id = $OOM_PREMISES" >/dev/null
 rm -f "$WORK"/oom-* "$OOM_CONF"
