@@ -205,4 +205,5 @@ fi
 # Other files re-derive every stored report: leave none of these 6,600.
 sql "DELETE FROM needlewatch.report_complications WHERE premises_id = $OOM_PREMISES;
      DELETE FROM needlewatch.reports WHERE premises_id = $OOM_PREMISES" >/dev/null
+assert_eq "its reports are removed again" 0 "$(oom_stored OOM-)"
 rm -f "$WORK"/oom-* "$OOM_CONF"
