@@ -167,6 +167,13 @@ $(BUILD)/tests/export_receiver: tests/integration/export_receiver.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LIBS)
 
+# The allocator shim the out-of-memory test preloads into needlewatchd. Built
+# without $(SAN): a sanitizer's allocator and this one cannot both own malloc
+# (test_oom.sh skips under asan and tsan).
+$(BUILD)/tests/failmalloc.so: tests/integration/failmalloc.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) $(WARN) $(OPT) -fPIC -shared -o $@ $< -ldl
+
 deps:
 	@scripts/deps.sh
 

@@ -249,7 +249,7 @@ static enum MHD_Result answer_batch(struct request *rq, const struct ingest *b)
 	rq->status = MHD_HTTP_OK;
 	enum MHD_Result ret = b->fmt == FORMAT_FHIR && fhir_answer_wanted(rq->conn)
 				  ? fhir_answer_bundle(rq, o, b->fhir_type, b->fhir_entries)
-				  : respond_json(rq->conn, MHD_HTTP_OK, o, NULL);
+				  : respond_request_json(rq, MHD_HTTP_OK, o, NULL, "ingest_answer");
 	cJSON_Delete(o);
 	return ret;
 }

@@ -16,14 +16,16 @@
 /* Seconds a 503 asks the client to wait before it retries. */
 #define RETRY_AFTER_S 5
 
-enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const char *content_type,
-			     const char *body, size_t len, const struct respond_extra *extra)
+/* The response for body (copied) with its headers; NULL when there is no
+ * memory for it. */
+static struct MHD_Response *text_response(const char *content_type, const char *body, size_t len,
+					  const struct respond_extra *extra)
 {
 	/* MUST_COPY: body is usually a temporary; MHD keeps its own copy. */
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
 	if (!r)
-		return MHD_NO;
+		return NULL;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
@@ -41,29 +43,65 @@ enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const ch
 		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, extra->allow);
 	if (extra && extra->close)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	return r;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
+{
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
-enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, const cJSON *json,
-			     const struct respond_extra *extra)
+enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const char *content_type,
+			     const char *body, size_t len, const struct respond_extra *extra)
+{
+	struct MHD_Response *r = text_response(content_type, body, len, extra);
+	return r ? queue(c, status, r) : MHD_NO;
+}
+
+/* json's text, with a trailing newline when there is room for one (it makes
+ * curl output readable and is harmless to JSON parsers); NULL on out of
+ * memory. The caller frees it. */
+static char *json_text(const cJSON *json, size_t *ret_len)
 {
 	char *s = cJSON_PrintUnformatted(json);
 	if (!s)
-		return MHD_NO;
+		return NULL;
 	size_t n = strlen(s);
-	s[n] = '\0';
-	/* A trailing newline makes curl output readable; it is harmless to JSON parsers. */
 	char *withnl = realloc(s, n + 2);
 	if (withnl) {
 		s = withnl;
 		s[n++] = '\n';
 		s[n] = '\0';
 	}
+	*ret_len = n;
+	return s;
+}
+
+enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, const cJSON *json,
+			     const struct respond_extra *extra)
+{
+	size_t n;
+	char *s = json_text(json, &n);
+	if (!s)
+		return MHD_NO;
 	enum MHD_Result ret = respond_text(c, status, "application/json", s, n, extra);
 	free(s);
 	return ret;
+}
+
+enum MHD_Result respond_request_json(struct request *rq, unsigned status, const cJSON *json,
+				     const struct respond_extra *extra, const char *where)
+{
+	size_t n = 0;
+	char *s = json_text(json, &n);
+	struct MHD_Response *r = s ? text_response("application/json", s, n, extra) : NULL;
+	free(s); /* before the 503: what it held is the room that answer needs */
+	if (!r)
+		return respond_oom(rq, where);
+	rq->status = status;
+	return queue(rq->conn, status, r);
 }
 
 cJSON *problem_json(unsigned status, const char *type, const char *title, const char *detail,

@@ -29,6 +29,11 @@ enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const ch
 /* Queues json (not consumed) as application/json. */
 enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, const cJSON *json,
 			     const struct respond_extra *extra);
+/* respond_json for rq: an answer that cannot be printed or copied for want
+ * of memory is answered by respond_oom(rq, where) instead of the
+ * connection being dropped. Notes status in rq->status. */
+enum MHD_Result respond_request_json(struct request *rq, unsigned status, const cJSON *json,
+				     const struct respond_extra *extra, const char *where);
 /* The one way an error is answered: an application/problem+json answer
  * (RFC 9457) on rq's connection, or the same problem as a FHIR
  * OperationOutcome when the client asked for FHIR. type is a short slug
