@@ -39,6 +39,14 @@ void util_realtime_after_ms(struct timespec *ret, long ms)
 	}
 }
 
+void util_today_utc(char out[11])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
 int util_backoff_next(int cur_ms, int max_ms)
 {
 	return cur_ms > max_ms / 2 ? max_ms : cur_ms * 2;

@@ -168,14 +168,6 @@ static int load_vocabulary(struct renorm *rn, char *err, size_t errlen)
 	return rn->regions ? 0 : -EINVAL;
 }
 
-static void today_utc(char out[11])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 static const char *value(PGresult *res, int row, int col)
 {
 	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
@@ -424,7 +416,7 @@ int renormalise_run(struct ctl *ctl, int argc, char **argv)
 	rc = ctl_open(ctl);
 	if (rc)
 		return rc;
-	today_utc(rn.rctx.today);
+	util_today_utc(rn.rctx.today);
 	if (load_vocabulary(&rn, err, sizeof(err)) < 0) {
 		rc = ctl_fail(EX_CONFIG, "renormalise: %s", err);
 		goto out;
