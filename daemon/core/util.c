@@ -64,6 +64,17 @@ void util_hex_encode(const void *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+int util_hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 ssize_t util_read_full(int fd, void *buf, size_t cap)
 {
 	size_t n = 0;

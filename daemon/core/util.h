@@ -43,6 +43,8 @@ int util_backoff_next(int cur_ms, int max_ms);
 /* Writes in[0..n) as 2n lower-case hex digits and a NUL into out, which
  * holds 2n + 1 bytes. */
 void util_hex_encode(const void *in, size_t n, char *out);
+/* The value of one hex digit (either case), or -1 for any other byte. */
+int util_hex_value(unsigned char c);
 
 /* ---- files ---- */
 

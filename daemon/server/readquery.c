@@ -14,10 +14,9 @@
 
 static enum MHD_Result unavailable(struct request *rq, const struct readquery *q)
 {
-	return respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
-			       "database unavailable",
-			       q->unavailable_detail ? q->unavailable_detail : "retry later", NULL,
-			       NULL);
+	return respond_problem(
+	    rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable", "database unavailable",
+	    q->unavailable_detail ? q->unavailable_detail : "retry later", NULL, NULL);
 }
 
 enum MHD_Result readquery_answer_json(struct request *rq, const struct readquery *q,

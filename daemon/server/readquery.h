@@ -9,9 +9,9 @@ struct request;
 
 /* What a route says when its statement cannot run or finds nothing. */
 struct readquery {
-	const char *event;	      /* log event of a failed statement: "alerts_query_failed" */
-	const char *missing_title;    /* 404 title when the statement returns no row */
-	const char *missing_detail;   /* 404 detail */
+	const char *event;		/* log event of a failed statement: "alerts_query_failed" */
+	const char *missing_title;	/* 404 title when the statement returns no row */
+	const char *missing_detail;	/* 404 detail */
 	const char *unavailable_detail; /* 503 detail; NULL: "retry later" */
 };
 

@@ -66,6 +66,17 @@ enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, const cJ
 	return ret;
 }
 
+int respond_cjson(struct MHD_Connection *c, unsigned status, const char *content_type,
+		  const cJSON *json, const struct respond_extra *extra, enum MHD_Result *ret)
+{
+	char *s = cJSON_PrintUnformatted(json);
+	if (!s)
+		return -ENOMEM;
+	*ret = respond_text(c, status, content_type, s, strlen(s), extra);
+	free(s);
+	return 0;
+}
+
 cJSON *problem_json(unsigned status, const char *type, const char *title, const char *detail,
 		    const struct issues *errors)
 {
@@ -93,12 +104,7 @@ static int queue_problem(struct MHD_Connection *c, unsigned status, const cJSON 
 		*ret = fhir_answer_problem(c, status, o, extra);
 		return 0;
 	}
-	char *s = cJSON_PrintUnformatted(o);
-	if (!s)
-		return -ENOMEM;
-	*ret = respond_text(c, status, "application/problem+json", s, strlen(s), extra);
-	free(s);
-	return 0;
+	return respond_cjson(c, status, "application/problem+json", o, extra, ret);
 }
 
 enum MHD_Result respond_problem(struct request *rq, unsigned status, const char *type,

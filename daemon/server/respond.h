@@ -29,6 +29,11 @@ enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const ch
 /* Queues json (not consumed) as application/json. */
 enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, const cJSON *json,
 			     const struct respond_extra *extra);
+/* Queues json (not consumed) printed without spaces or a trailing newline
+ * as content_type: 0 with MHD's verdict in *ret, or -ENOMEM when it could
+ * not be printed (nothing queued; the caller answers respond_oom()). */
+int respond_cjson(struct MHD_Connection *c, unsigned status, const char *content_type,
+		  const cJSON *json, const struct respond_extra *extra, enum MHD_Result *ret);
 /* The one way an error is answered: an application/problem+json answer
  * (RFC 9457) on rq's connection, or the same problem as a FHIR
  * OperationOutcome when the client asked for FHIR. type is a short slug
