@@ -26,6 +26,19 @@ static void test_hex_of_nothing_is_empty(void **state)
 	assert_string_equal(out, "");
 }
 
+static void test_hex_value_reads_both_cases_and_refuses_the_rest(void **state)
+{
+	(void)state;
+	assert_int_equal(util_hex_value('0'), 0);
+	assert_int_equal(util_hex_value('9'), 9);
+	assert_int_equal(util_hex_value('a'), 10);
+	assert_int_equal(util_hex_value('F'), 15);
+	assert_int_equal(util_hex_value('g'), -1);
+	assert_int_equal(util_hex_value('G'), -1);
+	assert_int_equal(util_hex_value('/'), -1);
+	assert_int_equal(util_hex_value(0xff), -1);
+}
+
 static void test_monotonic_clock_agrees_across_units_and_advances(void **state)
 {
 	(void)state;
@@ -154,6 +167,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hex_encodes_every_byte_lower_case),
 	    cmocka_unit_test(test_hex_of_nothing_is_empty),
+	    cmocka_unit_test(test_hex_value_reads_both_cases_and_refuses_the_rest),
 	    cmocka_unit_test(test_monotonic_clock_agrees_across_units_and_advances),
 	    cmocka_unit_test(test_today_utc_is_the_epoch_day_as_yyyy_mm_dd),
 	    cmocka_unit_test(test_realtime_deadline_carries_into_seconds),
