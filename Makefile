@@ -158,14 +158,16 @@ $(BUILD)/tests/test_https_client: $(BUILD)/daemon/client/https_client.o
 $(BUILD)/tests/test_https_client: LIBS += -lcurl
 
 # The local HTTPS receiver the alert webhook tests deliver to (127.0.0.1 only).
-$(BUILD)/tests/webhook_receiver: tests/integration/webhook_receiver.c
+$(BUILD)/tests/webhook_receiver: tests/integration/webhook_receiver.c tests/integration/receiver.c \
+		tests/integration/receiver.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDFLAGS) $(LIBS)
 
 # The local HTTPS receiver the export tests deliver to (127.0.0.1 only).
-$(BUILD)/tests/export_receiver: tests/integration/export_receiver.c
+$(BUILD)/tests/export_receiver: tests/integration/export_receiver.c tests/integration/receiver.c \
+		tests/integration/receiver.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS) $(LIBS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(LDFLAGS) $(LIBS)
 
 # The allocator shim the out-of-memory test preloads into needlewatchd. Built
 # without $(SAN): a sanitizer's allocator and this one cannot both own malloc

@@ -28,6 +28,23 @@ static const char *const SQL_ACTIVITY =
     "       ORDER BY premises_id, week, procedure_type, id DESC) a"
     " GROUP BY 1, 2";
 
+/* The FROM, WHERE and GROUP BY of both counts below, one row per report: the latest
+ * version of each case, procedure week $1..$2, with a complication other
+ * than an expected reaction. Written once so that the two rules count the
+ * same cases. */
+#define LATEST_CASES_WITH_COMPLICATIONS                                                            \
+	" FROM needlewatch.reports r"                                                              \
+	" JOIN needlewatch.report_complications rc"                                                \
+	"   ON rc.premises_id = r.premises_id AND rc.report_id = r.id"                             \
+	" WHERE r.procedure_week BETWEEN $1::date AND $2::date"                                    \
+	"   AND rc.complication_group <> 'expected'"                                               \
+	"   AND NOT EXISTS (SELECT 1 FROM needlewatch.reports n"                                   \
+	"                   WHERE n.premises_id = r.premises_id AND n.client_ref = r.client_ref"   \
+	"                   AND n.version > r.version)"                                            \
+	" GROUP BY r.premises_id, r.id"
+
+/* The shared fragment stands on its own line. */
+/* clang-format off */
 /* One row per place, setting, week and group (and 'any'): cases whose latest
  * version has a complication of the group, and how many of them are of a
  * sentinel type. A case filed under a week by its procedure date. */
@@ -36,13 +53,7 @@ static const char *const SQL_CASES =
     " SELECT r.procedure_premises_id AS pid, r.setting, (r.procedure_week - $1::date) / 7 AS w,"
     "        array_agg(DISTINCT rc.complication_group) AS groups,"
     "        bool_or(rc.type = ANY (string_to_array($3, ','))) AS sentinel"
-    " FROM needlewatch.reports r"
-    " JOIN needlewatch.report_complications rc"
-    "   ON rc.premises_id = r.premises_id AND rc.report_id = r.id"
-    " WHERE r.procedure_week BETWEEN $1::date AND $2::date AND rc.complication_group <> 'expected'"
-    "   AND NOT EXISTS (SELECT 1 FROM needlewatch.reports n WHERE n.premises_id = r.premises_id"
-    "                   AND n.client_ref = r.client_ref AND n.version > r.version)"
-    " GROUP BY r.premises_id, r.id)"
+    LATEST_CASES_WITH_COMPLICATIONS ")"
     " SELECT pid, setting, w, g, count(*), count(*) FILTER (WHERE sentinel)"
     " FROM c CROSS JOIN LATERAL unnest(c.groups || 'any'::text) AS g"
     " GROUP BY 1, 2, 3, 4";
@@ -56,15 +67,10 @@ static const char *const SQL_DISPROP =
     "        CASE WHEN r.setting = 'home' OR r.procedure_premises_id IS NULL"
     "             THEN r.setting || ':' || coalesce(r.device, 'unspecified') END AS exposure,"
     "        array_agg(DISTINCT rc.type) AS types"
-    " FROM needlewatch.reports r"
-    " JOIN needlewatch.report_complications rc"
-    "   ON rc.premises_id = r.premises_id AND rc.report_id = r.id"
-    " WHERE r.procedure_week BETWEEN $1::date AND $2::date AND rc.complication_group <> 'expected'"
-    "   AND NOT EXISTS (SELECT 1 FROM needlewatch.reports n WHERE n.premises_id = r.premises_id"
-    "                   AND n.client_ref = r.client_ref AND n.version > r.version)"
-    " GROUP BY r.premises_id, r.id)"
+    LATEST_CASES_WITH_COMPLICATIONS ")"
     " SELECT w, exposure, t, count(*) FROM c CROSS JOIN LATERAL unnest(c.types || '*'::text) AS t"
     " GROUP BY 1, 2, 3";
+/* clang-format on */
 
 static int fail(char *err, size_t errlen, const char *what, const PGresult *res)
 {

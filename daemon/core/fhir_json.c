@@ -1,5 +1,6 @@
 /* FHIR JSON: readers of FHIR's JSON shapes (see fhir_json.h). */
 #include "fhir_json.h"
+#include "isoweek.h"
 #include "jsonstrict.h"
 
 #include <errno.h>
@@ -87,48 +88,23 @@ int fhir_outward_code(const char *postal, char *buf, size_t len)
 	return 0;
 }
 
-static int digits(const char *s, int n)
+/* The calendar day of a FHIR date or dateTime ("YYYY-MM-DD", alone or
+ * before its 'T'), in days since the epoch: isoweek's one date parser. */
+static int day_of(const char *s, long *ret_days)
 {
-	int v = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
-static int parse_ymd(const char *s, int *y, int *mo, int *d)
-{
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (!s || strlen(s) < 10 || s[4] != '-' || s[7] != '-' || (s[10] && s[10] != 'T'))
+	char date[ISOWEEK_DATE_LEN];
+	if (!s || strlen(s) < 10 || (s[10] && s[10] != 'T'))
 		return -EINVAL;
-	*y = digits(s, 4);
-	*mo = digits(s + 5, 2);
-	*d = digits(s + 8, 2);
-	if (*y < 0 || *mo < 1 || *mo > 12 || *d < 1 || *d > mdays[*mo - 1])
-		return -EINVAL;
-	if (*mo == 2 && *d == 29 && !((*y % 4 == 0 && *y % 100 != 0) || *y % 400 == 0))
-		return -EINVAL;
-	return 0;
-}
-
-/* Days since 1970-01-01 (H. Hinnant's days_from_civil). */
-static long days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	long era = (y >= 0 ? y : y - 399) / 400;
-	long yoe = y - era * 400;
-	long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	return isoweek_parse_date(date, ret_days);
 }
 
 int fhir_days_between(const char *from, const char *to, long *ret_days)
 {
-	int y1, m1, d1, y2, m2, d2;
-	if (parse_ymd(from, &y1, &m1, &d1) < 0 || parse_ymd(to, &y2, &m2, &d2) < 0)
+	long a, b;
+	if (day_of(from, &a) < 0 || day_of(to, &b) < 0)
 		return -EINVAL;
-	*ret_days = days_from_civil(y1, m1, d1) - days_from_civil(y2, m2, d2);
+	*ret_days = a - b;
 	return 0;
 }

@@ -15,6 +15,7 @@
  * first one past its limit: the tree cJSON would build is refused before a
  * byte of it is allocated, whatever the body's size. */
 #include "jsonstrict.h"
+#include "util.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -221,17 +222,6 @@ static int scan_number(struct scan *s)
 	return 0;
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The four hex digits of the \u escape whose backslash is at esc. */
 static int scan_hex4(struct scan *s, size_t esc, unsigned *ret_cp)
 {
@@ -242,7 +232,7 @@ static int scan_hex4(struct scan *s, size_t esc, unsigned *ret_cp)
 
 		if (i >= s->len)
 			return fail(s, s->len, "unterminated string");
-		v = hex_value(s->buf[i]);
+		v = util_hex_value(s->buf[i]);
 		if (v < 0)
 			return fail(s, esc, "invalid \\u escape");
 		cp = cp << 4 | (unsigned)v;

@@ -9,6 +9,7 @@
  * truncated=true. */
 #include "log.h"
 #include "termtext.h"
+#include "util.h"
 
 #include <cJSON.h>
 #include <ctype.h>
@@ -266,17 +267,6 @@ static size_t log_text_line(char *line, const char *ts, const char *level, const
 	return len;
 }
 
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Undoes log_quote()'s escapes for JSON, where cJSON escapes again, except
  * the characters termtext.h calls unsafe, which stay \uXXXX text. \xNN
  * stays as text when NN is 00 (it would end the C string) or above 7f (alone
@@ -294,8 +284,9 @@ static void log_unescape(char *dst, size_t cap, const char *s, size_t n)
 			dst[used++] = e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e;
 			i += 2;
 		} else if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x' &&
-			   (hi = hex_digit(s[i + 2])) >= 0 && (lo = hex_digit(s[i + 3])) >= 0 &&
-			   hi < 8 && (hi | lo)) {
+			   (hi = util_hex_value((unsigned char)s[i + 2])) >= 0 &&
+			   (lo = util_hex_value((unsigned char)s[i + 3])) >= 0 && hi < 8 &&
+			   (hi | lo)) {
 			dst[used++] = (char)(hi << 4 | lo);
 			i += 4;
 		} else if (utf8_len((const unsigned char *)s + i, n - i) == 0) {

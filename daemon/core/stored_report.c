@@ -57,6 +57,28 @@ const char *const stored_column_names[STORED_NCOLUMNS] = {
     [SCOL_COMPLICATIONS] = "complications",
 };
 
+bool stored_column_rederived(enum stored_column c)
+{
+	switch (c) {
+	case SCOL_PREMISES_ID:
+	case SCOL_ACCOUNT_ID:
+	case SCOL_CLIENT_REF:
+	case SCOL_VERSION:
+	case SCOL_FORMAT:
+	case SCOL_PROCEDURE_PREMISES_ID:
+	case SCOL_PROCEDURE_PREMISES_CODE:
+	case SCOL_PROCEDURE_DATE:
+	case SCOL_PATIENT_PSEUDONYM:
+	case SCOL_BODY:
+	case SCOL_BODY_SHA256:
+	case SCOL_COMPLICATIONS:
+	case STORED_NCOLUMNS:
+		return false;
+	default:
+		return true;
+	}
+}
+
 /* ---- the place of the procedure ------------------------------------------ */
 
 /* The registered premises a report names: 0, -ENOENT, -EAGAIN, -ENOMEM, or

@@ -109,6 +109,14 @@ enum stored_column {
 /* The column names, indexed by enum stored_column ("complications" last). */
 extern const char *const stored_column_names[STORED_NCOLUMNS];
 
+/* True for a column the report's body determines, which re-deriving the
+ * report (`needlewatchctl renormalise`) may change; false for what is kept
+ * as it was stored: who sent which version (premises, account, client_ref,
+ * version, format), the place decided when it arrived, the procedure date,
+ * the patient pseudonym, the verbatim body and its hash, and
+ * SCOL_COMPLICATIONS, which is not a column of reports. */
+bool stored_column_rederived(enum stored_column c);
+
 /* One report as stored: every value in the arena given to stored_report_row. */
 struct stored_row {
 	const char *v[STORED_NCOLUMNS];

@@ -39,6 +39,14 @@ void util_realtime_after_ms(struct timespec *ret, long ms)
 	}
 }
 
+void util_today_utc(char out[11])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
 int util_backoff_next(int cur_ms, int max_ms)
 {
 	return cur_ms > max_ms / 2 ? max_ms : cur_ms * 2;
@@ -54,6 +62,17 @@ void util_hex_encode(const void *in, size_t n, char *out)
 		out[2 * i + 1] = digits[p[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+int util_hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
 
 ssize_t util_read_full(int fd, void *buf, size_t cap)

@@ -28,6 +28,10 @@ long long util_mono_us(void);
 /* *ret = CLOCK_REALTIME now + ms: the absolute deadline that
  * pthread_cond_timedwait() takes. ms >= 0. */
 void util_realtime_after_ms(struct timespec *ret, long ms);
+/* Today's date on the wall clock, in UTC, as "YYYY-MM-DD" and a NUL: the
+ * "today" a report's dates are checked against. out holds 11 bytes
+ * (ISOWEEK_DATE_LEN). */
+void util_today_utc(char out[11]);
 
 /* The next wait of a doubling reconnect backoff: cur * 2, at most max_ms
  * (and never past it by overflowing). A success resets to the minimum,
@@ -39,6 +43,8 @@ int util_backoff_next(int cur_ms, int max_ms);
 /* Writes in[0..n) as 2n lower-case hex digits and a NUL into out, which
  * holds 2n + 1 bytes. */
 void util_hex_encode(const void *in, size_t n, char *out);
+/* The value of one hex digit (either case), or -1 for any other byte. */
+int util_hex_value(unsigned char c);
 
 /* ---- files ---- */
 

@@ -23,6 +23,7 @@
 #include "vocab.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,52 +56,63 @@ static const char *const SQL_BATCH =
     " FROM needlewatch.reports r LEFT JOIN needlewatch.premises p ON p.id = r.procedure_premises_id"
     " WHERE (r.premises_id, r.id) > ($1, $2)"
     " ORDER BY r.premises_id, r.id LIMIT $3";
-/* Every column the daemon derives from the report, from the re-derived row
- * (stored_report.h: the daemon's INSERT takes the same values); $1, $2 name
- * the row and $3.. are UPDATE_COLUMNS in order. A row whose normalised form
- * and warnings are unchanged is not touched (and not counted). */
-static const char *const SQL_UPDATE =
-    "UPDATE needlewatch.reports r SET"
-    " procedure_type = $3, procedure_type_raw = $4, setting = $5, setting_reported = $6,"
-    " setting_raw = $7, practitioner_role = $8, practitioner_role_raw = $9,"
-    " medically_trained = $10::boolean, device = $11, device_raw = $12,"
-    " needle_depth_mm = $13::numeric, areas = $14::jsonb, products = $15::jsonb,"
-    " sterile_single_use_cartridge = $16::boolean, antiviral_prophylaxis = $17::boolean,"
-    " age_band = $18, sex = $19, fitzpatrick = $20::smallint, history = $21::jsonb,"
-    " postcode_district = $22, postcode_area = $23, region = $24, reporter_role = $25,"
-    " needs_review = $26::boolean, normalised = $27::jsonb, warnings = $28::jsonb"
-    " WHERE r.premises_id = $1 AND r.id = $2"
-    "  AND (r.normalised IS DISTINCT FROM $27::jsonb OR r.warnings IS DISTINCT FROM $28::jsonb)"
-    " RETURNING r.id";
-static const enum stored_column UPDATE_COLUMNS[] = {
-    SCOL_PROCEDURE_TYPE,
-    SCOL_PROCEDURE_TYPE_RAW,
-    SCOL_SETTING,
-    SCOL_SETTING_REPORTED,
-    SCOL_SETTING_RAW,
-    SCOL_PRACTITIONER_ROLE,
-    SCOL_PRACTITIONER_ROLE_RAW,
-    SCOL_MEDICALLY_TRAINED,
-    SCOL_DEVICE,
-    SCOL_DEVICE_RAW,
-    SCOL_NEEDLE_DEPTH_MM,
-    SCOL_AREAS,
-    SCOL_PRODUCTS,
-    SCOL_STERILE_SINGLE_USE_CARTRIDGE,
-    SCOL_ANTIVIRAL_PROPHYLAXIS,
-    SCOL_AGE_BAND,
-    SCOL_SEX,
-    SCOL_FITZPATRICK,
-    SCOL_HISTORY,
-    SCOL_POSTCODE_DISTRICT,
-    SCOL_POSTCODE_AREA,
-    SCOL_REGION,
-    SCOL_REPORTER_ROLE,
-    SCOL_NEEDS_REVIEW,
-    SCOL_NORMALISED,
-    SCOL_WARNINGS,
+/* The UPDATE of one report: every column stored_column_rederived() names,
+ * in enum stored_column's order, from the re-derived row, so the list of
+ * columns is stored_report.h's and not typed again here. $1, $2 name the
+ * row; $3.. are those columns. A row whose normalised form and warnings are
+ * unchanged is not touched (and not counted). Each value's type is the
+ * column's, inferred by PostgreSQL from the assignment, as the daemon's
+ * INSERT casts it. Built once per run, from the constant column names
+ * only: every value is a parameter. */
+struct update_stmt {
+	char sql[2048];
+	enum stored_column cols[STORED_NCOLUMNS];
+	int ncols;
 };
-#define UPDATE_NPARAMS (2 + sizeof(UPDATE_COLUMNS) / sizeof(UPDATE_COLUMNS[0]))
+
+static int update_add(struct update_stmt *u, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int update_add(struct update_stmt *u, size_t *len, const char *fmt, ...)
+{
+	size_t cap = sizeof(u->sql);
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(u->sql + *len, cap - *len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= cap - *len)
+		return -ENAMETOOLONG;
+	*len += (size_t)n;
+	return 0;
+}
+
+/* 0, or -ENAMETOOLONG should the statement outgrow u->sql. */
+static int update_build(struct update_stmt *u)
+{
+	size_t len = 0;
+	int normalised = 0, warnings = 0;
+	int rc = update_add(u, &len, "UPDATE needlewatch.reports r SET");
+	u->ncols = 0;
+	for (int c = 0; c < STORED_NCOLUMNS && !rc; c++) {
+		if (!stored_column_rederived((enum stored_column)c))
+			continue;
+		int param = 3 + u->ncols;
+		normalised = c == SCOL_NORMALISED ? param : normalised;
+		warnings = c == SCOL_WARNINGS ? param : warnings;
+		u->cols[u->ncols++] = (enum stored_column)c;
+		rc = update_add(u, &len, "%s %s = $%d", u->ncols > 1 ? "," : "",
+				stored_column_names[c], param);
+	}
+	if (!rc && (!normalised || !warnings))
+		rc = -EINVAL; /* the comparison below needs both */
+	if (!rc)
+		rc = update_add(u, &len,
+				" WHERE r.premises_id = $1 AND r.id = $2"
+				"  AND (r.normalised IS DISTINCT FROM $%d::jsonb"
+				" OR r.warnings IS DISTINCT FROM $%d::jsonb)"
+				" RETURNING r.id",
+				normalised, warnings);
+	return rc;
+}
 static const char *const SQL_DELETE_COMPLICATIONS =
     "DELETE FROM needlewatch.report_complications WHERE premises_id = $1 AND report_id = $2";
 /* The complications' rows as the daemon's INSERT writes them. */
@@ -124,6 +136,7 @@ struct renorm {
 	char after_premises[24], after_id[24];
 	long long batch, limit;
 	bool dry_run;
+	struct update_stmt update;
 	long long examined, changed, failed;		       /* this invocation */
 	long long total_examined, total_changed, total_failed; /* the run's */
 };
@@ -166,14 +179,6 @@ static int load_vocabulary(struct renorm *rn, char *err, size_t errlen)
 		return -EINVAL;
 	rn->rctx.regions = rn->regions = region_load(cfg->postcode_regions_file, err, errlen);
 	return rn->regions ? 0 : -EINVAL;
-}
-
-static void today_utc(char out[11])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
 static const char *value(PGresult *res, int row, int col)
@@ -235,7 +240,8 @@ static int process_row(struct renorm *rn, struct arena *a, PGresult *res, int i,
 	    .pseudonym = value(res, i, 6),
 	};
 	struct stored_row row = {{NULL}};
-	const char *params[UPDATE_NPARAMS] = {pid, id};
+	const struct update_stmt *u = &rn->update;
+	const char *params[2 + STORED_NCOLUMNS] = {pid, id};
 	char why[200];
 	PGresult *upd = NULL;
 
@@ -251,9 +257,9 @@ static int process_row(struct renorm *rn, struct arena *a, PGresult *res, int i,
 		(*failed)++;
 		return 0;
 	}
-	for (size_t c = 2; c < UPDATE_NPARAMS; c++)
-		params[c] = row.v[UPDATE_COLUMNS[c - 2]];
-	rc = ctl_db_exec(rn->ctl, SQL_UPDATE, UPDATE_NPARAMS, params, &upd);
+	for (int c = 0; c < u->ncols; c++)
+		params[2 + c] = row.v[u->cols[c]];
+	rc = ctl_db_exec(rn->ctl, u->sql, 2 + u->ncols, params, &upd);
 	bool is_changed = !rc && PQntuples(upd) == 1;
 	PQclear(upd);
 	if (!rc && is_changed)
@@ -424,7 +430,11 @@ int renormalise_run(struct ctl *ctl, int argc, char **argv)
 	rc = ctl_open(ctl);
 	if (rc)
 		return rc;
-	today_utc(rn.rctx.today);
+	util_today_utc(rn.rctx.today);
+	if (update_build(&rn.update) < 0) {
+		rc = ctl_fail(EX_SOFTWARE, "renormalise: the UPDATE statement does not fit");
+		goto out;
+	}
 	if (load_vocabulary(&rn, err, sizeof(err)) < 0) {
 		rc = ctl_fail(EX_CONFIG, "renormalise: %s", err);
 		goto out;

@@ -15,6 +15,7 @@
 #include "request.h"
 #include "respond.h"
 #include "server.h"
+#include "util.h"
 #include "writer.h"
 
 #include <errno.h>
@@ -216,14 +217,6 @@ static enum MHD_Result submit(struct request *rq, const struct activity_list *li
 	return request_submit(rq, &aj->job);
 }
 
-static void today_utc(char out[ISOWEEK_DATE_LEN])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, ISOWEEK_DATE_LEN, "%Y-%m-%d", &tm);
-}
-
 /* Parses the body with the vocabulary held; returns what activity_parse_*
  * returns. */
 static int parse_body(struct request *rq, bool csv, struct activity_list *list,
@@ -235,7 +228,7 @@ static int parse_body(struct request *rq, bool csv, struct activity_list *list,
 	cJSON *doc = NULL;
 	int rc;
 
-	today_utc(ctx.today);
+	util_today_utc(ctx.today);
 	if (!csv) {
 		doc = json_parse_strict(rq->body, rq->body_len, &lim, &jerr);
 		if (!doc) {
@@ -355,7 +348,8 @@ static enum MHD_Result answer_stored(struct request *rq, const struct activity_j
 	log_event(LOG_INFO, "activity_stored", "premises=%lld items=%zu replaced=%zu format=%s",
 		  rq->account.premises_id, aj->list.n, replaced, aj->format);
 	rq->status = MHD_HTTP_CREATED;
-	enum MHD_Result ret = respond_json(rq->conn, MHD_HTTP_CREATED, body, NULL);
+	enum MHD_Result ret =
+	    respond_request_json(rq, MHD_HTTP_CREATED, body, NULL, "activity_answer");
 	cJSON_Delete(body);
 	return ret;
 }

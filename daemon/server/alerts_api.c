@@ -10,6 +10,7 @@
 #include "issues.h"
 #include "jsonstrict.h"
 #include "log.h"
+#include "readquery.h"
 #include "request.h"
 #include "respond.h"
 #include "server.h"
@@ -146,35 +147,12 @@ static enum MHD_Result unavailable(struct request *rq)
 			       "database unavailable", "retry later", NULL, NULL);
 }
 
-/* Runs one statement returning one text cell and answers it as JSON; 404 without a row. */
-static enum MHD_Result answer_json_cell(struct request *rq, const char *sql, int n,
-					const char *const *params)
-{
-	PGconn *conn = dbpool_get(rq->server->readers, POOL_WAIT_MS);
-	if (!conn)
-		return unavailable(rq);
-	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok) {
-		char q[300];
-		log_event(LOG_WARNING, "alerts_query_failed", "reason=\"%s\"",
-			  log_quote(q, sizeof(q), PQresultErrorMessage(res)));
-	}
-	dbpool_put(rq->server->readers, conn, !ok && db_result_is_connection_error(conn, res));
-	enum MHD_Result ret;
-	if (!ok)
-		ret = unavailable(rq);
-	else if (PQntuples(res) == 0)
-		ret = respond_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such alert",
-				      "no alert has this id", NULL, NULL);
-	else {
-		rq->status = MHD_HTTP_OK;
-		ret = respond_text(rq->conn, MHD_HTTP_OK, "application/json", PQgetvalue(res, 0, 0),
-				   (size_t)PQgetlength(res, 0, 0), NULL);
-	}
-	PQclear(res);
-	return ret;
-}
+/* An alert, or the list of them, as the statement's JSON text. */
+static const struct readquery ANSWER = {
+    .event = "alerts_query_failed",
+    .missing_title = "no such alert",
+    .missing_detail = "no alert has this id",
+};
 
 enum MHD_Result alerts_list_get(struct request *rq)
 {
@@ -188,7 +166,7 @@ enum MHD_Result alerts_list_get(struct request *rq)
 		return respond_problem(rq, MHD_HTTP_BAD_REQUEST, "bad-query", "invalid query",
 				       "one or more parameters are invalid; see errors", &errors,
 				       NULL);
-	return answer_json_cell(rq, SQL_LIST, 7, q.v);
+	return readquery_answer_json(rq, &ANSWER, SQL_LIST, 7, q.v);
 }
 
 /* The {id} of /v1/alerts/{id}: 1 to 18 digits. */
@@ -214,7 +192,7 @@ enum MHD_Result alerts_one_get(struct request *rq)
 	if (!valid_id(rq->route_arg))
 		return bad_id(rq);
 	const char *params[1] = {rq->route_arg};
-	return answer_json_cell(rq, SQL_ONE, 1, params);
+	return readquery_answer_json(rq, &ANSWER, SQL_ONE, 1, params);
 }
 
 enum MHD_Result alerts_post_begin(struct request *rq)
@@ -342,5 +320,5 @@ enum MHD_Result alerts_post_finish(struct request *rq)
 	log_event(LOG_INFO, "alert_state_changed", "alert=%s state=%s account=%lld", rq->route_arg,
 		  c.to, rq->account.id);
 	const char *params[1] = {rq->route_arg};
-	return answer_json_cell(rq, SQL_ONE, 1, params);
+	return readquery_answer_json(rq, &ANSWER, SQL_ONE, 1, params);
 }

@@ -142,6 +142,6 @@ enum MHD_Result dashboard_redirect(struct request *rq)
 {
 	struct respond_extra to = {.location = "/dashboard/"};
 	rq->status = MHD_HTTP_PERMANENT_REDIRECT;
-	return respond_text(rq->conn, MHD_HTTP_PERMANENT_REDIRECT, "text/plain; charset=utf-8",
-			    "see /dashboard/\n", 16, &to);
+	return respond_request_text(rq, MHD_HTTP_PERMANENT_REDIRECT, "text/plain; charset=utf-8",
+				    "see /dashboard/\n", 16, &to, "dashboard_redirect");
 }

@@ -170,11 +170,9 @@ cJSON *fhir_outcome_from_problem(const cJSON *problem)
 static enum MHD_Result queue_fhir(struct MHD_Connection *c, unsigned status, const cJSON *res,
 				  const struct respond_extra *extra)
 {
-	char *s = cJSON_PrintUnformatted(res);
-	if (!s)
+	enum MHD_Result ret;
+	if (respond_cjson(c, status, FHIR_MEDIA_TYPE, res, extra, &ret) < 0)
 		return MHD_NO;
-	enum MHD_Result ret = respond_text(c, status, FHIR_MEDIA_TYPE, s, strlen(s), extra);
-	free(s);
 	return ret;
 }
 
@@ -182,12 +180,10 @@ static enum MHD_Result queue_fhir(struct MHD_Connection *c, unsigned status, con
  * a dropped connection. */
 static enum MHD_Result queue_fhir_rq(struct request *rq, unsigned status, const cJSON *res)
 {
-	char *s = res ? cJSON_PrintUnformatted(res) : NULL;
-	if (!s)
+	enum MHD_Result ret;
+	if (!res || respond_cjson(rq->conn, status, FHIR_MEDIA_TYPE, res, NULL, &ret) < 0)
 		return respond_oom(rq, "fhir_answer");
 	rq->status = status;
-	enum MHD_Result ret = respond_text(rq->conn, status, FHIR_MEDIA_TYPE, s, strlen(s), NULL);
-	free(s);
 	return ret;
 }
 

@@ -245,7 +245,7 @@ enum MHD_Result funnel_get(struct request *rq)
 				       "funnel unavailable",
 				       "the funnel could not be computed; retry later", NULL, NULL);
 	rq->status = MHD_HTTP_OK;
-	enum MHD_Result ret = respond_json(rq->conn, MHD_HTTP_OK, j, NULL);
+	enum MHD_Result ret = respond_request_json(rq, MHD_HTTP_OK, j, NULL, "funnel_answer");
 	cJSON_Delete(j);
 	return ret;
 }

@@ -20,6 +20,7 @@
 #include "respond.h"
 #include "server.h"
 #include "stored_report.h"
+#include "util.h"
 
 #include <cJSON.h>
 #include <errno.h>
@@ -127,14 +128,6 @@ enum MHD_Result ingest_post_begin(struct request *rq)
 
 /* ---- one item: normalise, prepare ------------------------------------------ */
 
-static void today_utc(char out[11])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 static unsigned long count_review(const struct report *r)
 {
 	unsigned long n = r->procedure.setting.needs_review +
@@ -199,7 +192,7 @@ static int normalise_locked(struct request *rq, const cJSON *doc, struct report 
 {
 	struct server *s = rq->server;
 	struct normalise_ctx ctx = {.key = &s->key};
-	today_utc(ctx.today);
+	util_today_utc(ctx.today);
 	ctx.vocab = rq->snap->vocab;
 	ctx.regions = rq->snap->regions;
 	return normalise_report(&ctx, doc, rq->arena, ret, errors, warnings);

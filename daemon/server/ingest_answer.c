@@ -78,7 +78,8 @@ static enum MHD_Result answer_stored(struct request *rq, const struct ingest *in
 	log_event(LOG_INFO, "report_stored",
 		  "request_id=%s premises=%lld report=%lld version=%d outcome=%s", rq->id,
 		  rq->account.premises_id, si->id, it->report.version, state);
-	return respond_text(rq->conn, status, "application/json", text, strlen(text), &extra);
+	return respond_request_text(rq, status, "application/json", text, strlen(text), &extra,
+				    "ingest_answer");
 }
 
 /* The single report's answer: stored, a replay, a conflict, or not stored. */

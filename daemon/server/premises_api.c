@@ -12,10 +12,9 @@
  * procedure_week index rather than the latest_reports view, which would sort
  * every report in the database. */
 #include "premises_api.h"
-#include "dbpool.h"
 #include "isoweek.h"
 #include "issues.h"
-#include "log.h"
+#include "readquery.h"
 #include "request.h"
 #include "respond.h"
 #include "server.h"
@@ -26,7 +25,6 @@
 #include <string.h>
 #include <time.h>
 
-#define POOL_WAIT_MS 2000
 #define DEFAULT_WEEKS 13 /* a quarter, as the funnel's default */
 #define MAX_WEEKS 104	 /* two years: enough for a trend, bounded in cost */
 /* A report is late when its first version arrived more than this many days
@@ -169,40 +167,12 @@ static void period_read(struct request *rq, struct period *q)
 				     MAX_WEEKS) < 0;
 }
 
-static enum MHD_Result unavailable(struct request *rq)
-{
-	return respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
-			       "database unavailable", "retry later", NULL, NULL);
-}
-
-/* Runs sql (one text cell) and answers it; 404 "no such premises" without a row. */
-static enum MHD_Result answer(struct request *rq, const char *sql, int n, const char *const *params)
-{
-	PGconn *conn = dbpool_get(rq->server->readers, POOL_WAIT_MS);
-	if (!conn)
-		return unavailable(rq);
-	PGresult *res = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok) {
-		char q[300];
-		log_event(LOG_WARNING, "premises_query_failed", "reason=\"%s\"",
-			  log_quote(q, sizeof(q), PQresultErrorMessage(res)));
-	}
-	dbpool_put(rq->server->readers, conn, !ok && db_result_is_connection_error(conn, res));
-	enum MHD_Result ret;
-	if (!ok)
-		ret = unavailable(rq);
-	else if (PQntuples(res) == 0)
-		ret = respond_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such premises",
-				      "no premises has this code", NULL, NULL);
-	else {
-		rq->status = MHD_HTTP_OK;
-		ret = respond_text(rq->conn, MHD_HTTP_OK, "application/json", PQgetvalue(res, 0, 0),
-				   (size_t)PQgetlength(res, 0, 0), NULL);
-	}
-	PQclear(res);
-	return ret;
-}
+/* A premises' weeks, or the completeness table, as the statement's JSON text. */
+static const struct readquery ANSWER = {
+    .event = "premises_query_failed",
+    .missing_title = "no such premises",
+    .missing_detail = "no premises has this code",
+};
 
 static enum MHD_Result bad_query(struct request *rq, const struct issues *errors)
 {
@@ -226,28 +196,10 @@ static bool code_of(const char *arg, char *out, size_t len)
 	return true;
 }
 
-enum MHD_Result premises_weeks_get(struct request *rq)
-{
-	char code[65], a[ISOWEEK_DATE_LEN], b[ISOWEEK_DATE_LEN];
-	struct issues errors;
-	struct period q = {.errors = &errors};
-	if (!code_of(rq->route_arg, code, sizeof(code)))
-		return respond_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "not found",
-				       "the premises route is /v1/premises/{code}/weeks", NULL,
-				       NULL);
-	issues_init(&errors, rq->arena);
-	period_read(rq, &q);
-	if (q.oom)
-		return respond_oom(rq, "premises_query");
-	if (errors.n)
-		return bad_query(rq, &errors);
-	isoweek_format_date(q.from_day, a);
-	isoweek_format_date(q.to_day, b);
-	const char *params[4] = {a, b, LATE_AFTER_DAYS, code};
-	return answer(rq, SQL_WEEKS, 4, params);
-}
-
-enum MHD_Result completeness_get(struct request *rq)
+/* Reads ?from=&to= and answers sql for that period: $1 and $2 its first
+ * and last Monday, $3 LATE_AFTER_DAYS and, when code is not NULL, $4 the
+ * premises' code. */
+static enum MHD_Result answer_period(struct request *rq, const char *sql, const char *code)
 {
 	char a[ISOWEEK_DATE_LEN], b[ISOWEEK_DATE_LEN];
 	struct issues errors;
@@ -260,6 +212,21 @@ enum MHD_Result completeness_get(struct request *rq)
 		return bad_query(rq, &errors);
 	isoweek_format_date(q.from_day, a);
 	isoweek_format_date(q.to_day, b);
-	const char *params[3] = {a, b, LATE_AFTER_DAYS};
-	return answer(rq, SQL_COMPLETENESS, 3, params);
+	const char *params[4] = {a, b, LATE_AFTER_DAYS, code};
+	return readquery_answer_json(rq, &ANSWER, sql, code ? 4 : 3, params);
+}
+
+enum MHD_Result premises_weeks_get(struct request *rq)
+{
+	char code[65];
+	if (!code_of(rq->route_arg, code, sizeof(code)))
+		return respond_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "not found",
+				       "the premises route is /v1/premises/{code}/weeks", NULL,
+				       NULL);
+	return answer_period(rq, SQL_WEEKS, code);
+}
+
+enum MHD_Result completeness_get(struct request *rq)
+{
+	return answer_period(rq, SQL_COMPLETENESS, NULL);
 }

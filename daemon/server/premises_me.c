@@ -12,17 +12,10 @@
  * null count and says where they are (needlewatch-upload's failed/ folder).
  */
 #include "premises_me.h"
-#include "dbpool.h"
-#include "log.h"
+#include "readquery.h"
 #include "request.h"
-#include "respond.h"
-#include "server.h"
 
-#include <libpq-fe.h>
 #include <stdio.h>
-#include <string.h>
-
-#define POOL_WAIT_MS 2000
 
 /*
  * $1: the caller's premises id. Dates are UTC days.
@@ -89,12 +82,13 @@ static const char *const SQL_PREMISES_ME =
     "))"
     " FROM needlewatch.premises p CROSS JOIN last l WHERE p.id = $1";
 
-static enum MHD_Result unavailable(struct request *rq)
-{
-	return respond_problem(rq, MHD_HTTP_SERVICE_UNAVAILABLE, "database-unavailable",
-			       "database unavailable",
-			       "the premises' status could not be read; retry later", NULL, NULL);
-}
+/* The account outlived its premises (no row): nothing to show. */
+static const struct readquery ANSWER = {
+    .event = "premises_me_query_failed",
+    .missing_title = "no such premises",
+    .missing_detail = "this token's premises is not registered",
+    .unavailable_detail = "the premises' status could not be read; retry later",
+};
 
 enum MHD_Result premises_me_get(struct request *rq)
 {
@@ -102,30 +96,5 @@ enum MHD_Result premises_me_get(struct request *rq)
 	const char *params[1] = {premises};
 
 	snprintf(premises, sizeof(premises), "%lld", rq->account.premises_id);
-	PGconn *c = dbpool_get(rq->server->readers, POOL_WAIT_MS);
-	if (!c)
-		return unavailable(rq);
-	PGresult *res = PQexecParams(c, SQL_PREMISES_ME, 1, NULL, params, NULL, NULL, 0);
-	bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
-	if (!ok) {
-		char q[300];
-		log_event(LOG_WARNING, "premises_me_query_failed", "premises=%lld reason=\"%s\"",
-			  rq->account.premises_id,
-			  log_quote(q, sizeof(q), PQresultErrorMessage(res)));
-	}
-	dbpool_put(rq->server->readers, c, !ok && db_result_is_connection_error(c, res));
-	enum MHD_Result ret;
-	if (!ok)
-		ret = unavailable(rq);
-	else if (PQntuples(res) != 1)
-		/* The account outlived its premises: nothing to show. */
-		ret = respond_problem(rq, MHD_HTTP_NOT_FOUND, "not-found", "no such premises",
-				      "this token's premises is not registered", NULL, NULL);
-	else {
-		rq->status = MHD_HTTP_OK;
-		ret = respond_text(rq->conn, MHD_HTTP_OK, "application/json", PQgetvalue(res, 0, 0),
-				   (size_t)PQgetlength(res, 0, 0), NULL);
-	}
-	PQclear(res);
-	return ret;
+	return readquery_answer_json(rq, &ANSWER, SQL_PREMISES_ME, 1, params);
 }

@@ -31,7 +31,7 @@ static enum MHD_Result answer_report_row(struct request *rq, PGresult *res)
 	cJSON_ReplaceItemInObjectCaseSensitive(j, "client_ref",
 					       cJSON_CreateString(PQgetvalue(res, 0, 1)));
 	rq->status = MHD_HTTP_OK;
-	enum MHD_Result ret = respond_json(rq->conn, MHD_HTTP_OK, j, NULL);
+	enum MHD_Result ret = respond_request_json(rq, MHD_HTTP_OK, j, NULL, "report_get");
 	cJSON_Delete(j);
 	return ret;
 }

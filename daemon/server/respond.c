@@ -53,8 +53,10 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct M
 	return ret;
 }
 
-enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const char *content_type,
-			     const char *body, size_t len, const struct respond_extra *extra)
+/* body (copied) queued with its status, content type and headers. */
+static enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status,
+				    const char *content_type, const char *body, size_t len,
+				    const struct respond_extra *extra)
 {
 	struct MHD_Response *r = text_response(content_type, body, len, extra);
 	return r ? queue(c, status, r) : MHD_NO;
@@ -79,18 +81,6 @@ static char *json_text(const cJSON *json, size_t *ret_len)
 	return s;
 }
 
-enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, const cJSON *json,
-			     const struct respond_extra *extra)
-{
-	size_t n;
-	char *s = json_text(json, &n);
-	if (!s)
-		return MHD_NO;
-	enum MHD_Result ret = respond_text(c, status, "application/json", s, n, extra);
-	free(s);
-	return ret;
-}
-
 enum MHD_Result respond_request_json(struct request *rq, unsigned status, const cJSON *json,
 				     const struct respond_extra *extra, const char *where)
 {
@@ -102,6 +92,28 @@ enum MHD_Result respond_request_json(struct request *rq, unsigned status, const 
 		return respond_oom(rq, where);
 	rq->status = status;
 	return queue(rq->conn, status, r);
+}
+
+enum MHD_Result respond_request_text(struct request *rq, unsigned status, const char *content_type,
+				     const char *body, size_t len,
+				     const struct respond_extra *extra, const char *where)
+{
+	struct MHD_Response *r = text_response(content_type, body, len, extra);
+	if (!r)
+		return respond_oom(rq, where);
+	rq->status = status;
+	return queue(rq->conn, status, r);
+}
+
+int respond_cjson(struct MHD_Connection *c, unsigned status, const char *content_type,
+		  const cJSON *json, const struct respond_extra *extra, enum MHD_Result *ret)
+{
+	char *s = cJSON_PrintUnformatted(json);
+	if (!s)
+		return -ENOMEM;
+	*ret = respond_text(c, status, content_type, s, strlen(s), extra);
+	free(s);
+	return 0;
 }
 
 cJSON *problem_json(unsigned status, const char *type, const char *title, const char *detail,
@@ -131,12 +143,7 @@ static int queue_problem(struct MHD_Connection *c, unsigned status, const cJSON 
 		*ret = fhir_answer_problem(c, status, o, extra);
 		return 0;
 	}
-	char *s = cJSON_PrintUnformatted(o);
-	if (!s)
-		return -ENOMEM;
-	*ret = respond_text(c, status, "application/problem+json", s, strlen(s), extra);
-	free(s);
-	return 0;
+	return respond_cjson(c, status, "application/problem+json", o, extra, ret);
 }
 
 enum MHD_Result respond_problem(struct request *rq, unsigned status, const char *type,

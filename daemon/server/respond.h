@@ -23,17 +23,22 @@ struct respond_extra {
 	bool close;
 };
 
-/* Queues body (copied) with the given status and content type. */
-enum MHD_Result respond_text(struct MHD_Connection *c, unsigned status, const char *content_type,
-			     const char *body, size_t len, const struct respond_extra *extra);
-/* Queues json (not consumed) as application/json. */
-enum MHD_Result respond_json(struct MHD_Connection *c, unsigned status, const cJSON *json,
-			     const struct respond_extra *extra);
-/* respond_json for rq: an answer that cannot be printed or copied for want
+/* json (not consumed) as application/json, with a trailing newline, on
+ * rq's connection: an answer that cannot be printed or copied for want
  * of memory is answered by respond_oom(rq, where) instead of the
  * connection being dropped. Notes status in rq->status. */
 enum MHD_Result respond_request_json(struct request *rq, unsigned status, const cJSON *json,
 				     const struct respond_extra *extra, const char *where);
+/* body (copied) as content_type on rq's connection, the same way: no
+ * memory for the answer is respond_oom(rq, where). */
+enum MHD_Result respond_request_text(struct request *rq, unsigned status, const char *content_type,
+				     const char *body, size_t len,
+				     const struct respond_extra *extra, const char *where);
+/* Queues json (not consumed) printed without spaces or a trailing newline
+ * as content_type: 0 with MHD's verdict in *ret, or -ENOMEM when it could
+ * not be printed (nothing queued; the caller answers respond_oom()). */
+int respond_cjson(struct MHD_Connection *c, unsigned status, const char *content_type,
+		  const cJSON *json, const struct respond_extra *extra, enum MHD_Result *ret);
 /* The one way an error is answered: an application/problem+json answer
  * (RFC 9457) on rq's connection, or the same problem as a FHIR
  * OperationOutcome when the client asked for FHIR. type is a short slug

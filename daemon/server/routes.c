@@ -179,7 +179,7 @@ static enum MHD_Result answer_status(struct request *rq, unsigned status, const 
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "status", state);
 	rq->status = status;
-	enum MHD_Result ret = respond_json(rq->conn, status, o, NULL);
+	enum MHD_Result ret = respond_request_json(rq, status, o, NULL, "health");
 	cJSON_Delete(o);
 	return ret;
 }
@@ -203,8 +203,8 @@ static enum MHD_Result serve_metrics(struct request *rq)
 	if (!text)
 		return respond_oom(rq, "metrics");
 	rq->status = MHD_HTTP_OK;
-	enum MHD_Result ret = respond_text(rq->conn, MHD_HTTP_OK, "text/plain; version=0.0.4", text,
-					   strlen(text), NULL);
+	enum MHD_Result ret = respond_request_text(rq, MHD_HTTP_OK, "text/plain; version=0.0.4",
+						   text, strlen(text), NULL, "metrics");
 	free(text);
 	return ret;
 }

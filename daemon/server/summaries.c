@@ -491,8 +491,8 @@ static enum MHD_Result render(struct request *rq, const struct summary_query *q,
 		char *csv = summary_render_csv(q, &t, &len);
 		if (!csv)
 			return respond_oom(rq, "summary_csv");
-		enum MHD_Result ret =
-		    respond_text(rq->conn, MHD_HTTP_OK, "text/csv; charset=utf-8", csv, len, NULL);
+		enum MHD_Result ret = respond_request_text(
+		    rq, MHD_HTTP_OK, "text/csv; charset=utf-8", csv, len, NULL, "summaries_answer");
 		free(csv);
 		return ret;
 	}
@@ -504,7 +504,7 @@ static enum MHD_Result render(struct request *rq, const struct summary_query *q,
 	if (!a->threshold)
 		cJSON_ReplaceItemInObjectCaseSensitive(j, "suppression_threshold",
 						       cJSON_CreateNull());
-	enum MHD_Result ret = respond_json(rq->conn, MHD_HTTP_OK, j, NULL);
+	enum MHD_Result ret = respond_request_json(rq, MHD_HTTP_OK, j, NULL, "summaries_answer");
 	cJSON_Delete(j);
 	return ret;
 }

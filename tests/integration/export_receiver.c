@@ -10,18 +10,15 @@
  * goes to stdout: "request=3 status=201 week=2024-W10 files=3". It exits by
  * itself after --lifetime seconds (default 60), or on SIGTERM/SIGINT. */
 #include <cjson/cJSON.h>
-#include <arpa/inet.h>
 #include <errno.h>
 #include <gnutls/crypto.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "receiver.h"
 
 #define BODY_MAX (16u * 1024 * 1024)
 #define MAX_PARTS 8
@@ -49,14 +46,6 @@ static struct {
 	unsigned fail_status;
 	unsigned requests;
 } opt = {.fail_status = 503};
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static struct part *part_for(struct upload *u, const char *key, const char *filename)
 {
@@ -249,21 +238,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 	*state = NULL;
 }
 
-static char *read_pem(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = malloc(PEM_MAX + 1);
-	size_t n = f && buf ? fread(buf, 1, PEM_MAX, f) : 0;
-	if (f)
-		fclose(f);
-	if (!buf || n == 0) {
-		free(buf);
-		return NULL;
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
 static void read_token(const char *path)
 {
 	FILE *f = fopen(path, "re");
@@ -297,8 +271,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--lifetime"))
 			lifetime = atoi(argv[i + 1]);
 	}
-	char *cert = cert_path ? read_pem(cert_path) : NULL;
-	char *key = key_path ? read_pem(key_path) : NULL;
+	char *cert = cert_path ? receiver_read_file(cert_path, PEM_MAX, NULL) : NULL;
+	char *key = key_path ? receiver_read_file(key_path, PEM_MAX, NULL) : NULL;
 	if (port <= 0 || port > 65535 || !cert || !key || !opt.dir || lifetime < 1 ||
 	    lifetime > 600) {
 		fprintf(stderr, "usage: export_receiver --port P --cert PEM --key PEM --dir DIR "
@@ -306,24 +280,9 @@ int main(int argc, char **argv)
 				"[--lifetime 1..600]\n");
 		return 2;
 	}
-	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr); /* loopback only, always */
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	struct MHD_Daemon *d = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-	    on_request, NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_HTTPS_MEM_CERT, cert,
-	    MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-	    MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	    (size_t)(128 * 1024), MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
-	if (!d) {
-		fprintf(stderr, "export_receiver: cannot listen on 127.0.0.1:%d\n", port);
-		return 1;
-	}
-	for (time_t end = time(NULL) + lifetime; !stop && time(NULL) < end;)
-		usleep(100 * 1000);
-	MHD_stop_daemon(d);
+	int rc =
+	    receiver_serve("export_receiver", port, cert, key, lifetime, on_request, on_completed);
 	free(cert);
 	free(key);
-	return 0;
+	return rc;
 }

@@ -10,18 +10,15 @@
  * 401 when not. One line per request goes to stdout:
  * "request=3 status=200 delivery=7 signature=ok". It exits by itself after
  * --lifetime seconds (default 60), or on SIGTERM/SIGINT. */
-#include <arpa/inet.h>
 #include <getopt.h>
 #include <gnutls/crypto.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "receiver.h"
 
 #define BODY_MAX (1024 * 1024)
 #define FILE_MAX (64 * 1024)
@@ -31,31 +28,9 @@ struct body {
 	size_t len;
 };
 
-static volatile sig_atomic_t stop;
 static int requests, fail_first;
 static char secret[FILE_MAX];
 static size_t secret_len;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static char *read_file(const char *path, size_t *ret_len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = calloc(1, FILE_MAX + 1);
-	size_t n = f && buf ? fread(buf, 1, FILE_MAX, f) : 0;
-	if (f)
-		fclose(f);
-	if (!n) {
-		free(buf);
-		return NULL;
-	}
-	*ret_len = n;
-	return buf;
-}
 
 static bool signature_ok(const char *header, const struct body *b)
 {
@@ -142,7 +117,6 @@ int main(int argc, char **argv)
 	};
 	const char *cert_path = NULL, *key_path = NULL, *secret_path = NULL;
 	int port = 0, lifetime = 60, c;
-	size_t n;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'p')
 			port = atoi(optarg);
@@ -157,9 +131,9 @@ int main(int argc, char **argv)
 		else if (c == 'l')
 			lifetime = atoi(optarg);
 	}
-	char *cert = cert_path ? read_file(cert_path, &n) : NULL;
-	char *key = key_path ? read_file(key_path, &n) : NULL;
-	char *sec = secret_path ? read_file(secret_path, &secret_len) : NULL;
+	char *cert = cert_path ? receiver_read_file(cert_path, FILE_MAX, NULL) : NULL;
+	char *key = key_path ? receiver_read_file(key_path, FILE_MAX, NULL) : NULL;
+	char *sec = secret_path ? receiver_read_file(secret_path, FILE_MAX, &secret_len) : NULL;
 	if (!port || !cert || !key || !sec) {
 		fprintf(stderr, "usage: webhook_receiver --port P --cert PEM --key PEM --secret-file F "
 				"[--fail-first N] [--lifetime S]\n");
@@ -168,25 +142,10 @@ int main(int argc, char **argv)
 	memcpy(secret, sec, secret_len);
 	if (secret_len && secret[secret_len - 1] == '\n')
 		secret_len--;
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-	struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	struct MHD_Daemon *d = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-	    on_request, NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_HTTPS_MEM_CERT, cert,
-	    MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-	    MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	    MHD_OPTION_END);
-	if (!d) {
-		fprintf(stderr, "webhook_receiver: cannot listen on 127.0.0.1:%d\n", port);
-		return 1;
-	}
-	for (time_t end = time(NULL) + lifetime; !stop && time(NULL) < end;)
-		usleep(100 * 1000);
-	MHD_stop_daemon(d);
+	int rc = receiver_serve("webhook_receiver", port, cert, key, lifetime, on_request,
+				on_completed);
 	free(cert);
 	free(key);
 	free(sec);
-	return 0;
+	return rc;
 }

@@ -351,6 +351,26 @@ static void test_complications_text_is_json_with_recordset_keys(void **state)
 	cJSON_Delete(arr);
 }
 
+/* renormalise's UPDATE is built from this: the 26 columns it has always
+ * set, never the row's identity, body or pseudonym. */
+static void test_rederived_columns_are_what_renormalise_updates(void **state)
+{
+	(void)state;
+	int n = 0;
+	for (int c = 0; c < STORED_NCOLUMNS; c++)
+		n += stored_column_rederived((enum stored_column)c);
+	assert_int_equal(n, 26);
+	assert_true(stored_column_rederived(SCOL_PROCEDURE_TYPE));
+	assert_true(stored_column_rederived(SCOL_REGION));
+	assert_true(stored_column_rederived(SCOL_NORMALISED));
+	assert_true(stored_column_rederived(SCOL_WARNINGS));
+	assert_false(stored_column_rederived(SCOL_CLIENT_REF));
+	assert_false(stored_column_rederived(SCOL_PATIENT_PSEUDONYM));
+	assert_false(stored_column_rederived(SCOL_BODY));
+	assert_false(stored_column_rederived(SCOL_BODY_SHA256));
+	assert_false(stored_column_rederived(SCOL_COMPLICATIONS));
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -367,6 +387,7 @@ int main(void)
 	    T(test_normalised_carries_the_place),
 	    T(test_stored_warnings_leave_out_unstored_members),
 	    T(test_complications_text_is_json_with_recordset_keys),
+	    T(test_rederived_columns_are_what_renormalise_updates),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <limits.h>
 
+#include "isoweek.h"
 #include "util.h"
 
 static void test_hex_encodes_every_byte_lower_case(void **state)
@@ -25,6 +26,19 @@ static void test_hex_of_nothing_is_empty(void **state)
 	assert_string_equal(out, "");
 }
 
+static void test_hex_value_reads_both_cases_and_refuses_the_rest(void **state)
+{
+	(void)state;
+	assert_int_equal(util_hex_value('0'), 0);
+	assert_int_equal(util_hex_value('9'), 9);
+	assert_int_equal(util_hex_value('a'), 10);
+	assert_int_equal(util_hex_value('F'), 15);
+	assert_int_equal(util_hex_value('g'), -1);
+	assert_int_equal(util_hex_value('G'), -1);
+	assert_int_equal(util_hex_value('/'), -1);
+	assert_int_equal(util_hex_value(0xff), -1);
+}
+
 static void test_monotonic_clock_agrees_across_units_and_advances(void **state)
 {
 	(void)state;
@@ -35,6 +49,20 @@ static void test_monotonic_clock_agrees_across_units_and_advances(void **state)
 	struct timespec pause = {.tv_nsec = 20 * 1000000L};
 	nanosleep(&pause, NULL);
 	assert_true(util_mono_ms() - ms >= 20);
+}
+
+/* The oracle: whole days since the epoch, formatted by isoweek (integer
+ * arithmetic, no gmtime); read before and after so midnight cannot race. */
+static void test_today_utc_is_the_epoch_day_as_yyyy_mm_dd(void **state)
+{
+	(void)state;
+	char before[ISOWEEK_DATE_LEN], after[ISOWEEK_DATE_LEN], got[ISOWEEK_DATE_LEN];
+	memset(got, 'x', sizeof(got));
+	isoweek_format_date((long)(time(NULL) / 86400), before);
+	util_today_utc(got);
+	isoweek_format_date((long)(time(NULL) / 86400), after);
+	assert_int_equal(strlen(got), 10);
+	assert_true(strcmp(got, before) == 0 || strcmp(got, after) == 0);
 }
 
 static void test_realtime_deadline_carries_into_seconds(void **state)
@@ -139,7 +167,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_hex_encodes_every_byte_lower_case),
 	    cmocka_unit_test(test_hex_of_nothing_is_empty),
+	    cmocka_unit_test(test_hex_value_reads_both_cases_and_refuses_the_rest),
 	    cmocka_unit_test(test_monotonic_clock_agrees_across_units_and_advances),
+	    cmocka_unit_test(test_today_utc_is_the_epoch_day_as_yyyy_mm_dd),
 	    cmocka_unit_test(test_realtime_deadline_carries_into_seconds),
 	    cmocka_unit_test(test_backoff_doubles_and_stops_at_the_cap),
 	    cmocka_unit_test(test_read_file_returns_the_bytes_and_a_nul),
