@@ -268,10 +268,10 @@ field() { grep -o "$2=[^ ]*" <<<"$1" | cut -d= -f2; }
 # ---- 3. refresh after one new week -------------------------------------------
 
 # The state of a daemon that has been running: the full rebuild above, from
-# psql, left every week pending its disclosure audit and dirty for the alert
-# rules. One refresh audits them all and one run of the rules consumes the
-# marks (evaluating the last alerts_recompute_max_weeks), so that what is
-# timed next is the work of one new week. Untimed, but printed.
+# psql, left every week pending its disclosure audit. One refresh audits them
+# all, and one run of the rules consumes any week marked for them (the load
+# runs with triggers off, so it marks none), so that what is timed next is
+# the work of one new week. Untimed, but printed.
 settle_refresh() {
 	log "auditing every week and running the alert rules once (untimed), as a running daemon has"
 	local t0
