@@ -65,6 +65,11 @@ async function visit(browser) {
     to: document.getElementById('f-to').value,
     charts: document.querySelectorAll('svg.chart').length,
     rows: document.querySelectorAll('figure[data-panel="rates-by-setting"] tbody tr').length,
+    // When each call to the server began and ended, on the same clock: where the time went.
+    api: performance.getEntriesByType('resource')
+      .filter((e) => /\/(v1|dashboard\/session)/.test(e.name))
+      .map((e) => ({ path: new URL(e.name).pathname + new URL(e.name).search,
+        start_ms: Math.round(e.startTime), end_ms: Math.round(e.responseEnd) })),
   }));
   await page.close();
   return { ...got, requests };
@@ -81,6 +86,7 @@ async function run(browser) {
     visits.push(v);
   }
   const first = visits[0];
+  const mid = [...visits].sort((a, b) => a.drawn - b.drawn)[Math.floor((visits.length - 1) / 2)];
   // The overview's own query: its filters' weeks by setting, as app.js's
   // summaryQuery() writes it (URLSearchParams, in this order).
   const summariesPath = `/v1/summaries?${new URLSearchParams({ from: first.from, to: first.to, by: 'setting' })}`;
@@ -98,6 +104,7 @@ async function run(browser) {
     summaries_path: summariesPath,
     requests: first.requests.length,
     api_requests: api,
+    median_run_api: mid.api,
   };
 }
 
