@@ -114,7 +114,6 @@ int refresh_run(struct ctl *ctl, int argc, char **argv)
 				"refresh: %s", reason);
 	printf("refresh: %d weeks recomputed%s in %.0f ms\n", out.weeks, o.full ? " (full)" : "",
 	       mono_ms() - start);
-	/* the audit's share of the time above: make bench prints it */
 	printf("audit: %d weeks, %ld hidden cells, %ld hidden by the audit, %d failed "
 	       "(withheld) in %.0f ms\n",
 	       out.weeks_audited, out.cells_hidden, out.cells_added, out.weeks_failed, out.audit_ms);
