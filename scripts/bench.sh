@@ -11,7 +11,17 @@
 #   2. GET /v1/summaries, one quarter by setting × complication, 1,000 times,
 #      against the same aggregate as a plain GROUP BY on the report tables
 #      (bench/raw_summary.sql, median of a few runs, JIT on and off);
-#   3. one new week of reports and activity, then an incremental refresh;
+#   3. one new week of reports and activity, then an incremental refresh as
+#      an operator runs it, `needlewatchctl refresh` (the recompute and its
+#      disclosure audit, what needlewatchd's refresher runs), against the full
+#      rebuild; then the alert rules over the weeks it changed, `needlewatchctl
+#      alerts run` (what the refresher runs next), against that refresh. Every
+#      week is audited and the alerts evaluated once before (untimed), as on a
+#      daemon that has been running;
+#   3b. the dashboard's overview, first drawn in headless Chromium
+#      (tests/browser/bench_overview.mjs: a fresh page and no cache each run,
+#      the session kept), against the overview's own GET /v1/summaries timed
+#      with curl with the same session, NW_BENCH_RENDER_RUNS times each;
 #   4. single-report POSTs: wrk, 64 keep-alive HTTPS connections, against
 #      pgbench inserting the same rows with the daemon's INSERT, one row per
 #      transaction, 64 clients; the daemon's peak RSS;
@@ -22,7 +32,12 @@
 #
 # Environment: NW_BENCH_PG_PORT, NW_BENCH_PORT (ports; defaults derived from
 # the checkout), NW_BENCH_SECONDS (each load, default 20), NW_BENCH_REPORTS
-# (default 2000000), BUILD (default build/release).
+# (default 2000000), NW_BENCH_RENDER_RUNS (default 5), BUILD (default
+# build/release). NW_BENCH_ONLY, a list of "summaries", "refresh",
+# "dashboard" and "ingest" (3 and 3b are "refresh" and "dashboard", 4 and 5
+# "ingest"), runs only those after loading the data, e.g. while developing:
+#   NW_BENCH_REPORTS=50000 NW_BENCH_ONLY="refresh dashboard" make bench
+# The rows not measured are null in LATEST.json and left out of the table.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-build/release}
@@ -43,6 +58,8 @@ SUMMARY_REQUESTS=${NW_BENCH_SUMMARY_REQUESTS:-1000}
 ROUNDS=4               # turns each load and its ceiling take (see turn())
 ROUND_S=$(((LOAD_S + ROUNDS - 1) / ROUNDS))
 RAW_RUNS=5
+RENDER_RUNS=${NW_BENCH_RENDER_RUNS:-5}
+ONLY=${NW_BENCH_ONLY:-}
 TODAY=$(date -u +%F)
 RUN=$(date -u +%H%M%S)
 
@@ -54,6 +71,10 @@ log() { printf 'bench: %s\n' "$*" >&2; }
 now() { date +%s.%N; }
 calc() { awk "BEGIN { printf \"%.6g\", $* }"; }
 super() { "$ROOT/scripts/pg-dev.sh" super "$@"; }
+ctl() { "$BIN/needlewatchctl" -c "$WORK/needlewatchd.conf" "$@"; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# want PART: whether NW_BENCH_ONLY asks for PART (or is unset).
+want() { [ -z "$ONLY" ] || [[ " ${ONLY//,/ } " == *" $1 "* ]]; }
 count_rows() { super -tAc "SELECT count(*) FROM needlewatch.reports WHERE premises_id BETWEEN $1 AND $2"; }
 
 cleanup() {
@@ -97,7 +118,7 @@ write_config() {
 	chmod 0600 "$WORK/pseudonym.key"
 	# Defaults for everything that shapes performance; refreshes only when
 	# asked (the bench times them itself), and no per-IP limit, since every
-	# connection comes from 127.0.0.1.
+	# connection comes from 127.0.0.1. The dashboard from the checkout.
 	cat >"$WORK/needlewatchd.conf" <<CONF
 listen_address = 127.0.0.1
 listen_port = $PORT
@@ -108,6 +129,7 @@ db_admin_conninfo = $OWNER
 pseudonym_key_file = $WORK/pseudonym.key
 vocabulary_file = $ROOT/config/vocabulary.json
 postcode_regions_file = $ROOT/config/postcode-regions.tsv
+web_dir = $ROOT/web
 summary_refresh_interval_s = 0
 per_ip_connection_limit = 0
 CONF
@@ -238,21 +260,97 @@ raw_median() {
 		psql -X -q -tA "$APP" -c "SET jit = $2" -v from="$3" -v to="$4" -f "$BENCH/$1" >/dev/null
 		times+=("$(calc "($(now) - $t0) * 1000")")
 	done
-	printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+	printf '%s\n' "${times[@]}" | median
 }
 
 field() { grep -o "$2=[^ ]*" <<<"$1" | cut -d= -f2; }
 
 # ---- 3. refresh after one new week -------------------------------------------
 
-bench_refresh() {
-	log "one new week of reports and activity, then a refresh"
-	super -v mode=week -v first="$REPORTS" -v reports=$((REPORTS / WEEKS)) -v weeks="$WEEKS" \
-		-v today="$TODAY" -f "$BENCH/generate.sql" >/dev/null
+# The state of a daemon that has been running: the full rebuild above, from
+# psql, left every week pending its disclosure audit. One refresh audits them
+# all, and one run of the rules consumes any week marked for them (the load
+# runs with triggers off, so it marks none), so that what is timed next is
+# the work of one new week. Untimed, but printed.
+settle_refresh() {
+	log "auditing every week and running the alert rules once (untimed), as a running daemon has"
 	local t0
 	t0=$(now)
-	R[refresh_weeks]=$(psql -X -q -tA "$APP" -c "SELECT needlewatch.refresh_summaries(5, false)")
+	ctl refresh >"$WORK/settle.out"
+	ctl alerts run >>"$WORK/settle.out"
+	R[settle_s]=$(calc "$(now) - $t0")
+}
+
+# needlewatchctl refresh, then needlewatchctl alerts run: the refresher's two
+# steps (daemon/server/refresher.c: refresh_audit_run(), then the alert hook's
+# alerts_run() over the weeks changed since its last run), each in its own
+# process and timed from outside, connection included.
+bench_refresh() {
+	settle_refresh
+	log "one new week of reports and activity, then needlewatchctl refresh and alerts run"
+	super -v mode=week -v first="$REPORTS" -v reports=$((REPORTS / WEEKS)) -v weeks="$WEEKS" \
+		-v today="$TODAY" -f "$BENCH/generate.sql" >/dev/null
+	local t0 out
+	t0=$(now)
+	out=$(ctl refresh)
 	R[refresh_s]=$(calc "$(now) - $t0")
+	R[refresh_weeks]=$(sed -n 's/^refresh: \([0-9]*\) weeks recomputed.*/\1/p' <<<"$out")
+	R[refresh_audit_ms]=$(sed -n 's/^audit: .* in \([0-9.]*\) ms$/\1/p' <<<"$out")
+	t0=$(now)
+	out=$(ctl alerts run)
+	R[alerts_s]=$(calc "$(now) - $t0")
+	R[alerts_weeks]=$(sed -n 's/^alerts run: \([0-9]*\) weeks evaluated.*/\1/p' <<<"$out")
+	R[alerts_signals]=$(sed -n 's/.*, \([0-9]*\) signals.*/\1/p' <<<"$out")
+}
+
+# ---- 3b. the dashboard's first drawn overview --------------------------------
+
+# Node and Debian's chromium come with scripts/deps.sh, puppeteer-core with
+# tests/browser's lock file; without them the row is left out, not failed.
+browser_ready() {
+	local dir="$ROOT/tests/browser"
+	if ! command -v node >/dev/null || ! command -v npm >/dev/null || [ ! -x /usr/bin/chromium ]; then
+		log "no node, npm or /usr/bin/chromium: the dashboard is not measured"
+		return 1
+	fi
+	[ -d "$dir/node_modules/puppeteer-core" ] && return 0
+	(cd "$dir" && timeout 300 npm ci --ignore-scripts --no-audit --no-fund) >"$WORK/npm.log" 2>&1 || {
+		log "npm ci in tests/browser failed: the dashboard is not measured"
+		return 1
+	}
+}
+
+bench_dashboard() {
+	browser_ready || return 0
+	local token out path times=()
+	token=$(regulator_token)
+	mkdir -p "$WORK/browser"
+	log "the dashboard's overview in headless Chromium, first drawn, $RENDER_RUNS fresh pages"
+	out=$(NW_URL="https://127.0.0.1:$PORT" NW_TOKEN="$token" NW_OUT="$WORK/browser" \
+		NW_RUNS="$RENDER_RUNS" timeout 600 node "$ROOT/tests/browser/bench_overview.mjs" \
+		2>"$WORK/browser/stderr") || {
+		log "the browser run failed; the end of its log:"
+		tail -5 "$WORK/browser/stderr" >&2
+		return 0
+	}
+	R[render_ms]=$(jq '.median_ms' <<<"$out")
+	R[render_marked_ms]=$(jq '.median_marked_ms' <<<"$out")
+	R[render_runs_ms]=$(jq -c '.drawn_ms' <<<"$out")
+	R[render_api]=$(jq -r '.api_requests | length' <<<"$out")
+	R[render_api_ms]=$(jq -c '.median_run_api' <<<"$out")
+	R[render_weeks]=$(jq -r '"\(.from) to \(.to)"' <<<"$out")
+	path=$(jq -r '.summaries_path' <<<"$out")
+	R[render_query]=$path
+	# The ceiling: the same query with the same kind of session, a new
+	# connection each time as curl makes it.
+	log "and its GET $path with curl, $RENDER_RUNS times"
+	curl -sf --cacert "$WORK/tls/server.crt" -c "$WORK/cookies" -X POST \
+		-H "Authorization: Bearer $token" "https://127.0.0.1:$PORT/dashboard/session" >/dev/null
+	for _ in $(seq 1 "$RENDER_RUNS"); do
+		times+=("$(curl -sf --cacert "$WORK/tls/server.crt" -b "$WORK/cookies" -o /dev/null \
+			-w '%{time_total}' "https://127.0.0.1:$PORT$path")")
+	done
+	R[render_summaries_ms]=$(printf '%s\n' "${times[@]}" | median | awk '{ print $1 * 1000 }')
 }
 
 # ---- 4. single reports ------------------------------------------------------
@@ -396,7 +494,7 @@ bench_single() {
 # BATCH_SIZE rows into a staging table and inserting them from there, one
 # transaction per batch, until stopped.
 copy_prepare() {
-	local cols blocks c b
+	local cols
 	cols=$(super -tAc "SELECT string_agg(name, ', ' ORDER BY pos) FROM bench.columns")
 	super -c "CREATE TABLE bench.stage_template AS
 		SELECT premises_id, account_id, client_ref, procedure_premises_id, $cols
@@ -459,6 +557,21 @@ bench_batches() {
 	R[rss_batch_kib]=$(awk '/^VmHWM:/ {print $2}' "/proc/$DAEMON_PID/status")
 }
 
+bench_ingest() {
+	# A fresh daemon for the ingest loads, so its peak RSS is theirs.
+	stop_daemon
+	start_daemon
+	new_premises S 1
+	new_premises W "$SINGLE_CONNS"
+	new_premises P "$SINGLE_CONNS"
+	new_premises B "$BATCH_CONNS"
+	new_premises M "$BATCH_CONNS"
+	new_premises C "$BATCH_CONNS"
+	capture_shapes
+	bench_single
+	bench_batches
+}
+
 # ---- report -------------------------------------------------------------------
 
 # Tab-separated rows as aligned columns (column(1) is not always installed).
@@ -476,72 +589,112 @@ columns() {
 	}'
 }
 
-# ratio VALUE CEILING
-ratio() { calc "$1 / $2"; }
+# ratio VALUE CEILING, or null when either was not measured.
+ratio() {
+	if [ -n "$1" ] && [ -n "$2" ]; then calc "$1 / $2"; else echo null; fi
+}
+# jnum NAME: a result as JSON, null when its part did not run.
+jnum() { printf '%s' "${R[$1]:-null}"; }
+# jstr NAME: a result as a JSON string, null when its part did not run.
+jstr() { if [ -n "${R[$1]:-}" ]; then jq -n --arg x "${R[$1]}" '$x'; else echo null; fi; }
 
 report() {
-	local single_ratio batch_ceiling batch_ceiling_is batch_ratio sum_ratio refresh_ratio
-	local rss_mib rss_batch_mib cores date
+	local single_ratio batch_ceiling="" batch_ceiling_is="" batch_ratio sum_ratio refresh_ratio
+	local alerts_ratio render_ratio rss_mib=null rss_batch_mib=null cores date
 	cores=$(nproc)
 	date=$(date -u +%FT%TZ)
-	single_ratio=$(ratio "${R[single_rate]}" "${R[single_ceiling]}")
-	if awk "BEGIN { exit !(${R[copy_rate]} > ${R[multirow_rate]}) }"; then
+	single_ratio=$(ratio "${R[single_rate]:-}" "${R[single_ceiling]:-}")
+	if [ -z "${R[copy_rate]:-}" ]; then
+		:
+	elif awk "BEGIN { exit !(${R[copy_rate]} > ${R[multirow_rate]}) }"; then
 		batch_ceiling=${R[copy_rate]} batch_ceiling_is="COPY"
 	else
 		batch_ceiling=${R[multirow_rate]} batch_ceiling_is="multi-row INSERT"
 	fi
-	batch_ratio=$(ratio "${R[batch_rate]}" "$batch_ceiling")
-	sum_ratio=$(ratio "${R[summaries_p99_ms]}" "${R[raw_median_ms]}")
-	refresh_ratio=$(ratio "${R[refresh_s]}" "${R[rebuild_s]}")
-	rss_mib=$(calc "${R[rss_kib]} / 1024")
-	rss_batch_mib=$(calc "${R[rss_batch_kib]} / 1024")
+	batch_ratio=$(ratio "${R[batch_rate]:-}" "$batch_ceiling")
+	sum_ratio=$(ratio "${R[summaries_p99_ms]:-}" "${R[raw_median_ms]:-}")
+	refresh_ratio=$(ratio "${R[refresh_s]:-}" "${R[rebuild_s]:-}")
+	alerts_ratio=$(ratio "${R[alerts_s]:-}" "${R[refresh_s]:-}")
+	render_ratio=$(ratio "${R[render_ms]:-}" "${R[render_summaries_ms]:-}")
+	[ -n "${R[rss_kib]:-}" ] && rss_mib=$(calc "${R[rss_kib]} / 1024")
+	[ -n "${R[rss_batch_kib]:-}" ] && rss_batch_mib=$(calc "${R[rss_batch_kib]} / 1024")
 
 	mkdir -p "$ROOT/bench/results"
 	jq -n --arg date "$date" --argjson cores "$cores" --arg pg "$PG_VERSION" \
 		--arg cpu "$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)" \
 		--argjson reports "$REPORTS" --argjson seconds "$LOAD_S" \
-		--argjson s "${R[single_rate]}" --argjson sc "${R[single_ceiling]}" \
-		--argjson sr "$single_ratio" --argjson s50 "${R[single_p50_ms]}" \
-		--argjson s99 "${R[single_p99_ms]}" --arg sst "${R[single_statuses]}" \
-		--argjson b "${R[batch_rate]}" --argjson bc "$batch_ceiling" --arg bci "$batch_ceiling_is" \
-		--argjson br "$batch_ratio" --argjson copy "${R[copy_rate]}" \
-		--argjson multi "${R[multirow_rate]}" --argjson b50 "${R[batch_p50_ms]}" \
-		--argjson b99 "${R[batch_p99_ms]}" --arg bst "${R[batch_statuses]}" \
-		--argjson q99 "${R[summaries_p99_ms]}" --argjson q50 "${R[summaries_p50_ms]}" \
-		--argjson raw "${R[raw_median_ms]}" --argjson qr "$sum_ratio" \
-		--argjson rawon "${R[raw_jit_on_ms]}" --argjson rawoff "${R[raw_jit_off_ms]}" \
-		--argjson rules "${R[raw_rules_ms]}" \
-		--argjson qn "${R[summaries_requests]}" --arg qst "${R[summaries_statuses]}" \
-		--argjson qrows "${R[summary_rows]}" \
-		--argjson rf "${R[refresh_s]}" --argjson rb "${R[rebuild_s]}" --argjson rr "$refresh_ratio" \
+		--argjson s "$(jnum single_rate)" --argjson sc "$(jnum single_ceiling)" \
+		--argjson sr "$single_ratio" --argjson s50 "$(jnum single_p50_ms)" \
+		--argjson s99 "$(jnum single_p99_ms)" --argjson sst "$(jstr single_statuses)" \
+		--argjson b "$(jnum batch_rate)" --argjson bc "${batch_ceiling:-null}" --arg bci "$batch_ceiling_is" \
+		--argjson br "$batch_ratio" --argjson copy "$(jnum copy_rate)" \
+		--argjson multi "$(jnum multirow_rate)" --argjson b50 "$(jnum batch_p50_ms)" \
+		--argjson b99 "$(jnum batch_p99_ms)" --argjson bst "$(jstr batch_statuses)" \
+		--argjson q99 "$(jnum summaries_p99_ms)" --argjson q50 "$(jnum summaries_p50_ms)" \
+		--argjson raw "$(jnum raw_median_ms)" --argjson qr "$sum_ratio" \
+		--argjson rawon "$(jnum raw_jit_on_ms)" --argjson rawoff "$(jnum raw_jit_off_ms)" \
+		--argjson rules "$(jnum raw_rules_ms)" \
+		--argjson qn "$(jnum summaries_requests)" --argjson qst "$(jstr summaries_statuses)" \
+		--argjson qrows "$(jnum summary_rows)" \
+		--argjson rf "$(jnum refresh_s)" --argjson rb "$(jnum rebuild_s)" --argjson rr "$refresh_ratio" \
+		--argjson rfw "$(jnum refresh_weeks)" --argjson rfa "$(jnum refresh_audit_ms)" \
+		--argjson settle "$(jnum settle_s)" \
+		--argjson al "$(jnum alerts_s)" --argjson ar "$alerts_ratio" \
+		--argjson alw "$(jnum alerts_weeks)" --argjson als "$(jnum alerts_signals)" \
+		--argjson dr "$(jnum render_ms)" --argjson dq "$(jnum render_summaries_ms)" \
+		--argjson drr "$render_ratio" --argjson dm "$(jnum render_marked_ms)" \
+		--argjson druns "$(jnum render_runs_ms)" --argjson dapi "$(jnum render_api)" \
+		--argjson dapims "$(jnum render_api_ms)" \
+		--argjson dweeks "$(jstr render_weeks)" --argjson dpath "$(jstr render_query)" \
+		--argjson nruns "$RENDER_RUNS" \
 		--argjson rss "$rss_mib" --argjson rssb "$rss_batch_mib" '{
   date: $date,
   machine: {cores: $cores, postgresql: $pg, cpu: $cpu,
             note: "wrk, PostgreSQL and needlewatchd share these cores"},
-  ingest_single: {value: $s, unit: "reports/s", ceiling: $sc, ratio: $sr,
+  ingest_single: (if $s == null then null else
+                 {value: $s, unit: "reports/s", ceiling: $sc, ratio: $sr,
                   target: ">= 1.5", better: "higher", met: ($sr >= 1.5),
                   ceiling_is: "pgbench, the same rows with the daemon INSERT for one row, one row per transaction, 64 clients",
                   load: "wrk, POST /v1/reports one report each, 64 HTTPS keep-alive connections",
-                  p50_ms: $s50, p99_ms: $s99, statuses: $sst},
-  ingest_batch: {value: $b, unit: "reports/s", ceiling: $bc, ratio: $br,
+                  p50_ms: $s50, p99_ms: $s99, statuses: $sst} end),
+  ingest_batch: (if $b == null then null else
+                {value: $b, unit: "reports/s", ceiling: $bc, ratio: $br,
                  target: ">= 0.5", better: "higher", met: ($br >= 0.5),
                  ceiling_is: ("faster of COPY and 100-row INSERT, 16 clients: " + $bci),
                  copy: $copy, multirow_insert: $multi,
                  load: "wrk, 1000-report NDJSON requests, 16 connections",
-                 p50_ms: $b50, p99_ms: $b99, statuses: $bst},
-  summaries_p99: {value: $q99, unit: "ms", ceiling: $raw, ratio: $qr,
+                 p50_ms: $b50, p99_ms: $b99, statuses: $bst} end),
+  summaries_p99: (if $q99 == null then null else
+                 {value: $q99, unit: "ms", ceiling: $raw, ratio: $qr,
                   target: "<= 0.1", better: "lower", met: ($qr <= 0.1),
                   ceiling_is: "median of the same aggregate as a plain GROUP BY on the report tables (bench/raw_summary.sql), the faster of JIT on and off",
                   ceiling_jit_on_ms: $rawon, ceiling_jit_off_ms: $rawoff,
                   with_refresh_rules_ms: $rules,
-                  p50_ms: $q50, requests: $qn, rows: $qrows, statuses: $qst},
-  refresh: {value: $rf, unit: "s", ceiling: $rb, ratio: $rr,
+                  p50_ms: $q50, requests: $qn, rows: $qrows, statuses: $qst} end),
+  refresh: (if $rf == null then null else
+           {value: $rf, unit: "s", ceiling: $rb, ratio: $rr,
             target: "<= 0.1", better: "lower", met: ($rr <= 0.1),
-            ceiling_is: "full rebuild of the summary tables"},
+            load: "needlewatchctl refresh after one new week: the recompute and its disclosure audit",
+            ceiling_is: "full rebuild of the summary tables",
+            weeks: $rfw, audit_ms: $rfa, settle_s: $settle} end),
+  alerts: (if $al == null then null else
+          {value: $al, unit: "s", ceiling: $rf, ratio: $ar,
+           target: "<= 0.5", better: "lower", met: ($ar <= 0.5),
+           load: "needlewatchctl alerts run after that refresh: the signal rules over the weeks it changed",
+           ceiling_is: "the refresh before it (needlewatchctl refresh, same run)",
+           weeks: $alw, signals: $als} end),
+  dashboard_render: (if $dr == null then null else
+                    {value: $dr, unit: "ms", ceiling: $dq, ratio: $drr,
+                     target: "< 1000 ms", target_on: "value", better: "lower", met: ($dr < 1000),
+                     load: ("headless Chromium, /dashboard/ with a session, first drawn overview, median of " + ($nruns | tostring) + " fresh pages, cache off"),
+                     ceiling_is: ("the overview GET " + $dpath + " with curl, same session, median of " + ($nruns | tostring)),
+                     weeks: $dweeks, marked_ms: $dm, runs_ms: $druns, api_requests: $dapi,
+                     median_run_api: $dapims} end),
   rss_mib: $rssb,
-  rss: {value: $rssb, unit: "MiB", target: "< 64", met: ($rssb < 64),
+  rss: (if $rssb == null then null else
+       {value: $rssb, unit: "MiB", target: "< 64", met: ($rssb < 64),
         under: "both ingest loads, single reports then 1,000-report batches (VmHWM)",
-        after_single_mib: $rss},
+        after_single_mib: $rss} end),
   reports_stored: $reports, load_seconds: $seconds
 }' >"$ROOT/bench/results/LATEST.json"
 
@@ -554,18 +707,24 @@ report() {
 	  def row(name; what): [name, what, (.value | f) + " " + .unit, (.ceiling | f) + " " + .unit,
 	                        (.ratio | f), .target, (if .met then "yes" else "NO" end)];
 	  (["measurement", "what", "value", "ceiling", "ratio", "target", "met"],
-	   (.ingest_single | row("ingest_single"; "POST one report, 64 connections")),
-	   (.ingest_batch | row("ingest_batch"; "POST 1,000-report NDJSON, 16 connections")),
-	   (.summaries_p99 | row("summaries_p99"; "GET /v1/summaries, a quarter, p99")),
-	   (.refresh | row("refresh"; "refresh after one new week")),
-	   (.rss | ["rss_mib", "daemon peak RSS under ingest", (.value | f) + " MiB", "-", "-",
+	   (.ingest_single | values | row("ingest_single"; "POST one report, 64 connections")),
+	   (.ingest_batch | values | row("ingest_batch"; "POST 1,000-report NDJSON, 16 connections")),
+	   (.summaries_p99 | values | row("summaries_p99"; "GET /v1/summaries, a quarter, p99")),
+	   (.refresh | values | row("refresh"; "needlewatchctl refresh after one new week")),
+	   (.alerts | values | row("alerts"; "alert rules after that refresh")),
+	   (.dashboard_render | values | row("dashboard_render"; "dashboard overview, first drawn")),
+	   (.rss | values | ["rss_mib", "daemon peak RSS under ingest", (.value | f) + " MiB", "-", "-",
 	            .target, (if .met then "yes" else "NO" end)]))
 	  | @tsv' "$j" | columns
-	jq -r '"\ningest_single: p50 \(.ingest_single.p50_ms) ms, p99 \(.ingest_single.p99_ms) ms, statuses \(.ingest_single.statuses)",
-	       "ingest_batch: p50 \(.ingest_batch.p50_ms) ms, p99 \(.ingest_batch.p99_ms) ms per request; COPY \(.ingest_batch.copy | round)/s, multi-row INSERT \(.ingest_batch.multirow_insert | round)/s",
-	       "summaries: p50 \(.summaries_p99.p50_ms) ms over \(.summaries_p99.requests) requests, \(.summaries_p99.rows) rows each",
-	       "summaries ceiling: plain GROUP BY \(.summaries_p99.ceiling_jit_on_ms) ms with JIT, \(.summaries_p99.ceiling_jit_off_ms) ms without; with the refresh rules \(.summaries_p99.with_refresh_rules_ms) ms",
-	       "rss after the single-report load: \(.rss.after_single_mib) MiB",
+	jq -r '(.ingest_single | values | "\ningest_single: p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, statuses \(.statuses)"),
+	       (.ingest_batch | values | "ingest_batch: p50 \(.p50_ms) ms, p99 \(.p99_ms) ms per request; COPY \(.copy | round)/s, multi-row INSERT \(.multirow_insert | round)/s"),
+	       (.summaries_p99 | values | "summaries: p50 \(.p50_ms) ms over \(.requests) requests, \(.rows) rows each",
+	        "summaries ceiling: plain GROUP BY \(.ceiling_jit_on_ms) ms with JIT, \(.ceiling_jit_off_ms) ms without; with the refresh rules \(.with_refresh_rules_ms) ms"),
+	       (.refresh | values | "refresh: \(.weeks) weeks recomputed and audited, the audit \(.audit_ms) ms of it; every week audited and the rules run once before, untimed, in \(.settle_s) s"),
+	       (.alerts | values | "alerts: \(.weeks) weeks evaluated, \(.signals) signals"),
+	       (.dashboard_render | values | "dashboard_render: \(.weeks), runs \(.runs_ms | map(tostring) | join(", ")) ms; marked drawn at \(.marked_ms) ms (median); \(.api_requests) API requests",
+	        "dashboard_render, the median run: " + ([.median_run_api[]? | "\(.path | sub("^/v1/summaries\\?from=[^&]*&to=[^&]*&"; "summaries ")) \(.start_ms)-\(.end_ms)"] | join(", ")) + " ms"),
+	       (.rss | values | "rss after the single-report load: \(.after_single_mib) MiB"),
 	       "written to bench/results/LATEST.json"' "$j"
 }
 
@@ -586,20 +745,10 @@ main() {
 	write_config
 	start_daemon
 	load_data
-	bench_summaries
-	bench_refresh
-	# A fresh daemon for the ingest loads, so its peak RSS is theirs.
-	stop_daemon
-	start_daemon
-	new_premises S 1
-	new_premises W "$SINGLE_CONNS"
-	new_premises P "$SINGLE_CONNS"
-	new_premises B "$BATCH_CONNS"
-	new_premises M "$BATCH_CONNS"
-	new_premises C "$BATCH_CONNS"
-	capture_shapes
-	bench_single
-	bench_batches
+	want summaries && bench_summaries
+	want refresh && bench_refresh
+	want dashboard && bench_dashboard
+	want ingest && bench_ingest
 	report
 	log "done in $(calc "$(now) - $started") s"
 }

@@ -109,7 +109,7 @@ int refresh_run(struct ctl *ctl, int argc, char **argv)
 	printf("refresh: %d weeks recomputed%s in %.0f ms\n", out.weeks, o.full ? " (full)" : "",
 	       util_mono_ms_f() - start);
 	printf("audit: %d weeks, %ld hidden cells, %ld hidden by the audit, %d failed "
-	       "(withheld)\n",
-	       out.weeks_audited, out.cells_hidden, out.cells_added, out.weeks_failed);
+	       "(withheld) in %.0f ms\n",
+	       out.weeks_audited, out.cells_hidden, out.cells_added, out.weeks_failed, out.audit_ms);
 	return out.weeks_failed ? EX_SOFTWARE : 0;
 }

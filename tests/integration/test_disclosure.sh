@@ -80,7 +80,7 @@ assert_eq "...nor in the comparisons" "0" \
 
 # --- needlewatchctl refresh audits ----------------------------------------------
 OUT=$(ctl refresh)
-assert_match "needlewatchctl refresh reports its audit" 'audit: [0-9]+ weeks, [0-9]+ hidden cells, [1-9][0-9]* hidden by the audit, 0 failed' "$OUT"
+assert_match "needlewatchctl refresh reports its audit" 'audit: [0-9]+ weeks, [0-9]+ hidden cells, [1-9][0-9]* hidden by the audit, 0 failed \(withheld\) in [0-9]+ ms$' "$OUT"
 assert_eq "the week's audit passed, hiding more cells than refresh_suppress did" "passed|t|t|5" \
 	"$(sql "SELECT status, cells_added > 0, rounds >= 2, threshold FROM summary.suppression_audit WHERE week = '$DWEEK'")"
 AFTER=$(attack)
