@@ -149,7 +149,7 @@ $(BUILD)/tests/test_tokencache: $(BUILD)/daemon/server/tokencache.o
 $(BUILD)/tests/test_framing: $(BUILD)/daemon/server/framing.o
 # So is the dashboard's file-name check (with the responses it answers through).
 $(BUILD)/tests/test_dashboard: $(BUILD)/daemon/server/dashboard.o $(BUILD)/daemon/server/respond.o \
-	$(BUILD)/daemon/server/fhir_answer.o
+	$(BUILD)/daemon/server/fhir_outcome.o
 # The reload snapshot is a server object; freeing one drops its TLS credentials.
 $(BUILD)/tests/test_snapshot: $(BUILD)/daemon/server/snapshot.o $(BUILD)/daemon/server/tls.o
 
