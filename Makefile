@@ -1,7 +1,7 @@
 # Needlewatch: build, test, install.
 #   make            build bin/needlewatchd, bin/needlewatchctl
 #   make run        deps + build + private PostgreSQL + migrate + demo data + daemon (foreground)
-#   make check      deps + build + every unit, integration and schema test
+#   make check      deps + build + include-circle check + every unit, integration, schema test
 #   make check SANITIZE=1   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make SANITIZE=thread    ThreadSanitizer build in build/tsan (see .ci/run for what runs under it)
 #   make bench      benchmarks (scripts/bench.sh)
@@ -259,6 +259,7 @@ install: all $(TEMPLATES)
 	$(INSTALL_CONF) 0644 config/upload.env $(DESTDIR)$(SYSCONFDIR)/upload.env
 
 lint:
+	scripts/include-cycles.py
 	clang-tidy $(CORE_SRC) $(SERVER_SRC) $(CTL_SRC) $(UPLOAD_SRC) $(CLIENT_SRC) -- $(CSTD) -Idaemon/core -Idaemon/server \
 		-Idaemon/client $(PKG_CFLAGS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
