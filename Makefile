@@ -1,7 +1,7 @@
 # Needlewatch: build, test, install.
 #   make            build bin/needlewatchd, bin/needlewatchctl
 #   make run        deps + build + private PostgreSQL + migrate + demo data + daemon (foreground)
-#   make check      deps + build + every unit, integration and schema test
+#   make check      deps + build + include-circle check + every unit, integration, schema test
 #   make check SANITIZE=1   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make SANITIZE=thread    ThreadSanitizer build in build/tsan (see .ci/run for what runs under it)
 #   make bench      benchmarks (scripts/bench.sh)
@@ -149,7 +149,7 @@ $(BUILD)/tests/test_tokencache: $(BUILD)/daemon/server/tokencache.o
 $(BUILD)/tests/test_framing: $(BUILD)/daemon/server/framing.o
 # So is the dashboard's file-name check (with the responses it answers through).
 $(BUILD)/tests/test_dashboard: $(BUILD)/daemon/server/dashboard.o $(BUILD)/daemon/server/respond.o \
-	$(BUILD)/daemon/server/fhir_answer.o
+	$(BUILD)/daemon/server/fhir_outcome.o
 # The reload snapshot is a server object; freeing one drops its TLS credentials.
 $(BUILD)/tests/test_snapshot: $(BUILD)/daemon/server/snapshot.o $(BUILD)/daemon/server/tls.o
 
@@ -259,6 +259,7 @@ install: all $(TEMPLATES)
 	$(INSTALL_CONF) 0644 config/upload.env $(DESTDIR)$(SYSCONFDIR)/upload.env
 
 lint:
+	scripts/include-cycles.py
 	clang-tidy $(CORE_SRC) $(SERVER_SRC) $(CTL_SRC) $(UPLOAD_SRC) $(CLIENT_SRC) -- $(CSTD) -Idaemon/core -Idaemon/server \
 		-Idaemon/client $(PKG_CFLAGS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \

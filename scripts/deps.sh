@@ -17,6 +17,7 @@ PKGS=(
 	prometheus  # tests: promtool check metrics only; its server is kept from starting (below)
 	postgresql-15-auto-failover pg-auto-failover-cli haproxy  # make ha-check
 	nodejs  # tests: the dashboard's browser tests (tests/browser, puppeteer-core)
+	python3  # make check, make lint: scripts/include-cycles.py
 )
 
 missing=()

@@ -16,15 +16,12 @@
 #include <cJSON.h>
 #include <stddef.h>
 
+#include "fhir_profile.h"
 #include "issues.h"
 
 struct arena;
 struct vocab;
 struct pseudonym_key;
-
-#define FHIR_EXTENSION_BASE "https://needlewatch.uk/fhir/StructureDefinition/"
-/* Location.identifier.system naming a registered premises by its code. */
-#define FHIR_PREMISES_SYSTEM "https://needlewatch.uk/fhir/premises-code"
 
 struct fhir_ctx {
 	const struct vocab *vocab; /* to choose among codings */

@@ -8,7 +8,7 @@
  * or display, a device name, our extensions' text values) are scanned for
  * identifiers on the way and refused under the path they were sent at. */
 #include "fhir_filter.h"
-#include "fhir.h"
+#include "fhir_profile.h"
 #include "fhir_json.h"
 #include "identifying.h"
 #include "jsonstrict.h"

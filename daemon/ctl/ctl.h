@@ -1,48 +1,25 @@
-/* needlewatchctl: the context every command shares, and its small helpers.
+/* needlewatchctl: opening the shared context, option parsing, dispatch, and
+ * small output helpers; above the database layer and the help texts.
  *
  * Every command is `int cmd(struct ctl *ctl, int argc, char **argv)` and returns
- * a sysexits(3) code. A command parses its options first (usage errors need
- * neither the config nor the database), then calls ctl_open(). Errors are
- * printed once, by the command, with ctl_fail(); lower layers (ctl_db.c) only
- * leave their reason in ctl->err. */
+ * a sysexits(3) code (the context and ctl_fail() are ctl_context.h's). A
+ * command parses its options first (usage errors need neither the config nor
+ * the database), then calls ctl_open(). */
 #ifndef NW_CTL_H
 #define NW_CTL_H
 
-#include "config.h"
+#include "ctl_context.h"
 
 #include <getopt.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <sysexits.h>
-
-#define CTL_PROGRAM "needlewatchctl"
-#define CTL_VERSION "0.1.0"
-
-struct ctl {
-	const char *config_path; /* -c, or CONFIG_DEFAULT_PATH; not owned */
-	struct config cfg;	 /* valid once ctl_open() succeeded */
-	bool cfg_loaded;
-	PGconn *db;	  /* the one connection, owner role */
-	char actor[96];	  /* "needlewatchctl:<os user>" for audit_log */
-	char sqlstate[6]; /* of the last failed statement, "" when none */
-	char err[512];	  /* reason of the last ctl_db_* failure, one line */
-};
 
 /* Loads the config and connects with cfg.db_admin_conninfo. Returns 0, or an
  * exit code (EX_CONFIG, EX_UNAVAILABLE) after printing the reason itself. */
 int ctl_open(struct ctl *ctl);
 /* Disconnects and frees the config. Safe on a context that was never opened. */
 void ctl_close(struct ctl *ctl);
-
-/* Prints "needlewatchctl: <message>" to stderr and returns code, so a command
- * can `return ctl_fail(EX_DATAERR, "...")`. */
-int ctl_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Prints the full usage text (to stdout for --help, stderr after an error). */
-void ctl_print_usage(FILE *out);
-/* Reports a usage error for cmd ("premises add", or NULL before a command
- * was named) and returns EX_USAGE. */
-int ctl_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* What an option parser returns when the command should go on and run; any
  * other value is the exit code (0 after --help). */

@@ -9,7 +9,7 @@
 
 #include "util.h"
 
-#include "ctl.h"
+#include "ctl_context.h"
 
 #include <cjson/cJSON.h>
 #include <libpq-fe.h>

@@ -1,9 +1,9 @@
-/* Per-command help texts. One table, so `help X` and `X --help` say the same
- * thing; `export` keeps its long text in export_args.c and is reached by
- * running `export --help`. */
+/* The full usage and the per-command help texts. One table, so `help X` and
+ * `X --help` say the same thing; `export` keeps its long text in
+ * export_args.c and is reached by running `export --help`. */
 #include "help.h"
-#include "ctl.h"
-#include "export.h"
+#include "config.h"
+#include "ctl_context.h"
 
 #include <string.h>
 
@@ -123,6 +123,58 @@ static const struct help HELP[] = {
 };
 /* clang-format on */
 
+static const char usage_text[] =
+    "usage: " CTL_PROGRAM " [-c FILE] COMMAND [ARGS]\n"
+    "\n"
+    "Commands:\n"
+    "  migrate [--schema-dir DIR]       apply the schema's new NNN_*.sql files, each once\n"
+    "  premises add --name NAME --setting SETTING --postcode DISTRICT [--code CODE]\n"
+    "                                   register a premises; prints its id on the last line\n"
+    "  premises list                    list premises and their active reporter tokens\n"
+    "  token create --role reporter --premises ID [--name NAME]\n"
+    "  token create --role regulator|admin --name NAME\n"
+    "                                   create a token; prints it, once, on the last line;\n"
+    "                                   --client-cert PEM binds it to that client certificate\n"
+    "  token revoke TOKEN_ID            revoke a token\n"
+    "  token list                       list tokens (never the tokens themselves)\n"
+    "  refresh [--full]                 recompute the summary tables for the weeks touched since\n"
+    "                                   the last refresh (--full: every week)\n"
+    "  review list [--field FIELD] [--limit N]\n"
+    "                                   unknown vocabulary terms, most used first\n"
+    "  review third-party [--premises CODE] [--limit N]\n"
+    "                                   third-party reports per named premises and sender\n"
+    "  review implausible [--premises CODE] [--limit N]\n"
+    "                                   premises-weeks left out of the rates as implausible;\n"
+    "                                   --accept --premises CODE --week YYYY-Www counts one again\n"
+    "  renormalise [--dry-run] [--batch-size N] [--limit N] [--restart]\n"
+    "                                   re-derive stored reports with the current vocabulary\n"
+    "  export (--week YYYY-Www | --last-week | --catch-up) --out DIR [--deliver URL ...]\n"
+    "                                   write a week's CSV, JSON and HTML; see 'export --help'\n"
+    "  alerts run [--as-of YYYY-Www]    compute and store the signal alerts of that week, or of\n"
+    "                                   every week changed since the last run\n"
+    "  alerts backtest --from YYYY-Www --to YYYY-Www\n"
+    "                                   replay the rules week by week; print what fires\n"
+    "  alerts list [--state STATE]      stored alerts, newest first\n"
+    "  alerts deliver [--url URL]       send new red (and, configured, amber) alerts to the\n"
+    "                                   webhook, signed; retried by the next run\n"
+    "  help [COMMAND [SUBCOMMAND]]      a command's options (also: COMMAND --help)\n"
+    "\n"
+    "Options:\n"
+    "  -c, --config FILE   needlewatchd.conf to read (default " CONFIG_DEFAULT_PATH ")\n"
+    "  -h, --help          show this help and exit\n"
+    "  -V, --version       show the version and exit\n"
+    "\n"
+    "SETTING is one of medical_clinic, salon, home, mobile, unknown.\n"
+    "The database is reached with db_admin_conninfo (the needlewatch_owner role).\n"
+    "\n"
+    "Exit status: 0 ok, 64 usage error, 65 data error, 66 schema files missing,\n"
+    "69 database unavailable, 70 internal error, 74 output error, 78 configuration error.\n";
+
+void ctl_print_usage(FILE *out)
+{
+	fputs(usage_text, out);
+}
+
 bool ctl_help_print(const char *cmd, FILE *out)
 {
 	for (size_t i = 0; cmd && i < sizeof(HELP) / sizeof(HELP[0]); i++) {
@@ -134,22 +186,4 @@ bool ctl_help_print(const char *cmd, FILE *out)
 		}
 	}
 	return false;
-}
-
-int ctl_help_run(struct ctl *ctl, int argc, char **argv)
-{
-	char cmd[64];
-	if (argc < 2) {
-		ctl_print_usage(stdout);
-		return 0;
-	}
-	/* export's text lives with its options: let it answer --help. */
-	if (strcmp(argv[1], "export") == 0 && argc == 2) {
-		char *export_argv[] = {argv[1], "--help", NULL};
-		return export_run(ctl, 2, export_argv);
-	}
-	snprintf(cmd, sizeof(cmd), "%s%s%s", argv[1], argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
-	if (argc > 3 || !ctl_help_print(cmd, stdout))
-		return ctl_usage_error("help", "no command '%s'", cmd);
-	return 0;
 }

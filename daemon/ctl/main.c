@@ -3,6 +3,7 @@
 #include "ctl.h"
 #include "export.h"
 #include "help.h"
+#include "help_cmd.h"
 #include "migrate.h"
 #include "premises.h"
 #include "renormalise.h"

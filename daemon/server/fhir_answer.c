@@ -2,6 +2,7 @@
  * the CapabilityStatement, rendered from the API's own answers. */
 #include "fhir_answer.h"
 #include "fhir.h"
+#include "fhir_outcome.h"
 #include "request.h"
 #include "respond.h"
 
@@ -16,164 +17,11 @@
 #define FHIR_VERSION "4.0.1"
 /* When this CapabilityStatement last changed (its required date). */
 #define CAPABILITY_DATE "2026-12-08"
-/* Where an error's field is a report field, not a FHIR element, it is
- * given as a coding in this system (OperationOutcome.issue.details). */
-#define REPORT_FIELD_SYSTEM "https://needlewatch.uk/fhir/report-field"
-#define PROBLEM_SYSTEM "urn:needlewatch:problem"
-
-static bool names_fhir(const char *v)
-{
-	return v &&
-	       (strcasestr(v, "application/fhir+json") || strcasestr(v, "application/json+fhir"));
-}
-
-/* Accept decides when it names a type; otherwise (absent, or a wildcard
- * only) the body's Content-Type does, so a FHIR client that says nothing
- * gets FHIR while needlewatch-upload, which sends FHIR files with
- * Accept: application/json, keeps the API's own answers. */
-bool fhir_answer_wanted(struct MHD_Connection *c)
-{
-	const char *accept =
-	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
-
-	if (names_fhir(accept))
-		return true;
-	if (accept && (strcasestr(accept, "application/json") ||
-		       strcasestr(accept, "application/problem+json")))
-		return false;
-	return names_fhir(
-	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE));
-}
-
-/* The issue-type code (http://hl7.org/fhir/issue-type) closest to status. */
-static const char *issue_code(unsigned status)
-{
-	switch (status) {
-	case 400:
-		return "structure";
-	case 401:
-		return "login";
-	case 403:
-		return "forbidden";
-	case 404:
-		return "not-found";
-	case 405:
-		return "not-supported";
-	case 409:
-		return "conflict";
-	case 413:
-		return "too-costly";
-	case 415:
-		return "not-supported";
-	case 422:
-		return "invalid";
-	case 429:
-		return "throttled";
-	case 503:
-		return "transient";
-	default:
-		return status < 400 ? "informational" : "exception";
-	}
-}
 
 static const char *str(const cJSON *o, const char *key)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* One issue. field: a FHIR path as the mapping writes it ("AdverseEvent.x",
- * "entry[3].resource.x": FHIRPath from the Bundle), a report field, or NULL. */
-static void add_issue(cJSON *issues, const char *severity, const char *code, const char *field,
-		      const char *message)
-{
-	cJSON *i = cJSON_CreateObject();
-	if (!i)
-		return;
-	cJSON_AddStringToObject(i, "severity", severity);
-	cJSON_AddStringToObject(i, "code", code);
-	if (message)
-		cJSON_AddStringToObject(i, "diagnostics", message);
-	if (field && *field) {
-		bool in_bundle = strncmp(field, "entry[", 6) == 0;
-		if (in_bundle || strncmp(field, "AdverseEvent", 12) == 0) {
-			char path[160];
-			snprintf(path, sizeof(path), "%s%s", in_bundle ? "Bundle." : "", field);
-			cJSON *e = cJSON_AddArrayToObject(i, "expression");
-			cJSON_AddItemToArray(e, cJSON_CreateString(path));
-		} else {
-			cJSON *d = cJSON_AddObjectToObject(i, "details");
-			cJSON *cs = cJSON_AddArrayToObject(d, "coding");
-			cJSON *cd = cJSON_CreateObject();
-			cJSON_AddStringToObject(cd, "system", REPORT_FIELD_SYSTEM);
-			cJSON_AddStringToObject(cd, "code", field);
-			cJSON_AddItemToArray(cs, cd);
-			cJSON_AddStringToObject(d, "text", field);
-		}
-	}
-	cJSON_AddItemToArray(issues, i);
-}
-
-/* Each {"field", "message"} of list as an issue. */
-static void add_issues(cJSON *issues, const char *severity, const char *code, const cJSON *list)
-{
-	const cJSON *e;
-	cJSON_ArrayForEach(e, list)
-	{
-		add_issue(issues, severity, code, str(e, "field"), str(e, "message"));
-	}
-}
-
-static cJSON *outcome_new(cJSON **ret_issues)
-{
-	cJSON *o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "resourceType", "OperationOutcome");
-	*ret_issues = cJSON_AddArrayToObject(o, "issue");
-	return o;
-}
-
-cJSON *fhir_outcome_from_problem(const cJSON *problem)
-{
-	cJSON *issues, *o = outcome_new(&issues);
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(problem, "status");
-	unsigned status = cJSON_IsNumber(st) ? (unsigned)st->valuedouble : 500;
-	const char *type = str(problem, "type"), *title = str(problem, "title");
-	const char *detail = str(problem, "detail");
-	char text[512];
-
-	if (!o || !issues) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	/* The first issue is the problem itself, its type kept as a coding so
-	 * a client can branch on it as on problem+json's type. */
-	snprintf(text, sizeof(text), "%s%s%s", title ? title : "", detail ? ": " : "",
-		 detail ? detail : "");
-	add_issue(issues, "error", issue_code(status), NULL, text);
-	cJSON *first = cJSON_GetArrayItem(issues, 0);
-	if (first && type) {
-		const char *slug = strrchr(type, ':');
-		cJSON *d = cJSON_AddObjectToObject(first, "details");
-		cJSON *cs = cJSON_AddArrayToObject(d, "coding");
-		cJSON *cd = cJSON_CreateObject();
-		cJSON_AddStringToObject(cd, "system", PROBLEM_SYSTEM);
-		cJSON_AddStringToObject(cd, "code", slug ? slug + 1 : type);
-		cJSON_AddItemToArray(cs, cd);
-		if (title)
-			cJSON_AddStringToObject(d, "text", title);
-	}
-	add_issues(issues, "error", issue_code(status),
-		   cJSON_GetObjectItemCaseSensitive(problem, "errors"));
-	return o;
-}
-
-static enum MHD_Result queue_fhir(struct MHD_Connection *c, unsigned status, const cJSON *res,
-				  const struct respond_extra *extra)
-{
-	enum MHD_Result ret;
-	if (respond_cjson(c, status, FHIR_MEDIA_TYPE, res, extra, &ret) < 0)
-		return MHD_NO;
-	return ret;
 }
 
 /* A request's FHIR answer: out of memory is answered 503 and counted, not
@@ -184,17 +32,6 @@ static enum MHD_Result queue_fhir_rq(struct request *rq, unsigned status, const 
 	if (!res || respond_cjson(rq->conn, status, FHIR_MEDIA_TYPE, res, NULL, &ret) < 0)
 		return respond_oom(rq, "fhir_answer");
 	rq->status = status;
-	return ret;
-}
-
-enum MHD_Result fhir_answer_problem(struct MHD_Connection *c, unsigned status, const cJSON *problem,
-				    const struct respond_extra *extra)
-{
-	cJSON *o = fhir_outcome_from_problem(problem);
-	if (!o)
-		return MHD_NO;
-	enum MHD_Result ret = queue_fhir(c, status, o, extra);
-	cJSON_Delete(o);
 	return ret;
 }
 
@@ -230,9 +67,9 @@ static cJSON *entry_for_result(const cJSON *r)
 	cJSON *warnings = cJSON_GetObjectItemCaseSensitive(r, "warnings");
 	if (!cJSON_GetArraySize(errors) && !cJSON_GetArraySize(warnings))
 		return entry;
-	cJSON *oo = outcome_new(&issues);
-	add_issues(issues, "error", conflict ? "conflict" : "invalid", errors);
-	add_issues(issues, "warning", "informational", warnings);
+	cJSON *oo = fhir_outcome_new(&issues);
+	fhir_outcome_add_issues(issues, "error", conflict ? "conflict" : "invalid", errors);
+	fhir_outcome_add_issues(issues, "warning", "informational", warnings);
 	cJSON_AddItemToObject(resp, "outcome", oo);
 	return entry;
 }
@@ -244,10 +81,11 @@ static cJSON *entry_for_other(void)
 	cJSON *entry = cJSON_CreateObject(), *issues;
 	cJSON *resp = cJSON_AddObjectToObject(entry, "response");
 	cJSON_AddStringToObject(resp, "status", "200 OK");
-	cJSON *oo = outcome_new(&issues);
-	add_issue(issues, "information", "informational", NULL,
-		  "not an AdverseEvent: read with the AdverseEvent that refers to it, not stored "
-		  "on its own");
+	cJSON *oo = fhir_outcome_new(&issues);
+	fhir_outcome_add_issue(
+	    issues, "information", "informational", NULL,
+	    "not an AdverseEvent: read with the AdverseEvent that refers to it, not stored "
+	    "on its own");
 	cJSON_AddItemToObject(resp, "outcome", oo);
 	return entry;
 }
@@ -255,16 +93,17 @@ static cJSON *entry_for_other(void)
 /* 422: a transaction is all or nothing, and one of its entries was refused. */
 static enum MHD_Result transaction_refused(struct request *rq, const cJSON *results)
 {
-	cJSON *issues, *oo = outcome_new(&issues);
+	cJSON *issues, *oo = fhir_outcome_new(&issues);
 	const cJSON *r;
 
-	add_issue(issues, "error", "invalid", NULL,
-		  "transaction refused: an entry is invalid, so none was stored; correct the "
-		  "entries below and send the transaction again");
+	fhir_outcome_add_issue(
+	    issues, "error", "invalid", NULL,
+	    "transaction refused: an entry is invalid, so none was stored; correct the "
+	    "entries below and send the transaction again");
 	cJSON_ArrayForEach(r, results)
 	{
-		add_issues(issues, "error", "invalid",
-			   cJSON_GetObjectItemCaseSensitive(r, "errors"));
+		fhir_outcome_add_issues(issues, "error", "invalid",
+					cJSON_GetObjectItemCaseSensitive(r, "errors"));
 	}
 	enum MHD_Result ret = queue_fhir_rq(rq, MHD_HTTP_UNPROCESSABLE_CONTENT, oo);
 	cJSON_Delete(oo);

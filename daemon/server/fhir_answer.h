@@ -3,9 +3,9 @@
  * The API's own answers (problem+json, the batch results object) are built
  * first, as for every caller; these functions re-render them as FHIR R4
  * resources when the request asked in FHIR, so the two can never disagree
- * on a status or a message: an OperationOutcome for a problem, a
- * batch-response or transaction-response Bundle for a Bundle, and the
- * server's CapabilityStatement for GET /fhir/metadata. */
+ * on a status or a message: a batch-response or transaction-response Bundle
+ * for a Bundle, and the server's CapabilityStatement for GET /fhir/metadata.
+ * A problem's OperationOutcome is fhir_outcome.h's (respond.c queues it). */
 #ifndef NW_FHIR_ANSWER_H
 #define NW_FHIR_ANSWER_H
 
@@ -14,23 +14,6 @@
 #include <stdbool.h>
 
 struct request;
-struct respond_extra;
-
-#define FHIR_MEDIA_TYPE "application/fhir+json"
-
-/* True when the request on c asks for FHIR JSON: its Accept names
- * application/fhir+json (or the older application/json+fhir), or it was
- * sent as FHIR and its Accept names neither application/json nor
- * application/problem+json. */
-bool fhir_answer_wanted(struct MHD_Connection *c);
-
-/* problem (a problem+json object, not consumed) as an OperationOutcome,
- * queued with status and extra's headers. */
-enum MHD_Result fhir_answer_problem(struct MHD_Connection *c, unsigned status, const cJSON *problem,
-				    const struct respond_extra *extra);
-
-/* The OperationOutcome for problem (not consumed). Caller owns it. */
-cJSON *fhir_outcome_from_problem(const cJSON *problem);
 
 /* Answers a FHIR Bundle from results, the batch's native answer (not
  * consumed): one response entry per Bundle entry (n_entries), a

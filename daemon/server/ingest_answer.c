@@ -3,6 +3,7 @@
  * Formats other than ours (FHIR's own) hook in at ingest_answer(). */
 #include "arena.h"
 #include "fhir_answer.h"
+#include "fhir_outcome.h"
 #include "ingest.h"
 #include "log.h"
 #include "metrics.h"
@@ -248,7 +249,7 @@ static enum MHD_Result answer_batch(struct request *rq, const struct ingest *b)
 		  rq->id, rq->account.premises_id, b->format, b->n, c.accepted, c.duplicate,
 		  c.conflict, c.rejected);
 	rq->status = MHD_HTTP_OK;
-	enum MHD_Result ret = b->fmt == FORMAT_FHIR && fhir_answer_wanted(rq->conn)
+	enum MHD_Result ret = b->fmt == FORMAT_FHIR && fhir_outcome_wanted(rq->conn)
 				  ? fhir_answer_bundle(rq, o, b->fhir_type, b->fhir_entries)
 				  : respond_request_json(rq, MHD_HTTP_OK, o, NULL, "ingest_answer");
 	cJSON_Delete(o);

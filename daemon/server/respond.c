@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fhir_answer.h"
+#include "fhir_outcome.h"
 #include "issues.h"
 #include "log.h"
 #include "metrics.h"
@@ -134,13 +134,35 @@ cJSON *problem_json(unsigned status, const char *type, const char *title, const 
 	return o;
 }
 
+static enum MHD_Result queue_fhir(struct MHD_Connection *c, unsigned status, const cJSON *res,
+				  const struct respond_extra *extra)
+{
+	enum MHD_Result ret;
+	if (respond_cjson(c, status, FHIR_MEDIA_TYPE, res, extra, &ret) < 0)
+		return MHD_NO;
+	return ret;
+}
+
+/* problem (a problem+json object, not consumed) as an OperationOutcome,
+ * queued with status and extra's headers. */
+static enum MHD_Result queue_fhir_problem(struct MHD_Connection *c, unsigned status,
+					  const cJSON *problem, const struct respond_extra *extra)
+{
+	cJSON *o = fhir_outcome_from_problem(problem);
+	if (!o)
+		return MHD_NO;
+	enum MHD_Result ret = queue_fhir(c, status, o, extra);
+	cJSON_Delete(o);
+	return ret;
+}
+
 /* The problem queued on c: as problem+json, or as an OperationOutcome for
  * a FHIR caller. -ENOMEM when it could not be built. */
 static int queue_problem(struct MHD_Connection *c, unsigned status, const cJSON *o,
 			 const struct respond_extra *extra, enum MHD_Result *ret)
 {
-	if (fhir_answer_wanted(c)) {
-		*ret = fhir_answer_problem(c, status, o, extra);
+	if (fhir_outcome_wanted(c)) {
+		*ret = queue_fhir_problem(c, status, o, extra);
 		return 0;
 	}
 	return respond_cjson(c, status, "application/problem+json", o, extra, ret);

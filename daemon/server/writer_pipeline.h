@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "writer.h"
+#include "write_job.h"
 
 enum batch_outcome {
 	BATCH_COMMITTED,	/* the transaction committed */
