@@ -16,9 +16,9 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/needlewatch-it.XXXXXX")
 chmod 0755 "$WORK"
 NW_LOG="$WORK/needlewatchd.log"
 NW_PID=
-# A file's own daemon (nw_own_daemon) listens on the next port: it runs only
-# while the shared daemon is paused, and offsets a file adds to $NW_PORT for
-# servers of its own stay clear of the shared port.
+# A file's own daemon (nw_own_daemon) listens on the next port, so the ports
+# such a file derives for servers of its own ($NW_PORT + N) are above it and
+# never the shared daemon's.
 NW_OWN_PORT=${NW_TEST_OWN_PORT:-$((NW_PORT + 1))}
 NW_OWN=
 NW_SHARED=()
