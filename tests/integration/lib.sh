@@ -16,6 +16,13 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/needlewatch-it.XXXXXX")
 chmod 0755 "$WORK"
 NW_LOG="$WORK/needlewatchd.log"
 NW_PID=
+# A file's own daemon (nw_own_daemon) listens on the next port, so the ports
+# such a file derives for servers of its own ($NW_PORT + N) are above it and
+# never the shared daemon's.
+NW_OWN_PORT=${NW_TEST_OWN_PORT:-$((NW_PORT + 1))}
+NW_OWN=
+NW_SHARED=()
+NW_VOCAB=
 
 PASSED=0
 FAILED=0
@@ -93,7 +100,7 @@ tls_key_file = $WORK/tls/server.key
 db_conninfo = $APP_CONNINFO
 db_admin_conninfo = $OWNER_CONNINFO
 pseudonym_key_file = $WORK/pseudonym.key
-vocabulary_file = $ROOT/config/vocabulary.json
+vocabulary_file = ${NW_VOCAB:-$ROOT/config/vocabulary.json}
 postcode_regions_file = $ROOT/config/postcode-regions.tsv
 web_dir = $ROOT/web
 max_body_bytes = ${NW_MAX_BODY:-65536}
@@ -125,9 +132,14 @@ nw_stop_daemon() {
 	return $rc
 }
 
-# nw_restart_with LINES: restarts needlewatchd with LINES added to the test
-# configuration; nw_restart_with "" restores the default one.
+# nw_restart_with LINES: restarts the file's own needlewatchd (nw_own_daemon)
+# with LINES added to the test configuration; nw_restart_with "" restores the
+# default one. The shared daemon's configuration never changes.
 nw_restart_with() {
+	if [ -z "$NW_OWN" ]; then
+		fail "nw_restart_with on the shared daemon: call nw_own_daemon first"
+		return 1
+	fi
 	nw_stop_daemon
 	NW_EXTRA_CONFIG="$1" nw_write_config
 	nw_start_daemon
@@ -143,14 +155,162 @@ nw_env_up() {
 	head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$WORK/pseudonym.key"
 	chmod 0600 "$WORK/pseudonym.key"
 	nw_write_config
+	# What the guard (nw_guard_shared) compares with after every file.
+	mkdir -p "$WORK/.shared-as-written"
+	cp -p "$WORK/needlewatchd.conf" "$WORK/tls/server.crt" "$WORK/tls/server.key" "$WORK/.shared-as-written/"
 	ctl migrate --schema-dir "$ROOT/schema" >/dev/null
 	nw_start_daemon
 }
 
 nw_env_down() {
+	if [ -n "$NW_OWN" ]; then
+		nw_stop_daemon || true
+		nw_own_leave
+	fi
+	nw_resume_shared
 	nw_stop_daemon || true
 	"$ROOT/scripts/pg-dev.sh" stop || true
 	rm -rf "$WORK"
+}
+
+# --- a daemon of the file's own -----------------------------------------------
+# A test file that changes the daemon's configuration (rewrites it and sends
+# SIGHUP, restarts with other settings, edits the vocabulary or the TLS files)
+# calls nw_own_daemon as its first line. Its tests then run against a second
+# needlewatchd on $NW_OWN_PORT, with its own $WORK (configuration, TLS files,
+# vocabulary copy, log) and the same database; run.sh ends it after the file.
+# The shared daemon's configuration is thus never changed (nw_guard_shared).
+
+# While a file has its own daemon the shared one is stopped (SIGSTOP): one
+# daemon works on the database at a time, as when each file restarted the
+# only one, so no refresh, alert run or LISTEN of the shared daemon lands in
+# the file's checks. It is stopped only while its sessions are idle: stopped
+# inside a transaction it would keep that transaction's locks.
+nw_pause_shared() {
+	[ -n "$NW_PID" ] || return 0
+	local busy
+	for _ in $(seq 1 50); do
+		kill -STOP "$NW_PID" 2>/dev/null || return 0
+		busy=$("$ROOT/scripts/pg-dev.sh" super -tAc "SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND backend_type = 'client backend'
+			AND pid <> pg_backend_pid() AND state <> 'idle'" 2>/dev/null)
+		[ "$busy" = 0 ] && return 0
+		kill -CONT "$NW_PID"
+		sleep 0.1
+	done
+	echo "# the shared daemon is paused with $busy database session(s) busy" >&2
+	kill -STOP "$NW_PID"
+}
+nw_resume_shared() {
+	[ -n "$NW_OWN" ] && return 0
+	[ -n "$NW_PID" ] && kill -CONT "$NW_PID" 2>/dev/null
+	return 0
+}
+
+# nw_own_daemon [LINES]: starts the file's own needlewatchd with LINES added
+# to the test configuration (NW_MAX_BODY as for nw_write_config) and points
+# $WORK, $NW_PORT, $NW_URL, $NW_LOG, $NW_PID (so http, ctl, nw_restart_with
+# ...) at it. Tokens still go to the run's one secrets file. Returns
+# nw_start_daemon's status.
+nw_own_daemon() {
+	if [ -n "$NW_OWN" ]; then
+		fail "nw_own_daemon called twice in one file"
+		return 1
+	fi
+	# Short: sockets a file makes under $WORK must fit sun_path (108 bytes).
+	local own="$WORK/own"
+	rm -rf "$own"
+	mkdir -p "$own"
+	chmod 0755 "$own"
+	cp -Rp "$WORK/tls" "$own/tls"
+	cp -p "$WORK/pseudonym.key" "$own/pseudonym.key"
+	cp "$ROOT/config/vocabulary.json" "$own/vocabulary.json"
+	ln -s "$WORK/secrets" "$own/secrets"
+	nw_pause_shared
+	NW_SHARED=("$WORK" "$NW_PORT" "$NW_URL" "$NW_LOG" "$NW_PID")
+	NW_OWN=$CURRENT_TEST
+	WORK=$own
+	NW_PORT=$NW_OWN_PORT
+	NW_URL="https://127.0.0.1:$NW_PORT"
+	NW_LOG="$own/needlewatchd.log"
+	NW_PID=
+	NW_VOCAB="$own/vocabulary.json"
+	NW_EXTRA_CONFIG="${1:-}" nw_write_config
+	nw_start_daemon || return
+	nw_first_refresh_done
+}
+
+# A daemon refreshes the summaries as it starts (unless its interval is 0).
+# The shared daemon did long ago; wait until this one has too, so that its
+# first refresh does not land in the file's checks (a COMMIT a test waits
+# for, refresh_state read twice). 60 s at most.
+nw_first_refresh_done() {
+	# A successful refresh is followed by the alert rules' run, unless disabled.
+	local until_re='event=(summaries_refresh_failed|summaries_refresh_skipped|alerts_computed|alerts_run_failed)( |$)'
+	grep -q '^summary_refresh_interval_s = 0$' "$WORK/needlewatchd.conf" && return 0
+	grep -q '^alerts_enabled = no$' "$WORK/needlewatchd.conf" && until_re='event=summaries_refresh(ed|_failed|_skipped)( |$)'
+	for _ in $(seq 1 600); do
+		grep -qE "$until_re" "$NW_LOG" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Points the helpers back at the shared daemon and lets it run again.
+nw_own_leave() {
+	WORK=${NW_SHARED[0]} NW_PORT=${NW_SHARED[1]} NW_URL=${NW_SHARED[2]}
+	NW_LOG=${NW_SHARED[3]} NW_PID=${NW_SHARED[4]}
+	NW_VOCAB=
+	NW_OWN=
+	NW_SHARED=()
+	nw_resume_shared
+}
+
+# nw_own_daemon_end: run.sh calls it after every file. If the file had its
+# own daemon: SIGTERM exits 0 (unless the file stopped it and judged that
+# itself), the log checks, then back to the shared daemon.
+nw_own_daemon_end() {
+	[ -n "$NW_OWN" ] || return 0
+	if [ -n "$NW_PID" ]; then
+		nw_stop_daemon
+		assert_eq "its own needlewatchd exits 0 on SIGTERM" 0 $?
+	fi
+	nw_check_log "$NW_LOG" "its own daemon's log"
+	nw_own_leave
+}
+
+# nw_check_log LOG WHAT: no sanitizer report in LOG, and no secret: no token
+# created in this run (ctl keeps them in the secrets file), nothing shaped
+# like a token, no patient ref (report_json's are "opaque-local-id-<ref>").
+nw_check_log() {
+	local secrets="${NW_SHARED[0]:-$WORK}/secrets"
+	if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|WARNING: ThreadSanitizer|runtime error:' "$1"; then
+		fail "sanitizer reports in $2"
+		grep -E -A12 'Sanitizer|runtime error' "$1" | head -80
+	else
+		pass "no sanitizer report in $2"
+	fi
+	if grep -qF -f "$secrets" "$1" 2>/dev/null ||
+		grep -qE 'nwt_[0-9a-f]{48}|opaque-local-id' "$1"; then
+		fail "a token or a patient ref appears in $2, lines: $(grep -nE 'nwt_|opaque-local-id' "$1" | cut -d: -f1 | head -5 | tr '\n' ' ')"
+	else
+		pass "no token (of $({ wc -l <"$secrets"; } 2>/dev/null || echo 0) created) and no patient ref in $2"
+	fi
+}
+
+# nw_guard_shared: after every file, the shared daemon's configuration and
+# TLS files are still byte for byte what nw_env_up wrote; the first file that
+# changed them is named (it should have called nw_own_daemon).
+NW_GUARD_BROKEN=
+nw_guard_shared() {
+	local f
+	[ -z "$NW_GUARD_BROKEN" ] || return 0
+	for f in needlewatchd.conf tls/server.crt tls/server.key; do
+		cmp -s "$WORK/.shared-as-written/$(basename "$f")" "$WORK/$f" && continue
+		NW_GUARD_BROKEN=$CURRENT_TEST
+		fail "$CURRENT_TEST changed the shared daemon's $f: a file that changes configuration calls nw_own_daemon"
+		return 1
+	done
 }
 
 # new_reporter SETTING [POSTCODE]: prints "premises_id token"

@@ -5,6 +5,10 @@
 # A reader session holding a lock on the reports table keeps the first batch
 # in the writer (and so holding its share of the budget) for as long as the
 # test needs, which makes the waiting observable rather than a race.
+#
+# Its own daemon (a budget smaller than any request; SIGHUP changes it).
+nw_own_daemon "ingest_memory_budget = 1KiB"
+assert_eq "the daemon starts with a 1 KiB budget" 0 "$?"
 
 read -r ADM_ID ADM_TOKEN <<<"$(new_reporter salon LS6)"
 
@@ -83,8 +87,6 @@ adm_batch B 20
 report_json "ADM-single-1" >"$WORK/adm-S.json"
 
 # --- a budget smaller than any request: one at a time
-nw_restart_with "ingest_memory_budget = 1KiB"
-assert_eq "the daemon starts with a 1 KiB budget" 0 "$?"
 assert_eq "nothing is held at rest" 0 "$(adm_metric needlewatch_admission_held_bytes)"
 
 adm_lock_reports 20
@@ -148,5 +150,3 @@ assert_eq "the admitted and the waiting batch are both answered before the exit"
 	"$(cat "$WORK/adm-E.status") $(cat "$WORK/adm-F.status")"
 assert_eq "and both are stored" 10 \
 	"$(sql "SELECT count(*) FROM needlewatch.reports WHERE premises_id = $ADM_ID AND client_ref ~ '^ADM-[EF]-'")"
-
-nw_restart_with ""

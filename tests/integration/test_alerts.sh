@@ -18,8 +18,9 @@
 #   clinic ALR-C05       one mycobacterial infection in W21 -> sentinel (rule 1)
 # Then a correction (version 2 of S00's W34 case: an expected reaction, not an
 # infection) leaves 2 cases in the window: the cluster alert is withdrawn.
+# Runs against its own needlewatchd, refreshing only when told to.
 
-nw_restart_with "summary_refresh_interval_s = 0
+nw_own_daemon "summary_refresh_interval_s = 0
 alerts_recompute_max_weeks = 520"
 ALR_REG=$(ctl token create --role regulator --name "Alerts Regulator" | tail -1)
 read -r ALR_S0 ALR_S0_TOKEN <<<"$(named_reporter "Alerts Salon New" salon LS6 ALR-S00)"
@@ -318,4 +319,3 @@ assert_match "a second run sends nothing again" "alerts deliver: 0 delivered, 0 
 assert_eq "the receiver got no new request" "$((ALR_RED + 2))" "$(wc -l <"$WORK/alr_receiver.log")"
 kill -TERM "$ALR_RECEIVER_PID" 2>/dev/null; wait "$ALR_RECEIVER_PID" 2>/dev/null
 assert_nomatch "the secret never appears in the daemon log or the output" "alr-secret-" "$(cat "$NW_LOG") $OUT"
-nw_restart_with ""

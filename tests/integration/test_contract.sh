@@ -2,7 +2,10 @@
 # --json, progress on long jobs, needlewatch-upload with a client
 # certificate, the FHIR extension definitions, and the published contract
 # (docs/openapi.yaml, docs/schemas/) checked against the daemon and real output.
+# Runs against its own needlewatchd: the client-certificate part restarts it
+# with tls_client_ca_file.
 
+nw_own_daemon
 CT_DIR="$WORK/contract"
 mkdir -p "$CT_DIR"
 read -r CT_ID CT_TOKEN <<<"$(new_reporter salon LS6)"
@@ -69,6 +72,7 @@ assert_eq "the report is at the certificate's premises" 1 \
 	"$(sql "SELECT count(*) FROM needlewatch.reports WHERE premises_id = $CT_ID AND client_ref = 'CT-CERT-1'")"
 ct_upload --cert "$CT_DIR/clinic.crt"
 assert_eq "--cert without --key is a usage error (64)" 64 "$?"
+# The rest of the file posts without a client certificate, as configured by default.
 nw_restart_with ""
 
 # --- the FHIR extensions: a StructureDefinition for each one the mapping reads, and no other

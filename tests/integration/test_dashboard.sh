@@ -6,8 +6,10 @@
 # Weeks 2022-W40..2022-W45 (Monday 2022-10-03 to 2022-11-07), which no other
 # test uses, at premises of this file's own; the browser compares the page
 # with the API over the whole database for those weeks, so other files'
-# rows cannot make it fail.
+# rows cannot make it fail. Runs against its own needlewatchd (the session
+# part restarts it with short session limits).
 
+nw_own_daemon
 DASH_REG=$(ctl token create --role regulator --name "Dashboard Regulator" | tail -1)
 read -r DC1 DC1_TOKEN <<<"$(named_reporter "Dash Clinic One" medical_clinic LS6 DASH-C1)"
 read -r DC2 DC2_TOKEN <<<"$(named_reporter "Dash Clinic Two" medical_clinic EC1A DASH-C2)"

@@ -12,8 +12,9 @@
 #   salon   DS1 London 500 procedures, 10 cases; DS2 Wales 40, 1 case; DS3
 #           Scotland 30, 1 case (all cellulitis): salon any 12 = 10 + two
 #           hidden regions, so each is 1.
+# Runs against its own needlewatchd, refreshing only when told to.
 
-nw_restart_with "summary_refresh_interval_s = 0"
+nw_own_daemon "summary_refresh_interval_s = 0"
 DWEEK=2024-05-13
 DDAY=2024-05-14
 ATTACK="tests/integration/disclosure_attack.py"
@@ -122,4 +123,3 @@ assert_match "needlewatchd logs the audit" 'event=summaries_refreshed .*audited=
 AFTER=$(attack)
 assert_eq "after the daemon's refresh the attack still pins nothing" "0 0" \
 	"$(field pinned "$AFTER") $(field narrow "$AFTER")"
-nw_restart_with ""

@@ -12,9 +12,10 @@
 #           populationOffset, nbPlugin, alpha 0.01, limit54 c(5, 4)):
 #           mu0Vector 2.714285716, phi 1, upperbound 7, alarm TRUE -- the only alarm
 #           of weeks 77..109.
-# Then a correction of 10 of the w = 100 cases withdraws the alert.
+# Then a correction of 10 of the w = 100 cases withdraws the alert. Runs
+# against its own needlewatchd, refreshing only when told to.
 
-nw_restart_with "summary_refresh_interval_s = 0"
+nw_own_daemon "summary_refresh_interval_s = 0"
 FAR_REG=$(ctl token create --role regulator --name "Farrington Regulator" | tail -1)
 read -r FAR_M0 _ <<<"$(named_reporter "Farrington Mobile 0" mobile LS6 FAR-M00)"
 FAR_ACCT=$(sql "SELECT id FROM needlewatch.accounts WHERE premises_id = $FAR_M0")
@@ -102,4 +103,3 @@ assert_eq "the Farrington alert is withdrawn, not deleted" withdrawn \
 
 # Leave no dirty week of these years behind for the refresher of later files.
 sql "DELETE FROM needlewatch.alert_dirty_weeks WHERE week < '2015-01-01'" >/dev/null
-nw_restart_with ""

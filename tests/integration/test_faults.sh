@@ -4,8 +4,10 @@
 # reports at 40 a second over one keep-alive connection, and records every
 # answer as "STATUS CLIENT_REF CURL_EXIT". The invariant checked throughout:
 # a report that got 201 is in the database — docs/api.md, never 201 before
-# the row is committed. Leaves PostgreSQL and the default daemon running.
+# the row is committed. Runs against its own needlewatchd (it stops,
+# restarts and reconfigures it); leaves PostgreSQL running.
 
+nw_own_daemon
 read -r FLT_PREMISES FLT_TOKEN <<<"$(new_reporter salon LS6)"
 FLT_DIR="$WORK/faults"
 mkdir -p "$FLT_DIR"
@@ -190,4 +192,3 @@ assert_match "an unknown key on SIGHUP is refused with file, line and reason" \
 http GET /readyz
 assert_eq "the daemon is ready after a refused reload" 200 "$STATUS"
 rm -rf "$FLT_DIR"
-nw_restart_with ""

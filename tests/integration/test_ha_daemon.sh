@@ -3,8 +3,10 @@
 # is answered; reads go to db_read_conninfo and skip a host that is down;
 # the replay lag gauge; two daemons take turns at the summary refresh and
 # both hear a token revocation. The failover itself is tests/ha/.
-# Leaves PostgreSQL and the default daemon running, as they were.
+# Runs against its own needlewatchd (restarted with other read and refresh
+# settings); leaves PostgreSQL as it was.
 
+nw_own_daemon
 HA_SUPER() { "$ROOT/scripts/pg-dev.sh" super -tAc "$1"; }
 HA_SOCK=$(sed -n 's/.*host=\([^ ]*\).*/\1/p' <<<"$APP_CONNINFO")
 HA_PGPORT=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' <<<"$APP_CONNINFO")
@@ -121,6 +123,9 @@ sql "DELETE FROM needlewatch.exports WHERE iso_week IN ('2026-W44', '2026-W45')"
 # --- two daemons: one refresh at a time, revocations heard by both ------------
 HA_PORT2=$((NW_PORT + 3))
 HA_URL2="https://127.0.0.1:$HA_PORT2"
+# The run's shared daemon, paused meanwhile, keeps its listening session:
+# count only the sessions of the daemons started from here on.
+HA_SINCE=$(HA_SUPER "SELECT clock_timestamp()")
 nw_restart_with "summary_refresh_interval_s = 1"
 sed -e "s/^listen_port = .*/listen_port = $HA_PORT2/" "$WORK/needlewatchd.conf" >"$WORK/needlewatchd-2.conf"
 "$BIN/needlewatchd" -c "$WORK/needlewatchd-2.conf" >>"$WORK/needlewatchd-2.log" 2>&1 &
@@ -143,7 +148,8 @@ sleep 2.5
 assert_eq "once the lock is free, refreshes resume" yes \
 	"$( [ $(( $(grep -c 'event=summaries_refreshed' "$NW_LOG") + $(grep -c 'event=summaries_refreshed' "$WORK/needlewatchd-2.log") )) -gt $((HA_R1 + HA_R2)) ] && echo yes || echo no)"
 assert_eq "two daemons listen for account changes" 2 \
-	"$(HA_SUPER "SELECT count(*) FROM pg_stat_activity WHERE usename = 'needlewatch_app' AND query = 'LISTEN needlewatch_auth'")"
+	"$(HA_SUPER "SELECT count(*) FROM pg_stat_activity WHERE usename = 'needlewatch_app' AND query = 'LISTEN needlewatch_auth'
+		AND backend_start > '$HA_SINCE'")"
 read -r HA2_PREMISES HA2_TOKEN <<<"$(new_reporter salon LS6)"
 post_json /v1/reports "$HA2_TOKEN" "$(report_json HA-TWO-1)"
 assert_eq "daemon 1 takes the token (and caches it)" 201 "$STATUS"
@@ -160,6 +166,7 @@ assert_eq "and so does daemon 1" 401 "$STATUS"
 kill -TERM "$HA_PID2"
 wait "$HA_PID2"
 assert_eq "the second daemon exits 0" 0 $?
+# Back to the default configuration for the rest of this file.
 nw_restart_with ""
 
 # --- reads while the primary is unreachable (issue 18, the read half) --------

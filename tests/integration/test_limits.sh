@@ -1,8 +1,9 @@
 # Input limits (issue 7, item 1): body size, connection timeout, connection
 # limits, rate limit per token, JSON depth and string length, complications
 # per report, header size. Each limit is shown to bite, not only to exist.
-# Restarts needlewatchd with small limits and ends with the default config.
+# Runs against its own needlewatchd, restarted with small limits.
 
+nw_own_daemon
 read -r _ LIM_TOKEN <<<"$(new_reporter salon LS6)"
 read -r _ LIM_OTHER <<<"$(new_reporter salon LS6)"
 
@@ -172,4 +173,3 @@ for _ in $(seq 1 30); do
 	sleep 0.1
 done
 assert_eq "SIGHUP with rate_limit_per_token = 0 lifts the limit at once" 201 "$STATUS"
-nw_restart_with ""

@@ -15,7 +15,8 @@
 MEM_BOUND_KIB=$((48 * 1024))
 MEM_BODY=$((4 * 1024 * 1024))
 
-NW_MAX_BODY=$MEM_BODY nw_restart_with ""
+# Its own needlewatchd, fresh, taking bodies of MEM_BODY bytes.
+NW_MAX_BODY=$MEM_BODY nw_own_daemon
 read -r _ MEM_TOKEN <<<"$(new_reporter salon LS6)"
 
 # mem_zeros FILE PREFIX SUFFIX: PREFIX "0,0,...,0" SUFFIX, MEM_BODY bytes at most.
@@ -123,5 +124,3 @@ assert_eq "a 200-report batch is answered 200" 200 "$STATUS"
 assert_match "all 200 accepted" '"accepted":200,' "$BODY"
 assert_eq "nothing of the refused bodies was stored" 200 \
 	"$(sql "SELECT count(*) FROM needlewatch.reports WHERE client_ref LIKE 'MEM-%'")"
-
-nw_restart_with ""

@@ -2,8 +2,10 @@
 # NOTIFY_SOCKET and records every datagram. READY=1 once the listener is up,
 # RELOADING=1 (with MONOTONIC_USEC) then READY=1 on SIGHUP, a STATUS= saying
 # so when the reload fails, WATCHDOG=1 keep-alives when WATCHDOG_USEC is set,
-# STOPPING=1 on SIGTERM.
+# STOPPING=1 on SIGTERM. Runs against its own needlewatchd, restarted under
+# the test socket and stopped by the file.
 
+nw_own_daemon
 N_SOCK="$WORK/notify.sock"
 N_OUT="$WORK/notify.log"
 N_VOCAB="$WORK/notify-vocabulary.json"
@@ -78,8 +80,4 @@ with open(sys.argv[2], "a") as out:
 	assert_match "STOPPING=1 when it begins to stop" '^STOPPING=1' "$(grep '^STOPPING' "$N_OUT")"
 	kill "$N_LISTENER" 2>/dev/null
 	wait "$N_LISTENER" 2>/dev/null
-
-	# Without NOTIFY_SOCKET nothing changes (the other tests run that way).
-	nw_write_config
-	nw_start_daemon
 fi

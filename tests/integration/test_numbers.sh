@@ -1,6 +1,9 @@
 # Figures that must not mislead (issue 14): the Fitzpatrick-adjusted ratio
 # when a stratum is unusable, and the suppression threshold /v1/summaries
-# reports. Sourced by run.sh.
+# reports. Sourced by run.sh. Runs against its own needlewatchd, which
+# refreshes only when told to, so the state set here is the one answers read.
+
+nw_own_daemon "summary_refresh_interval_s = 0"
 
 # --- summary.mantel_haenszel95 skips unusable strata first -------------------
 # The reference is tests/unit/stats_reference.py's "cases_without_procedures"
@@ -37,8 +40,6 @@ num_threshold() {
 	http GET "/v1/summaries?from=2025-W10&to=2025-W11" "$NUM_REG_TOKEN"
 	echo "$STATUS $(json_field suppression_threshold)"
 }
-# No refresh at start, so the state set here is the one the answer reads.
-nw_restart_with "summary_refresh_interval_s = 0"
 sql "UPDATE summary.refresh_state SET refreshed_at = NULL, suppression_threshold = NULL" >/dev/null
 assert_eq "before any refresh no threshold has been applied: null" "200 " "$(num_threshold)"
 cp "$WORK/needlewatchd.conf" "$WORK/num_threshold3.conf"
@@ -47,7 +48,6 @@ echo "suppression_threshold = 3" >>"$WORK/num_threshold3.conf"
 assert_eq "after a refresh with 3, the daemon (configured with 5) says 3" "200 3" "$(num_threshold)"
 ctl refresh >/dev/null
 assert_eq "after a refresh with 5 it says 5" "200 5" "$(num_threshold)"
-nw_restart_with ""
 
 # --- ... and so does the refresh: setting_comparisons for such a week --------
 # The same six strata as above, sent as activity and reports for 2023-W20

@@ -2,6 +2,10 @@
 # base units, HELP and TYPE everywhere, build/process/database/TLS gauges),
 # the access line and report_stored sharing a request id, and the weekly
 # export's node_exporter textfile and cron-friendly silence on success.
+# Runs against its own needlewatchd (the libpq-notice part restarts it with
+# another db_conninfo).
+
+nw_own_daemon
 
 # --- /metrics through promtool
 http GET /metrics
@@ -121,4 +125,3 @@ assert_match "the read pool's notices are db_notice lines" \
 	'event=db_notice pool=read severity=DEBUG sqlstate=00000 message="' "$o_new"
 assert_match "and so are the writer's" 'event=db_notice pool=writer severity=DEBUG ' "$o_new"
 assert_eq "no raw libpq notice reaches stderr" "" "$(grep -E '^(DEBUG|NOTICE|WARNING|LOG|INFO): ' <<<"$o_new" | head -2)"
-nw_restart_with ""

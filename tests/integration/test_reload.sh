@@ -2,15 +2,13 @@
 # nothing: 20 SIGHUPs that each change live keys while requests go on fail
 # no request, and a reload in which one part fails applies none of it.
 # Under a ThreadSanitizer build (BUILD=build/tsan) run.sh's closing check
-# also proves the reloads raced no request thread.
+# also proves the reloads raced no request thread. Runs against its own
+# needlewatchd, on a copy of the vocabulary it may edit ($NW_VOCAB).
 
+nw_own_daemon
+assert_eq "the daemon runs on the editable vocabulary" "0 vocabulary_file = $NW_VOCAB" \
+	"$? $(grep '^vocabulary_file = ' "$WORK/needlewatchd.conf")"
 read -r RL_ID RL_TOKEN <<<"$(new_reporter salon LS6)"
-cp "$ROOT/config/vocabulary.json" "$WORK/vocab-reload.json"
-cp "$WORK/needlewatchd.conf" "$WORK/needlewatchd.conf.reload-orig"
-sed -i "s|^vocabulary_file = .*|vocabulary_file = $WORK/vocab-reload.json|" "$WORK/needlewatchd.conf"
-nw_stop_daemon
-nw_start_daemon
-assert_eq "the daemon runs on the editable vocabulary" 0 "$?"
 
 # reload_and_wait EVENT: SIGHUP, then wait (at most 10 s) until the log has
 # one more "event=EVENT" line than before.
@@ -78,18 +76,12 @@ assert_match "the reloads logged the live keys they changed" 'changed=".*max_bod
 R=$(report_json RL-WHOLE-1)
 BIG="$R$(printf '%*s' 3000 '')" # valid JSON, 3 KiB and more with the trailing spaces
 sed -i 's|^max_body_bytes = .*|max_body_bytes = 2KiB|' "$WORK/needlewatchd.conf"
-printf '{ not json' >"$WORK/vocab-reload.json"
+printf '{ not json' >"$NW_VOCAB"
 reload_and_wait reload_failed
 assert_eq "the failed reload is logged" 0 $?
 post_json /v1/reports "$RL_TOKEN" "$BIG"
 assert_eq "the body limit of the refused configuration was not applied" 201 "$STATUS"
-cp "$ROOT/config/vocabulary.json" "$WORK/vocab-reload.json"
+cp "$ROOT/config/vocabulary.json" "$NW_VOCAB"
 reload_and_wait config_reloaded
 post_json /v1/reports "$RL_TOKEN" "${BIG/RL-WHOLE-1/RL-WHOLE-2}"
 assert_eq "once every part loads, the whole new configuration applies" 413 "$STATUS"
-
-# --- back to the shared configuration, and its daemon
-cp "$WORK/needlewatchd.conf.reload-orig" "$WORK/needlewatchd.conf"
-nw_stop_daemon
-nw_start_daemon
-assert_eq "the daemon is back on the shared configuration" 0 "$?"

@@ -2,15 +2,11 @@
 # without pause while the daemon reloads again and again all succeed, and a
 # term added to the vocabulary file maps from the next report on.
 
+# --- its own daemon, on a copy of the vocabulary we may edit ($NW_VOCAB)
+nw_own_daemon
+assert_eq "the daemon runs on the editable vocabulary" "0 vocabulary_file = $NW_VOCAB" \
+	"$? $(grep '^vocabulary_file = ' "$WORK/needlewatchd.conf")"
 read -r HUP_ID HUP_TOKEN <<<"$(new_reporter salon LS6)"
-
-# --- the daemon restarted on a copy of the vocabulary we may edit
-cp "$ROOT/config/vocabulary.json" "$WORK/vocab-hup.json"
-cp "$WORK/needlewatchd.conf" "$WORK/needlewatchd.conf.orig"
-sed -i "s|^vocabulary_file = .*|vocabulary_file = $WORK/vocab-hup.json|" "$WORK/needlewatchd.conf"
-nw_stop_daemon
-nw_start_daemon
-assert_eq "the daemon runs on the editable vocabulary" 0 "$?"
 
 # --- 4 clients x 40 reports, while SIGHUP arrives every 50 ms
 hup_client() { # N: posts 40 reports, one status per line into $WORK/hup.N
@@ -45,7 +41,7 @@ TERM="hup sparkle rash $RANDOM"
 R=$(report_json HUP-TERM-1)
 post_json /v1/reports "$HUP_TOKEN" "${R/cold sores/$TERM}"
 assert_eq "before the reload the term is unknown" other "$(json_field report,complications,0,type)"
-sed -i "s|\"acne_flare\": \[|\"acne_flare\": [\"$TERM\", |" "$WORK/vocab-hup.json"
+sed -i "s|\"acne_flare\": \[|\"acne_flare\": [\"$TERM\", |" "$NW_VOCAB"
 kill -HUP "$NW_PID"
 for _ in $(seq 1 50); do
 	R=$(report_json "HUP-TERM-2-$RANDOM")
@@ -56,7 +52,7 @@ done
 assert_eq "after SIGHUP the new term maps" acne_flare "$(json_field report,complications,0,type)"
 
 # --- a broken vocabulary file is refused and the old one kept
-echo '{ not json' >"$WORK/vocab-hup.json"
+echo '{ not json' >"$NW_VOCAB"
 kill -HUP "$NW_PID"
 sleep 0.5
 R=$(report_json HUP-TERM-3)
@@ -64,9 +60,3 @@ post_json /v1/reports "$HUP_TOKEN" "${R/cold sores/$TERM}"
 assert_eq "a broken vocabulary keeps the previous one" "201|acne_flare" \
 	"$STATUS|$(json_field report,complications,0,type)"
 assert_match "the failed reload is logged" "event=reload_failed" "$(grep -o 'event=reload_failed' "$NW_LOG" | tail -1)"
-
-# --- leave the daemon as we found it
-cp "$WORK/needlewatchd.conf.orig" "$WORK/needlewatchd.conf"
-nw_stop_daemon
-nw_start_daemon
-assert_eq "the daemon is back on the shipped vocabulary" 0 "$?"

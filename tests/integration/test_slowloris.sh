@@ -2,9 +2,10 @@
 # request's header may take, however steadily its bytes trickle in, and the
 # body must then arrive at 1 KiB/s or better; libmicrohttpd's own
 # connection_timeout_s (30 s here) only ends connections that go silent.
-# Every client is bounded (12 s at most). Restarts needlewatchd with a 2 s
-# header timeout and ends with the default config.
+# Every client is bounded (12 s at most). Runs against its own needlewatchd,
+# started with a 2 s header timeout.
 
+nw_own_daemon "request_header_timeout_s = 2"
 read -r _ SL_TOKEN <<<"$(new_reporter salon LS6)"
 
 # sl_talk WRITER: runs the shell function WRITER, which prints a request at
@@ -73,7 +74,6 @@ report_json SL-SLOW-HEADER >"$WORK/sl-1.json"
 # Padded to about 2 KiB, so that each part is a few hundred bytes.
 report_json SL-SLOW-BODY 1 ", \"extra\": \"$(printf '%1200s' '' | tr ' ' x)\"" >"$WORK/sl-2.json"
 
-nw_restart_with "request_header_timeout_s = 2"
 sl_log_mark=$(wc -l <"$NW_LOG")
 
 # --- the slow loris is dropped, and others are served meanwhile
@@ -145,5 +145,4 @@ for _ in $(seq 1 50); do
 done
 sl_in 3500 7000 "$(sl_talk sl_loris)" "after SIGHUP to 4 s the slow loris is dropped after about 4 s"
 
-nw_restart_with ""
 rm -f "$WORK/sl.fifo" "$WORK/sl.out" "$WORK/sl.t" "$WORK/sl-1.json" "$WORK/sl-2.json"

@@ -33,8 +33,9 @@
 #   W11 C1-4 nurse II cold sores   S1-7 III cellulitis   M1-2 nurse I cold sores (M1: no activity)
 
 # The daemon's own timer would race the checks of what a refresh consumes:
-# off until the end, where it is tested.
-nw_restart_with "summary_refresh_interval_s = 0"
+# off until the end, where it is tested. Its own needlewatchd, so that the
+# run's shared daemon keeps its configuration.
+nw_own_daemon "summary_refresh_interval_s = 0"
 SUM_REG=$(ctl token create --role regulator --name "Summaries Regulator" | tail -1)
 read -r C1 C1_TOKEN <<<"$(named_reporter "Sum Clinic One" medical_clinic LS6 SUM-C1)"
 read -r C2 C2_TOKEN <<<"$(named_reporter "Sum Clinic Two" medical_clinic EC1A SUM-C2)"
@@ -493,4 +494,3 @@ for _ in $(seq 1 50); do
 done
 assert_eq "needlewatchd's refresher picked up the new case by itself" 4 "$(WS salon infection events 2025-03-10)"
 assert_match "the refresh is logged" 'event=summaries_refreshed weeks=1' "$(cat "$NW_LOG")"
-nw_restart_with ""

@@ -1,7 +1,9 @@
 # TLS (issue 7, item 4): TLS 1.2 and 1.3 with AEAD ciphers only, certificate
 # reload on SIGHUP (a bad certificate keeps the old one), and optional client
-# certificates mapped to accounts. Ends with the default daemon running.
+# certificates mapped to accounts. Runs against its own needlewatchd, whose
+# TLS files ($WORK/tls) are its own copies.
 
+nw_own_daemon
 TLS_DIR="$WORK/tls-test"
 mkdir -p "$TLS_DIR"
 cp "$WORK/tls/server.crt" "$TLS_DIR/orig.crt"
@@ -129,7 +131,7 @@ sed -i -e "s|^tls_cert_file = .*|tls_cert_file = $TLS_DIR/other.crt|" \
 tls_sighup_and_wait tls_reloaded
 assert_eq "renamed certificate files in the configuration are loaded on SIGHUP" \
 	"$(tls_file_sha256 "$TLS_DIR/other.crt")" "$(tls_served_sha256)"
-# Back to the original certificate for the other tests.
+# Back to the original certificate for the rest of this file.
 cp "$TLS_DIR/orig.crt" "$WORK/tls/server.crt"
 cp "$TLS_DIR/orig.key" "$WORK/tls/server.key"
 nw_write_config
