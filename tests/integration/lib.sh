@@ -110,8 +110,11 @@ ${NW_EXTRA_CONFIG:-}
 CONF
 }
 
+# NW_DAEMON_WRAP: a command prefix for a file's own daemon (test_oom.sh:
+# env LD_PRELOAD=...), emptied when the file ends.
+NW_DAEMON_WRAP=()
 nw_start_daemon() {
-	"$BIN/needlewatchd" -c "$WORK/needlewatchd.conf" >>"$NW_LOG" 2>&1 &
+	"${NW_DAEMON_WRAP[@]}" "$BIN/needlewatchd" -c "$WORK/needlewatchd.conf" >>"$NW_LOG" 2>&1 &
 	NW_PID=$!
 	for _ in $(seq 1 100); do
 		curl -s --cacert "$WORK/tls/server.crt" "$NW_URL/healthz" >/dev/null 2>&1 && return 0
@@ -263,6 +266,7 @@ nw_own_leave() {
 	NW_VOCAB=
 	NW_OWN=
 	NW_SHARED=()
+	NW_DAEMON_WRAP=()
 	nw_resume_shared
 }
 
