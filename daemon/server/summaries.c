@@ -127,7 +127,7 @@ static const char *const SQL_DENOMINATORS =
     "  pw.plausibility IS NULL AS plausible"
     " FROM needlewatch.premises_coverage c"
     " LEFT JOIN needlewatch.premises_weeks pw"
-    "  ON pw.week = c.week AND pw.premises_id = c.premises_id"
+    "  ON pw.week = c.week AND pw.premises_id = c.premises_id AND pw.week BETWEEN $1 AND $2"
     " WHERE c.week BETWEEN $1 AND $2"
     "), d AS ("
     " SELECT CASE WHEN $3 THEN week END AS week, CASE WHEN $4 THEN setting END AS setting,"
