@@ -406,29 +406,32 @@ static int fetch_denominators(struct fetch *f, const struct summary_query *q, un
 /* The denominators over need and over need by Fitzpatrick type, for an
  * adjusted ratio, in one statement: the same rows as fetch_denominators with
  * need and with need | fitzpatrick, one read of the premises-weeks instead of
- * two. The rows without a type come first (SQL_DENOMINATORS_ADJUSTED); they
- * are split here, checked rather than trusted. */
+ * two. The statement lists the rows without a type first, but SQL promises
+ * no order across UNION ALL, so they are split here by their type, each set
+ * in the order it came. */
 static int fetch_denominator_pair(struct fetch *f, const struct summary_query *q, unsigned need,
 				  struct summary_input *in)
 {
 	const char *p[N_DEN_PARAMS];
 	breakdown_params(p, q, need);
 	void *rows;
-	size_t n, plain = 0;
+	size_t n, n_plain = 0, n_fitz = 0;
 	int rc = fetch_rows(f, SQL_DENOMINATORS_ADJUSTED, N_DEN_PARAMS - 2, den_types, p,
 			    denominator_map(), &rows, &n);
 	if (rc < 0)
 		return rc;
-	struct summary_denominator *d = rows;
-	while (plain < n && !d[plain].key.v[SUMMARY_FITZPATRICK])
-		plain++;
-	for (size_t i = plain; i < n; i++)
-		if (!d[i].key.v[SUMMARY_FITZPATRICK])
-			return -EIO;
-	in->denominators = d;
-	in->n_denominators = plain;
-	in->fitz_denominators = d + plain;
-	in->n_fitz_denominators = n - plain;
+	const struct summary_denominator *d = rows;
+	struct summary_denominator *split = arena_alloc(f->rq->arena, (n ? n : 1) * sizeof(*d));
+	if (!split)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		n_plain += !d[i].key.v[SUMMARY_FITZPATRICK];
+	for (size_t i = 0, k = 0; i < n; i++)
+		split[d[i].key.v[SUMMARY_FITZPATRICK] ? n_plain + n_fitz++ : k++] = d[i];
+	in->denominators = split;
+	in->n_denominators = n_plain;
+	in->fitz_denominators = split + n_plain;
+	in->n_fitz_denominators = n_fitz;
 	return 0;
 }
 
