@@ -77,6 +77,7 @@ async function summaries(by, override) {
   const q = summaryQuery(by, override);
   const data = await api(q.url);
   if (typeof data.suppression_threshold === 'number') threshold = data.suppression_threshold;
+  offerChoices(data.rows || []);
   return { ...data, rows: (data.rows || []).filter(q.keep), url: q.url };
 }
 
@@ -240,7 +241,6 @@ const SUBVIEWS = { place: ['Premises', 'premises'], alert: ['Alert', 'alerts'] }
 
 // ---- routing and sign-in -------------------------------------------------------
 let rendering = 0;
-let populatedFor = '';  // the week range the filters' choices were read for
 async function route() {
   const name = (location.hash.slice(1).split('?')[0] || 'overview');
   const viewName = VIEWS[name] ? name : 'overview';
@@ -249,12 +249,6 @@ async function route() {
     if (a.dataset.view === tab) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
   const token = ++rendering;
-  const f = filters();
-  if (populatedFor !== `${f.from}/${f.to}`) {
-    populatedFor = `${f.from}/${f.to}`;
-    try { await populateFilters(); } catch { /* the view says what went wrong */ }
-    if (token !== rendering) return;
-  }
   const view = el('div', { 'data-view': viewName, 'aria-busy': 'true' });
   $('view').replaceChildren(view);
   $('status').textContent = 'Loading…';
@@ -283,22 +277,47 @@ function showSignIn(message) {
   $('token').focus();
 }
 
-async function populateFilters() {
-  const sel = (id, values, text = label) => {
-    const s = $(id);
-    for (const v of values) if (![...s.options].some((o) => o.value === String(v))) s.append(el('option', { value: v }, text(v)));
-  };
-  sel('f-region', REGIONS, String);
-  sel('f-fitz', [1, 2, 3, 4, 5, 6], (t) => `Type ${['I', 'II', 'III', 'IV', 'V', 'VI'][t - 1]}`);
+// ---- the filters' choices -------------------------------------------------------
+// Settings, complication groups, regions and skin types are closed lists (the
+// schema's CHECKs, codes.h, in its order), so the selects are filled before
+// anything is asked of the server and a view's first request waits for
+// nothing; a setting or group the data holds beyond them is added when a view
+// brings it (offerChoices). The complication types are the daemon's
+// vocabulary: read with one by=complication_type call for the week range, and
+// only when the type box is first used, never on the way to a first render.
+const SETTINGS = ['medical_clinic', 'salon', 'mobile'];
+const GROUPS = ['infection', 'pigmentation', 'scarring', 'granulomatous_allergic', 'inflammatory', 'neurological', 'other'];
+let typesFor = '';  // the week range the types' list was read for
+
+function addOptions(id, values, text = label) {
+  const s = $(id);
+  for (const v of values) if (![...s.options].some((o) => o.value === String(v))) s.append(el('option', { value: v }, text(v)));
+}
+
+function offerChoices(rows) {
+  addOptions('f-setting', rows.map((r) => r.setting).filter((v) => typeof v === 'string'));
+  addOptions('f-complication', rows.map((r) => r.complication).filter((c) => typeof c === 'string' && c !== 'any'));
+}
+
+function fillClosedChoices() {
+  addOptions('f-setting', SETTINGS);
+  addOptions('f-complication', GROUPS);
+  addOptions('f-region', REGIONS, String);
+  addOptions('f-fitz', [1, 2, 3, 4, 5, 6], (t) => `Type ${['I', 'II', 'III', 'IV', 'V', 'VI'][t - 1]}`);
+}
+
+async function offerTypes() {
   const f = filters();
-  const [groups, types] = await Promise.all([
-    api(`/v1/summaries?${new URLSearchParams({ from: f.from, to: f.to, by: 'setting,complication' })}`),
-    api(`/v1/summaries?${new URLSearchParams({ from: f.from, to: f.to, by: 'complication_type' })}`),
-  ]);
-  sel('f-setting', [...new Set(['medical_clinic', 'salon', 'mobile', ...groups.rows.map((r) => r.setting)])]);
-  sel('f-complication', [...new Set(groups.rows.map((r) => r.complication))].filter((c) => c && c !== 'any'));
-  const list = $('types');
-  for (const t of new Set(types.rows.map((r) => r.complication_type))) if (t) list.append(el('option', { value: t }));
+  if (typesFor === `${f.from}/${f.to}`) return;
+  typesFor = `${f.from}/${f.to}`;
+  try {
+    const types = await api(`/v1/summaries?${new URLSearchParams({ from: f.from, to: f.to, by: 'complication_type' })}`);
+    const list = $('types');
+    const have = new Set([...list.options].map((o) => o.value));
+    for (const t of new Set(types.rows.map((r) => r.complication_type))) if (t && !have.has(t)) list.append(el('option', { value: t }));
+  } catch {
+    typesFor = '';  // asked again when the box is next used
+  }
 }
 
 async function showApp(session) {
@@ -313,7 +332,9 @@ function init() {
   const to = isoWeekOf(new Date());
   $('f-to').value = to;
   $('f-from').value = addWeeks(to, -12);
+  fillClosedChoices();
   readHashFilters();
+  for (const ev of ['focus', 'input']) $('f-type').addEventListener(ev, offerTypes);
   $('signin-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const input = $('token');

@@ -127,7 +127,7 @@ static const char *const SQL_DENOMINATORS =
     "  pw.plausibility IS NULL AS plausible"
     " FROM needlewatch.premises_coverage c"
     " LEFT JOIN needlewatch.premises_weeks pw"
-    "  ON pw.week = c.week AND pw.premises_id = c.premises_id"
+    "  ON pw.week = c.week AND pw.premises_id = c.premises_id AND pw.week BETWEEN $1 AND $2"
     " WHERE c.week BETWEEN $1 AND $2"
     "), d AS ("
     " SELECT CASE WHEN $3 THEN week END AS week, CASE WHEN $4 THEN setting END AS setting,"
@@ -159,6 +159,51 @@ static const char *const SQL_DENOMINATORS =
     " SELECT summary.iso_week(week), setting, region, NULL::text, (t.k = 1)::text,"
     "  coalesce(t.n, 0), premises, implausible, active, silent"
     " FROM d CROSS JOIN LATERAL unnest(d.training) WITH ORDINALITY t (n, k) WHERE $7 AND NOT $6";
+
+/* Both denominators a skin-type-adjusted ratio needs, from one read of the
+ * premises-weeks: those of SQL_DENOMINATORS without a breakdown ($6 and $7
+ * false; Fitzpatrick type NULL) and, after them, those by Fitzpatrick type
+ * ($6 true; type 1..6), the figures each would give alone. A premises-week
+ * with the type breakdown also has a denominator, so a group with type rows
+ * always has its row without. $1..$5 as in SQL_DENOMINATORS. */
+static const char *const SQL_DENOMINATORS_ADJUSTED =
+    "WITH c AS ("
+    " SELECT c.week, c.setting, c.region, c.premises_id,"
+    "  c.has_activity OR c.has_reports AS heard, pw.procedures,"
+    "  pw.procedures_fitzpatrick AS fitz, pw.premises_id IS NOT NULL AS has_den,"
+    "  pw.procedures_fitzpatrick IS NOT NULL AS has_fitz,"
+    "  pw.plausibility IS NULL AS plausible"
+    " FROM needlewatch.premises_coverage c"
+    " LEFT JOIN needlewatch.premises_weeks pw"
+    "  ON pw.week = c.week AND pw.premises_id = c.premises_id AND pw.week BETWEEN $1 AND $2"
+    " WHERE c.week BETWEEN $1 AND $2"
+    "), d AS ("
+    " SELECT CASE WHEN $3 THEN week END AS week, CASE WHEN $4 THEN setting END AS setting,"
+    "  CASE WHEN $5 THEN region END AS region,"
+    "  coalesce(sum(procedures) FILTER (WHERE has_den AND plausible), 0) AS procedures,"
+    "  count(DISTINCT premises_id) FILTER (WHERE has_den AND plausible) AS premises,"
+    "  count(*) FILTER (WHERE has_den AND NOT plausible) AS implausible,"
+    "  count(DISTINCT premises_id) FILTER (WHERE has_fitz AND plausible) AS fitz_premises,"
+    "  count(*) FILTER (WHERE has_fitz AND NOT plausible) AS fitz_implausible,"
+    "  ARRAY[sum(fitz[1]) FILTER (WHERE has_fitz AND plausible),"
+    "   sum(fitz[2]) FILTER (WHERE has_fitz AND plausible),"
+    "   sum(fitz[3]) FILTER (WHERE has_fitz AND plausible),"
+    "   sum(fitz[4]) FILTER (WHERE has_fitz AND plausible),"
+    "   sum(fitz[5]) FILTER (WHERE has_fitz AND plausible),"
+    "   sum(fitz[6]) FILTER (WHERE has_fitz AND plausible)] AS fitz,"
+    "  bool_or(has_fitz) AS any_fitz,"
+    "  count(DISTINCT premises_id) AS active,"
+    "  count(DISTINCT premises_id) - count(DISTINCT premises_id) FILTER (WHERE heard) AS silent"
+    " FROM c GROUP BY 1, 2, 3"
+    " HAVING bool_or(has_den)"
+    ")"
+    " SELECT summary.iso_week(week), setting, region, NULL::text, NULL::text, procedures,"
+    "  premises, implausible, active, silent"
+    " FROM d"
+    " UNION ALL"
+    " SELECT summary.iso_week(week), setting, region, f.k::text, NULL::text, coalesce(f.n, 0),"
+    "  fitz_premises, fitz_implausible, active, silent"
+    " FROM d CROSS JOIN LATERAL unnest(d.fitz) WITH ORDINALITY f (n, k) WHERE any_fitz";
 
 /* $1, $2 the weeks; $3 week, $4 setting, $5 complication (group by);
  * $6 setting and $7 complication filters. */
@@ -323,11 +368,8 @@ static int fetch_events(struct fetch *f, const struct summary_query *q, unsigned
 	return rc;
 }
 
-static int fetch_denominators(struct fetch *f, const struct summary_query *q, unsigned need,
-			      struct summary_denominator **ret, size_t *ret_n)
+static const struct row_map *denominator_map(void)
 {
-	static const Oid types[N_DEN_PARAMS] = {OID_DATE, OID_DATE, OID_BOOL, OID_BOOL,
-						OID_BOOL, OID_BOOL, OID_BOOL};
 	static const enum summary_dim dims[] = {SUMMARY_WEEK, SUMMARY_SETTING, SUMMARY_REGION,
 						SUMMARY_FITZPATRICK, SUMMARY_TRAINING};
 	static const struct row_map map = {
@@ -342,13 +384,55 @@ static int fetch_denominators(struct fetch *f, const struct summary_query *q, un
 		       offsetof(struct summary_denominator, premises_silent)},
 	    .n_counts = 5,
 	};
+	return &map;
+}
+
+static const Oid den_types[N_DEN_PARAMS] = {OID_DATE, OID_DATE, OID_BOOL, OID_BOOL,
+					    OID_BOOL, OID_BOOL, OID_BOOL};
+
+static int fetch_denominators(struct fetch *f, const struct summary_query *q, unsigned need,
+			      struct summary_denominator **ret, size_t *ret_n)
+{
 	const char *p[N_DEN_PARAMS];
 	breakdown_params(p, q, need);
 	void *rows;
-	int rc = fetch_rows(f, SQL_DENOMINATORS, N_DEN_PARAMS, types, p, &map, &rows, ret_n);
+	int rc = fetch_rows(f, SQL_DENOMINATORS, N_DEN_PARAMS, den_types, p, denominator_map(),
+			    &rows, ret_n);
 	if (rc == 0)
 		*ret = rows;
 	return rc;
+}
+
+/* The denominators over need and over need by Fitzpatrick type, for an
+ * adjusted ratio, in one statement: the same rows as fetch_denominators with
+ * need and with need | fitzpatrick, one read of the premises-weeks instead of
+ * two. The statement lists the rows without a type first, but SQL promises
+ * no order across UNION ALL, so they are split here by their type, each set
+ * in the order it came. */
+static int fetch_denominator_pair(struct fetch *f, const struct summary_query *q, unsigned need,
+				  struct summary_input *in)
+{
+	const char *p[N_DEN_PARAMS];
+	breakdown_params(p, q, need);
+	void *rows;
+	size_t n, n_plain = 0, n_fitz = 0;
+	int rc = fetch_rows(f, SQL_DENOMINATORS_ADJUSTED, N_DEN_PARAMS - 2, den_types, p,
+			    denominator_map(), &rows, &n);
+	if (rc < 0)
+		return rc;
+	const struct summary_denominator *d = rows;
+	struct summary_denominator *split = arena_alloc(f->rq->arena, (n ? n : 1) * sizeof(*d));
+	if (!split)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		n_plain += !d[i].key.v[SUMMARY_FITZPATRICK];
+	for (size_t i = 0, k = 0; i < n; i++)
+		split[d[i].key.v[SUMMARY_FITZPATRICK] ? n_plain + n_fitz++ : k++] = d[i];
+	in->denominators = split;
+	in->n_denominators = n_plain;
+	in->fitz_denominators = split + n_plain;
+	in->n_fitz_denominators = n_fitz;
+	return 0;
 }
 
 static int fetch_unregistered(struct fetch *f, const struct summary_query *q,
@@ -398,23 +482,25 @@ struct answer {
 static int fetch_all(struct fetch *f, const struct summary_query *q, struct answer *a)
 {
 	struct summary_events *ev = NULL, *fev = NULL;
-	struct summary_denominator *den = NULL, *fden = NULL;
+	struct summary_denominator *den = NULL;
 	unsigned fitz = SUMMARY_DIM_BIT(SUMMARY_FITZPATRICK);
 	unsigned types = SUMMARY_DIM_BIT(SUMMARY_COMPLICATION_TYPE);
 
 	a->in.q = q;
-	if (fetch_events(f, q, q->needed, &ev, &a->in.n_events) < 0 ||
-	    fetch_denominators(f, q, q->needed, &den, &a->in.n_denominators) < 0)
+	if (fetch_events(f, q, q->needed, &ev, &a->in.n_events) < 0)
 		return -EIO;
 	a->in.events = ev;
-	a->in.denominators = den;
 	if (summary_table_wants_adjusted(q)) {
+		/* Neither fitzpatrick nor training is needed here (that is what
+		 * wants_adjusted says), so the pair is exactly the two sets. */
 		if (fetch_events(f, q, q->needed | fitz, &fev, &a->in.n_fitz_events) < 0 ||
-		    fetch_denominators(f, q, q->needed | fitz, &fden, &a->in.n_fitz_denominators) <
-			0)
+		    fetch_denominator_pair(f, q, q->needed, &a->in) < 0)
 			return -EIO;
 		a->in.fitz_events = fev;
-		a->in.fitz_denominators = fden;
+	} else {
+		if (fetch_denominators(f, q, q->needed, &den, &a->in.n_denominators) < 0)
+			return -EIO;
+		a->in.denominators = den;
 	}
 	/* Unregistered places are counted by week, setting and group only. */
 	if (!(q->needed & types) &&

@@ -244,11 +244,25 @@ async function run(browser) {
   const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + location.href);
   check(!stored.includes(NW_TOKEN), 'the token is in neither the URL nor local or session storage');
   check(await page.$eval('#token', (e) => e.value) === '', 'the token field is emptied after sign-in');
+  // The first render asks only for the overview's own three figures, all at
+  // once: the filters' choices cost no summaries call before it (issue 16).
+  const firstCalls = requests.filter((u) => u.startsWith(`${NW_URL}/v1/summaries?`))
+    .map((u) => new URLSearchParams(u.split('?')[1]).get('by')).sort();
+  check(JSON.stringify(firstCalls) === JSON.stringify(['setting', 'setting', 'week,setting']),
+    'the first overview makes three summaries calls, its figures\' own', firstCalls.join(' | '));
   const foreign = requests.filter((u) => !u.startsWith(`${NW_URL}/`) && !u.startsWith('data:'));
   check(foreign.length === 0, 'the page asks no other host for anything', foreign.slice(0, 3).join(' '));
 
   // Overview: the numbers shown are the API's for the same filters.
   await setFilters(page, { from: FROM, to: TO }, 'overview');
+  // The types' list is read when the type box is first used, and is the API's.
+  await page.focus('#f-type');
+  await page.waitForFunction(() => document.querySelectorAll('#types option').length > 0, { timeout: 10000 }).catch(() => null);
+  const listed = await page.$$eval('#types option', (o) => o.map((x) => x.value).sort());
+  const apiTypes = [...new Set((await apiGet(`/v1/summaries?from=${FROM}&to=${TO}&by=complication_type`)).rows
+    .map((r) => r.complication_type))].filter(Boolean).sort();
+  check(listed.length > 0 && JSON.stringify(listed) === JSON.stringify(apiTypes), 'using the type box lists the API\'s complication types',
+    `${listed.length} listed, ${apiTypes.length} from the API`);
   const api = await apiGet(`/v1/summaries?from=${FROM}&to=${TO}&by=setting`);
   compareRows('the overview shows the API\'s rates and intervals by setting', await tableOf(page, 'rates-by-setting'), api.rows, 'setting',
     ['events', 'procedures', 'rate_per_1000', 'ci95_low', 'ci95_high', 'premises_reporting', 'events_without_activity']);
