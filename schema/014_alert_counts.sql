@@ -66,7 +66,11 @@ CREATE TABLE needlewatch.alert_exposure_counts (
 );
 CREATE INDEX alert_exposure_counts_week ON needlewatch.alert_exposure_counts (week);
 
--- Recomputes the weeks in w. One statement, so the cases are read once.
+-- Recomputes the weeks in w. One statement, so the cases are read once and
+-- no step reads a table this refresh has just written (its statistics would
+-- be stale: a freshly filled table planned as empty is scanned once per row).
+-- Rules 3-5 sum a setting's cases over the premises-weeks with activity
+-- (alert_rules.c, totals_build), the setting being the premises' own.
 CREATE FUNCTION needlewatch.refresh_alert_counts(w date[]) RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 	DELETE FROM needlewatch.alert_case_counts WHERE week = ANY (w);
@@ -88,11 +92,28 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 		                  WHERE n.premises_id = r.premises_id AND n.client_ref = r.client_ref
 		                    AND n.version > r.version)
 		GROUP BY r.premises_id, r.id
-	), cases AS (
-		INSERT INTO needlewatch.alert_case_counts (week, premises_id, complication_group, cases)
-		SELECT c.week, c.pid, g, count(*)
+	), pc AS MATERIALIZED (
+		SELECT c.week, c.pid, g, count(*) AS n
 		FROM c CROSS JOIN LATERAL unnest(c.groups || 'any'::text) AS g
 		WHERE c.pid IS NOT NULL
+		GROUP BY 1, 2, 3
+	), pw AS MATERIALIZED (
+		SELECT week, premises_id, setting, procedures FROM needlewatch.premises_weeks
+		WHERE week = ANY (w) AND procedures > 0
+	), cases AS (
+		INSERT INTO needlewatch.alert_case_counts (week, premises_id, complication_group, cases)
+		SELECT week, pid, g, n FROM pc
+	), settings AS (
+		INSERT INTO needlewatch.alert_setting_counts (week, setting, complication_group, cases,
+		                                              procedures)
+		SELECT pw.week, pw.setting, 'any', coalesce(sum(pc.n), 0), sum(pw.procedures)
+		FROM pw LEFT JOIN pc ON pc.week = pw.week AND pc.pid = pw.premises_id AND pc.g = 'any'
+		GROUP BY 1, 2
+		UNION ALL
+		SELECT pw.week, pw.setting, pc.g, sum(pc.n), 0
+		FROM pw JOIN pc ON pc.week = pw.week AND pc.pid = pw.premises_id
+		WHERE pc.g <> 'any'
+		  AND pc.g IN (SELECT complication_group FROM summary.complication_groups)
 		GROUP BY 1, 2, 3
 	), sets AS (
 		INSERT INTO needlewatch.alert_type_sets (week, premises_id, setting, types, cases)
@@ -102,20 +123,6 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 	SELECT c.week, c.exposure, t, count(*)
 	FROM c CROSS JOIN LATERAL unnest(c.types || '*'::text) AS t
 	GROUP BY 1, 2, 3;
-	-- Rules 3-5 sum a setting's cases over the premises-weeks with activity
-	-- (alert_rules.c, totals_build); the setting is the premises' own.
-	INSERT INTO needlewatch.alert_setting_counts (week, setting, complication_group, cases,
-	                                              procedures)
-	SELECT pw.week, pw.setting, g.complication_group, coalesce(sum(cc.cases), 0),
-	       CASE WHEN g.complication_group = 'any' THEN sum(pw.procedures) ELSE 0 END
-	FROM needlewatch.premises_weeks pw
-	CROSS JOIN (SELECT complication_group FROM summary.complication_groups) g
-	LEFT JOIN needlewatch.alert_case_counts cc
-	  ON cc.week = pw.week AND cc.premises_id = pw.premises_id
-	 AND cc.complication_group = g.complication_group
-	WHERE pw.week = ANY (w) AND pw.procedures > 0
-	GROUP BY pw.week, pw.setting, g.complication_group
-	HAVING g.complication_group = 'any' OR sum(cc.cases) > 0;
 $$;
 
 -- The refresh of 010, which also recomputes the alert counts of the weeks it
