@@ -8,9 +8,12 @@
 -- 2 s refresh. The refresh now writes, for the weeks it recomputes (the dirty
 -- weeks; every week on a full refresh), in its own transaction:
 --
---   needlewatch.alert_case_counts      cases per procedure week, registered
---                                      premises (where the procedure was done)
---                                      and complication group, 'any' included
+--   needlewatch.alert_premises_weeks   per procedure week and registered
+--                                      premises (where the procedure was done):
+--                                      its procedures (premises_weeks) and its
+--                                      cases per complication group, one array
+--                                      element per group (below), so that a run
+--                                      reads one row per premises-week
 --   needlewatch.alert_setting_counts   the same summed per week, setting and
 --                                      group over the premises-weeks with
 --                                      activity, with their procedures on the
@@ -26,18 +29,21 @@
 -- expected reaction, filed under its procedure week: the definition the alert
 -- loader applied to the raw tables, which it still does for the weeks marked
 -- dirty and not yet refreshed (daemon/core/alerts_load.c), so a run sees what
--- is committed. Activity per premises-week is needlewatch.premises_weeks (002).
+-- is committed. Procedures are premises_weeks' (002): the latest activity.
 --
 -- Sentinel types are configuration (alerts_sentinel_types), read at each run:
 -- alert_type_sets keeps every case's whole type set, so changing the list needs
 -- no refresh and counts each case once even when it has two sentinel types.
 
-CREATE TABLE needlewatch.alert_case_counts (
-	week               date NOT NULL,
-	premises_id        bigint NOT NULL,
-	complication_group text NOT NULL,
-	cases              integer NOT NULL,
-	PRIMARY KEY (week, premises_id, complication_group)
+-- cases[k + 1] counts the group whose summary.complication_groups.sort_order
+-- is k ('any' is 0). A migration that changes the groups must mark every week
+-- dirty, as it must for the summaries.
+CREATE TABLE needlewatch.alert_premises_weeks (
+	week        date NOT NULL,
+	premises_id bigint NOT NULL,
+	procedures  bigint NOT NULL,
+	cases       integer[] NOT NULL,
+	PRIMARY KEY (week, premises_id)
 );
 
 CREATE TABLE needlewatch.alert_setting_counts (
@@ -73,7 +79,7 @@ CREATE INDEX alert_exposure_counts_week ON needlewatch.alert_exposure_counts (we
 -- (alert_rules.c, totals_build), the setting being the premises' own.
 CREATE FUNCTION needlewatch.refresh_alert_counts(w date[]) RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
-	DELETE FROM needlewatch.alert_case_counts WHERE week = ANY (w);
+	DELETE FROM needlewatch.alert_premises_weeks WHERE week = ANY (w);
 	DELETE FROM needlewatch.alert_setting_counts WHERE week = ANY (w);
 	DELETE FROM needlewatch.alert_type_sets WHERE week = ANY (w);
 	DELETE FROM needlewatch.alert_exposure_counts WHERE week = ANY (w);
@@ -100,9 +106,15 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 	), pw AS MATERIALIZED (
 		SELECT week, premises_id, setting, procedures FROM needlewatch.premises_weeks
 		WHERE week = ANY (w) AND procedures > 0
-	), cases AS (
-		INSERT INTO needlewatch.alert_case_counts (week, premises_id, complication_group, cases)
-		SELECT week, pid, g, n FROM pc
+	), premises AS (
+		INSERT INTO needlewatch.alert_premises_weeks (week, premises_id, procedures, cases)
+		SELECT k.week, k.pid, coalesce(max(pw.procedures), 0),
+		       array_agg(coalesce(pc.n, 0) ORDER BY g.sort_order)
+		FROM (SELECT week, premises_id AS pid FROM pw UNION SELECT week, pid FROM pc) k
+		CROSS JOIN summary.complication_groups g
+		LEFT JOIN pc ON pc.week = k.week AND pc.pid = k.pid AND pc.g = g.complication_group
+		LEFT JOIN pw ON pw.week = k.week AND pw.premises_id = k.pid
+		GROUP BY k.week, k.pid
 	), settings AS (
 		INSERT INTO needlewatch.alert_setting_counts (week, setting, complication_group, cases,
 		                                              procedures)
@@ -154,6 +166,7 @@ BEGIN
 		      UNION SELECT week FROM needlewatch.premises_weeks
 		      UNION SELECT week FROM summary.event_cells
 		      UNION SELECT week FROM summary.unregistered_counts
+		      UNION SELECT week FROM needlewatch.alert_premises_weeks
 		      UNION SELECT week FROM needlewatch.alert_setting_counts
 		      UNION SELECT week FROM needlewatch.alert_type_sets) x;
 	END IF;
@@ -207,9 +220,9 @@ FROM (SELECT procedure_week AS week FROM needlewatch.reports
 -- Least privilege: the daemon and needlewatchctl read the counts for the
 -- alert runs; only the refresh (the owner's SECURITY DEFINER function)
 -- writes them. Premises-level, so nothing here is in schema summary.
-REVOKE ALL ON needlewatch.alert_case_counts, needlewatch.alert_setting_counts,
+REVOKE ALL ON needlewatch.alert_premises_weeks, needlewatch.alert_setting_counts,
 	needlewatch.alert_type_sets, needlewatch.alert_exposure_counts FROM PUBLIC;
-GRANT SELECT ON needlewatch.alert_case_counts, needlewatch.alert_setting_counts,
+GRANT SELECT ON needlewatch.alert_premises_weeks, needlewatch.alert_setting_counts,
 	needlewatch.alert_type_sets, needlewatch.alert_exposure_counts TO needlewatch_app;
 -- Which weeks are not yet refreshed, so read from the raw tables: dates only.
 GRANT SELECT ON needlewatch.dirty_weeks TO needlewatch_app;

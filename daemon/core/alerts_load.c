@@ -19,8 +19,8 @@
 const char *const alerts_settings[ALERTS_NSETTINGS] = {"medical_clinic", "salon", "home", "mobile",
 						       "unknown"};
 
-static const char *const SQL_GROUPS =
-    "SELECT complication_group FROM summary.complication_groups ORDER BY sort_order";
+static const char *const SQL_GROUPS = "SELECT complication_group, sort_order"
+				      " FROM summary.complication_groups ORDER BY sort_order";
 
 static const char *const SQL_PREMISES = "SELECT id, setting FROM needlewatch.premises ORDER BY id";
 
@@ -32,14 +32,11 @@ static const char *const SQL_DIRTY =
 
 /* --- Weeks the refresh has counted (014), every week but the dirty ones. --- */
 
-/* $1 week 0, $2..$3 the weeks, $4 the dirty weeks. */
+/* $1 week 0, $2..$3 the weeks, $4 the dirty weeks. One row per premises-week:
+ * procedures, and cases per group by the group's sort_order. */
 static const char *const SQL_PREMISES_WEEKS =
-    "SELECT premises_id, (week - $1::date) / 7, procedures FROM needlewatch.premises_weeks"
-    " WHERE week BETWEEN $2::date AND $3::date AND week <> ALL ($4::date[])";
-
-static const char *const SQL_CASE_COUNTS =
-    "SELECT premises_id, (week - $1::date) / 7, complication_group, cases"
-    " FROM needlewatch.alert_case_counts"
+    "SELECT premises_id, (week - $1::date) / 7, procedures, cases"
+    " FROM needlewatch.alert_premises_weeks"
     " WHERE week BETWEEN $2::date AND $3::date AND week <> ALL ($4::date[])";
 
 static const char *const SQL_SETTING_COUNTS =
@@ -202,6 +199,8 @@ static int load_names(PGconn *conn, struct alerts_dataset *ds, char *err, size_t
 	    (rc = query(conn, "premises", SQL_PREMISES, 0, NULL, &p, err, errlen)))
 		goto out;
 	rc = -ENOMEM;
+	for (int k = 0; k < ALERTS_MAX_GROUP_ORDER; k++)
+		ds->group_by_order[k] = -1;
 	size_t ng = (size_t)PQntuples(g), np = (size_t)PQntuples(p) + ALERTS_NSETTINGS;
 	ds->groups = calloc(ng + 1, sizeof(char *));
 	ds->premises_id = calloc(np, sizeof(int64_t));
@@ -210,8 +209,11 @@ static int load_names(PGconn *conn, struct alerts_dataset *ds, char *err, size_t
 		goto out;
 	for (size_t i = 0; i < ng; i++) {
 		char *name = strdup(PQgetvalue(g, (int)i, 0));
+		long order = strtol(PQgetvalue(g, (int)i, 1), NULL, 10);
 		if (!name)
 			goto out;
+		if (order >= 0 && order < ALERTS_MAX_GROUP_ORDER)
+			ds->group_by_order[order] = (int)i;
 		ds->groups[ds->d.ngroups++] = name;
 	}
 	file_premises(ds, p);
@@ -222,7 +224,7 @@ out:
 	return rc;
 }
 
-/* Rows of premises, week, procedures: premises_weeks or the raw activity. */
+/* Rows of premises, week, procedures: the raw activity of the dirty weeks. */
 static void file_activity(struct alerts_dataset *ds, const PGresult *res)
 {
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -264,15 +266,34 @@ static void file_cases(struct alerts_dataset *ds, const PGresult *res, int i)
 		ds->sentinel[(size_t)p * W + (size_t)w] += m;
 }
 
-/* Rows of SQL_CASE_COUNTS: premises, week, group, cases. */
-static void file_case_counts(struct alerts_dataset *ds, const PGresult *res)
+/* The cases array of row i ("{2,1,0,...}", by the groups' sort_order) into
+ * premises p's week w. */
+static void file_case_array(struct alerts_dataset *ds, const PGresult *res, int i, size_t p,
+			    size_t w)
+{
+	const char *c = PQgetvalue(res, i, 3);
+	for (int k = 0; *c && *c != '}'; k++) {
+		char *end;
+		unsigned long n = strtoul(c + 1, &end, 10); /* past '{' or ',' */
+		int g = k < ALERTS_MAX_GROUP_ORDER ? ds->group_by_order[k] : -1;
+		if (end == c + 1)
+			break;
+		if (g >= 0)
+			*cases_cell(ds, p, (size_t)g, w) += n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+		c = end;
+	}
+}
+
+/* Rows of SQL_PREMISES_WEEKS: premises, week, procedures, cases per group. */
+static void file_premises_weeks(struct alerts_dataset *ds, const PGresult *res)
 {
 	for (int i = 0; i < PQntuples(res); i++) {
 		long p = premises_index(ds, strtoll(PQgetvalue(res, i, 0), NULL, 10));
 		long w = week_at(ds, res, i, 1);
-		long g = group_index(ds, PQgetvalue(res, i, 2));
-		if (p >= 0 && w >= 0 && g >= 0)
-			*cases_cell(ds, (size_t)p, (size_t)g, (size_t)w) += count_at(res, i, 3);
+		if (p < 0 || w < 0)
+			continue;
+		ds->procedures[(size_t)p * (size_t)ds->d.nweeks + (size_t)w] = count_at(res, i, 2);
+		file_case_array(ds, res, i, (size_t)p, (size_t)w);
 	}
 }
 
@@ -397,11 +418,7 @@ static int load_counted(PGconn *conn, const struct load_params *lp, struct alert
 	int rc;
 	if ((rc = query(conn, "premises weeks", SQL_PREMISES_WEEKS, 4, detail, &res, err, errlen)))
 		return rc;
-	file_activity(ds, res);
-	PQclear(res);
-	if ((rc = query(conn, "case counts", SQL_CASE_COUNTS, 4, detail, &res, err, errlen)))
-		return rc;
-	file_case_counts(ds, res);
+	file_premises_weeks(ds, res);
 	PQclear(res);
 	if ((rc = query(conn, "setting counts", SQL_SETTING_COUNTS, 4, early, &res, err, errlen)))
 		return rc;

@@ -1,8 +1,8 @@
 /* Alerts' data: the weekly counts of a range of weeks.
  *
  * Weeks the last summary refresh recomputed are read from the counts it keeps
- * (schema/014: alert_case_counts, alert_setting_counts, alert_type_sets,
- * alert_exposure_counts, and premises_weeks); weeks marked dirty since are counted
+ * (schema/014: alert_premises_weeks, alert_setting_counts, alert_type_sets,
+ * alert_exposure_counts); weeks marked dirty since are counted
  * from needlewatch.reports (latest versions), report_complications and activity
  * (latest submissions), so that an `alerts run` sees what is committed even before
  * the next refresh. Either way the counts are the same. */
@@ -13,9 +13,13 @@
 
 #include <libpq-fe.h>
 
+/* summary.complication_groups.sort_order values a count table's array may hold. */
+#define ALERTS_MAX_GROUP_ORDER 32
+
 /* The arrays behind a struct alert_data, owned here. */
 struct alerts_dataset {
 	struct alert_data d;
+	int group_by_order[ALERTS_MAX_GROUP_ORDER]; /* sort_order -> index in groups, or -1 */
 	size_t nregistered; /* premises_id[0..nregistered): sorted; then one per setting */
 	int64_t *premises_id;
 	int *premises_setting;

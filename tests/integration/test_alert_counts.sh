@@ -104,6 +104,16 @@ acn_mismatch() {
 		GROUP BY 1, 2, 3, 4, r.premises_id, r.id),
 	cc AS (SELECT week, pid, g, count(*)::int AS n FROM c, unnest(groups || 'any'::text) g
 	       WHERE pid IS NOT NULL GROUP BY 1, 2, 3),
+	pwk AS (SELECT k.week, k.pid, coalesce(max(a.n), 0)::bigint AS procs,
+	               array_agg(coalesce(cc.n, 0) ORDER BY g.sort_order) AS cases
+	        FROM (SELECT week, premises_id AS pid FROM needlewatch.latest_activity
+	              WHERE week BETWEEN '$1' AND '$2' GROUP BY 1, 2 HAVING sum(procedures) > 0
+	              UNION SELECT week, pid FROM cc) k
+	        CROSS JOIN summary.complication_groups g
+	        LEFT JOIN cc ON cc.week = k.week AND cc.pid = k.pid AND cc.g = g.complication_group
+	        LEFT JOIN (SELECT week, premises_id, sum(procedures) AS n FROM needlewatch.latest_activity
+	                   GROUP BY 1, 2) a ON a.week = k.week AND a.premises_id = k.pid
+	        GROUP BY 1, 2),
 	ts AS (SELECT week, pid, setting, types, count(*)::int AS n FROM c GROUP BY 1, 2, 3, 4),
 	ex AS (SELECT week, exposure, t, count(*)::int AS n FROM c, unnest(types || '*'::text) t
 	       GROUP BY 1, 2, 3),
@@ -117,24 +127,24 @@ acn_mismatch() {
 	       LEFT JOIN cc ON cc.week = pw.week AND cc.pid = pw.premises_id AND cc.g = g.complication_group
 	       WHERE pw.n > 0 GROUP BY 1, 2, 3
 	       HAVING g.complication_group = 'any' OR sum(cc.n) > 0),
-	t_cc AS (SELECT week, premises_id, complication_group, cases FROM needlewatch.alert_case_counts
-	         WHERE week BETWEEN '$1' AND '$2'),
+	t_pwk AS (SELECT week, premises_id, procedures, cases FROM needlewatch.alert_premises_weeks
+	          WHERE week BETWEEN '$1' AND '$2'),
 	t_ts AS (SELECT week, premises_id, setting, types, cases FROM needlewatch.alert_type_sets
 	         WHERE week BETWEEN '$1' AND '$2'),
 	t_ex AS (SELECT week, exposure, complication_type, reports FROM needlewatch.alert_exposure_counts
 	         WHERE week BETWEEN '$1' AND '$2'),
 	t_sc AS (SELECT week, setting, complication_group, cases, procedures
 	         FROM needlewatch.alert_setting_counts WHERE week BETWEEN '$1' AND '$2')
-	SELECT (SELECT count(*) FROM ((TABLE cc EXCEPT ALL TABLE t_cc) UNION ALL (TABLE t_cc EXCEPT ALL TABLE cc)) a)
+	SELECT (SELECT count(*) FROM ((TABLE pwk EXCEPT ALL TABLE t_pwk) UNION ALL (TABLE t_pwk EXCEPT ALL TABLE pwk)) a)
 	     + (SELECT count(*) FROM ((TABLE ts EXCEPT ALL TABLE t_ts) UNION ALL (TABLE t_ts EXCEPT ALL TABLE ts)) a)
 	     + (SELECT count(*) FROM ((TABLE ex EXCEPT ALL TABLE t_ex) UNION ALL (TABLE t_ex EXCEPT ALL TABLE ex)) a)
 	     + (SELECT count(*) FROM ((TABLE sc EXCEPT ALL TABLE t_sc) UNION ALL (TABLE t_sc EXCEPT ALL TABLE sc)) a)
-	     || '|' || (SELECT count(*) FROM t_cc) || '|' || (SELECT count(*) FROM t_sc)"
+	     || '|' || (SELECT count(*) FROM t_pwk) || '|' || (SELECT count(*) FROM t_sc)"
 }
 
 # Before a refresh every week of 2017 is dirty: the run counts them from the raw tables.
 assert_eq "before the refresh, no count of 2017 is kept" "0" \
-	"$(sql "SELECT count(*) FROM needlewatch.alert_case_counts WHERE week >= '2017-01-01' AND week < '2018-01-01'")"
+	"$(sql "SELECT count(*) FROM needlewatch.alert_premises_weeks WHERE week >= '2017-01-01' AND week < '2018-01-01'")"
 ACN_RAW=$(ctl alerts backtest --from 2017-W05 --to 2017-W30)
 assert_match "from the raw tables: the cluster at ACN-S01 fires in 2017-W28" \
 	"2017-07-10 rule=2 kind=cluster level=red .* setting=salon group=infection" "$ACN_RAW"
@@ -246,24 +256,25 @@ ctl refresh >/dev/null
 assert_eq "after the renormalise and a refresh, the counts of W10 equal a direct count" \
 	"0" "$(acn_mismatch 2017-03-06 2017-03-06 | cut -d'|' -f1)"
 assert_eq "W10's granulomas at registered premises: one, the renormalised case" 1 \
-	"$(sql "SELECT cases FROM needlewatch.alert_case_counts WHERE week = '2017-03-06'
-	        AND complication_group = 'granulomatous_allergic'")"
+	"$(sql "SELECT sum(x.cases[g.sort_order + 1]) FROM needlewatch.alert_premises_weeks x,
+	        summary.complication_groups g WHERE x.week = '2017-03-06'
+	        AND g.complication_group = 'granulomatous_allergic'")"
 assert_eq "from the counts, the backtest after the renormalise prints what the raw tables gave" \
 	"$ACN_RENORM_RAW" "$(ctl alerts backtest --from 2017-W05 --to 2017-W30)"
 
 # A full refresh rebuilds the counts to the same rows.
-BEFORE=$(sql "SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM needlewatch.alert_case_counts x
+BEFORE=$(sql "SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM needlewatch.alert_premises_weeks x
 	WHERE week >= '2017-01-01' AND week < '2018-01-01'")
 ctl refresh --full >/dev/null
 assert_eq "a full refresh rebuilds the same counts" "$BEFORE" \
-	"$(sql "SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM needlewatch.alert_case_counts x
+	"$(sql "SELECT md5(string_agg(x::text, ',' ORDER BY x::text)) FROM needlewatch.alert_premises_weeks x
 	WHERE week >= '2017-01-01' AND week < '2018-01-01'")"
 
 # Least privilege: the daemon reads the counts and cannot write them.
-sql_as needlewatch_app "DELETE FROM needlewatch.alert_case_counts" >/dev/null 2>&1
+sql_as needlewatch_app "DELETE FROM needlewatch.alert_premises_weeks" >/dev/null 2>&1
 assert_eq "needlewatch_app cannot write the counts (only the refresh does)" 1 "$?"
 assert_eq "needlewatch_app reads them" t \
-	"$(sql_as needlewatch_app "SELECT count(*) > 0 FROM needlewatch.alert_case_counts")"
+	"$(sql_as needlewatch_app "SELECT count(*) > 0 FROM needlewatch.alert_premises_weeks")"
 
 # Leave no dirty alert week of 2017 behind for the refresher of later files.
 sql "DELETE FROM needlewatch.alert_dirty_weeks WHERE week >= '2017-01-01' AND week < '2018-01-01'" >/dev/null
