@@ -78,26 +78,34 @@ CREATE INDEX alert_exposure_counts_week ON needlewatch.alert_exposure_counts (we
 -- Rules 3-5 sum a setting's cases over the premises-weeks with activity
 -- (alert_rules.c, totals_build), the setting being the premises' own.
 CREATE FUNCTION needlewatch.refresh_alert_counts(w date[]) RETURNS void
-LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $fn$
+BEGIN
 	DELETE FROM needlewatch.alert_premises_weeks WHERE week = ANY (w);
 	DELETE FROM needlewatch.alert_setting_counts WHERE week = ANY (w);
 	DELETE FROM needlewatch.alert_type_sets WHERE week = ANY (w);
 	DELETE FROM needlewatch.alert_exposure_counts WHERE week = ANY (w);
+	-- Planned for the weeks at hand on every call (EXECUTE): a cached generic
+	-- plan assumes many weeks and reads every report and complication.
+	EXECUTE $sql$
 	WITH c AS MATERIALIZED (
 		SELECT r.procedure_week AS week, r.procedure_premises_id AS pid, r.setting,
 		       CASE WHEN r.setting = 'home' OR r.procedure_premises_id IS NULL
 		            THEN r.setting || ':' || coalesce(r.device, 'unspecified') END AS exposure,
-		       array_agg(DISTINCT rc.complication_group) AS groups,
-		       array_agg(DISTINCT rc.type ORDER BY rc.type) AS types
+		       x.groups, x.types
 		FROM needlewatch.reports r
-		JOIN needlewatch.report_complications rc
-		  ON rc.premises_id = r.premises_id AND rc.report_id = r.id
-		WHERE r.procedure_week = ANY (w)
-		  AND rc.complication_group <> 'expected'
+		-- per report, by its key: the planner would rather read every
+		-- complication stored than look up a week's worth
+		CROSS JOIN LATERAL (
+			SELECT array_agg(DISTINCT rc.complication_group) AS groups,
+			       array_agg(DISTINCT rc.type ORDER BY rc.type) AS types
+			FROM needlewatch.report_complications rc
+			WHERE rc.premises_id = r.premises_id AND rc.report_id = r.id
+			  AND rc.complication_group <> 'expected') x
+		WHERE r.procedure_week = ANY ($1)
+		  AND x.groups IS NOT NULL
 		  AND NOT EXISTS (SELECT 1 FROM needlewatch.reports n
 		                  WHERE n.premises_id = r.premises_id AND n.client_ref = r.client_ref
 		                    AND n.version > r.version)
-		GROUP BY r.premises_id, r.id
 	), pc AS MATERIALIZED (
 		SELECT c.week, c.pid, g, count(*) AS n
 		FROM c CROSS JOIN LATERAL unnest(c.groups || 'any'::text) AS g
@@ -105,7 +113,7 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 		GROUP BY 1, 2, 3
 	), pw AS MATERIALIZED (
 		SELECT week, premises_id, setting, procedures FROM needlewatch.premises_weeks
-		WHERE week = ANY (w) AND procedures > 0
+		WHERE week = ANY ($1) AND procedures > 0
 	), premises AS (
 		INSERT INTO needlewatch.alert_premises_weeks (week, premises_id, procedures, cases)
 		SELECT k.week, k.pid, coalesce(max(pw.procedures), 0),
@@ -134,11 +142,14 @@ LANGUAGE sql SET search_path = pg_catalog, pg_temp AS $$
 	INSERT INTO needlewatch.alert_exposure_counts (week, exposure, complication_type, reports)
 	SELECT c.week, c.exposure, t, count(*)
 	FROM c CROSS JOIN LATERAL unnest(c.types || '*'::text) AS t
-	GROUP BY 1, 2, 3;
-$$;
+	GROUP BY 1, 2, 3
+	$sql$ USING w;
+END
+$fn$;
 
 -- The refresh of 010, which also recomputes the alert counts of the weeks it
--- recomputes (after premises_weeks, which the setting counts read).
+-- recomputes (after premises_weeks, which they read, and after the event
+-- cells, which have just read the same reports).
 CREATE OR REPLACE FUNCTION needlewatch.refresh_summaries(suppression_threshold integer DEFAULT 5,
                                                          full_refresh boolean DEFAULT false)
 RETURNS integer
@@ -173,8 +184,8 @@ BEGIN
 
 	IF w IS NOT NULL THEN
 		PERFORM needlewatch.refresh_premises_weeks(w);
-		PERFORM needlewatch.refresh_alert_counts(w);
 		PERFORM needlewatch.refresh_event_cells(w);
+		PERFORM needlewatch.refresh_alert_counts(w);
 		PERFORM needlewatch.refresh_stage_rates(w);
 		PERFORM needlewatch.refresh_suppress(suppression_threshold);
 		PERFORM needlewatch.refresh_write_rates(w);
