@@ -279,7 +279,8 @@ static void file_case_array(struct alerts_dataset *ds, const PGresult *res, int 
 		if (end == c + 1)
 			break;
 		if (g >= 0)
-			*cases_cell(ds, p, (size_t)g, w) += n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+			*cases_cell(ds, p, (size_t)g, w) +=
+			    n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 		c = end;
 	}
 }
