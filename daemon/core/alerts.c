@@ -343,6 +343,19 @@ static long lookback_start(const struct alert_params *pa, long from)
 	return cusum < start ? cusum : start;
 }
 
+/* The first week a premises-level rule looks at when evaluating from: rule 2's
+ * window and the baseline before it, rule 6's period, rule 1's window. Before it
+ * the rules need only each setting's totals (alerts_load.h). */
+static long detail_start(const struct alert_params *pa, long from)
+{
+	int weeks = pa->cluster_window_weeks + pa->cluster_baseline_weeks;
+	if (pa->funnel_weeks > weeks)
+		weeks = pa->funnel_weeks;
+	if (pa->sentinel_window_weeks > weeks)
+		weeks = pa->sentinel_window_weeks;
+	return from - 7L * weeks;
+}
+
 /* from..to of a run over the dirty weeks; *ret_from < 0 when nothing changed. */
 static int dirty_range(struct run *r, const struct config *cfg, long *ret_from, long *ret_to)
 {
@@ -369,9 +382,15 @@ static int run_range(struct run *r, const struct config *cfg, long from, long to
 	struct alerts_dataset ds;
 	alerts_params_from_config(cfg, &pa);
 	long start = lookback_start(&pa, from);
+	const struct alerts_load_range range = {
+	    .from = start,
+	    .to = to,
+	    .detail_from = detail_start(&pa, from),
+	    .sentinel_from = from - 7L * pa.sentinel_window_weeks,
+	};
 	const char *types =
 	    r->opts->sentinel_types ? r->opts->sentinel_types : cfg->alerts_sentinel_types;
-	int rc = alerts_load(r->conn, start, to, types, &ds, r->err, r->errlen);
+	int rc = alerts_load(r->conn, &range, types, &ds, r->err, r->errlen);
 	if (rc == -ENOMEM)
 		snprintf(r->err, r->errlen, "out of memory");
 	r->res->first = from;
