@@ -88,8 +88,9 @@ all: $(PROGRAMS)
 
 # Boundaries: each folder sees only the headers it may use, so a wrong
 # #include fails to compile. core is pure logic (no libmicrohttpd, no
-# libcurl; libpq only in alerts, alerts_load, refresh_audit) and sees core;
-# server sees core and server; client (libcurl) sees core; ctl and upload
+# libcurl; libpq only in alerts, alerts_load, alerts_store, refresh_audit)
+# and sees core; server sees core and server; client (libcurl) sees core;
+# ctl and upload
 # see core and client, never server. `private` keeps a target's paths from
 # leaking into the objects it depends on (make would otherwise hand a unit
 # test's paths down to the core objects it links).

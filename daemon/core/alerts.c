@@ -1,6 +1,7 @@
 /* Alerts: evaluate a range of weeks and store the signals as episodes (alerts.h). */
 #include "alerts.h"
 #include "alerts_load.h"
+#include "alerts_store.h"
 #include "isoweek.h"
 
 #include <cjson/cJSON.h>
@@ -23,24 +24,6 @@ static const char *const SQL_DIRTY =
     " SELECT (SELECT min(week) FROM d),"
     "        greatest((SELECT max(procedure_week) FROM needlewatch.reports),"
     "                 (SELECT max(week) FROM needlewatch.activity))";
-
-static const char *const SQL_EPISODE =
-    "SELECT id FROM needlewatch.alerts WHERE subject_key = $1"
-    " AND state IN ('open', 'acknowledged')"
-    " AND last_week >= $2::date - 7 AND first_week <= $2::date + 7 ORDER BY id DESC LIMIT 1";
-
-static const char *const SQL_EXTEND =
-    "UPDATE needlewatch.alerts SET first_week = least(first_week, $2::date),"
-    " last_week = greatest(last_week, $2::date), observed = $3, expected = $4, procedures = $5,"
-    " p_value = $6, score = $7, threshold = $8,"
-    " level = CASE WHEN level = 'red' OR $9 = 'red' THEN 'red' ELSE 'amber' END,"
-    " evidence = $10::jsonb, updated_at = now() WHERE id = $1";
-
-static const char *const SQL_OPEN =
-    "INSERT INTO needlewatch.alerts (subject_key, first_week, last_week, observed, expected,"
-    " procedures, p_value, score, threshold, level, evidence, rule, kind, premises_id, setting,"
-    " complication_group, exposure, complication_type) VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8,"
-    " $9, $10::jsonb, $11, $12, $13, $14, $15, $16, $17)";
 
 /* Open alerts of the rules evaluated whose episode overlaps the weeks evaluated. */
 static const char *const SQL_OVERLAPPING =
@@ -142,63 +125,6 @@ void alerts_params_from_config(const struct config *c, struct alert_params *p)
 	    .min_cases = load_int(&c->alerts_farrington_min_cases),
 	    .min_cases_weeks = load_int(&c->alerts_farrington_min_cases_weeks),
 	};
-}
-
-static void fmt_double(char *buf, size_t len, double v, bool *is_null)
-{
-	*is_null = isnan(v);
-	snprintf(buf, len, "%.17g", v);
-}
-
-/* Extends the subject's episode or opens a new alert for signal a in week `day`. */
-static int store_signal(struct run *r, const struct alert_signal *a, const char *day)
-{
-	char obs[24], exp_[32], procs[24], pv[32], score[32], thr[32], rule[4], pid[24];
-	bool e_null, p_null, s_null, t_null;
-	PGresult *res = NULL;
-	fmt_double(exp_, sizeof(exp_), a->expected, &e_null);
-	fmt_double(pv, sizeof(pv), a->p_value, &p_null);
-	fmt_double(score, sizeof(score), a->score, &s_null);
-	fmt_double(thr, sizeof(thr), a->threshold, &t_null);
-	snprintf(obs, sizeof(obs), "%llu", (unsigned long long)a->observed);
-	snprintf(procs, sizeof(procs), "%llu", (unsigned long long)a->procedures);
-	snprintf(rule, sizeof(rule), "%d", a->rule);
-	snprintf(pid, sizeof(pid), "%lld", (long long)a->premises_id);
-	char *ev = cJSON_PrintUnformatted(a->evidence);
-	if (!ev)
-		return -ENOMEM;
-	const char *key[2] = {a->key, day};
-	int rc = exec(r, "alert episode", SQL_EPISODE, 2, key, &res);
-	if (rc)
-		goto out;
-	const char *params[17] = {PQntuples(res) ? PQgetvalue(res, 0, 0) : a->key,
-				  day,
-				  obs,
-				  e_null ? NULL : exp_,
-				  a->procedures ? procs : NULL,
-				  p_null ? NULL : pv,
-				  s_null ? NULL : score,
-				  thr,
-				  a->level == ALERT_RED ? "red" : "amber",
-				  ev,
-				  rule,
-				  a->kind,
-				  a->premises_id ? pid : NULL,
-				  a->setting,
-				  a->group,
-				  a->exposure,
-				  a->type};
-	if (PQntuples(res)) {
-		rc = exec(r, "alert extend", SQL_EXTEND, 10, params, NULL);
-		r->res->extended += !rc;
-	} else {
-		rc = exec(r, "alert open", SQL_OPEN, 17, params, NULL);
-		r->res->opened += !rc;
-	}
-out:
-	PQclear(res);
-	cJSON_free(ev);
-	return rc;
 }
 
 static int remember(struct run *r, const char *key, long day)
@@ -303,12 +229,16 @@ static int run_week(struct run *r, const struct alert_data *d, const struct aler
 	char day[ISOWEEK_DATE_LEN];
 	int rc = alert_rules_evaluate(d, pa, t, &s);
 	isoweek_format_date(d->week0 + 7L * t, day);
-	for (size_t i = 0; !rc && i < s.n; i++) {
-		if (r->opts->print)
-			print_signal(r->opts->print, day, &s.v[i]);
-		if (r->opts->store && !(rc = store_signal(r, &s.v[i], day)))
-			rc = remember(r, s.v[i].key, d->week0 + 7L * t);
+	for (size_t i = 0; !rc && r->opts->print && i < s.n; i++)
+		print_signal(r->opts->print, day, &s.v[i]);
+	if (!rc && r->opts->store) {
+		struct alerts_store_counts c = {0};
+		rc = alerts_store_week(r->conn, s.v, s.n, day, &c, r->err, r->errlen);
+		r->res->opened += c.opened;
+		r->res->extended += c.extended;
 	}
+	for (size_t i = 0; !rc && r->opts->store && i < s.n; i++)
+		rc = remember(r, s.v[i].key, d->week0 + 7L * t);
 	r->res->signals += (int)s.n;
 	r->res->weeks++;
 	alert_signals_free(&s);

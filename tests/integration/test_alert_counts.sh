@@ -18,9 +18,9 @@
 # to HSV) and a renormalise's writes (a report's complications rewritten):
 # both change past weeks, whose counts the next refresh rewrites.
 
-nw_restart_with "summary_refresh_interval_s = 0
+nw_own_daemon "summary_refresh_interval_s = 0
 alerts_recompute_max_weeks = 520
-alerts_sentinel_types = infection_mycobacterial,infection_viral_hsv"
+alerts_sentinel_types = infection_mycobacterial,infection_viral_hsv" || return 0
 read -r ACN_S0 _ <<<"$(named_reporter "Alert Counts Reporter" salon LS6 ACN-R00)"
 ACN_ACCT=$(sql "SELECT id FROM needlewatch.accounts WHERE premises_id = $ACN_S0")
 
@@ -280,4 +280,3 @@ assert_eq "needlewatch_app reads them" t \
 
 # Leave no dirty alert week of 2017 behind for the refresher of later files.
 sql "DELETE FROM needlewatch.alert_dirty_weeks WHERE week >= '2017-01-01' AND week < '2018-01-01'" >/dev/null
-nw_restart_with ""
