@@ -16,7 +16,7 @@ ROOT=$(pwd)
 SECONDS_EACH=${FUZZ_SECONDS:-30}
 OUT=build/fuzz
 CC_FUZZ=${CC_FUZZ:-clang}
-CORE="arena codes csv csv_cell fhir fhir_filter fhir_json fhir_store identifying issues jsonesc jsonstrict normalise normalise_value pseudonym region report_csv report_json report_members utf8 util vocab"
+CORE="arena codes csv csv_cell fhir fhir_filter fhir_json fhir_store identifying isoweek issues jsonesc jsonstrict normalise normalise_value pseudonym region report_csv report_json report_members utf8 util vocab"
 
 if ! command -v "$CC_FUZZ" >/dev/null 2>&1; then
 	echo "fuzz: $CC_FUZZ not found (scripts/deps.sh installs clang)" >&2
